@@ -1,0 +1,199 @@
+"""The ``aws-integration`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from botocore.exceptions import BotoCoreError
+
+from aws_integration.engine.clients import ClientSettings, new_session
+from aws_integration.engine.errors import IntegrationError
+from aws_integration.engine.report import RunReport, StepStatus
+from aws_integration.engine.runner import RunOptions, ingest
+from aws_integration.registry import default_registry
+from aws_integration.store import GraphBatch, SqliteStore, StoreError, default_store_path
+
+EXIT_OK = 0
+EXIT_STEP_FAILED = 1
+EXIT_ERROR = 2
+
+log = logging.getLogger("aws_integration")
+
+
+def _regions(value: str) -> tuple[str, ...]:
+    regions = tuple(part.strip() for part in value.split(",") if part.strip())
+    if not regions:
+        raise argparse.ArgumentTypeError("expected a comma-separated list of regions")
+    return regions
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every command."""
+    parser = argparse.ArgumentParser(prog="aws-integration", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="log progress (-vv for debug)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    store_help = f"SQLite store (default: ${'{'}AWS_INTEGRATION_STORE{'}'} or {default_store_path()})"
+    run = commands.add_parser("ingest", help="collect the account's resources into the store")
+    run.add_argument("--regions", type=_regions, help="comma-separated regions (default: every enabled region)")
+    run.add_argument("--store", type=Path, help=store_help)
+    run.add_argument("--profile", help="AWS profile (default: the standard credential chain)")
+    run.add_argument("--account-name", help="name of the account in the graph (default: its alias or ID)")
+    run.add_argument("--tag-with-account-name", action="store_true", help="add tag.AccountName to every entity")
+    run.add_argument("--concurrency", type=_positive, default=32, help="AWS requests in flight at once (default 32)")
+    run.add_argument("--json", action="store_true", help="print the run report as JSON")
+
+    export = commands.add_parser("export", help="print the stored graph as JSON")
+    export.add_argument("--store", type=Path, help=store_help)
+    export.add_argument("--source", help="only this source (e.g. aws:123456789012)")
+
+    docs = commands.add_parser("docs", help="print the data-model reference generated from the declarations")
+    docs.add_argument("--output", type=Path, help="write to this file instead of standard output")
+    return parser
+
+
+def _configure_logging(verbosity: int) -> None:
+    level = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+def _uses_custom_endpoint() -> bool:
+    return any(name == "AWS_ENDPOINT_URL" or name.startswith("AWS_ENDPOINT_URL_") for name in os.environ)
+
+
+def _format_summary(report: RunReport, store_path: Path) -> str:
+    steps = report.steps
+    counts = {status: sum(1 for step in steps if step.status is status) for status in StepStatus}
+    lines = [
+        f"Account {report.account_id}: {len(report.regions)} region(s) ({', '.join(report.regions)}), "
+        f"{report.seconds:.1f} s, {report.api_calls} API calls",
+        f"Status: {report.status} ({counts[StepStatus.SUCCESS]} steps succeeded, "
+        f"{counts[StepStatus.DISABLED]} disabled, {counts[StepStatus.FAILURE]} failed)",
+        "",
+        f"Entities ({sum(report.entity_counts.values())}):",
+    ]
+    lines += [f"  {name:<34} {count:>6}" for name, count in sorted(report.entity_counts.items())]
+    lines += ["", f"Relationships ({sum(report.relationship_counts.values())}):"]
+    lines += [f"  {name:<44} {count:>6}" for name, count in sorted(report.relationship_counts.items())]
+    problems = [step for step in steps if step.status is not StepStatus.SUCCESS]
+    if problems:
+        lines += ["", "Steps that did not succeed (data stored earlier for their types is kept):"]
+        for step in problems:
+            reason = f" ({step.reason.value})" if step.reason else ""
+            lines.append(f"  {step.step_id:<28} {step.status.value}{reason}: {step.message}")
+        lines += ["", "Skipped types:"]
+        for skipped in report.skipped_types:
+            missing = f"; missing {', '.join(skipped.missing_actions)}" if skipped.missing_actions else ""
+            lines.append(f"  {skipped.type:<44} {skipped.step_id} {skipped.reason}{missing}")
+    store = report.store
+    if store:
+        entities, relationships = store["entities"], store["relationships"]
+        lines += [
+            "",
+            f"Stored in {store_path} (run {store['run_id']}): entities {entities['created']} new, "
+            f"{entities['updated']} changed, {entities['deleted']} deleted, "
+            f"{entities['kept_from_earlier_runs']} kept from earlier runs; relationships "
+            f"{relationships['created']} new, {relationships['updated']} changed, {relationships['deleted']} deleted",
+        ]
+        dangling = store.get("dangling_relationships") or {}
+        if dangling:
+            lines.append(
+                "Not stored, endpoint missing from the graph: "
+                + ", ".join(f"{count} {name}" for name, count in sorted(dangling.items()))
+            )
+    return "\n".join(lines)
+
+
+def run_ingest(args: argparse.Namespace) -> int:
+    """``aws-integration ingest``."""
+    store_path = args.store or default_store_path()
+    with SqliteStore(store_path) as store:
+        try:
+            session = new_session(args.profile)
+        except BotoCoreError as error:
+            raise IntegrationError(str(error)) from None
+        options = RunOptions(
+            regions=args.regions,
+            account_name=args.account_name,
+            tag_with_account_name=args.tag_with_account_name,
+            client_settings=ClientSettings(max_concurrency=args.concurrency, s3_path_style=_uses_custom_endpoint()),
+        )
+        try:
+            collected = asyncio.run(ingest(default_registry(), session, options))
+        except BotoCoreError as error:
+            raise IntegrationError(str(error)) from None
+        report = collected.report
+        summary = store.commit_run(
+            GraphBatch(
+                source=f"aws:{report.account_id}",
+                entities=collected.entities,
+                relationships=collected.relationships,
+                partial_entity_types=collected.partial_entity_types,
+                partial_relationship_types=collected.partial_relationship_types,
+                status=report.status,
+                started_at=report.started_at,
+                finished_at=report.finished_at,
+                report=report.to_dict(),
+            )
+        )
+        report.store = summary.to_dict()
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        print(_format_summary(report, store_path))
+    return EXIT_STEP_FAILED if report.status == "failure" else EXIT_OK
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """``aws-integration export``: the stored graph as ``{"entities": [...], "relationships": [...]}``."""
+    store_path = args.store or default_store_path()
+    if not store_path.exists():
+        raise StoreError(f"no store at {store_path}: run 'aws-integration ingest' first")
+    with SqliteStore(store_path) as store:
+        graph = {"entities": list(store.entities(args.source)), "relationships": list(store.relationships(args.source))}
+    json.dump(graph, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+    return EXIT_OK
+
+
+def run_docs(args: argparse.Namespace) -> int:
+    """``aws-integration docs``: the data-model reference."""
+    from aws_integration.docgen import render_data_model
+
+    text = render_data_model(default_registry())
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+COMMANDS = {"ingest": run_ingest, "export": run_export, "docs": run_docs}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: one clear line and a non-zero exit on any error the user can fix."""
+    args = build_parser().parse_args(argv)
+    _configure_logging(args.verbose)
+    try:
+        return COMMANDS[args.command](args)
+    except (IntegrationError, StoreError) as error:
+        print(f"aws-integration: error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("aws-integration: interrupted; nothing was stored", file=sys.stderr)
+        return 130

@@ -1,0 +1,175 @@
+"""Declarations: every resource type is described once, here-shaped, in its collector.
+
+A :class:`StepDecl` names its AWS API calls and the IAM action each needs, the entity
+and relationship types it produces and the steps it depends on. The engine runs it,
+and the permission checker, the policy generator and the data-model docs read the
+same object, so none of them can drift from what the collector really does.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from botocore import xform_name
+
+from aws_integration.graph.model import Entity, EntityPatch, Relationship, relationship_type
+
+if TYPE_CHECKING:
+    from aws_integration.engine.context import FetchContext, TransformContext
+
+RawItem = dict[str, Any]
+Fetch = Callable[["FetchContext"], Awaitable[list[RawItem]]]
+Transform = Callable[[RawItem, "TransformContext"], Iterable[Entity | Relationship]]
+Mapper = Callable[[Mapping[str, list[tuple["TransformContext", RawItem]]]], Iterable[EntityPatch | Relationship]]
+
+
+class Scope(str, enum.Enum):
+    """Where a step runs: once per enabled region, or once per account."""
+
+    REGIONAL = "regional"
+    GLOBAL = "global"
+
+
+@dataclass(frozen=True)
+class ApiCall:
+    """One AWS API operation a step makes and the IAM action that authorises it.
+
+    ``result_key`` marks a paginated listing whose items are under that key.
+    ``absent_errors`` are error codes that mean "not configured" (a bucket without a
+    tag set), which the call reports as ``None`` rather than as a failure.
+    """
+
+    service: str
+    operation: str
+    iam_action: str
+    result_key: str | None = None
+    absent_errors: frozenset[str] = frozenset()
+
+    @property
+    def method(self) -> str:
+        """The client method name (``DescribeVpcs`` -> ``describe_vpcs``)."""
+        return xform_name(self.operation)
+
+    @property
+    def paginated(self) -> bool:
+        """Whether the call is a paginated listing."""
+        return self.result_key is not None
+
+
+@dataclass(frozen=True)
+class EntityDecl:
+    """An entity type a step produces.
+
+    ``owned_by_account`` makes the engine add ``aws_account HAS <type>`` for each one.
+    """
+
+    type: str
+    classes: tuple[str, ...]
+    description: str
+    owned_by_account: bool = True
+
+
+@dataclass(frozen=True)
+class RelationshipDecl:
+    """A relationship type a step produces."""
+
+    from_type: str
+    verb: str
+    to_type: str
+
+    @property
+    def type(self) -> str:
+        """The derived relationship ``_type``."""
+        return relationship_type(self.from_type, self.verb, self.to_type)
+
+
+ACCOUNT_ENTITY = EntityDecl("aws_account", ("Account",), "The AWS account being ingested.", owned_by_account=False)
+
+
+@dataclass(frozen=True)
+class StepDecl:
+    """A collector step: what it calls, what it produces, what it needs first.
+
+    ``fetch`` gathers raw items (the default paginates the first declared call and
+    returns the items under its ``result_key``); ``transform`` is a pure function from
+    one raw item to entities and relationships.
+    """
+
+    id: str
+    name: str
+    service: str
+    scope: Scope
+    calls: tuple[ApiCall, ...]
+    entities: tuple[EntityDecl, ...]
+    transform: Transform
+    relationships: tuple[RelationshipDecl, ...] = ()
+    depends_on: tuple[str, ...] = ()
+    fetch: Fetch | None = None
+
+    def __post_init__(self) -> None:
+        if not self.calls:
+            raise ValueError(f"step {self.id} declares no API call")
+        if self.fetch is None and not self.calls[0].paginated:
+            raise ValueError(f"step {self.id} needs a fetch or a paginated first call")
+        for call in self.calls:
+            if call.service != self.service and self.scope is Scope.REGIONAL:
+                raise ValueError(f"step {self.id}: regional call {call.operation} is not on {self.service}")
+
+    @property
+    def account_relationships(self) -> tuple[RelationshipDecl, ...]:
+        """``aws_account HAS <type>`` for each entity type owned by the account."""
+        return tuple(
+            RelationshipDecl(ACCOUNT_ENTITY.type, "HAS", entity.type)
+            for entity in self.entities
+            if entity.owned_by_account
+        )
+
+    @property
+    def all_relationships(self) -> tuple[RelationshipDecl, ...]:
+        """Declared relationships plus the account's HAS relationships."""
+        return self.relationships + self.account_relationships
+
+    @property
+    def iam_actions(self) -> tuple[str, ...]:
+        """Every IAM action the step needs, in declaration order, without repeats."""
+        return tuple(dict.fromkeys(call.iam_action for call in self.calls))
+
+    def call(self, operation: str) -> ApiCall:
+        """The declared call for ``operation``; an undeclared one is a programming error."""
+        for call in self.calls:
+            if call.operation == operation:
+                return call
+        raise LookupError(f"step {self.id} calls {operation}, which it does not declare")
+
+
+@dataclass(frozen=True)
+class MapperDecl:
+    """A derivation over other steps' raw items (no API calls of its own).
+
+    It runs once all ``depends_on`` steps succeeded, and returns property patches for
+    entities those steps produced (``enriches``) and relationships of its own.
+    """
+
+    id: str
+    name: str
+    depends_on: tuple[str, ...]
+    enriches: tuple[str, ...]
+    map: Mapper
+    relationships: tuple[RelationshipDecl, ...] = ()
+    calls: tuple[ApiCall, ...] = field(default=(), init=False)
+
+    @property
+    def all_relationships(self) -> tuple[RelationshipDecl, ...]:
+        """The relationships the mapper produces."""
+        return self.relationships
+
+    @property
+    def iam_actions(self) -> tuple[str, ...]:
+        """Mappers make no API calls."""
+        return ()
+
+
+AnyStep = StepDecl | MapperDecl

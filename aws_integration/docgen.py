@@ -1,0 +1,60 @@
+"""The data-model reference (docs/data-model.md), generated from the declarations."""
+
+from __future__ import annotations
+
+from aws_integration.declarations import MapperDecl, StepDecl
+from aws_integration.engine.preflight import PREFLIGHT_CALLS
+from aws_integration.registry import Registry
+
+HEADER = """# Data model
+
+Generated from the collectors' declarations by `aws-integration docs --output docs/data-model.md`
+(`make docs`); a test fails when this file is stale. Do not edit by hand.
+
+Every entity has `_key` (the ARN where the resource has one), `_type`, `_class`,
+`displayName`, `accountId`, `region` (for regional resources) and its AWS tags as
+`tag.<Key>` properties. Timestamps (`createdOn`, `launchTime`, …) are epoch
+milliseconds. Relationship `_key`s are `fromKey|verb|toKey`.
+"""
+
+
+def _code(text: str) -> str:
+    return f"`{text}`"
+
+
+def render_data_model(registry: Registry) -> str:
+    """Markdown tables of entities, relationships and steps with their IAM actions."""
+    lines = [HEADER, "## Entities", "", "| `_type` | `_class` | Step | Description |", "| --- | --- | --- | --- |"]
+    for step in registry.steps:
+        for entity in step.entities:
+            classes = ", ".join(_code(name) for name in entity.classes)
+            lines.append(f"| {_code(entity.type)} | {classes} | {_code(step.id)} | {entity.description} |")
+    lines += ["", "## Relationships", "", "| From | `_class` | To | `_type` | Step |", "| --- | --- | --- | --- | --- |"]
+    for type_name, (relationship, step) in sorted(registry.relationship_decls.items()):
+        lines.append(
+            f"| {_code(relationship.from_type)} | **{relationship.verb}** | {_code(relationship.to_type)} "
+            f"| {_code(type_name)} | {_code(step.id)} |"
+        )
+    lines += [
+        "",
+        "## Steps",
+        "",
+        "Each step runs in every enabled region (regional) or once per account (global). When AWS refuses",
+        "one of its calls, the step ends `disabled` for `permission`, and the data stored earlier for its",
+        "types is kept.",
+        "",
+        "| Step | Scope | Depends on | API calls (IAM action) |",
+        "| --- | --- | --- | --- |",
+    ]
+    for step in registry.all_steps:
+        depends = ", ".join(_code(dep) for dep in step.depends_on) or "–"
+        if isinstance(step, MapperDecl):
+            scope, calls = "mapper", "none: derived from its dependencies"
+        else:
+            assert isinstance(step, StepDecl)
+            scope = step.scope.value
+            calls = "<br>".join(f"{call.service}.{call.operation} ({_code(call.iam_action)})" for call in step.calls)
+        lines.append(f"| {_code(step.id)} | {scope} | {depends} | {calls} |")
+    preflight = ", ".join(f"{call.service}.{call.operation} ({_code(call.iam_action)})" for call in PREFLIGHT_CALLS)
+    lines += ["", f"Before any step, every run calls {preflight}.", ""]
+    return "\n".join(lines)

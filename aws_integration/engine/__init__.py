@@ -1,0 +1,1 @@
+"""The runner: AWS sessions and clients, region discovery, concurrent steps, the report."""

@@ -1,0 +1,94 @@
+"""AWS sessions and the clients of one run, configured in one place.
+
+The session follows the standard AWS configuration: the credential chain, profiles,
+``AWS_ENDPOINT_URL`` (and the per-service variants). Retries use botocore's standard
+mode; the connection pool of every client is as large as the run's concurrency
+bound, or the bound would do nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+from typing import Any
+
+from aiobotocore.config import AioConfig
+from aiobotocore.session import AioSession, get_session
+
+DEFAULT_HOME_REGION = "us-east-1"
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    """The knobs of every client a run creates."""
+
+    max_concurrency: int = 32
+    max_attempts: int = 6
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    s3_path_style: bool = False
+
+    def botocore_config(self) -> AioConfig:
+        """The one place retries, timeouts and pools are configured."""
+        return AioConfig(
+            retries={"mode": "standard", "max_attempts": self.max_attempts},
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.read_timeout,
+            max_pool_connections=self.max_concurrency,
+            user_agent_extra="aws-integration",
+            s3={"addressing_style": "path" if self.s3_path_style else "auto"},
+        )
+
+
+def new_session(profile: str | None = None) -> AioSession:
+    """An aiobotocore session on the standard credential chain (or a named profile)."""
+    session = get_session()
+    if profile:
+        session.set_config_variable("profile", profile)
+    return session
+
+
+def home_region(session: AioSession) -> str:
+    """The configured default region, else us-east-1 (where global services answer)."""
+    return session.get_config_variable("region") or DEFAULT_HOME_REGION
+
+
+class ClientPool:
+    """One client per (service, region), created on first use and closed at the end."""
+
+    def __init__(self, session: AioSession, settings: ClientSettings) -> None:
+        self._session = session
+        self._config = settings.botocore_config()
+        self._stack = contextlib.AsyncExitStack()
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._lock = asyncio.Lock()
+        self._regions: dict[str, set[str]] = {}
+
+    async def get(self, service: str, region: str) -> Any:
+        """The client for ``service`` in ``region``."""
+        key = (service, region)
+        client = self._clients.get(key)
+        if client is not None:
+            return client
+        async with self._lock:
+            client = self._clients.get(key)
+            if client is None:
+                client = await self._stack.enter_async_context(
+                    self._session.create_client(service, region_name=region, config=self._config)
+                )
+                self._clients[key] = client
+            return client
+
+    async def available_regions(self, service: str) -> set[str]:
+        """Regions where the service exists, by botocore's endpoint data."""
+        if service not in self._regions:
+            self._regions[service] = set(await self._session.get_available_regions(service))
+        return self._regions[service]
+
+    async def __aenter__(self) -> "ClientPool":
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self._stack.aclose()
+        self._clients.clear()

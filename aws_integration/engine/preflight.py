@@ -1,0 +1,98 @@
+"""Before any step: who are we (account, partition) and which regions are enabled."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    NoRegionError,
+    PartialCredentialsError,
+)
+
+from aws_integration.declarations import ApiCall
+from aws_integration.engine.clients import ClientPool
+from aws_integration.engine.errors import PERMISSION_ERROR_CODES, IntegrationError, error_code
+
+GET_CALLER_IDENTITY = ApiCall("sts", "GetCallerIdentity", "sts:GetCallerIdentity")
+DESCRIBE_REGIONS = ApiCall("ec2", "DescribeRegions", "ec2:DescribeRegions")
+PREFLIGHT_CALLS = (GET_CALLER_IDENTITY, DESCRIBE_REGIONS)
+
+CREDENTIAL_ERROR_CODES = frozenset(
+    {"InvalidClientTokenId", "SignatureDoesNotMatch", "ExpiredToken", "ExpiredTokenException",
+     "UnrecognizedClientException", "InvalidAccessKeyId", "AuthFailure"}
+)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The caller: account ID, partition and principal ARN."""
+
+    account_id: str
+    partition: str
+    arn: str
+
+
+def _explain(error: Exception, call: ApiCall) -> IntegrationError:
+    """Turn a low-level failure of a preflight call into one clear sentence."""
+    if isinstance(error, (NoCredentialsError, PartialCredentialsError)):
+        return IntegrationError(
+            "no usable AWS credentials: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, "
+            "or run where an instance or container role is available"
+        )
+    if isinstance(error, EndpointConnectionError):
+        return IntegrationError(f"cannot reach the AWS endpoint for {call.service}: {error}")
+    if isinstance(error, NoRegionError):
+        return IntegrationError("no AWS region configured: set AWS_DEFAULT_REGION or a profile region")
+    if isinstance(error, ClientError):
+        code = error_code(error)
+        if code in CREDENTIAL_ERROR_CODES:
+            return IntegrationError(f"AWS rejected the credentials ({code}) when calling {call.iam_action}")
+        if code in PERMISSION_ERROR_CODES:
+            return IntegrationError(f"permission denied: {call.iam_action} ({code})")
+        return IntegrationError(f"{call.iam_action} failed: {code}")
+    return IntegrationError(f"{call.iam_action} failed: {error}")
+
+
+async def identify(clients: ClientPool, region: str) -> Identity:
+    """``sts:GetCallerIdentity``: the account and partition everything is keyed by."""
+    client = await clients.get("sts", region)
+    try:
+        response = await client.get_caller_identity()
+    except (BotoCoreError, ClientError) as error:
+        raise _explain(error, GET_CALLER_IDENTITY) from None
+    arn = response["Arn"]
+    return Identity(account_id=response["Account"], partition=arn.split(":")[1], arn=arn)
+
+
+async def enabled_regions(clients: ClientPool, region: str, requested: tuple[str, ...] | None) -> list[str]:
+    """The enabled regions (``ec2:DescribeRegions``), narrowed to ``requested``.
+
+    A requested region that is unknown or not enabled is an error, not a silent no-op.
+    When DescribeRegions is denied, the requested regions are used as given.
+    """
+    client = await clients.get("ec2", region)
+    try:
+        response = await client.describe_regions()
+    except ClientError as error:
+        if error_code(error) in PERMISSION_ERROR_CODES and requested:
+            return sorted(set(requested))
+        raise _explain(error, DESCRIBE_REGIONS) from None
+    except BotoCoreError as error:
+        raise _explain(error, DESCRIBE_REGIONS) from None
+    enabled = {
+        entry["RegionName"]
+        for entry in response.get("Regions", [])
+        if entry.get("OptInStatus", "opt-in-not-required") != "not-opted-in"
+    }
+    if not requested:
+        return sorted(enabled)
+    unknown = sorted(set(requested) - enabled)
+    if unknown:
+        raise IntegrationError(
+            f"unknown or disabled region(s): {', '.join(unknown)} (enabled: {', '.join(sorted(enabled))})"
+        )
+    return sorted(set(requested))

@@ -1,0 +1,145 @@
+"""The run report: per-step outcomes, counts and the resource types that were skipped."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+class StepStatus(str, enum.Enum):
+    """How a step ended."""
+
+    SUCCESS = "success"
+    FAILURE = "failure"
+    DISABLED = "disabled"
+    PARTIAL = "partial_success_due_to_dependency_failure"
+
+
+class DisabledReason(str, enum.Enum):
+    """Why a step was disabled."""
+
+    PERMISSION = "permission"
+    CONFIG = "config"
+    PARENT_DISABLED = "parent_disabled"
+
+
+@dataclass(frozen=True)
+class DeniedCall:
+    """An IAM action AWS refused, where, and with which error code."""
+
+    iam_action: str
+    region: str | None
+    code: str
+
+
+@dataclass
+class StepResult:
+    """The outcome of one step across all regions it ran in."""
+
+    step_id: str
+    name: str
+    status: StepStatus
+    reason: DisabledReason | None = None
+    message: str | None = None
+    denied: list[DeniedCall] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    regions: list[str] = field(default_factory=list)
+    entity_types: list[str] = field(default_factory=list)
+    relationship_types: list[str] = field(default_factory=list)
+    entities: int = 0
+    relationships: int = 0
+    api_calls: int = 0
+    seconds: float = 0.0
+
+    @property
+    def denied_actions(self) -> list[str]:
+        """The distinct IAM actions AWS refused to this step."""
+        return sorted({call.iam_action for call in self.denied})
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        data = asdict(self)
+        data["status"] = self.status.value
+        data["reason"] = self.reason.value if self.reason else None
+        data["deniedActions"] = self.denied_actions
+        return data
+
+
+@dataclass(frozen=True)
+class SkippedType:
+    """A resource type that this run could not (fully) see, and why."""
+
+    type: str
+    step_id: str
+    status: StepStatus
+    reason: str
+    missing_actions: tuple[str, ...]
+
+
+@dataclass
+class RunReport:
+    """Everything a user wants to know after a run."""
+
+    account_id: str
+    partition: str
+    regions: list[str]
+    started_at: str
+    finished_at: str
+    seconds: float
+    steps: list[StepResult]
+    entity_counts: dict[str, int]
+    relationship_counts: dict[str, int]
+    api_calls: int
+    store: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def status(self) -> str:
+        """``success`` when every step succeeded, ``partial`` when any was disabled, else ``failure``."""
+        statuses = {step.status for step in self.steps}
+        if StepStatus.FAILURE in statuses:
+            return "failure"
+        if statuses - {StepStatus.SUCCESS}:
+            return "partial"
+        return "success"
+
+    @property
+    def skipped_types(self) -> list[SkippedType]:
+        """Entity and relationship types whose step did not succeed (a partial dataset)."""
+        skipped = []
+        for step in self.steps:
+            if step.status is StepStatus.SUCCESS:
+                continue
+            reason = step.reason.value if step.reason else step.status.value
+            for type_name in step.entity_types + step.relationship_types:
+                skipped.append(
+                    SkippedType(type_name, step.step_id, step.status, reason, tuple(step.denied_actions))
+                )
+        return skipped
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "status": self.status,
+            "accountId": self.account_id,
+            "partition": self.partition,
+            "regions": self.regions,
+            "startedAt": self.started_at,
+            "finishedAt": self.finished_at,
+            "seconds": round(self.seconds, 3),
+            "apiCalls": self.api_calls,
+            "entityCounts": dict(sorted(self.entity_counts.items())),
+            "relationshipCounts": dict(sorted(self.relationship_counts.items())),
+            "steps": [step.to_dict() for step in self.steps],
+            "skippedTypes": [
+                {
+                    "type": skipped.type,
+                    "stepId": skipped.step_id,
+                    "status": skipped.status.value,
+                    "reason": skipped.reason,
+                    "missingActions": list(skipped.missing_actions),
+                }
+                for skipped in self.skipped_types
+            ],
+            "store": self.store,
+        }

@@ -1,0 +1,289 @@
+"""The concurrent runner: every step in every region it applies to, at once.
+
+Steps wait only for the steps they depend on; each (step, region) unit fetches, then
+transforms its raw items with the step's pure transform. A unit that AWS refuses is
+``disabled`` for ``permission`` with the denied IAM action named; any other error is a
+``failure`` of that step alone. Nothing is silently turned into an empty list.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from aiobotocore.session import AioSession
+from botocore.exceptions import BotoCoreError, ClientError
+
+from aws_integration.declarations import AnyStep, MapperDecl, RawItem, Scope, StepDecl
+from aws_integration.engine.clients import ClientPool, ClientSettings, home_region
+from aws_integration.engine.context import FetchContext, TransformContext
+from aws_integration.engine.errors import PermissionDenied
+from aws_integration.engine.preflight import Identity, enabled_regions, identify
+from aws_integration.engine.report import DeniedCall, DisabledReason, RunReport, StepResult, StepStatus
+from aws_integration.graph.model import Entity, EntityPatch, GraphError, Relationship
+from aws_integration.graph.schema import validate_entity
+from aws_integration.registry import Registry
+
+log = logging.getLogger(__name__)
+
+DependencyItems = dict[str, list[tuple[TransformContext, RawItem]]]
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What the user chose for this run."""
+
+    regions: tuple[str, ...] | None = None
+    account_name: str | None = None
+    tag_with_account_name: bool = False
+    client_settings: ClientSettings = field(default_factory=ClientSettings)
+
+
+@dataclass
+class CollectedGraph:
+    """A run's graph and report, ready for the store."""
+
+    entities: list[Entity]
+    relationships: list[Relationship]
+    report: RunReport
+    partial_entity_types: set[str]
+    partial_relationship_types: set[str]
+
+
+@dataclass
+class _UnitResult:
+    region: str | None
+    items: list[tuple[TransformContext, RawItem]] = field(default_factory=list)
+    entities: list[Entity] = field(default_factory=list)
+    relationships: list[Relationship] = field(default_factory=list)
+    denied: PermissionDenied | None = None
+    error: str | None = None
+    api_calls: int = 0
+
+
+async def _default_fetch(context: FetchContext) -> list[RawItem]:
+    first = context.step.calls[0]
+    return await context.items(first.operation)
+
+
+def _account_relationships(step: StepDecl, entities: Iterable[Entity], account_key: str) -> list[Relationship]:
+    owned = {decl.type for decl in step.entities if decl.owned_by_account}
+    return [
+        Relationship(account_key, "aws_account", "HAS", entity.key, entity.type)
+        for entity in entities
+        if entity.type in owned
+    ]
+
+
+def _check_declared(step: AnyStep, entities: Iterable[Entity], relationships: Iterable[Relationship]) -> None:
+    """A step may only produce the types it declares: the declaration is the contract."""
+    entity_types = {decl.type for decl in getattr(step, "entities", ())}
+    for entity in entities:
+        if entity.type not in entity_types:
+            raise GraphError(f"step {step.id} produced undeclared entity type {entity.type}")
+        validate_entity(entity)
+    declared = {(rel.from_type, rel.verb, rel.to_type) for rel in step.all_relationships}
+    for relationship in relationships:
+        if (relationship.from_type, relationship.verb, relationship.to_type) not in declared:
+            raise GraphError(f"step {step.id} produced undeclared relationship type {relationship.type}")
+
+
+class Runner:
+    """Runs a registry's steps against one account."""
+
+    def __init__(self, registry: Registry, session: AioSession, options: RunOptions) -> None:
+        self.registry = registry
+        self.session = session
+        self.options = options
+        self.home_region = home_region(session)
+        self._slots = asyncio.Semaphore(options.client_settings.max_concurrency)
+        self._results: dict[str, StepResult] = {}
+        self._raw: DependencyItems = {}
+        self._entities: dict[str, Entity] = {}
+        self._relationships: dict[str, Relationship] = {}
+
+    async def run(self) -> CollectedGraph:
+        """Identify the account, discover regions, run every step, build the report."""
+        started = datetime.now(timezone.utc)
+        clock = time.monotonic()
+        async with ClientPool(self.session, self.options.client_settings) as clients:
+            identity = await identify(clients, self.home_region)
+            regions = await enabled_regions(clients, self.home_region, self.options.regions)
+            preflight_calls = 2
+            tasks: dict[str, asyncio.Task[StepResult]] = {}
+            for step in self.registry.steps:
+                tasks[step.id] = asyncio.create_task(self._run_step(step, tasks, clients, identity, regions))
+            await asyncio.gather(*tasks.values())
+        for mapper in self.registry.mappers:
+            self._results[mapper.id] = self._run_mapper(mapper)
+        if self.options.tag_with_account_name and self.options.account_name:
+            for entity in self._entities.values():
+                entity.properties["tag.AccountName"] = self.options.account_name
+        ordered = [self._results[step.id] for step in self.registry.all_steps]
+        report = RunReport(
+            account_id=identity.account_id,
+            partition=identity.partition,
+            regions=regions,
+            started_at=started.isoformat(timespec="seconds"),
+            finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            seconds=time.monotonic() - clock,
+            steps=ordered,
+            entity_counts=dict(Counter(entity.type for entity in self._entities.values())),
+            relationship_counts=dict(Counter(rel.type for rel in self._relationships.values())),
+            api_calls=preflight_calls + sum(result.api_calls for result in ordered),
+        )
+        partial = [result for result in ordered if result.status is not StepStatus.SUCCESS]
+        return CollectedGraph(
+            entities=list(self._entities.values()),
+            relationships=list(self._relationships.values()),
+            report=report,
+            partial_entity_types={name for result in partial for name in result.entity_types},
+            partial_relationship_types={name for result in partial for name in result.relationship_types},
+        )
+
+    def _new_result(self, step: AnyStep, status: StepStatus) -> StepResult:
+        return StepResult(
+            step_id=step.id,
+            name=step.name,
+            status=status,
+            entity_types=[decl.type for decl in getattr(step, "entities", ())],
+            relationship_types=sorted({rel.type for rel in step.all_relationships}),
+        )
+
+    def _parent_problem(self, step: AnyStep) -> StepResult | None:
+        """A disabled result when a step this one depends on did not succeed."""
+        failed = [dep for dep in step.depends_on if self._results[dep].status is not StepStatus.SUCCESS]
+        if not failed:
+            return None
+        result = self._new_result(step, StepStatus.DISABLED)
+        result.reason = DisabledReason.PARENT_DISABLED
+        result.message = "depends on " + ", ".join(
+            f"{dep} ({self._results[dep].status.value})" for dep in failed
+        )
+        return result
+
+    async def _run_step(
+        self,
+        step: StepDecl,
+        tasks: dict[str, asyncio.Task[StepResult]],
+        clients: ClientPool,
+        identity: Identity,
+        regions: list[str],
+    ) -> StepResult:
+        for dependency in step.depends_on:
+            await tasks[dependency]
+        blocked = self._parent_problem(step)
+        if blocked:
+            self._results[step.id] = blocked
+            return blocked
+        clock = time.monotonic()
+        if step.scope is Scope.REGIONAL:
+            available = await clients.available_regions(step.service)
+            unit_regions: list[str | None] = [region for region in regions if not available or region in available]
+        else:
+            unit_regions = [None]
+        units = await asyncio.gather(
+            *(self._run_unit(step, clients, identity, region) for region in unit_regions)
+        )
+        result = self._aggregate(step, units)
+        result.seconds = time.monotonic() - clock
+        result.regions = [region for region in unit_regions if region]
+        self._results[step.id] = result
+        return result
+
+    async def _run_unit(
+        self, step: StepDecl, clients: ClientPool, identity: Identity, region: str | None
+    ) -> _UnitResult:
+        scope = TransformContext(identity.partition, identity.account_id, region, self.options.account_name)
+        dependencies = {dep: self._raw.get(dep, []) for dep in step.depends_on}
+        context = FetchContext(step, scope, clients, self._slots, self.home_region, dependencies)
+        unit = _UnitResult(region=region)
+        try:
+            items = await (step.fetch or _default_fetch)(context)
+            unit.items = [(scope, item) for item in items]
+            for item in items:
+                for produced in step.transform(item, scope):
+                    if isinstance(produced, Entity):
+                        unit.entities.append(produced)
+                    else:
+                        unit.relationships.append(produced)
+            unit.relationships.extend(_account_relationships(step, unit.entities, scope.account_key))
+            _check_declared(step, unit.entities, unit.relationships)
+        except PermissionDenied as denied:
+            unit = _UnitResult(region=region, denied=denied)
+        except (ClientError, BotoCoreError, GraphError) as error:
+            unit = _UnitResult(region=region, error=f"{region or 'global'}: {error}")
+        except Exception as error:  # a transform bug must fail its step, not the run
+            log.exception("step %s failed in %s", step.id, region or "global")
+            unit = _UnitResult(region=region, error=f"{region or 'global'}: {type(error).__name__}: {error}")
+        unit.api_calls = context.api_calls
+        return unit
+
+    def _aggregate(self, step: StepDecl, units: list[_UnitResult]) -> StepResult:
+        result = self._new_result(step, StepStatus.SUCCESS)
+        result.api_calls = sum(unit.api_calls for unit in units)
+        result.errors = [unit.error for unit in units if unit.error]
+        result.denied = [
+            DeniedCall(unit.denied.iam_action, unit.denied.region, unit.denied.code)
+            for unit in units
+            if unit.denied
+        ]
+        if result.errors:
+            result.status = StepStatus.FAILURE
+            result.message = result.errors[0]
+        elif result.denied:
+            result.status = StepStatus.DISABLED
+            result.reason = DisabledReason.PERMISSION
+            result.message = "missing permission: " + ", ".join(result.denied_actions)
+        # What the successful units saw is kept even when others failed: their types are
+        # marked partial, so the store keeps earlier data for everything else.
+        self._raw[step.id] = [pair for unit in units for pair in unit.items]
+        for unit in units:
+            for entity in unit.entities:
+                self._entities[entity.key] = entity
+            for relationship in unit.relationships:
+                self._relationships[relationship.key] = relationship
+            result.entities += len(unit.entities)
+            result.relationships += len(unit.relationships)
+        return result
+
+    def _run_mapper(self, mapper: MapperDecl) -> StepResult:
+        blocked = self._parent_problem(mapper)
+        if blocked:
+            return blocked
+        clock = time.monotonic()
+        result = self._new_result(mapper, StepStatus.SUCCESS)
+        try:
+            patches: list[EntityPatch] = []
+            relationships: list[Relationship] = []
+            for produced in mapper.map({dep: self._raw[dep] for dep in mapper.depends_on}):
+                (patches if isinstance(produced, EntityPatch) else relationships).append(produced)
+            _check_declared(mapper, [], relationships)
+            for patch in patches:
+                entity = self._entities.get(patch.key)
+                if entity is None:
+                    raise GraphError(f"mapper {mapper.id} patches unknown entity {patch.key}")
+                if entity.type not in mapper.enriches:
+                    raise GraphError(f"mapper {mapper.id} patches undeclared type {entity.type}")
+            for patch in patches:
+                self._entities[patch.key].properties.update(patch.properties)
+        except (GraphError, KeyError, ValueError) as error:
+            result.status = StepStatus.FAILURE
+            result.message = f"{type(error).__name__}: {error}"
+            result.errors = [result.message]
+            return result
+        for relationship in relationships:
+            self._relationships[relationship.key] = relationship
+        result.relationships = len(relationships)
+        result.seconds = time.monotonic() - clock
+        return result
+
+
+async def ingest(registry: Registry, session: AioSession, options: RunOptions) -> CollectedGraph:
+    """Run every declared step against the account the session's credentials reach."""
+    return await Runner(registry, session, options).run()

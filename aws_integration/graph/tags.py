@@ -1,0 +1,88 @@
+"""Tags to properties, as users of asset graphs know them.
+
+Each tag becomes ``tag.<Key>`` (key case kept) with its value typed: ``true``/``false``
+(any case) become booleans, digits an integer, ``digits.digits`` a float, the rest
+stays a string. ``Name`` (any case) sets the display name; keys whose value is true or
+empty are listed in ``tags``; ``classification``, ``owner`` and ``email`` are copied,
+lower-cased, to properties of the same name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from aws_integration.graph.model import PropertyValue
+
+_INTEGER = re.compile(r"^[0-9]+$")
+_FLOAT = re.compile(r"^[0-9]+\.[0-9]+$")
+COPIED_LOWER_CASE = ("classification", "owner", "email")
+
+
+def typed_tag_value(value: str) -> str | int | float | bool:
+    """Type a tag value: booleans, integers and decimals become those types."""
+    lowered = value.lower()
+    if lowered == "true":
+        return True
+    if lowered == "false":
+        return False
+    if _INTEGER.match(value):
+        return int(value)
+    if _FLOAT.match(value):
+        return float(value)
+    return value
+
+
+def tag_pairs(tags: Iterable[Mapping[str, Any]] | Mapping[str, Any] | None) -> list[tuple[str, str]]:
+    """Normalise ``[{Key, Value}]``, ``[{key, value}]`` or a plain map to pairs."""
+    if not tags:
+        return []
+    if isinstance(tags, Mapping):
+        return [(str(key), "" if value is None else str(value)) for key, value in tags.items()]
+    pairs = []
+    for tag in tags:
+        key = tag.get("Key", tag.get("key"))
+        if key is None:
+            raise ValueError(f"tag without a key: {tag!r}")
+        value = tag.get("Value", tag.get("value"))
+        pairs.append((str(key), "" if value is None else str(value)))
+    return pairs
+
+
+@dataclass(frozen=True)
+class TagSet:
+    """The properties a set of tags contributes to an entity."""
+
+    properties: dict[str, PropertyValue] = field(default_factory=dict)
+    name: str | None = None
+
+
+def flatten_tags(
+    tags: Iterable[Mapping[str, Any]] | Mapping[str, Any] | None,
+    account_name: str | None = None,
+) -> TagSet:
+    """Turn tags into ``tag.*`` properties and their derived properties.
+
+    ``account_name``, when given, adds ``tag.AccountName`` (the "tag with account
+    name" option of an integration instance).
+    """
+    properties: dict[str, PropertyValue] = {}
+    flagged: list[str] = []
+    name: str | None = None
+    for key, value in tag_pairs(tags):
+        typed = typed_tag_value(value)
+        properties[f"tag.{key}"] = typed
+        if typed is True or value == "":
+            flagged.append(key)
+        lowered_key = key.lower()
+        if lowered_key == "name" and value:
+            name = value
+        if lowered_key in COPIED_LOWER_CASE and value:
+            properties[lowered_key] = value.lower()
+    if flagged:
+        properties["tags"] = flagged
+    if account_name:
+        properties["tag.AccountName"] = account_name
+    return TagSet(properties=properties, name=name)

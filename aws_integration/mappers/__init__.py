@@ -1,0 +1,8 @@
+"""Cross-step derivations that need the output of several collectors."""
+
+from aws_integration.declarations import MapperDecl
+from aws_integration.mappers.public_network import PUBLIC_NETWORKS
+
+MAPPERS: tuple[MapperDecl, ...] = (PUBLIC_NETWORKS,)
+
+__all__ = ["MAPPERS"]
