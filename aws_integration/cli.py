@@ -13,7 +13,7 @@ from pathlib import Path
 
 from botocore.exceptions import BotoCoreError
 
-from aws_integration.engine.clients import ClientSettings, new_session
+from aws_integration.engine.clients import new_session, settings_for
 from aws_integration.engine.errors import IntegrationError
 from aws_integration.engine.report import RunReport, StepStatus
 from aws_integration.engine.runner import RunOptions, ingest
@@ -130,7 +130,9 @@ def run_ingest(args: argparse.Namespace) -> int:
             regions=args.regions,
             account_name=args.account_name,
             tag_with_account_name=args.tag_with_account_name,
-            client_settings=ClientSettings(max_concurrency=args.concurrency, s3_path_style=_uses_custom_endpoint()),
+            client_settings=settings_for(
+                session, max_concurrency=args.concurrency, s3_path_style=_uses_custom_endpoint()
+            ),
         )
         try:
             collected = asyncio.run(ingest(default_registry(), session, options))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from moto import mock_aws
@@ -22,18 +24,36 @@ FAKE_CREDENTIALS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def aws_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+@contextlib.contextmanager
+def fake_aws_environment(home: Path) -> Iterator[None]:
     """Fake credentials; no profile, endpoint or store from the developer's machine."""
-    for name in list(os.environ):
-        if name.startswith(("AWS_", "AWS_INTEGRATION_")):
-            monkeypatch.delenv(name, raising=False)
-    for name, value in FAKE_CREDENTIALS.items():
-        monkeypatch.setenv(name, value)
-    home = tmp_path_factory.mktemp("home")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(home / "config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(home / "credentials"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    with pytest.MonkeyPatch.context() as patch:
+        for name in list(os.environ):
+            if name.startswith("AWS_"):
+                patch.delenv(name, raising=False)
+        for name, value in FAKE_CREDENTIALS.items():
+            patch.setenv(name, value)
+        patch.setenv("AWS_CONFIG_FILE", str(home / "config"))
+        patch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(home / "credentials"))
+        patch.setenv("XDG_DATA_HOME", str(home / "data"))
+        yield
+
+
+@pytest.fixture(autouse=True)
+def aws_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Every test runs with fake credentials."""
+    with fake_aws_environment(tmp_path_factory.mktemp("home")):
+        yield
+
+
+@pytest.fixture(scope="module")
+def sampled_graph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SampleAccount, CollectedGraph]]:
+    """The sample account in moto and one run over it, shared by a module's read-only tests."""
+    with fake_aws_environment(tmp_path_factory.mktemp("home")), mock_aws():
+        sample = seed_sample_account()
+        yield sample, collect(
+            options=RunOptions(regions=SAMPLE_REGIONS, account_name="sample", tag_with_account_name=True)
+        )
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,7 @@ class ClientSettings:
 
     max_concurrency: int = 32
     max_attempts: int = 6
+    retry_mode: str = "standard"
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
     s3_path_style: bool = False
@@ -32,13 +34,31 @@ class ClientSettings:
     def botocore_config(self) -> AioConfig:
         """The one place retries, timeouts and pools are configured."""
         return AioConfig(
-            retries={"mode": "standard", "max_attempts": self.max_attempts},
+            retries={"mode": self.retry_mode, "max_attempts": self.max_attempts},  # type: ignore[typeddict-item]
             connect_timeout=self.connect_timeout,
             read_timeout=self.read_timeout,
             max_pool_connections=self.max_concurrency,
             user_agent_extra="aws-integration",
             s3={"addressing_style": "path" if self.s3_path_style else "auto"},
         )
+
+
+def settings_for(session: AioSession, *, max_concurrency: int, s3_path_style: bool) -> ClientSettings:
+    """Client settings that honour the user's ``max_attempts`` and ``retry_mode``.
+
+    They come from the environment (``AWS_MAX_ATTEMPTS``, ``AWS_RETRY_MODE``) or the
+    profile; without them, standard mode with six attempts.
+    """
+    defaults = ClientSettings()
+    attempts = session.get_config_variable("max_attempts")
+    # botocore answers "legacy" when nothing is configured: only an explicit choice counts.
+    mode = os.environ.get("AWS_RETRY_MODE") or session.get_scoped_config().get("retry_mode")
+    return ClientSettings(
+        max_concurrency=max_concurrency,
+        max_attempts=int(attempts) if attempts else defaults.max_attempts,
+        retry_mode=mode or defaults.retry_mode,
+        s3_path_style=s3_path_style,
+    )
 
 
 def new_session(profile: str | None = None) -> AioSession:
@@ -85,6 +105,17 @@ class ClientPool:
         if service not in self._regions:
             self._regions[service] = set(await self._session.get_available_regions(service))
         return self._regions[service]
+
+    async def foreign_regions(self, partition: str) -> set[str]:
+        """Regions botocore places in partitions other than ``partition``."""
+        partitions = self._session.get_available_partitions()
+        if asyncio.iscoroutine(partitions):
+            partitions = await partitions
+        foreign: set[str] = set()
+        for other in partitions:
+            if other != partition:
+                foreign |= set(await self._session.get_available_regions("ec2", partition_name=other))
+        return foreign
 
     async def __aenter__(self) -> "ClientPool":
         return self

@@ -68,8 +68,10 @@ async def identify(clients: ClientPool, region: str) -> Identity:
     return Identity(account_id=response["Account"], partition=arn.split(":")[1], arn=arn)
 
 
-async def enabled_regions(clients: ClientPool, region: str, requested: tuple[str, ...] | None) -> list[str]:
-    """The enabled regions (``ec2:DescribeRegions``), narrowed to ``requested``.
+async def enabled_regions(
+    clients: ClientPool, region: str, partition: str, requested: tuple[str, ...] | None
+) -> list[str]:
+    """The caller's partition's enabled regions (``ec2:DescribeRegions``), narrowed to ``requested``.
 
     A requested region that is unknown or not enabled is an error, not a silent no-op.
     When DescribeRegions is denied, the requested regions are used as given.
@@ -83,10 +85,11 @@ async def enabled_regions(clients: ClientPool, region: str, requested: tuple[str
         raise _explain(error, DESCRIBE_REGIONS) from None
     except BotoCoreError as error:
         raise _explain(error, DESCRIBE_REGIONS) from None
+    foreign = await clients.foreign_regions(partition)
     enabled = {
         entry["RegionName"]
         for entry in response.get("Regions", [])
-        if entry.get("OptInStatus", "opt-in-not-required") != "not-opted-in"
+        if entry.get("OptInStatus", "opt-in-not-required") != "not-opted-in" and entry["RegionName"] not in foreign
     }
     if not requested:
         return sorted(enabled)

@@ -113,7 +113,7 @@ class Runner:
         clock = time.monotonic()
         async with ClientPool(self.session, self.options.client_settings) as clients:
             identity = await identify(clients, self.home_region)
-            regions = await enabled_regions(clients, self.home_region, self.options.regions)
+            regions = await enabled_regions(clients, self.home_region, identity.partition, self.options.regions)
             preflight_calls = 2
             tasks: dict[str, asyncio.Task[StepResult]] = {}
             for step in self.registry.steps:

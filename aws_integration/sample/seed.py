@@ -73,9 +73,10 @@ def _seed_public_vpc(ec2: Any, sample: SampleAccount) -> None:
         TagSpecifications=[{"ResourceType": "subnet", "Tags": _tags(Name="prod-private-b", Tier="private")}],
     )["Subnet"]["SubnetId"]
     sample.public_subnet, sample.private_subnet = public, private
-    public_table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
-    ec2.create_route(RouteTableId=public_table, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
-    ec2.associate_route_table(RouteTableId=public_table, SubnetId=public)
+    main_table = ec2.describe_route_tables(
+        Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "association.main", "Values": ["true"]}]
+    )["RouteTables"][0]["RouteTableId"]
+    ec2.create_route(RouteTableId=main_table, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
     allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
     nat = ec2.create_nat_gateway(SubnetId=public, AllocationId=allocation)["NatGateway"]["NatGatewayId"]
     sample.nat_gateway = nat

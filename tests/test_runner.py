@@ -1,0 +1,124 @@
+"""The engine's behaviour beyond the happy path: regions, failures, dependencies, contracts."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from aws_integration.collectors import COLLECTOR_STEPS
+from aws_integration.declarations import ApiCall, Scope, StepDecl
+from aws_integration.engine.errors import IntegrationError
+from aws_integration.engine.report import DisabledReason, StepStatus
+from aws_integration.engine.runner import RunOptions
+from aws_integration.mappers import MAPPERS
+from aws_integration.registry import Registry
+from aws_integration.sample.seed import seed_sample_account
+from tests.conftest import collect
+
+
+def _replace_step(step_id: str, **changes: object) -> Registry:
+    steps = tuple(dataclasses.replace(step, **changes) if step.id == step_id else step for step in COLLECTOR_STEPS)
+    return Registry(steps=steps, mappers=MAPPERS)
+
+
+def _status(graph, step_id: str):  # type: ignore[no-untyped-def]
+    return next(step for step in graph.report.steps if step.step_id == step_id)
+
+
+def test_regions_narrow_the_run(moto: None) -> None:
+    seed_sample_account()
+    graph = collect(options=RunOptions(regions=("eu-west-1",)))
+    regions = {entity.properties.get("region") for entity in graph.entities if entity.type == "aws_instance"}
+    assert regions == {"eu-west-1"}
+    # Global types do not depend on the regions chosen.
+    assert sum(1 for entity in graph.entities if entity.type == "aws_s3_bucket") == 3
+
+
+def test_unknown_region_is_a_clear_error(moto: None) -> None:
+    with pytest.raises(IntegrationError, match="unknown or disabled region.*xx-nowhere-1"):
+        collect(options=RunOptions(regions=("us-east-1", "xx-nowhere-1")))
+
+
+def test_all_enabled_regions_are_used_by_default(moto: None) -> None:
+    graph = collect(options=RunOptions())
+    assert {"us-east-1", "eu-west-1", "ap-southeast-2"} <= set(graph.report.regions)
+    vpcs = {entity.properties["region"] for entity in graph.entities if entity.type == "aws_vpc"}
+    assert vpcs == set(graph.report.regions)  # moto makes a default VPC in every region
+
+
+def test_a_failing_transform_fails_its_step_only(moto: None) -> None:
+    seed_sample_account()
+
+    def broken(item, scope):  # type: ignore[no-untyped-def]
+        raise KeyError("VolumeId")
+
+    graph = collect(_replace_step("fetch-ebs-volumes", transform=broken))
+    volumes = _status(graph, "fetch-ebs-volumes")
+    assert volumes.status is StepStatus.FAILURE and "KeyError" in (volumes.message or "")
+    assert graph.report.status == "failure"
+    assert "aws_ebs_volume" in graph.partial_entity_types
+    assert "aws_account_has_ebs_volume" in graph.partial_relationship_types
+    assert _status(graph, "fetch-instances").status is StepStatus.SUCCESS
+    assert not any(entity.type == "aws_ebs_volume" for entity in graph.entities)
+
+
+def test_an_undeclared_entity_type_fails_the_step(moto: None) -> None:
+    seed_sample_account()
+    vpc_step = next(step for step in COLLECTOR_STEPS if step.id == "fetch-vpcs")
+    graph = collect(_replace_step("fetch-subnets", transform=vpc_step.transform, fetch=None,
+                                  calls=(ApiCall("ec2", "DescribeVpcs", "ec2:DescribeVpcs", "Vpcs"),)))
+    subnets = _status(graph, "fetch-subnets")
+    assert subnets.status is StepStatus.FAILURE
+    assert "undeclared entity type aws_vpc" in (subnets.message or "")
+
+
+def test_an_undeclared_call_fails_the_step(moto: None) -> None:
+    async def sneaky(context):  # type: ignore[no-untyped-def]
+        return await context.items("DescribeSnapshots")
+
+    graph = collect(_replace_step("fetch-ebs-volumes", fetch=sneaky))
+    volumes = _status(graph, "fetch-ebs-volumes")
+    assert volumes.status is StepStatus.FAILURE and "does not declare" in (volumes.message or "")
+
+
+def test_a_failed_parent_disables_its_dependents(moto: None) -> None:
+    seed_sample_account()
+
+    def broken(item, scope):  # type: ignore[no-untyped-def]
+        raise ValueError("bad user")
+
+    graph = collect(_replace_step("fetch-iam-users", transform=broken))
+    keys = _status(graph, "fetch-iam-access-keys")
+    assert keys.status is StepStatus.DISABLED and keys.reason is DisabledReason.PARENT_DISABLED
+    assert "fetch-iam-users (failure)" in (keys.message or "")
+    assert "aws_iam_access_key" in graph.partial_entity_types
+
+
+def test_mapper_is_disabled_when_a_network_step_fails(moto: None) -> None:
+    def broken(item, scope):  # type: ignore[no-untyped-def]
+        raise ValueError("bad table")
+
+    graph = collect(_replace_step("fetch-route-tables", transform=broken))
+    mapper = _status(graph, "map-public-networks")
+    assert mapper.status is StepStatus.DISABLED and mapper.reason is DisabledReason.PARENT_DISABLED
+    # Unknown, not guessed: the VPC step itself succeeded, so its entities are there with public = null.
+    vpcs = [entity for entity in graph.entities if entity.type == "aws_vpc"]
+    assert vpcs and all(entity.properties["public"] is None for entity in vpcs)
+    assert "aws_vpc" not in graph.partial_entity_types
+    assert "aws_subnet_uses_route_table" in graph.partial_relationship_types
+
+
+def test_registry_rejects_inconsistent_declarations() -> None:
+    step = COLLECTOR_STEPS[1]
+    with pytest.raises(ValueError, match="duplicate step ids"):
+        Registry(steps=(step, step))
+    with pytest.raises(ValueError, match="unknown steps"):
+        Registry(steps=(dataclasses.replace(step, depends_on=("fetch-nothing",)),))
+    first = dataclasses.replace(step, id="a", depends_on=("b",))
+    second = dataclasses.replace(COLLECTOR_STEPS[2], id="b", depends_on=("a",))
+    with pytest.raises(ValueError, match="dependency cycle"):
+        Registry(steps=(first, second))
+    with pytest.raises(ValueError, match="paginated first call"):
+        StepDecl("x", "x", "ec2", Scope.REGIONAL, (ApiCall("ec2", "DescribeAddresses", "ec2:DescribeAddresses"),),
+                 step.entities, step.transform)
