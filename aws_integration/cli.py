@@ -67,8 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _configure_logging(verbosity: int) -> None:
-    level = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    """Our own progress only: botocore's debug output carries signed headers and tokens."""
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    log.setLevel(logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG)
 
 
 def _uses_custom_endpoint() -> bool:
@@ -124,17 +125,14 @@ def run_ingest(args: argparse.Namespace) -> int:
     with SqliteStore(store_path) as store:
         try:
             session = new_session(args.profile)
-        except BotoCoreError as error:
-            raise IntegrationError(str(error)) from None
-        options = RunOptions(
-            regions=args.regions,
-            account_name=args.account_name,
-            tag_with_account_name=args.tag_with_account_name,
-            client_settings=settings_for(
-                session, max_concurrency=args.concurrency, s3_path_style=_uses_custom_endpoint()
-            ),
-        )
-        try:
+            options = RunOptions(
+                regions=args.regions,
+                account_name=args.account_name,
+                tag_with_account_name=args.tag_with_account_name,
+                client_settings=settings_for(
+                    session, max_concurrency=args.concurrency, s3_path_style=_uses_custom_endpoint()
+                ),
+            )
             collected = asyncio.run(ingest(default_registry(), session, options))
         except BotoCoreError as error:
             raise IntegrationError(str(error)) from None

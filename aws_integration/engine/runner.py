@@ -194,6 +194,11 @@ class Runner:
         result.seconds = time.monotonic() - clock
         result.regions = [region for region in unit_regions if region]
         self._results[step.id] = result
+        log.info(
+            "%s: %s, %d entities, %d relationships, %d API calls, %.2f s%s",
+            step.id, result.status.value, result.entities, result.relationships, result.api_calls, result.seconds,
+            f" ({result.message})" if result.message else "",
+        )
         return result
 
     async def _run_unit(

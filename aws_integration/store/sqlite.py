@@ -222,9 +222,10 @@ class SqliteStore:
         partial_types: set[str],
     ) -> Changes:
         changes = Changes()
+        # columns[0] is always the type; rows carry every column, in that order.
         existing = {
-            key: (type_name, tuple(values))
-            for key, type_name, *values in self._db.execute(
+            key: (values[0], tuple(values))
+            for key, *values in self._db.execute(
                 f"SELECT key, {', '.join(columns)} FROM {table} WHERE source = ?", (source,)
             )
         }

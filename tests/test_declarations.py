@@ -1,0 +1,58 @@
+"""Declarations are real: operations exist in botocore, paginators match, docs are current."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import botocore.session
+import pytest
+
+from aws_integration.declarations import StepDecl
+from aws_integration.docgen import render_data_model
+from aws_integration.graph.schema import KNOWN_CLASSES
+from aws_integration.registry import default_registry
+
+REGISTRY = default_registry()
+CALLS = list(REGISTRY.api_calls())
+BOTOCORE = botocore.session.get_session()
+DATA_MODEL = Path(__file__).resolve().parent.parent / "docs" / "data-model.md"
+
+
+@pytest.mark.parametrize("call", CALLS, ids=lambda call: f"{call.service}.{call.operation}")
+def test_every_declared_operation_exists_and_paginates_as_declared(call) -> None:  # type: ignore[no-untyped-def]
+    model = BOTOCORE.get_service_model(call.service)
+    assert call.operation in model.operation_names
+    if call.paginated:
+        paginator = BOTOCORE.get_paginator_model(call.service).get_paginator(call.operation)
+        result_keys = paginator["result_key"]
+        assert call.result_key in (result_keys if isinstance(result_keys, list) else [result_keys])
+
+
+@pytest.mark.parametrize("call", CALLS, ids=lambda call: call.iam_action)
+def test_iam_actions_are_read_only_names(call) -> None:  # type: ignore[no-untyped-def]
+    service, action = call.iam_action.split(":")
+    assert re.fullmatch(r"[a-z0-9-]+", service)
+    assert re.match(r"(Describe|List|Get)[A-Za-z]+$", action), call.iam_action
+
+
+def test_entity_types_classes_and_relationships_are_consistent() -> None:
+    for entity in REGISTRY.entity_decls.values():
+        assert set(entity.classes) <= KNOWN_CLASSES, entity
+        assert entity.type.startswith("aws_")
+    declared_types = set(REGISTRY.entity_decls)
+    for relationship, step in REGISTRY.relationship_decls.values():
+        assert {relationship.from_type, relationship.to_type} <= declared_types, (step.id, relationship)
+
+
+def test_every_step_declares_what_it_needs() -> None:
+    for step in REGISTRY.steps:
+        assert isinstance(step, StepDecl)
+        assert step.iam_actions and step.entities
+
+
+def test_data_model_doc_is_current() -> None:
+    expected = render_data_model(REGISTRY)
+    assert DATA_MODEL.read_text(encoding="utf-8") == expected, (
+        "docs/data-model.md is stale: regenerate it with `make docs`"
+    )
