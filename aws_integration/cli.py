@@ -108,7 +108,8 @@ def _format_summary(report: RunReport, store_path: Path) -> str:
             f"Stored in {store_path} (run {store['run_id']}): entities {entities['created']} new, "
             f"{entities['updated']} changed, {entities['deleted']} deleted, "
             f"{entities['kept_from_earlier_runs']} kept from earlier runs; relationships "
-            f"{relationships['created']} new, {relationships['updated']} changed, {relationships['deleted']} deleted",
+            f"{relationships['created']} new, {relationships['updated']} changed, {relationships['deleted']} deleted, "
+            f"{relationships['kept_from_earlier_runs']} kept from earlier runs",
         ]
         dangling = store.get("dangling_relationships") or {}
         if dangling:

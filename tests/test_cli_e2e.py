@@ -115,3 +115,45 @@ def test_export_without_a_store(tmp_path: Path) -> None:
 def test_unknown_profile(endpoint: str, tmp_path: Path) -> None:
     result = _cli("ingest", "--profile", "no-such-profile", "--store", str(tmp_path / "s.sqlite"))
     _assert_one_line_error(result, "no-such-profile")
+
+
+def test_denied_action_is_reported_and_earlier_data_kept(endpoint: str, tmp_path: Path) -> None:
+    import urllib.request
+
+    import boto3
+
+    from tests.test_permission_enforced import _every_declared_action_but
+
+    seed_sample_account(endpoint)
+    store = tmp_path / "graph.sqlite"
+    assert _cli("ingest", "--regions", "us-east-1", "--store", str(store)).returncode == 0
+    iam = boto3.client("iam", region_name="us-east-1", endpoint_url=endpoint)
+    iam.create_user(UserName="inventory")
+    iam.put_user_policy(UserName="inventory", PolicyName="inventory", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": _every_declared_action_but("s3:GetBucketTagging"), "Resource": "*"}],
+    }))
+    key = iam.create_access_key(UserName="inventory")["AccessKey"]
+    def enforce_after(count: bytes) -> None:
+        request = urllib.request.Request(
+            f"{endpoint}/moto-api/reset-auth", data=count, method="POST", headers={"Content-Type": "text/plain"}
+        )
+        urllib.request.urlopen(request, timeout=10).close()
+
+    enforce_after(b"0")
+    try:
+        env = {"AWS_ACCESS_KEY_ID": key["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]}
+        env_without_token = {k: v for k, v in os.environ.items() if k != "AWS_SESSION_TOKEN"}
+        result = subprocess.run(
+            [sys.executable, "-m", "aws_integration", "ingest", "--regions", "us-east-1", "--store", str(store)],
+            env={**env_without_token, **env}, capture_output=True, text=True, timeout=120, check=False,
+        )
+    finally:
+        enforce_after(b"inf")
+    assert result.returncode == 0, result.stderr
+    assert "Status: partial" in result.stdout
+    assert "fetch-s3-buckets" in result.stdout and "missing s3:GetBucketTagging" in result.stdout
+    assert "3 kept from earlier runs" in result.stdout
+    exported = json.loads(_cli("export", "--store", str(store)).stdout)
+    assert sum(1 for e in exported["entities"] if e["_type"] == "aws_s3_bucket") == 3
+    assert key["SecretAccessKey"] not in result.stdout + result.stderr

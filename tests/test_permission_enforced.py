@@ -35,15 +35,17 @@ def _narrow_user(monkeypatch: pytest.MonkeyPatch, actions: list[str]) -> None:
     monkeypatch.delenv("AWS_SESSION_TOKEN")
 
 
+@set_initial_no_auth_action_count(0)
+def _collect_enforced():  # type: ignore[no-untyped-def]
+    """One run with moto checking every call against the caller's policies."""
+    return collect()
+
+
 def test_missing_get_bucket_tagging_disables_only_the_bucket_step(moto: None, monkeypatch: pytest.MonkeyPatch) -> None:
     seed_sample_account()
     _narrow_user(monkeypatch, _every_declared_action_but("s3:GetBucketTagging"))
 
-    @set_initial_no_auth_action_count(0)
-    def run():  # type: ignore[no-untyped-def]
-        return collect()
-
-    graph = run()
+    graph = _collect_enforced()
     steps = {step.step_id: step for step in graph.report.steps}
     buckets = steps["fetch-s3-buckets"]
     assert buckets.status is StepStatus.DISABLED
@@ -64,11 +66,7 @@ def test_missing_list_roles_names_the_action(moto: None, monkeypatch: pytest.Mon
     seed_sample_account()
     _narrow_user(monkeypatch, _every_declared_action_but("iam:ListRoles"))
 
-    @set_initial_no_auth_action_count(0)
-    def run():  # type: ignore[no-untyped-def]
-        return collect()
-
-    steps = {step.step_id: step for step in run().report.steps}
+    steps = {step.step_id: step for step in _collect_enforced().report.steps}
     assert steps["fetch-iam-roles"].status is StepStatus.DISABLED
     assert steps["fetch-iam-roles"].denied_actions == ["iam:ListRoles"]
     assert steps["fetch-iam-users"].status is StepStatus.SUCCESS
@@ -90,12 +88,7 @@ def test_a_later_denied_run_keeps_the_buckets_stored_earlier(
     with SqliteStore(tmp_path / "graph.sqlite") as store:
         store_run(collect(), store)
         _narrow_user(monkeypatch, _every_declared_action_but("s3:GetBucketTagging"))
-
-        @set_initial_no_auth_action_count(0)
-        def denied_run():  # type: ignore[no-untyped-def]
-            return collect()
-
-        summary = store_run(denied_run(), store)
+        summary = store_run(_collect_enforced(), store)
         buckets = list(store.entities(types=["aws_s3_bucket"]))
         assert len(buckets) == 3
         assert summary.entities.kept_from_earlier_runs == 3 and summary.entities.deleted == 0

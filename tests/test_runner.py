@@ -22,6 +22,15 @@ def _replace_step(step_id: str, **changes: object) -> Registry:
     return Registry(steps=steps, mappers=MAPPERS)
 
 
+def _raising(error: Exception):  # type: ignore[no-untyped-def]
+    """A transform that fails on every item."""
+
+    def transform(item, scope):  # type: ignore[no-untyped-def]
+        raise error
+
+    return transform
+
+
 def _status(graph, step_id: str):  # type: ignore[no-untyped-def]
     return next(step for step in graph.report.steps if step.step_id == step_id)
 
@@ -49,11 +58,7 @@ def test_all_enabled_regions_are_used_by_default(moto: None) -> None:
 
 def test_a_failing_transform_fails_its_step_only(moto: None) -> None:
     seed_sample_account()
-
-    def broken(item, scope):  # type: ignore[no-untyped-def]
-        raise KeyError("VolumeId")
-
-    graph = collect(_replace_step("fetch-ebs-volumes", transform=broken))
+    graph = collect(_replace_step("fetch-ebs-volumes", transform=_raising(KeyError("VolumeId"))))
     volumes = _status(graph, "fetch-ebs-volumes")
     assert volumes.status is StepStatus.FAILURE and "KeyError" in (volumes.message or "")
     assert graph.report.status == "failure"
@@ -84,11 +89,7 @@ def test_an_undeclared_call_fails_the_step(moto: None) -> None:
 
 def test_a_failed_parent_disables_its_dependents(moto: None) -> None:
     seed_sample_account()
-
-    def broken(item, scope):  # type: ignore[no-untyped-def]
-        raise ValueError("bad user")
-
-    graph = collect(_replace_step("fetch-iam-users", transform=broken))
+    graph = collect(_replace_step("fetch-iam-users", transform=_raising(ValueError("bad user"))))
     keys = _status(graph, "fetch-iam-access-keys")
     assert keys.status is StepStatus.DISABLED and keys.reason is DisabledReason.PARENT_DISABLED
     assert "fetch-iam-users (failure)" in (keys.message or "")
@@ -96,10 +97,7 @@ def test_a_failed_parent_disables_its_dependents(moto: None) -> None:
 
 
 def test_mapper_is_disabled_when_a_network_step_fails(moto: None) -> None:
-    def broken(item, scope):  # type: ignore[no-untyped-def]
-        raise ValueError("bad table")
-
-    graph = collect(_replace_step("fetch-route-tables", transform=broken))
+    graph = collect(_replace_step("fetch-route-tables", transform=_raising(ValueError("bad table"))))
     mapper = _status(graph, "map-public-networks")
     assert mapper.status is StepStatus.DISABLED and mapper.reason is DisabledReason.PARENT_DISABLED
     # Unknown, not guessed: the VPC step itself succeeded, so its entities are there with public = null.

@@ -244,7 +244,7 @@ class Runner:
         elif result.denied:
             result.status = StepStatus.DISABLED
             result.reason = DisabledReason.PERMISSION
-            result.message = "missing permission: " + ", ".join(result.denied_actions)
+            result.message = "AWS denied " + ", ".join(result.denied_actions)
         # What the successful units saw is kept even when others failed: their types are
         # marked partial, so the store keeps earlier data for everything else.
         self._raw[step.id] = [pair for unit in units for pair in unit.items]
