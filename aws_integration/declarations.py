@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from botocore import xform_name
@@ -159,7 +159,6 @@ class MapperDecl:
     enriches: tuple[str, ...]
     map: Mapper
     relationships: tuple[RelationshipDecl, ...] = ()
-    calls: tuple[ApiCall, ...] = field(default=(), init=False)
 
     @property
     def all_relationships(self) -> tuple[RelationshipDecl, ...]:
