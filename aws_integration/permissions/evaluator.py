@@ -65,6 +65,12 @@ def _evaluate_set(policies: Iterable[Policy], action: str, resource: str, label:
     return Verdict(Decision.DENIED, False, (), f"not allowed by any statement of the {label} (implicit deny)")
 
 
+def _strictness(verdict: Verdict) -> int:
+    if verdict.decision is Decision.DENIED:
+        return 0 if verdict.explicit else 1
+    return 2 if verdict.decision is Decision.CONDITIONAL else 3
+
+
 def evaluate(
     action: str,
     policies: Iterable[Policy],
@@ -77,14 +83,9 @@ def evaluate(
     if boundary is None:
         return identity
     limit = _evaluate_set(list(boundary), action, resource, "permissions boundary")
-    for verdict in (identity, limit):
-        if verdict.decision is Decision.DENIED and verdict.explicit:
-            return verdict
-    for verdict in (identity, limit):
-        if verdict.decision is Decision.DENIED:
-            return verdict
-    if identity.decision is Decision.CONDITIONAL or limit.decision is Decision.CONDITIONAL:
-        conditional = identity if identity.decision is Decision.CONDITIONAL else limit
-        return conditional
+    # The stricter verdict wins: explicit deny, then implicit deny, then conditional.
+    strictest = min((identity, limit), key=_strictness)
+    if not strictest.allowed:
+        return strictest
     return Verdict(Decision.ALLOWED, False, identity.statements + limit.statements,
                    "allowed by the identity policies and the permissions boundary")

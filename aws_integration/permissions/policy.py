@@ -41,6 +41,16 @@ def _string_list(statement: Mapping[str, Any], name: str) -> tuple[str, ...] | N
     return tuple(values)
 
 
+def _covers(
+    listed: tuple[str, ...] | None, excluded: tuple[str, ...] | None, value: str, *, ignore_case: bool
+) -> bool:
+    """``value`` matches one of ``listed``, or (for a Not- element) none of ``excluded``."""
+    if listed is not None:
+        return any(wildcard_match(pattern, value, ignore_case=ignore_case) for pattern in listed)
+    assert excluded is not None
+    return not any(wildcard_match(pattern, value, ignore_case=ignore_case) for pattern in excluded)
+
+
 @dataclass(frozen=True)
 class Statement:
     """One statement; exactly one of ``actions``/``not_actions`` and of ``resources``/``not_resources``."""
@@ -56,17 +66,11 @@ class Statement:
 
     def covers_action(self, action: str) -> bool:
         """Action names match case-insensitively; NotAction covers everything it does not list."""
-        if self.actions is not None:
-            return any(wildcard_match(pattern, action, ignore_case=True) for pattern in self.actions)
-        assert self.not_actions is not None
-        return not any(wildcard_match(pattern, action, ignore_case=True) for pattern in self.not_actions)
+        return _covers(self.actions, self.not_actions, action, ignore_case=True)
 
     def covers_resource(self, resource: str) -> bool:
         """Resources match case-sensitively; a request on ``*`` needs a ``*`` pattern."""
-        if self.resources is not None:
-            return any(wildcard_match(pattern, resource, ignore_case=False) for pattern in self.resources)
-        assert self.not_resources is not None
-        return not any(wildcard_match(pattern, resource, ignore_case=False) for pattern in self.not_resources)
+        return _covers(self.resources, self.not_resources, resource, ignore_case=False)
 
     def describe(self) -> str:
         """Where the statement comes from, for reports."""
