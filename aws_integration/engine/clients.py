@@ -108,11 +108,8 @@ class ClientPool:
 
     async def foreign_regions(self, partition: str) -> set[str]:
         """Regions botocore places in partitions other than ``partition``."""
-        partitions = self._session.get_available_partitions()
-        if asyncio.iscoroutine(partitions):
-            partitions = await partitions
         foreign: set[str] = set()
-        for other in partitions:
+        for other in self._session.get_available_partitions():
             if other != partition:
                 foreign |= set(await self._session.get_available_regions("ec2", partition_name=other))
         return foreign

@@ -24,19 +24,16 @@ DEMO_CREDENTIALS = {
 }
 
 
-def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "aws_integration", *args], env=env, text=True, capture_output=True, check=False
-    )
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "aws_integration", *args], text=True, capture_output=True, check=False)
 
 
 def main() -> int:
     """Run the demo; returns the ingest command's exit code."""
     DEMO_STORE.unlink(missing_ok=True)
     with MotoServer() as server:
-        env = {**os.environ, **DEMO_CREDENTIALS, "AWS_ENDPOINT_URL": server.url}
-        env.pop("AWS_PROFILE", None)
-        os.environ.update({key: env[key] for key in (*DEMO_CREDENTIALS, "AWS_ENDPOINT_URL")})
+        os.environ.update(DEMO_CREDENTIALS, AWS_ENDPOINT_URL=server.url)
+        os.environ.pop("AWS_PROFILE", None)
         print(f"moto server on {server.url} (pid {server.pid}); seeding the sample account ...")
         seed_sample_account(server.url)
         command = (
@@ -44,12 +41,12 @@ def main() -> int:
             "--account-name", "demo-account", "--tag-with-account-name",
         )
         print(f"$ aws-integration {' '.join(command)}\n")
-        result = _cli(*command, env=env)
+        result = _cli(*command)
         print(result.stdout)
         if result.returncode != 0:
             print(result.stderr, file=sys.stderr)
             return result.returncode
-    exported = json.loads(_cli("export", "--store", str(DEMO_STORE), env=env).stdout)
+    exported = json.loads(_cli("export", "--store", str(DEMO_STORE)).stdout)
     print("A few stored entities:")
     shown = (
         ("aws_instance", lambda e: e.get("tag.Name") == "web-1"),

@@ -222,9 +222,9 @@ class SqliteStore:
         partial_types: set[str],
     ) -> Changes:
         changes = Changes()
-        # columns[0] is always the type; rows carry every column, in that order.
+        # Rows carry every column in order; columns[0] is always the type.
         existing = {
-            key: (values[0], tuple(values))
+            key: tuple(values)
             for key, *values in self._db.execute(
                 f"SELECT key, {', '.join(columns)} FROM {table} WHERE source = ?", (source,)
             )
@@ -240,7 +240,7 @@ class SqliteStore:
                     (source, key, *values, run_id, run_id),
                 )
                 changes.created += 1
-            elif previous[1] != values:
+            elif previous != values:
                 self._db.execute(
                     f"UPDATE {table} SET {assignments}, last_run = ? WHERE source = ? AND key = ?",
                     (*values, run_id, source, key),
@@ -249,7 +249,7 @@ class SqliteStore:
             else:
                 self._db.execute(f"UPDATE {table} SET last_run = ? WHERE source = ? AND key = ?", (run_id, source, key))
                 changes.unchanged += 1
-        for key, (type_name, _) in existing.items():
+        for key, (type_name, *_) in existing.items():
             if key in rows:
                 continue
             if type_name in partial_types:
