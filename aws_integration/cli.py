@@ -11,9 +11,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from aiobotocore.session import AioSession
 from botocore.exceptions import BotoCoreError
 
-from aws_integration.engine.clients import new_session, settings_for
+from aws_integration.engine.clients import ClientSettings, new_session, settings_for
 from aws_integration.engine.errors import IntegrationError
 from aws_integration.engine.report import RunReport, StepStatus
 from aws_integration.engine.runner import RunOptions, ingest
@@ -23,6 +24,7 @@ from aws_integration.store import GraphBatch, SqliteStore, StoreError, default_s
 EXIT_OK = 0
 EXIT_STEP_FAILED = 1
 EXIT_ERROR = 2
+EXIT_NOT_READY = 3
 
 log = logging.getLogger("aws_integration")
 
@@ -56,6 +58,26 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--tag-with-account-name", action="store_true", help="add tag.AccountName to every entity")
     run.add_argument("--concurrency", type=_positive, default=32, help="AWS requests in flight at once (default 32)")
     run.add_argument("--json", action="store_true", help="print the run report as JSON")
+    run.add_argument(
+        "--no-permission-check", action="store_true",
+        help="do not read the caller's IAM policies to compare the checker's prediction with the run",
+    )
+
+    permissions = commands.add_parser(
+        "permissions",
+        help="report which resource types the role's policies let a run see (exit 0: all ready, 3: not all, 2: error)",
+    )
+    permissions.add_argument("--role-arn", help="the role to check (default: the caller's own role or user)")
+    permissions.add_argument(
+        "--policy-file", action="append", default=[], metavar="FILE",
+        help="a policy document to use when IAM cannot be read (repeatable)",
+    )
+    permissions.add_argument(
+        "--boundary-file", action="append", default=[], metavar="FILE",
+        help="a permissions boundary document, with --policy-file (repeatable)",
+    )
+    permissions.add_argument("--profile", help="AWS profile (default: the standard credential chain)")
+    permissions.add_argument("--json", action="store_true", help="print the report as JSON")
 
     export = commands.add_parser("export", help="print the stored graph as JSON")
     export.add_argument("--store", type=Path, help=store_help)
@@ -100,6 +122,7 @@ def _format_summary(report: RunReport, store_path: Path) -> str:
         for skipped in report.skipped_types:
             missing = f"; missing {', '.join(skipped.missing_actions)}" if skipped.missing_actions else ""
             lines.append(f"  {skipped.type:<44} {skipped.step_id} {skipped.reason}{missing}")
+    lines += _format_prediction(report.permission_check)
     store = report.store
     if store:
         entities, relationships = store["entities"], store["relationships"]
@@ -120,6 +143,24 @@ def _format_summary(report: RunReport, store_path: Path) -> str:
     return "\n".join(lines)
 
 
+def _format_prediction(check: dict[str, object]) -> list[str]:
+    if not check:
+        return []
+    if "unavailable" in check:
+        return ["", f"Permission prediction unavailable: {check['unavailable']}"]
+    disagreements = check["disagreements"]
+    assert isinstance(disagreements, list)
+    predicted = ", ".join(check["predictedDenied"]) or "none"  # type: ignore[arg-type]
+    lines = ["", f"Permission check for {check['subject']}: predicted denied {predicted}; "
+             f"{check['confirmed']} predictions confirmed, {len(disagreements)} disagreement(s)"]
+    lines += [f"  {item['stepId']} {item['action']}: {item['explanation']}" for item in disagreements]
+    return lines
+
+
+def _client_settings(session: AioSession, concurrency: int = 32) -> ClientSettings:
+    return settings_for(session, max_concurrency=concurrency, s3_path_style=_uses_custom_endpoint())
+
+
 def run_ingest(args: argparse.Namespace) -> int:
     """``aws-integration ingest``."""
     store_path = args.store or default_store_path()
@@ -130,9 +171,8 @@ def run_ingest(args: argparse.Namespace) -> int:
                 regions=args.regions,
                 account_name=args.account_name,
                 tag_with_account_name=args.tag_with_account_name,
-                client_settings=settings_for(
-                    session, max_concurrency=args.concurrency, s3_path_style=_uses_custom_endpoint()
-                ),
+                check_permissions=not args.no_permission_check,
+                client_settings=_client_settings(session, args.concurrency),
             )
             collected = asyncio.run(ingest(default_registry(), session, options))
         except BotoCoreError as error:
@@ -159,6 +199,22 @@ def run_ingest(args: argparse.Namespace) -> int:
     return EXIT_STEP_FAILED if report.status == "failure" else EXIT_OK
 
 
+def run_permissions(args: argparse.Namespace) -> int:
+    """``aws-integration permissions``: which resource types will be skipped, and why."""
+    from aws_integration.permissions.diagnose import DiagnosticRequest, diagnose, format_report
+
+    if args.boundary_file and not args.policy_file:
+        raise IntegrationError("--boundary-file needs --policy-file")
+    session = new_session(args.profile)
+    request = DiagnosticRequest(args.role_arn, tuple(args.policy_file), tuple(args.boundary_file))
+    try:
+        report = asyncio.run(diagnose(default_registry(), session, _client_settings(session), request))
+    except BotoCoreError as error:
+        raise IntegrationError(str(error)) from None
+    print(json.dumps(report.to_dict(), indent=2) if args.json else format_report(report))
+    return EXIT_OK if report.all_ready else EXIT_NOT_READY
+
+
 def run_export(args: argparse.Namespace) -> int:
     """``aws-integration export``: the stored graph as ``{"entities": [...], "relationships": [...]}``."""
     store_path = args.store or default_store_path()
@@ -183,7 +239,7 @@ def run_docs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"ingest": run_ingest, "export": run_export, "docs": run_docs}
+COMMANDS = {"ingest": run_ingest, "permissions": run_permissions, "export": run_export, "docs": run_docs}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

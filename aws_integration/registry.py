@@ -79,11 +79,12 @@ class Registry:
         return found
 
     def api_calls(self) -> Iterable[ApiCall]:
-        """Every declared API call, each once."""
+        """Every declared API call, each once: preflight, collectors, then the policy reader."""
         from aws_integration.engine.preflight import PREFLIGHT_CALLS
+        from aws_integration.permissions.principal import READER_CALLS
 
         seen: set[tuple[str, str]] = set()
-        for call in PREFLIGHT_CALLS + tuple(call for step in self.steps for call in step.calls):
+        for call in PREFLIGHT_CALLS + tuple(call for step in self.steps for call in step.calls) + READER_CALLS:
             if (call.service, call.operation) not in seen:
                 seen.add((call.service, call.operation))
                 yield call

@@ -50,7 +50,8 @@ class FetchContext:
 
     Every request holds one slot of the run-wide concurrency bound while it is in
     flight (one slot per page, not per listing), and a refused call raises
-    :class:`PermissionDenied` naming the declared IAM action.
+    :class:`PermissionDenied` naming the declared IAM action. ``allowed_actions``
+    records the IAM actions AWS answered, so a run can be compared with a prediction.
     """
 
     def __init__(
@@ -69,6 +70,7 @@ class FetchContext:
         self._home_region = home_region
         self._dependencies = dependencies
         self.api_calls = 0
+        self.allowed_actions: set[str] = set()
 
     @property
     def region(self) -> str:
@@ -95,14 +97,17 @@ class FetchContext:
         async with self._slots:
             self.api_calls += 1
             try:
-                return await getattr(client, declared.method)(**params)
+                response: dict[str, Any] = await getattr(client, declared.method)(**params)
             except ClientError as error:
                 if error_code(error) in declared.absent_errors:
+                    self.allowed_actions.add(declared.iam_action)
                     return None
                 denied = self._permission_error(error, operation, target)
                 if denied:
                     raise denied from None
                 raise
+        self.allowed_actions.add(declared.iam_action)
+        return response
 
     async def pages(self, operation: str, *, region: str | None = None, **params: Any) -> AsyncIterator[dict[str, Any]]:
         """Iterate the pages of a declared paginated call, one slot per page."""
@@ -122,11 +127,13 @@ class FetchContext:
                     return
                 except ClientError as error:
                     if error_code(error) in declared.absent_errors:
+                        self.allowed_actions.add(declared.iam_action)
                         return
                     denied = self._permission_error(error, operation, target)
                     if denied:
                         raise denied from None
                     raise
+            self.allowed_actions.add(declared.iam_action)
             yield page
 
     async def items(self, operation: str, *, region: str | None = None, **params: Any) -> list[RawItem]:

@@ -43,6 +43,7 @@ class StepResult:
     reason: DisabledReason | None = None
     message: str | None = None
     denied: list[DeniedCall] = field(default_factory=list)
+    allowed_actions: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     regions: list[str] = field(default_factory=list)
     entity_types: list[str] = field(default_factory=list)
@@ -92,6 +93,7 @@ class RunReport:
     relationship_counts: dict[str, int]
     api_calls: int
     store: dict[str, Any] = field(default_factory=dict)
+    permission_check: dict[str, Any] = field(default_factory=dict)
 
     @property
     def status(self) -> str:
@@ -141,5 +143,6 @@ class RunReport:
                 }
                 for skipped in self.skipped_types
             ],
+            "permissionCheck": self.permission_check,
             "store": self.store,
         }

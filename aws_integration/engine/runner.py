@@ -22,11 +22,14 @@ from botocore.exceptions import BotoCoreError, ClientError
 from aws_integration.declarations import AnyStep, MapperDecl, RawItem, Scope, StepDecl
 from aws_integration.engine.clients import ClientPool, ClientSettings, home_region
 from aws_integration.engine.context import FetchContext, TransformContext
-from aws_integration.engine.errors import PermissionDenied
+from aws_integration.engine.errors import IntegrationError, PermissionDenied
 from aws_integration.engine.preflight import Identity, enabled_regions, identify
 from aws_integration.engine.report import DeniedCall, DisabledReason, RunReport, StepResult, StepStatus
 from aws_integration.graph.model import Entity, EntityPatch, GraphError, Relationship
 from aws_integration.graph.schema import validate_entity
+from aws_integration.permissions.checker import PermissionReport, check_principal
+from aws_integration.permissions.comparison import compare
+from aws_integration.permissions.principal import PolicyReader, principal_from_arn
 from aws_integration.registry import Registry
 
 log = logging.getLogger(__name__)
@@ -41,6 +44,7 @@ class RunOptions:
     regions: tuple[str, ...] | None = None
     account_name: str | None = None
     tag_with_account_name: bool = False
+    check_permissions: bool = True
     client_settings: ClientSettings = field(default_factory=ClientSettings)
 
 
@@ -64,6 +68,7 @@ class _UnitResult:
     denied: PermissionDenied | None = None
     error: str | None = None
     api_calls: int = 0
+    allowed_actions: set[str] = field(default_factory=set)
 
 
 async def _default_fetch(context: FetchContext) -> list[RawItem]:
@@ -106,6 +111,7 @@ class Runner:
         self._raw: DependencyItems = {}
         self._entities: dict[str, Entity] = {}
         self._relationships: dict[str, Relationship] = {}
+        self._prediction_calls = 0
 
     async def run(self) -> CollectedGraph:
         """Identify the account, discover regions, run every step, build the report."""
@@ -115,10 +121,12 @@ class Runner:
             identity = await identify(clients, self.home_region)
             regions = await enabled_regions(clients, self.home_region, identity.partition, self.options.regions)
             preflight_calls = 2
+            prediction = asyncio.create_task(self._predict(clients, identity)) if self.options.check_permissions else None
             tasks: dict[str, asyncio.Task[StepResult]] = {}
             for step in self.registry.steps:
                 tasks[step.id] = asyncio.create_task(self._run_step(step, tasks, clients, identity, regions))
             await asyncio.gather(*tasks.values())
+            predicted = await prediction if prediction else None
         for mapper in self.registry.mappers:
             self._results[mapper.id] = self._run_mapper(mapper)
         if self.options.tag_with_account_name and self.options.account_name:
@@ -135,8 +143,12 @@ class Runner:
             steps=ordered,
             entity_counts=dict(Counter(entity.type for entity in self._entities.values())),
             relationship_counts=dict(Counter(rel.type for rel in self._relationships.values())),
-            api_calls=preflight_calls + sum(result.api_calls for result in ordered),
+            api_calls=preflight_calls + self._prediction_calls + sum(result.api_calls for result in ordered),
         )
+        if isinstance(predicted, PermissionReport):
+            report.permission_check = compare(predicted, ordered).to_dict()
+        elif predicted is not None:
+            report.permission_check = {"unavailable": predicted}
         partial = [result for result in ordered if result.status is not StepStatus.SUCCESS]
         return CollectedGraph(
             entities=list(self._entities.values()),
@@ -145,6 +157,21 @@ class Runner:
             partial_entity_types={name for result in partial for name in result.entity_types},
             partial_relationship_types={name for result in partial for name in result.relationship_types},
         )
+
+    async def _predict(self, clients: ClientPool, identity: Identity) -> PermissionReport | str:
+        """The checker's verdicts for the run's own identity, or why there are none."""
+        try:
+            principal = principal_from_arn(identity.arn)
+        except IntegrationError as error:
+            return str(error)
+        reader = PolicyReader(clients, self.home_region, principal)
+        try:
+            policies = await reader.read()
+        except IntegrationError as error:
+            return str(error)
+        finally:
+            self._prediction_calls = reader.api_calls
+        return check_principal(self.registry, policies)
 
     def _new_result(self, step: AnyStep, status: StepStatus) -> StepResult:
         return StepResult(
@@ -227,11 +254,13 @@ class Runner:
             log.exception("step %s failed in %s", step.id, region or "global")
             unit = _UnitResult(region=region, error=f"{region or 'global'}: {type(error).__name__}: {error}")
         unit.api_calls = context.api_calls
+        unit.allowed_actions = context.allowed_actions
         return unit
 
     def _aggregate(self, step: StepDecl, units: list[_UnitResult]) -> StepResult:
         result = self._new_result(step, StepStatus.SUCCESS)
         result.api_calls = sum(unit.api_calls for unit in units)
+        result.allowed_actions = sorted(set().union(*(unit.allowed_actions for unit in units)))
         result.errors = [unit.error for unit in units if unit.error]
         result.denied = [
             DeniedCall(unit.denied.iam_action, unit.denied.region, unit.denied.code)

@@ -63,6 +63,7 @@ class Statement:
     has_condition: bool
     sid: str | None = None
     policy_name: str | None = None
+    index: int = 0
 
     def covers_action(self, action: str) -> bool:
         """Action names match case-insensitively; NotAction covers everything it does not list."""
@@ -73,9 +74,9 @@ class Statement:
         return _covers(self.resources, self.not_resources, resource, ignore_case=False)
 
     def describe(self) -> str:
-        """Where the statement comes from, for reports."""
+        """Where the statement comes from, for reports: ``policy:Sid`` or ``policy statement 2``."""
         name = self.policy_name or "policy"
-        return f"{name}:{self.sid}" if self.sid else name
+        return f"{name}:{self.sid}" if self.sid else f"{name} statement {self.index + 1}"
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ def _document(document: str | Mapping[str, Any]) -> Mapping[str, Any]:
     return parsed
 
 
-def _statement(raw: Any, policy_name: str | None) -> Statement:
+def _statement(raw: Any, policy_name: str | None, index: int) -> Statement:
     if not isinstance(raw, Mapping):
         raise PolicyError("each Statement must be an object")
     effect = raw.get("Effect")
@@ -122,6 +123,7 @@ def _statement(raw: Any, policy_name: str | None) -> Statement:
         has_condition=bool(raw.get("Condition")),
         sid=raw.get("Sid"),
         policy_name=policy_name,
+        index=index,
     )
 
 
@@ -135,4 +137,4 @@ def parse_policy(document: str | Mapping[str, Any], name: str | None = None) -> 
         raw_statements = [raw_statements]
     if not isinstance(raw_statements, list):
         raise PolicyError("Statement must be an object or a list")
-    return Policy(name=name, statements=tuple(_statement(raw, name) for raw in raw_statements))
+    return Policy(name=name, statements=tuple(_statement(raw, name, index) for index, raw in enumerate(raw_statements)))

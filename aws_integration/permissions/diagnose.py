@@ -1,0 +1,107 @@
+"""The permission diagnostic: whose policies, read how, and the report as text.
+
+The principal is the role given, or the caller (``sts:GetCallerIdentity``). Its
+policies come from IAM; when IAM refuses or cannot be reached and policy files were
+given, those files are used instead and the report says why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from aiobotocore.session import AioSession
+from botocore.exceptions import BotoCoreError
+
+from aws_integration.engine.clients import ClientPool, ClientSettings, home_region
+from aws_integration.engine.errors import IntegrationError
+from aws_integration.engine.preflight import identify
+from aws_integration.permissions.checker import PermissionReport, Readiness, StepCheck, check_principal
+from aws_integration.permissions.evaluator import Decision
+from aws_integration.permissions.principal import PrincipalPolicies, policies_from_files, principal_from_arn
+from aws_integration.permissions.principal import read_policies as read_principal_policies
+from aws_integration.registry import Registry
+
+
+@dataclass(frozen=True)
+class DiagnosticRequest:
+    """What the user asked to check."""
+
+    role_arn: str | None = None
+    policy_files: Sequence[str] = ()
+    boundary_files: Sequence[str] = ()
+
+
+async def _read_from_iam(session: AioSession, settings: ClientSettings, role_arn: str | None) -> PrincipalPolicies:
+    region = home_region(session)
+    async with ClientPool(session, settings) as clients:
+        try:
+            arn = role_arn or (await identify(clients, region)).arn
+            return await read_principal_policies(clients, region, principal_from_arn(arn))
+        except BotoCoreError as error:
+            raise IntegrationError(str(error)) from None
+
+
+def _from_files(request: DiagnosticRequest) -> PrincipalPolicies:
+    boundary = policies_from_files(request.boundary_files) if request.boundary_files else None
+    return PrincipalPolicies(None, policies_from_files(request.policy_files), boundary)
+
+
+async def diagnose(
+    registry: Registry, session: AioSession, settings: ClientSettings, request: DiagnosticRequest
+) -> PermissionReport:
+    """Read the principal's policies (or, failing that, the files) and check every declared step."""
+    fallback_note = None
+    try:
+        policies = await _read_from_iam(session, settings, request.role_arn)
+    except IntegrationError as error:
+        if not request.policy_files:
+            raise IntegrationError(f"{error}; pass the policies with --policy-file instead") from None
+        fallback_note = f"Read from the policy files given, because {error}."
+        policies = _from_files(request)
+    report = check_principal(registry, policies)
+    if fallback_note:
+        report.notes.insert(0, fallback_note)
+    return report
+
+
+def _detail(check: StepCheck) -> str:
+    if check.readiness is Readiness.READY:
+        return ""
+    parts = []
+    for action in check.actions:
+        if action.verdict.decision is Decision.DENIED:
+            where = f" (explicit deny: {', '.join(s.describe() for s in action.verdict.statements)})" \
+                if action.verdict.explicit else ""
+            parts.append(action.action + where)
+        elif action.verdict.decision is Decision.CONDITIONAL:
+            parts.append(f"{action.action} (only under a Condition)")
+    parts += [action for action in check.inherited_missing if action not in parts]
+    if check.blocked_by:
+        parts.append(f"needs {', '.join(check.blocked_by)}")
+    return "; ".join(parts)
+
+
+def format_report(report: PermissionReport) -> str:
+    """A table: resource type, step, verdict, missing actions; then totals and notes."""
+    rows = [(type_name, check.step_id, check.readiness.value, _detail(check)) for type_name, check in report.type_rows]
+    widths = [max(len(row[column]) for row in rows + [("RESOURCE TYPE", "STEP", "VERDICT", "")]) for column in range(3)]
+    header = ("RESOURCE TYPE", "STEP", "VERDICT", "MISSING ACTIONS")
+    lines = [
+        f"Permissions of {report.subject}",
+        f"Policies: {', '.join(report.policy_sources) or '(none)'}",
+        "",
+    ]
+    for row in [header, *rows]:
+        lines.append("  ".join(cell.ljust(widths[i]) if i < 3 else cell for i, cell in enumerate(row)).rstrip())
+    total = len(rows)
+    lines += [
+        "",
+        f"Total: {total} resource types: {report.count(Readiness.READY)} ready, "
+        f"{report.count(Readiness.SKIPPED)} will be skipped, {report.count(Readiness.UNCERTAIN)} uncertain",
+    ]
+    missing = sorted({action for check in report.checks for action in check.missing_actions})
+    if missing:
+        lines.append(f"Not allowed, and needed to see everything: {', '.join(missing)}")
+    lines += ["", *(f"Note: {note}" for note in report.notes)]
+    return "\n".join(lines)
