@@ -9,10 +9,12 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import boto3
 import pytest
 
 from aws_integration.sample.moto_server import MotoServer, free_port
 from aws_integration.sample.seed import SAMPLE_REGIONS, seed_sample_account
+from tests.test_permission_enforced import _every_declared_action_but
 
 pytestmark = pytest.mark.e2e
 SECRET = "s3cr3t-SECRET-value-never-printed"
@@ -117,43 +119,135 @@ def test_unknown_profile(endpoint: str, tmp_path: Path) -> None:
     _assert_one_line_error(result, "no-such-profile")
 
 
-def test_denied_action_is_reported_and_earlier_data_kept(endpoint: str, tmp_path: Path) -> None:
-    import urllib.request
+def _as(credentials: dict[str, str]) -> dict[str, str]:
+    """An environment with only these credentials (no session token left over)."""
+    env = {name: value for name, value in os.environ.items() if name != "AWS_SESSION_TOKEN"}
+    return {**env, **credentials}
 
-    import boto3
 
-    from tests.test_permission_enforced import _every_declared_action_but
+def _run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "aws_integration", *args], env=env, capture_output=True, text=True, timeout=120,
+        check=False,
+    )
 
+
+def _inventory_user(endpoint: str, actions: list[str]) -> dict[str, str]:
+    iam = boto3.client("iam", region_name="us-east-1", endpoint_url=endpoint)
+    iam.create_user(UserName="inventory")
+    iam.put_user_policy(UserName="inventory", PolicyName="inventory", PolicyDocument=_allow(actions))
+    key = iam.create_access_key(UserName="inventory")["AccessKey"]
+    return _as({"AWS_ACCESS_KEY_ID": key["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]})
+
+
+def _inventory_role(endpoint: str, actions: list[str]) -> dict[str, str]:
+    iam = boto3.client("iam", region_name="us-east-1", endpoint_url=endpoint)
+    trust = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}]}
+    role = iam.create_role(RoleName="Inventory", AssumeRolePolicyDocument=json.dumps(trust))["Role"]
+    iam.put_role_policy(RoleName="Inventory", PolicyName="inventory", PolicyDocument=_allow(actions))
+    sts = boto3.client("sts", region_name="us-east-1", endpoint_url=endpoint)
+    credentials = sts.assume_role(RoleArn=role["Arn"], RoleSessionName="inventory-run")["Credentials"]
+    return _as({
+        "AWS_ACCESS_KEY_ID": credentials["AccessKeyId"],
+        "AWS_SECRET_ACCESS_KEY": credentials["SecretAccessKey"],
+        "AWS_SESSION_TOKEN": credentials["SessionToken"],
+    })
+
+
+def _allow(actions: list[str]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]})
+
+
+def test_denied_action_is_reported_and_earlier_data_kept(server: MotoServer, endpoint: str, tmp_path: Path) -> None:
     seed_sample_account(endpoint)
     store = tmp_path / "graph.sqlite"
     assert _cli("ingest", "--regions", "us-east-1", "--store", str(store)).returncode == 0
-    iam = boto3.client("iam", region_name="us-east-1", endpoint_url=endpoint)
-    iam.create_user(UserName="inventory")
-    iam.put_user_policy(UserName="inventory", PolicyName="inventory", PolicyDocument=json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": _every_declared_action_but("s3:GetBucketTagging"), "Resource": "*"}],
-    }))
-    key = iam.create_access_key(UserName="inventory")["AccessKey"]
-    def enforce_after(count: bytes) -> None:
-        request = urllib.request.Request(
-            f"{endpoint}/moto-api/reset-auth", data=count, method="POST", headers={"Content-Type": "text/plain"}
-        )
-        urllib.request.urlopen(request, timeout=10).close()
+    env = _inventory_user(endpoint, _every_declared_action_but("s3:GetBucketTagging"))
 
-    enforce_after(b"0")
-    try:
-        env = {"AWS_ACCESS_KEY_ID": key["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]}
-        env_without_token = {k: v for k, v in os.environ.items() if k != "AWS_SESSION_TOKEN"}
-        result = subprocess.run(
-            [sys.executable, "-m", "aws_integration", "ingest", "--regions", "us-east-1", "--store", str(store)],
-            env={**env_without_token, **env}, capture_output=True, text=True, timeout=120, check=False,
-        )
-    finally:
-        enforce_after(b"inf")
+    with server.iam_enforced():
+        result = _run("ingest", "--regions", "us-east-1", "--store", str(store), env=env)
+
     assert result.returncode == 0, result.stderr
     assert "Status: partial" in result.stdout
     assert "fetch-s3-buckets" in result.stdout and "missing s3:GetBucketTagging" in result.stdout
     assert "3 kept from earlier runs" in result.stdout
     exported = json.loads(_cli("export", "--store", str(store)).stdout)
     assert sum(1 for e in exported["entities"] if e["_type"] == "aws_s3_bucket") == 3
-    assert key["SecretAccessKey"] not in result.stdout + result.stderr
+    assert env["AWS_SECRET_ACCESS_KEY"] not in result.stdout + result.stderr
+
+
+def test_permissions_predicts_exactly_what_the_run_is_refused(server: MotoServer, endpoint: str, tmp_path: Path) -> None:
+    seed_sample_account(endpoint)
+    env = _inventory_role(endpoint, _every_declared_action_but("s3:GetBucketTagging", "iam:ListRoles"))
+
+    with server.iam_enforced():
+        table = _run("permissions", env=env)
+        predicted = _run("permissions", "--json", env=env)
+        run = _run("ingest", "--regions", "us-east-1", "--store", str(tmp_path / "g.sqlite"), "--json", env=env)
+
+    assert table.returncode == 3, table.stderr
+    assert "Permissions of role Inventory" in table.stdout
+    bucket_row = next(line for line in table.stdout.splitlines() if line.startswith("aws_s3_bucket "))
+    assert "will be skipped" in bucket_row and "s3:GetBucketTagging" in bucket_row
+    role_row = next(line for line in table.stdout.splitlines() if line.startswith("aws_iam_role "))
+    assert "will be skipped" in role_row and "iam:ListRoles" in role_row
+    assert "service control policies" in table.stdout.lower()
+    assert predicted.returncode == 3
+    report = json.loads(predicted.stdout)
+    skipped = {step["stepId"]: step["missingActions"] for step in report["steps"] if step["verdict"] == "will be skipped"}
+    assert skipped == {"fetch-s3-buckets": ["s3:GetBucketTagging"], "fetch-iam-roles": ["iam:ListRoles"]}
+
+    assert run.returncode == 0, run.stderr
+    observed = json.loads(run.stdout)
+    refused = {step["stepId"]: step["deniedActions"] for step in observed["steps"] if step["deniedActions"]}
+    assert refused == skipped
+    assert observed["permissionCheck"]["disagreements"] == []
+    assert observed["permissionCheck"]["observedDenied"] == ["iam:ListRoles", "s3:GetBucketTagging"]
+    assert env["AWS_SESSION_TOKEN"] not in table.stdout + predicted.stdout + run.stdout + run.stderr
+
+
+def test_permissions_names_the_action_it_needs_and_falls_back_to_policy_files(
+    server: MotoServer, endpoint: str, tmp_path: Path
+) -> None:
+    env = _inventory_role(endpoint, _every_declared_action_but("iam:GetRole"))
+    policy = tmp_path / "inventory.json"
+    policy.write_text(json.dumps({"PolicyDocument": json.loads(_allow(_every_declared_action_but("iam:ListUsers")))}))
+
+    with server.iam_enforced():
+        refused = _run("permissions", env=env)
+        fallback = _run("permissions", "--policy-file", str(policy), env=env)
+
+    _assert_one_line_error(refused, "cannot read the policies of role Inventory: iam:GetRole denied")
+    assert "--policy-file" in refused.stderr
+    assert fallback.returncode == 3, fallback.stderr
+    assert "Read from the policy files given, because cannot read the policies of role Inventory: iam:GetRole" \
+        in fallback.stdout
+    users_row = next(line for line in fallback.stdout.splitlines() if line.startswith("aws_iam_user "))
+    assert "iam:ListUsers" in users_row
+
+
+def test_permissions_of_another_role_all_ready(endpoint: str) -> None:
+    iam = boto3.client("iam", region_name="us-east-1", endpoint_url=endpoint)
+    trust = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+    arn = iam.create_role(RoleName="Auditor", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    iam.put_role_policy(RoleName="Auditor", PolicyName="all", PolicyDocument=_allow(_every_declared_action_but()))
+
+    result = _cli("permissions", "--role-arn", arn)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Permissions of role Auditor" in result.stdout
+    assert "will be skipped" not in result.stdout.replace("0 will be skipped", "")
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [("{not json", "not JSON"), ('{"Statement": [{"Effect": "Maybe", "Action": "*", "Resource": "*"}]}', "Effect")],
+)
+def test_malformed_policy_files_are_one_line_errors(tmp_path: Path, content: str, expected: str) -> None:
+    policy = tmp_path / "bad.json"
+    policy.write_text(content)
+    env = _as({"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""})
+    env.pop("AWS_ENDPOINT_URL", None)
+    _assert_one_line_error(_run("permissions", "--policy-file", str(policy), env=env), expected)

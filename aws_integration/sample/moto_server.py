@@ -9,7 +9,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 
 def free_port() -> int:
@@ -59,6 +60,23 @@ class MotoServer:
         request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")
         with urllib.request.urlopen(request, timeout=10):
             pass
+
+    def _reset_auth(self, unchecked_requests: str) -> None:
+        request = urllib.request.Request(
+            f"{self.url}/moto-api/reset-auth", data=unchecked_requests.encode(), method="POST",
+            headers={"Content-Type": "text/plain"},
+        )
+        with urllib.request.urlopen(request, timeout=10):
+            pass
+
+    @contextmanager
+    def iam_enforced(self) -> Iterator[None]:
+        """Inside the block, moto checks every request against the caller's IAM policies."""
+        self._reset_auth("0")
+        try:
+            yield
+        finally:
+            self._reset_auth("inf")
 
     def stop(self) -> None:
         """Stop the server by its PID (terminate, then kill)."""
