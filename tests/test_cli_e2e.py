@@ -172,6 +172,8 @@ def test_denied_action_is_reported_and_earlier_data_kept(server: MotoServer, end
     assert "Status: partial" in result.stdout
     assert "fetch-s3-buckets" in result.stdout and "missing s3:GetBucketTagging" in result.stdout
     assert "3 kept from earlier runs" in result.stdout
+    assert "Permission check for user inventory: predicted denied s3:GetBucketTagging;" in result.stdout
+    assert "0 disagreement(s)" in result.stdout
     exported = json.loads(_cli("export", "--store", str(store)).stdout)
     assert sum(1 for e in exported["entities"] if e["_type"] == "aws_s3_bucket") == 3
     assert env["AWS_SECRET_ACCESS_KEY"] not in result.stdout + result.stderr
