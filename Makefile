@@ -22,6 +22,7 @@ test: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/aws-integration docs --output docs/data-model.md
+	$(BIN)/aws-integration setup --format policy --output policies
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -79,6 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
     permissions.add_argument("--profile", help="AWS profile (default: the standard credential chain)")
     permissions.add_argument("--json", action="store_true", help="print the report as JSON")
 
+    setup = commands.add_parser("setup", help="print the least-privilege IAM policy generated from the declarations")
+    setup.add_argument("--format", choices=["policy"], default="policy", help="what to generate (default: policy)")
+    setup.add_argument("--partition", default="aws", help="ARN partition for Resource patterns (default: aws)")
+    setup.add_argument("--output", type=Path, help="write the file(s) into this directory instead of printing")
+
     export = commands.add_parser("export", help="print the stored graph as JSON")
     export.add_argument("--store", type=Path, help=store_help)
     export.add_argument("--source", help="only this source (e.g. aws:123456789012)")
@@ -215,6 +220,22 @@ def run_permissions(args: argparse.Namespace) -> int:
     return EXIT_OK if report.all_ready else EXIT_NOT_READY
 
 
+def run_setup(args: argparse.Namespace) -> int:
+    """``aws-integration setup``: artefacts a security team reviews before granting access."""
+    from aws_integration.setup.policy import least_privilege_policies, policy_files
+
+    registry = default_registry()
+    if args.output:
+        args.output.mkdir(parents=True, exist_ok=True)
+        for name, text in policy_files(registry, args.partition).items():
+            (args.output / name).write_text(text, encoding="utf-8")
+            print(args.output / name)
+        return EXIT_OK
+    documents = least_privilege_policies(registry, args.partition)
+    print(json.dumps(documents[0] if len(documents) == 1 else documents, indent=2))
+    return EXIT_OK
+
+
 def run_export(args: argparse.Namespace) -> int:
     """``aws-integration export``: the stored graph as ``{"entities": [...], "relationships": [...]}``."""
     store_path = args.store or default_store_path()
@@ -239,7 +260,13 @@ def run_docs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"ingest": run_ingest, "permissions": run_permissions, "export": run_export, "docs": run_docs}
+COMMANDS = {
+    "ingest": run_ingest,
+    "permissions": run_permissions,
+    "setup": run_setup,
+    "export": run_export,
+    "docs": run_docs,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

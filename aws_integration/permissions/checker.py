@@ -16,7 +16,8 @@ from typing import Any
 
 from aws_integration.declarations import AnyStep, ApiCall, StepDecl
 from aws_integration.engine.preflight import DESCRIBE_REGIONS, GET_CALLER_IDENTITY
-from aws_integration.permissions.evaluator import Decision, Verdict, evaluate
+from aws_integration.permissions.catalogue import resource_scope
+from aws_integration.permissions.evaluator import Decision, Verdict, evaluate, strictness
 from aws_integration.permissions.policy import Policy
 from aws_integration.permissions.principal import PrincipalPolicies
 from aws_integration.registry import Registry
@@ -153,15 +154,28 @@ class PermissionChecker:
     """Evaluates a registry's declared actions against fixed policies (each action once)."""
 
     def __init__(
-        self, policies: Iterable[Policy], boundary: Iterable[Policy] | None = None, *, unrestricted: bool = False
+        self,
+        policies: Iterable[Policy],
+        boundary: Iterable[Policy] | None = None,
+        *,
+        unrestricted: bool = False,
+        partition: str = "aws",
+        account_id: str = "*",
     ) -> None:
+        self._partition = partition
+        self._account_id = account_id
         self._policies = list(policies)
         self._boundary = list(boundary) if boundary is not None else None
         self._unrestricted = unrestricted
         self._verdicts: dict[str, Verdict] = {}
 
     def verdict(self, action: str) -> Verdict:
-        """The verdict on one action on every resource (``*``), as a collector needs it."""
+        """The verdict on one action over every resource it can touch, as a collector needs it.
+
+        An action IAM can limit to resource types is asked about every resource of each
+        type (``arn:aws:iam::<account>:role/*``), so a policy naming those ARNs counts;
+        other actions are asked about ``*``. The strictest answer wins.
+        """
         key = action.lower()
         if key not in self._verdicts:
             if key in ALWAYS_ALLOWED:
@@ -171,7 +185,12 @@ class PermissionChecker:
                     Decision.ALLOWED, False, (), "the account root is not limited by identity policies"
                 )
             else:
-                self._verdicts[key] = evaluate(action, self._policies, boundary=self._boundary)
+                scope = resource_scope(action, self._partition, self._account_id)
+                verdicts = [
+                    evaluate(action, self._policies, resource=pattern, boundary=self._boundary)
+                    for pattern in scope.patterns
+                ]
+                self._verdicts[key] = min(verdicts, key=strictness)
         return self._verdicts[key]
 
     def _actions(self, calls: Iterable[ApiCall]) -> tuple[ActionCheck, ...]:
@@ -210,7 +229,14 @@ class PermissionChecker:
 
 def check_principal(registry: Registry, policies: PrincipalPolicies) -> PermissionReport:
     """The verdict on every step of ``registry`` for a principal's policies."""
-    checker = PermissionChecker(policies.identity, policies.boundary, unrestricted=policies.unrestricted)
+    principal = policies.principal
+    checker = PermissionChecker(
+        policies.identity,
+        policies.boundary,
+        unrestricted=policies.unrestricted,
+        partition=principal.partition if principal else "aws",
+        account_id=principal.account_id if principal else "*",
+    )
     return checker.check(registry, policies.subject, policies.sources)
 
 

@@ -65,7 +65,8 @@ def _evaluate_set(policies: Iterable[Policy], action: str, resource: str, label:
     return Verdict(Decision.DENIED, False, (), f"not allowed by any statement of the {label} (implicit deny)")
 
 
-def _strictness(verdict: Verdict) -> int:
+def strictness(verdict: Verdict) -> int:
+    """Order verdicts from explicit deny (0) to allowed (3); the lowest wins a combination."""
     if verdict.decision is Decision.DENIED:
         return 0 if verdict.explicit else 1
     return 2 if verdict.decision is Decision.CONDITIONAL else 3
@@ -84,7 +85,7 @@ def evaluate(
         return identity
     limit = _evaluate_set(list(boundary), action, resource, "permissions boundary")
     # The stricter verdict wins: explicit deny, then implicit deny, then conditional.
-    strictest = min((identity, limit), key=_strictness)
+    strictest = min((identity, limit), key=strictness)
     if not strictest.allowed:
         return strictest
     return Verdict(Decision.ALLOWED, False, identity.statements + limit.statements,

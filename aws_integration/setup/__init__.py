@@ -1,0 +1,1 @@
+"""Setup artefacts generated from the declarations: the least-privilege policy and friends."""
