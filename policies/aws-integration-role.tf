@@ -1,0 +1,176 @@
+terraform {
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 5.0"
+    }
+  }
+}
+
+variable "trusted_principal" {
+  description = "ARN of the principal (account root, role or user) that runs aws-integration"
+  type        = string
+}
+
+variable "external_id" {
+  description = "External ID the trusted principal must present when assuming the role"
+  type        = string
+  sensitive   = true
+}
+
+variable "role_name" {
+  description = "Name of the role"
+  type        = string
+  default     = "aws-integration-inventory"
+}
+
+data "aws_partition" "current" {}
+
+resource "aws_iam_policy" "inventory_1" {
+  name_prefix = "${var.role_name}-"
+  description = "aws-integration read-only inventory access (1 of 1)"
+  policy = jsonencode({
+    "Version" = "2012-10-17"
+    "Statement" = [
+      {
+        "Sid"    = "Ec2ReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "ec2:DescribeAddresses",
+          "ec2:DescribeInstances",
+          "ec2:DescribeInternetGateways",
+          "ec2:DescribeNatGateways",
+          "ec2:DescribeNetworkAcls",
+          "ec2:DescribeNetworkInterfaces",
+          "ec2:DescribeRegions",
+          "ec2:DescribeRouteTables",
+          "ec2:DescribeSecurityGroups",
+          "ec2:DescribeSubnets",
+          "ec2:DescribeVolumes",
+          "ec2:DescribeVpcs",
+        ]
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "IamReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "iam:ListAccountAliases",
+          "iam:ListGroups",
+          "iam:ListPolicies",
+          "iam:ListRoles",
+          "iam:ListUsers",
+        ]
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "IamReadGroup"
+        "Effect" = "Allow"
+        "Action" = [
+          "iam:GetGroup",
+          "iam:GetGroupPolicy",
+          "iam:ListAttachedGroupPolicies",
+          "iam:ListGroupPolicies",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:iam::*:group/*"
+      },
+      {
+        "Sid"    = "IamReadPolicy"
+        "Effect" = "Allow"
+        "Action" = [
+          "iam:GetPolicy",
+          "iam:GetPolicyVersion",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:iam::*:policy/*"
+      },
+      {
+        "Sid"    = "IamReadRole"
+        "Effect" = "Allow"
+        "Action" = [
+          "iam:GetRole",
+          "iam:GetRolePolicy",
+          "iam:ListAttachedRolePolicies",
+          "iam:ListRolePolicies",
+          "iam:ListRoleTags",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:iam::*:role/*"
+      },
+      {
+        "Sid"    = "IamReadUser"
+        "Effect" = "Allow"
+        "Action" = [
+          "iam:GetAccessKeyLastUsed",
+          "iam:GetUser",
+          "iam:GetUserPolicy",
+          "iam:ListAccessKeys",
+          "iam:ListAttachedUserPolicies",
+          "iam:ListGroupsForUser",
+          "iam:ListUserPolicies",
+          "iam:ListUserTags",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:iam::*:user/*"
+      },
+      {
+        "Sid"    = "S3ReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "s3:GetBucketLocation",
+          "s3:ListAllMyBuckets",
+        ]
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "S3ReadBucket"
+        "Effect" = "Allow"
+        "Action" = [
+          "s3:GetBucketPublicAccessBlock",
+          "s3:GetBucketTagging",
+          "s3:GetBucketVersioning",
+          "s3:GetEncryptionConfiguration",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:s3:::*"
+      },
+      {
+        "Sid"    = "StsReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "sts:GetCallerIdentity",
+        ]
+        "Resource" = "*"
+      },
+    ]
+  })
+}
+
+resource "aws_iam_role" "inventory" {
+  name                 = var.role_name
+  description          = "Read-only role for the aws-integration asset inventory"
+  max_session_duration = 3600
+  assume_role_policy = jsonencode({
+    "Version" = "2012-10-17"
+    "Statement" = [
+      {
+        "Effect" = "Allow"
+        "Principal" = {
+          "AWS" = "${var.trusted_principal}"
+        }
+        "Action" = "sts:AssumeRole"
+        "Condition" = {
+          "StringEquals" = {
+            "sts:ExternalId" = "${var.external_id}"
+          }
+        }
+      },
+    ]
+  })
+}
+
+resource "aws_iam_role_policy_attachment" "inventory_1" {
+  role       = aws_iam_role.inventory.name
+  policy_arn = aws_iam_policy.inventory_1.arn
+}
+
+output "role_arn" {
+  description = "Give this ARN to aws-integration"
+  value       = aws_iam_role.inventory.arn
+}

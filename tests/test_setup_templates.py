@@ -1,0 +1,82 @@
+"""CloudFormation and Terraform for the inventory role: valid, formatted, deployable, no leaks."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from aws_integration.cli import main
+from aws_integration.registry import default_registry
+from aws_integration.setup.policy import least_privilege_policies
+from aws_integration.setup.templates import RoleSettings, cloudformation, terraform
+
+REGISTRY = default_registry()
+SETTINGS = RoleSettings("arn:aws:iam::111122223333:role/scanner", "ext-id-for-tests", "inventory-reader")
+
+
+def test_cloudformation_passes_cfn_lint(tmp_path: Path) -> None:
+    for name, settings in (("given.json", SETTINGS), ("parameters.json", RoleSettings())):
+        template = tmp_path / name
+        template.write_text(cloudformation(REGISTRY, settings), encoding="utf-8")
+        result = subprocess.run(
+            [str(Path(sys.executable).parent / "cfn-lint"), str(template)], capture_output=True, text=True, check=False
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_cloudformation_creates_the_role_policies_and_output() -> None:
+    template = json.loads(cloudformation(REGISTRY, SETTINGS))
+    resources = template["Resources"]
+    policies = [name for name, body in resources.items() if body["Type"] == "AWS::IAM::ManagedPolicy"]
+    assert len(policies) == len(least_privilege_policies(REGISTRY))
+    role = resources["InventoryRole"]["Properties"]
+    assert role["ManagedPolicyArns"] == [{"Ref": name} for name in policies]
+    trust = role["AssumeRolePolicyDocument"]["Statement"][0]
+    assert trust["Principal"] == {"AWS": {"Ref": "TrustedPrincipal"}}
+    assert trust["Condition"] == {"StringEquals": {"sts:ExternalId": {"Ref": "ExternalId"}}}
+    assert template["Parameters"]["ExternalId"]["NoEcho"] is True
+    assert template["Parameters"]["TrustedPrincipal"]["Default"] == SETTINGS.trusted_principal
+    assert template["Outputs"]["RoleArn"]["Value"] == {"Fn::GetAtt": ["InventoryRole", "Arn"]}
+    statement = next(s for s in resources[policies[0]]["Properties"]["PolicyDocument"]["Statement"] if s["Sid"] == "IamReadRole")
+    assert statement["Resource"] == {"Fn::Sub": "arn:${AWS::Partition}:iam::*:role/*"}
+
+
+@pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not on the PATH")
+@pytest.mark.parametrize("settings", [SETTINGS, RoleSettings()], ids=["given", "variables"])
+def test_terraform_is_formatted_as_terraform_fmt_would(tmp_path: Path, settings: RoleSettings) -> None:
+    source = tmp_path / "main.tf"
+    source.write_text(terraform(REGISTRY, settings), encoding="utf-8")
+    result = subprocess.run(["terraform", "fmt", "-check", "-diff", str(source)], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_terraform_declares_the_same_policies_and_trust() -> None:
+    text = terraform(REGISTRY, SETTINGS)
+    assert text.count('resource "aws_iam_policy"') == len(least_privilege_policies(REGISTRY))
+    assert '"sts:ExternalId" = "${var.external_id}"' in text
+    assert "sensitive   = true" in text
+    assert '"arn:${data.aws_partition.current.partition}:iam::*:role/*"' in text
+    assert 'output "role_arn"' in text
+
+
+def test_a_missing_external_id_is_generated_and_shown_once(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["setup", "--format", "cloudformation", "--trusted-principal", SETTINGS.trusted_principal]) == 0
+    first = capsys.readouterr()
+    external_id = json.loads(first.out)["Parameters"]["ExternalId"]["Default"]
+    assert len(external_id) >= 32
+    assert first.err.count(external_id) == 1
+    assert main(["setup", "--format", "cloudformation"]) == 0
+    assert json.loads(capsys.readouterr().out)["Parameters"]["ExternalId"]["Default"] != external_id
+
+
+def test_as_parameters_generates_no_external_id(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["setup", "--format", "terraform", "--as-parameters"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    assert 'variable "external_id"' in captured.out and "default     = " in captured.out
+    assert captured.out == terraform(REGISTRY, RoleSettings())
