@@ -20,6 +20,7 @@ from aws_integration.engine.errors import IntegrationError
 from aws_integration.engine.report import RunReport, StepStatus
 from aws_integration.engine.runner import RunOptions, ingest
 from aws_integration.registry import Registry, default_registry
+from aws_integration.setup.instructions import render_instructions
 from aws_integration.setup.templates import DEFAULT_ROLE_NAME, RoleSettings, cloudformation, terraform
 from aws_integration.store import GraphBatch, SqliteStore, StoreError, default_store_path
 
@@ -31,6 +32,7 @@ EXIT_NOT_READY = 3
 TEMPLATE_FORMATS: dict[str, tuple[str, Callable[[Registry, RoleSettings], str]]] = {
     "cloudformation": ("aws-integration-role.cfn.json", cloudformation),
     "terraform": ("aws-integration-role.tf", terraform),
+    "instructions": ("aws-integration-setup.md", render_instructions),
 }
 
 log = logging.getLogger("aws_integration")
@@ -238,7 +240,7 @@ def run_permissions(args: argparse.Namespace) -> int:
 
 def _external_id(args: argparse.Namespace) -> str | None:
     """The given external ID, or a new random one shown once on standard error (never logged)."""
-    if args.external_id or args.as_parameters or args.format == "policy":
+    if args.external_id or args.as_parameters or args.format in ("policy", "instructions"):
         return args.external_id
     external_id = secrets.token_urlsafe(24)
     print(

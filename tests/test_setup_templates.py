@@ -35,7 +35,7 @@ def test_cloudformation_creates_the_role_policies_and_output() -> None:
     policies = [name for name, body in resources.items() if body["Type"] == "AWS::IAM::ManagedPolicy"]
     assert len(policies) == len(least_privilege_policies(REGISTRY))
     role = resources["InventoryRole"]["Properties"]
-    assert role["ManagedPolicyArns"] == [{"Ref": name} for name in policies]
+    assert all(resources[name]["Properties"]["Roles"] == [{"Ref": "InventoryRole"}] for name in policies)
     trust = role["AssumeRolePolicyDocument"]["Statement"][0]
     assert trust["Principal"] == {"AWS": {"Ref": "TrustedPrincipal"}}
     assert trust["Condition"] == {"StringEquals": {"sts:ExternalId": {"Ref": "ExternalId"}}}
@@ -80,3 +80,28 @@ def test_as_parameters_generates_no_external_id(capsys: pytest.CaptureFixture[st
     assert captured.err == ""
     assert 'variable "external_id"' in captured.out and "default     = " in captured.out
     assert captured.out == terraform(REGISTRY, RoleSettings())
+
+
+def test_instructions_cover_external_id_deployment_and_verification(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["setup", "--format", "instructions", "--trusted-principal", SETTINGS.trusted_principal,
+            "--role-name", "inventory-reader"]
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    text = captured.out
+    assert captured.err == ""  # instructions never generate (or print) an external ID
+    assert SETTINGS.trusted_principal in text and "<EXTERNAL_ID>" in text
+    assert "secrets.token_urlsafe" in text
+    assert "aws cloudformation deploy" in text and "terraform apply" in text
+    assert "aws-integration permissions --profile aws-integration" in text
+    assert "role_arn = arn:aws:iam::<ACCOUNT_ID>:role/inventory-reader" in text
+    for document in least_privilege_policies(REGISTRY):
+        assert json.dumps(document, indent=2) in text
+
+
+def test_setup_guide_is_current_and_compares_with_security_audit() -> None:
+    from aws_integration.setup.guide import render_setup_guide, security_audit_document
+
+    guide = Path(__file__).resolve().parent.parent / "docs" / "setup.md"
+    expected = render_setup_guide(REGISTRY, security_audit_document())
+    assert guide.read_text(encoding="utf-8") == expected, "docs/setup.md is stale: regenerate it with `make docs`"
+    assert "SecurityAudit does not grant 1:" in expected and "`sts:GetCallerIdentity`" in expected

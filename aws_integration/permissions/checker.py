@@ -170,7 +170,16 @@ class PermissionChecker:
         self._verdicts: dict[str, Verdict] = {}
 
     def verdict(self, action: str) -> Verdict:
-        """The verdict on one action over every resource it can touch, as a collector needs it.
+        """The verdict on one action, as a run will meet it (some actions need no permission)."""
+        key = action.lower()
+        if key in ALWAYS_ALLOWED:
+            return Verdict(Decision.ALLOWED, False, (), ALWAYS_ALLOWED[key])
+        if self._unrestricted:
+            return Verdict(Decision.ALLOWED, False, (), "the account root is not limited by identity policies")
+        return self.policy_verdict(action)
+
+    def policy_verdict(self, action: str) -> Verdict:
+        """What the policies alone say about one action over every resource it can touch.
 
         An action IAM can limit to resource types is asked about every resource of each
         type (``arn:aws:iam::<account>:role/*``), so a policy naming those ARNs counts;
@@ -178,19 +187,12 @@ class PermissionChecker:
         """
         key = action.lower()
         if key not in self._verdicts:
-            if key in ALWAYS_ALLOWED:
-                self._verdicts[key] = Verdict(Decision.ALLOWED, False, (), ALWAYS_ALLOWED[key])
-            elif self._unrestricted:
-                self._verdicts[key] = Verdict(
-                    Decision.ALLOWED, False, (), "the account root is not limited by identity policies"
-                )
-            else:
-                scope = resource_scope(action, self._partition, self._account_id)
-                verdicts = [
-                    evaluate(action, self._policies, resource=pattern, boundary=self._boundary)
-                    for pattern in scope.patterns
-                ]
-                self._verdicts[key] = min(verdicts, key=strictness)
+            scope = resource_scope(action, self._partition, self._account_id)
+            verdicts = [
+                evaluate(action, self._policies, resource=pattern, boundary=self._boundary)
+                for pattern in scope.patterns
+            ]
+            self._verdicts[key] = min(verdicts, key=strictness)
         return self._verdicts[key]
 
     def _actions(self, calls: Iterable[ApiCall]) -> tuple[ActionCheck, ...]:

@@ -71,6 +71,7 @@ def cloudformation(registry: Registry, settings: RoleSettings) -> str:
             "Properties": {
                 "Description": f"aws-integration read-only inventory access ({number} of {len(documents)})",
                 "PolicyDocument": _cfn_document(document),
+                "Roles": [{"Ref": "InventoryRole"}],
             },
         }
         for number, (policy_id, document) in enumerate(zip(policy_ids, documents), start=1)
@@ -90,7 +91,6 @@ def cloudformation(registry: Registry, settings: RoleSettings) -> str:
                     "Condition": {"StringEquals": {"sts:ExternalId": {"Ref": "ExternalId"}}},
                 }],
             },
-            "ManagedPolicyArns": [{"Ref": policy_id} for policy_id in policy_ids],
         },
     }
     template = {
