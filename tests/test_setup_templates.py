@@ -105,3 +105,45 @@ def test_setup_guide_is_current_and_compares_with_security_audit() -> None:
     expected = render_setup_guide(REGISTRY, security_audit_document())
     assert guide.read_text(encoding="utf-8") == expected, "docs/setup.md is stale: regenerate it with `make docs`"
     assert "SecurityAudit does not grant 1:" in expected and "`sts:GetCallerIdentity`" in expected
+
+
+def test_the_cloudformation_role_in_moto_runs_a_full_ingestion(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Deploy the generated template in moto, assume the role, read its policies back and run.
+
+    moto's IAM enforcement is not switched on here: it evaluates IAM actions against
+    ``Resource: "*"`` rather than the role or user ARN AWS uses, so it would refuse the
+    generated policy's narrowed statements (``arn:aws:iam::*:role/*``) that AWS accepts.
+    The role's policies, read back through moto's IAM API, are judged by this project's
+    evaluator instead, and the run must agree with that prediction.
+    """
+    import boto3
+    from moto import mock_aws
+
+    from aws_integration.sample.seed import seed_sample_account
+    from tests.conftest import collect
+
+    with mock_aws():
+        seed_sample_account()
+        cloudformation_client = boto3.client("cloudformation", region_name="us-east-1")
+        settings = RoleSettings("arn:aws:iam::123456789012:root", "ext-id-for-tests")
+        cloudformation_client.create_stack(
+            StackName="aws-integration", TemplateBody=cloudformation(REGISTRY, settings),
+            Capabilities=["CAPABILITY_NAMED_IAM"],
+        )
+        stack = cloudformation_client.describe_stacks(StackName="aws-integration")["Stacks"][0]
+        assert stack["StackStatus"] == "CREATE_COMPLETE"
+        role_arn = stack["Outputs"][0]["OutputValue"]
+        credentials = boto3.client("sts", region_name="us-east-1").assume_role(
+            RoleArn=role_arn, RoleSessionName="inventory", ExternalId=settings.external_id
+        )["Credentials"]
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", credentials["AccessKeyId"])
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", credentials["SecretAccessKey"])
+        monkeypatch.setenv("AWS_SESSION_TOKEN", credentials["SessionToken"])
+
+        report = collect().report
+
+    assert [step.step_id for step in report.steps if step.status.value != "success"] == []
+    check = report.permission_check
+    assert check["subject"] == "role aws-integration-inventory"
+    assert check["predictedDenied"] == [] and check["disagreements"] == []
+    assert check["confirmed"] == len({call.iam_action for step in REGISTRY.steps for call in step.calls})
