@@ -13,6 +13,7 @@ import boto3
 import pytest
 
 from aws_integration.sample.moto_server import MotoServer, free_port
+from aws_integration.sample.principals import allow_document, inventory_role, inventory_user
 from aws_integration.sample.seed import SAMPLE_REGIONS, seed_sample_account
 from tests.test_permission_enforced import _every_declared_action_but
 
@@ -132,38 +133,11 @@ def _run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _inventory_user(endpoint: str, actions: list[str]) -> dict[str, str]:
-    iam = boto3.client("iam", region_name="us-east-1", endpoint_url=endpoint)
-    iam.create_user(UserName="inventory")
-    iam.put_user_policy(UserName="inventory", PolicyName="inventory", PolicyDocument=_allow(actions))
-    key = iam.create_access_key(UserName="inventory")["AccessKey"]
-    return _as({"AWS_ACCESS_KEY_ID": key["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]})
-
-
-def _inventory_role(endpoint: str, actions: list[str]) -> dict[str, str]:
-    iam = boto3.client("iam", region_name="us-east-1", endpoint_url=endpoint)
-    trust = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}]}
-    role = iam.create_role(RoleName="Inventory", AssumeRolePolicyDocument=json.dumps(trust))["Role"]
-    iam.put_role_policy(RoleName="Inventory", PolicyName="inventory", PolicyDocument=_allow(actions))
-    sts = boto3.client("sts", region_name="us-east-1", endpoint_url=endpoint)
-    credentials = sts.assume_role(RoleArn=role["Arn"], RoleSessionName="inventory-run")["Credentials"]
-    return _as({
-        "AWS_ACCESS_KEY_ID": credentials["AccessKeyId"],
-        "AWS_SECRET_ACCESS_KEY": credentials["SecretAccessKey"],
-        "AWS_SESSION_TOKEN": credentials["SessionToken"],
-    })
-
-
-def _allow(actions: list[str]) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]})
-
-
 def test_denied_action_is_reported_and_earlier_data_kept(server: MotoServer, endpoint: str, tmp_path: Path) -> None:
     seed_sample_account(endpoint)
     store = tmp_path / "graph.sqlite"
     assert _cli("ingest", "--regions", "us-east-1", "--store", str(store)).returncode == 0
-    env = _inventory_user(endpoint, _every_declared_action_but("s3:GetBucketTagging"))
+    env = _as(inventory_user(endpoint_url=endpoint, actions=_every_declared_action_but("s3:GetBucketTagging")))
 
     with server.iam_enforced():
         result = _run("ingest", "--regions", "us-east-1", "--store", str(store), env=env)
@@ -181,7 +155,7 @@ def test_denied_action_is_reported_and_earlier_data_kept(server: MotoServer, end
 
 def test_permissions_predicts_exactly_what_the_run_is_refused(server: MotoServer, endpoint: str, tmp_path: Path) -> None:
     seed_sample_account(endpoint)
-    env = _inventory_role(endpoint, _every_declared_action_but("s3:GetBucketTagging", "iam:ListRoles"))
+    env = _as(inventory_role(endpoint_url=endpoint, actions=_every_declared_action_but("s3:GetBucketTagging", "iam:ListRoles")))
 
     with server.iam_enforced():
         table = _run("permissions", env=env)
@@ -212,9 +186,9 @@ def test_permissions_predicts_exactly_what_the_run_is_refused(server: MotoServer
 def test_permissions_names_the_action_it_needs_and_falls_back_to_policy_files(
     server: MotoServer, endpoint: str, tmp_path: Path
 ) -> None:
-    env = _inventory_role(endpoint, _every_declared_action_but("iam:GetRole"))
+    env = _as(inventory_role(endpoint_url=endpoint, actions=_every_declared_action_but("iam:GetRole")))
     policy = tmp_path / "inventory.json"
-    policy.write_text(json.dumps({"PolicyDocument": json.loads(_allow(_every_declared_action_but("iam:ListUsers")))}))
+    policy.write_text(json.dumps({"PolicyDocument": json.loads(allow_document(_every_declared_action_but("iam:ListUsers")))}))
 
     with server.iam_enforced():
         refused = _run("permissions", env=env)
@@ -234,7 +208,7 @@ def test_permissions_of_another_role_all_ready(endpoint: str) -> None:
     trust = {"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
     arn = iam.create_role(RoleName="Auditor", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
-    iam.put_role_policy(RoleName="Auditor", PolicyName="all", PolicyDocument=_allow(_every_declared_action_but()))
+    iam.put_role_policy(RoleName="Auditor", PolicyName="all", PolicyDocument=allow_document(_every_declared_action_but()))
 
     result = _cli("permissions", "--role-arn", arn)
 

@@ -10,6 +10,7 @@ from moto.core import set_initial_no_auth_action_count
 
 from aws_integration.engine.report import DisabledReason, StepStatus
 from aws_integration.registry import default_registry
+from aws_integration.sample.principals import inventory_role, inventory_user
 from aws_integration.sample.seed import seed_sample_account
 from tests.conftest import collect
 
@@ -21,40 +22,20 @@ def _every_declared_action_but(*missing: str) -> list[str]:
     return sorted((actions - set(missing)) | {"s3:ListBucket", "s3:GetPublicAccessBlock"})
 
 
-def _allow_document(actions: list[str]) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]})
-
-
-def _use_credentials(monkeypatch: pytest.MonkeyPatch, key_id: str, secret: str, token: str | None = None) -> None:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", key_id)
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", secret)
-    if token:
-        monkeypatch.setenv("AWS_SESSION_TOKEN", token)
-    else:
-        monkeypatch.delenv("AWS_SESSION_TOKEN")
+def _use(monkeypatch: pytest.MonkeyPatch, credentials: dict[str, str]) -> None:
+    monkeypatch.delenv("AWS_SESSION_TOKEN")
+    for name, value in credentials.items():
+        monkeypatch.setenv(name, value)
 
 
 def _narrow_user(monkeypatch: pytest.MonkeyPatch, actions: list[str]) -> None:
     """Run as an IAM user whose only policy allows ``actions``."""
-    iam = boto3.client("iam", region_name="us-east-1")
-    iam.create_user(UserName="inventory")
-    iam.put_user_policy(UserName="inventory", PolicyName="inventory", PolicyDocument=_allow_document(actions))
-    key = iam.create_access_key(UserName="inventory")["AccessKey"]
-    _use_credentials(monkeypatch, key["AccessKeyId"], key["SecretAccessKey"])
+    _use(monkeypatch, inventory_user(actions))
 
 
 def _narrow_role(monkeypatch: pytest.MonkeyPatch, actions: list[str], boundary_arn: str | None = None) -> None:
     """Run as a session of a role whose only policy allows ``actions``."""
-    iam = boto3.client("iam", region_name="us-east-1")
-    trust = json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}]})
-    extra = {"PermissionsBoundary": boundary_arn} if boundary_arn else {}
-    role = iam.create_role(RoleName="Inventory", AssumeRolePolicyDocument=trust, **extra)["Role"]
-    iam.put_role_policy(RoleName="Inventory", PolicyName="inventory", PolicyDocument=_allow_document(actions))
-    credentials = boto3.client("sts", region_name="us-east-1").assume_role(
-        RoleArn=role["Arn"], RoleSessionName="inventory-run"
-    )["Credentials"]
-    _use_credentials(monkeypatch, credentials["AccessKeyId"], credentials["SecretAccessKey"], credentials["SessionToken"])
+    _use(monkeypatch, inventory_role(actions, boundary_arn=boundary_arn))
 
 
 @set_initial_no_auth_action_count(0)

@@ -14,7 +14,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from aws_integration.registry import default_registry
 from aws_integration.sample.moto_server import MotoServer
+from aws_integration.sample.principals import inventory_role
 from aws_integration.sample.seed import HOME_REGION, SAMPLE_REGIONS, seed_sample_account
 
 DEMO_STORE = Path("demo-graph.sqlite")
@@ -29,28 +31,6 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "aws_integration", *args], text=True, capture_output=True, check=False)
 
 
-def _inventory_role_credentials(endpoint_url: str) -> dict[str, str]:
-    """Create a role allowed every declared IAM action, assume it, return its credentials."""
-    import boto3
-
-    from aws_integration.registry import default_registry
-
-    actions = sorted({call.iam_action for call in default_registry().api_calls()})
-    trust = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}]}
-    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]}
-    iam = boto3.client("iam", region_name=HOME_REGION, endpoint_url=endpoint_url)
-    role = iam.create_role(RoleName="aws-integration-demo", AssumeRolePolicyDocument=json.dumps(trust))["Role"]
-    iam.put_role_policy(RoleName=role["RoleName"], PolicyName="inventory", PolicyDocument=json.dumps(policy))
-    sts = boto3.client("sts", region_name=HOME_REGION, endpoint_url=endpoint_url)
-    credentials = sts.assume_role(RoleArn=role["Arn"], RoleSessionName="demo")["Credentials"]
-    return {
-        "AWS_ACCESS_KEY_ID": credentials["AccessKeyId"],
-        "AWS_SECRET_ACCESS_KEY": credentials["SecretAccessKey"],
-        "AWS_SESSION_TOKEN": credentials["SessionToken"],
-    }
-
-
 def main() -> int:
     """Run the demo; returns the ingest command's exit code."""
     DEMO_STORE.unlink(missing_ok=True)
@@ -59,7 +39,8 @@ def main() -> int:
         os.environ.pop("AWS_PROFILE", None)
         print(f"moto server on {server.url} (pid {server.pid}); seeding the sample account ...")
         seed_sample_account(server.url)
-        os.environ.update(_inventory_role_credentials(server.url))
+        declared = sorted({call.iam_action for call in default_registry().api_calls()})
+        os.environ.update(inventory_role(declared, server.url, name="aws-integration-demo"))
         print("$ aws-integration permissions   (as the role aws-integration-demo)\n")
         checked = _cli("permissions")
         print(checked.stdout)
