@@ -197,6 +197,7 @@ def test_permissions_names_the_action_it_needs_and_falls_back_to_policy_files(
     _assert_one_line_error(refused, "cannot read the policies of role Inventory: iam:GetRole denied")
     assert "--policy-file" in refused.stderr
     assert fallback.returncode == 3, fallback.stderr
+    assert "Permissions of role Inventory (policies from the files given)" in fallback.stdout
     assert "Read from the policy files given, because cannot read the policies of role Inventory: iam:GetRole" \
         in fallback.stdout
     users_row = next(line for line in fallback.stdout.splitlines() if line.startswith("aws_iam_user "))

@@ -104,6 +104,18 @@ def test_a_boundary_narrower_than_the_identity_policy_wins() -> None:
     assert "iam:ListUsers" in report.check("fetch-iam-users").missing_actions
 
 
+@pytest.mark.parametrize(("account", "ready"), [("123456789012", True), ("999999999999", False)])
+def test_a_policy_naming_the_account_s_roles_covers_the_role_reads(account: str, ready: bool) -> None:
+    role_actions = ["iam:ListRoleTags"]
+    statements = [
+        _all_but(*role_actions),
+        {"Effect": "Allow", "Action": role_actions, "Resource": f"arn:aws:iam::{account}:role/*"},
+    ]
+    policies = [_policy(*statements)]
+    report = PermissionChecker(policies, account_id="123456789012").check(REGISTRY, "role test", [])
+    assert (report.check("fetch-iam-roles").readiness is Readiness.READY) is ready
+
+
 def test_the_account_root_is_unrestricted() -> None:
     report = PermissionChecker([], unrestricted=True).check(REGISTRY, "root", [])
     assert report.all_ready

@@ -18,7 +18,13 @@ from aws_integration.engine.errors import IntegrationError
 from aws_integration.engine.preflight import identify
 from aws_integration.permissions.checker import PermissionReport, Readiness, StepCheck, check_principal
 from aws_integration.permissions.evaluator import Decision
-from aws_integration.permissions.principal import PrincipalPolicies, policies_from_files, principal_from_arn
+from aws_integration.permissions.principal import (
+    PolicyReadDenied,
+    Principal,
+    PrincipalPolicies,
+    policies_from_files,
+    principal_from_arn,
+)
 from aws_integration.permissions.principal import read_policies as read_principal_policies
 from aws_integration.registry import Registry
 
@@ -42,9 +48,10 @@ async def _read_from_iam(session: AioSession, settings: ClientSettings, role_arn
             raise IntegrationError(str(error)) from None
 
 
-def _from_files(request: DiagnosticRequest) -> PrincipalPolicies:
+def _from_files(request: DiagnosticRequest, principal: Principal | None) -> PrincipalPolicies:
+    """The documents given, for the principal when it is known (its account narrows ARNs)."""
     boundary = policies_from_files(request.boundary_files) if request.boundary_files else None
-    return PrincipalPolicies(None, policies_from_files(request.policy_files), boundary)
+    return PrincipalPolicies(principal, policies_from_files(request.policy_files), boundary, from_files=True)
 
 
 async def diagnose(
@@ -58,7 +65,10 @@ async def diagnose(
         if not request.policy_files:
             raise IntegrationError(f"{error}; pass the policies with --policy-file instead") from None
         fallback_note = f"Read from the policy files given, because {error}."
-        policies = _from_files(request)
+        principal = error.principal if isinstance(error, PolicyReadDenied) else None
+        if principal is None and request.role_arn:
+            principal = principal_from_arn(request.role_arn)
+        policies = _from_files(request, principal)
     report = check_principal(registry, policies)
     if fallback_note:
         report.notes.insert(0, fallback_note)

@@ -115,11 +115,14 @@ class PrincipalPolicies:
     identity: list[Policy] = field(default_factory=list)
     boundary: list[Policy] | None = None
     unrestricted: bool = False
+    from_files: bool = False
 
     @property
     def subject(self) -> str:
-        """Whose policies these are, for reports."""
-        return self.principal.label if self.principal else "the policy files given"
+        """Whose policies these are, and where they were read, for reports."""
+        if self.principal is None:
+            return "the policy files given"
+        return f"{self.principal.label} (policies from the files given)" if self.from_files else self.principal.label
 
     @property
     def sources(self) -> list[str]:
