@@ -15,6 +15,7 @@ from pathlib import Path
 from aiobotocore.session import AioSession
 from botocore.exceptions import BotoCoreError
 
+from aws_integration.config import ConfigError
 from aws_integration.engine.clients import ClientSettings, new_session, settings_for
 from aws_integration.engine.errors import IntegrationError
 from aws_integration.engine.report import RunReport, StepStatus
@@ -101,6 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     setup.add_argument("--partition", default="aws", help="ARN partition of the policy format (default: aws)")
     setup.add_argument("--output", type=Path, metavar="DIR", help="write the file(s) into this directory")
+
+    config = commands.add_parser("config", help="validate the configuration file and list its instances")
+    config.add_argument("--config", type=Path, help="configuration file (default: $AWS_INTEGRATION_CONFIG)")
 
     export = commands.add_parser("export", help="print the stored graph as JSON")
     export.add_argument("--store", type=Path, help=store_help)
@@ -274,6 +278,29 @@ def run_setup(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def run_config(args: argparse.Namespace) -> int:
+    """``aws-integration config``: every problem of the file, or what each instance will do."""
+    from aws_integration.config import config_path, load_config
+
+    path = config_path(args.config)
+    services = frozenset(step.service for step in default_registry().steps)
+    config = load_config(path, services)
+    print(f"{path}: {len(config.instances)} instance(s)")
+    for instance in config.instances:
+        access = instance.role_arn or (f"profile {instance.profile}" if instance.profile else "default credentials")
+        external = " with an external ID" if instance.external_id else ""
+        regions = ", ".join(instance.regions) if instance.regions else "every enabled region"
+        chosen = instance.services
+        services_text = (
+            f"only {', '.join(chosen.include)}" if chosen.include
+            else f"all but {', '.join(chosen.exclude)}" if chosen.exclude else "all services"
+        )
+        scope = "organization" if instance.organization else "account"
+        print(f"  {instance.name}: {instance.polling_interval.value}, {scope} via {access}{external}; "
+              f"{regions}; {services_text}")
+    return EXIT_OK
+
+
 def run_export(args: argparse.Namespace) -> int:
     """``aws-integration export``: the stored graph as ``{"entities": [...], "relationships": [...]}``."""
     store_path = args.store or default_store_path()
@@ -302,6 +329,7 @@ COMMANDS = {
     "ingest": run_ingest,
     "permissions": run_permissions,
     "setup": run_setup,
+    "config": run_config,
     "export": run_export,
     "docs": run_docs,
 }
@@ -313,6 +341,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(args.verbose)
     try:
         return COMMANDS[args.command](args)
+    except ConfigError as error:
+        for problem in error.problems:
+            print(f"aws-integration: error: {error.path}: {problem}", file=sys.stderr)
+        return EXIT_ERROR
     except (IntegrationError, StoreError) as error:
         print(f"aws-integration: error: {error}", file=sys.stderr)
         return EXIT_ERROR

@@ -1,0 +1,243 @@
+"""The configuration file: integration instances, validated before anything runs.
+
+YAML, at ``--config`` or ``$AWS_INTEGRATION_CONFIG``. Every problem is reported with
+its place in the file (``instances[2].roleArn: ...``), all at once. Secrets (the
+external ID) may be written in the file or named as an environment variable with
+``{fromEnv: NAME}``; they are held as :class:`pydantic.SecretStr` and never printed.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import re
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from aws_integration.engine.errors import IntegrationError
+
+CONFIG_ENV = "AWS_INTEGRATION_CONFIG"
+_ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+")
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d")
+
+
+class PollingInterval(str, enum.Enum):
+    """How often an instance runs; ``DISABLED`` instances run only by hand."""
+
+    DISABLED = "DISABLED"
+    THIRTY_MINUTES = "THIRTY_MINUTES"
+    ONE_HOUR = "ONE_HOUR"
+    FOUR_HOURS = "FOUR_HOURS"
+    EIGHT_HOURS = "EIGHT_HOURS"
+    TWELVE_HOURS = "TWELVE_HOURS"
+    ONE_DAY = "ONE_DAY"
+    ONE_WEEK = "ONE_WEEK"
+
+    @property
+    def period(self) -> timedelta | None:
+        """The time between runs (None when disabled)."""
+        return _PERIODS[self]
+
+
+_PERIODS = {
+    PollingInterval.DISABLED: None,
+    PollingInterval.THIRTY_MINUTES: timedelta(minutes=30),
+    PollingInterval.ONE_HOUR: timedelta(hours=1),
+    PollingInterval.FOUR_HOURS: timedelta(hours=4),
+    PollingInterval.EIGHT_HOURS: timedelta(hours=8),
+    PollingInterval.TWELVE_HOURS: timedelta(hours=12),
+    PollingInterval.ONE_DAY: timedelta(days=1),
+    PollingInterval.ONE_WEEK: timedelta(weeks=1),
+}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+
+class ServiceFilter(_Model):
+    """Which services' steps run: all but ``exclude``, or only ``include``."""
+
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+    @field_validator("include", "exclude")
+    @classmethod
+    def _known(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        known = (info.context or {}).get("services")
+        unknown = sorted(set(value) - known) if known is not None else []
+        if unknown:
+            raise ValueError(f"unknown service(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+        return value
+
+    @model_validator(mode="after")
+    def _not_both(self) -> "ServiceFilter":
+        if self.include and self.exclude:
+            raise ValueError("give include or exclude, not both")
+        return self
+
+
+class Instance(_Model):
+    """One integration instance: an account (or an organization) and how to reach it."""
+
+    name: str = Field(min_length=1, max_length=80)
+    description: str = ""
+    polling_interval: PollingInterval = Field(PollingInterval.ONE_DAY, alias="pollingInterval")
+    role_arn: str | None = Field(None, alias="roleArn")
+    external_id: SecretStr | None = Field(None, alias="externalId")
+    profile: str | None = None
+    regions: tuple[str, ...] | None = None
+    services: ServiceFilter = ServiceFilter()
+    tag_with_account_name: bool = Field(False, alias="tagWithAccountName")
+    organization: bool = False
+
+    @field_validator("role_arn")
+    @classmethod
+    def _role_arn(cls, value: str | None) -> str | None:
+        if value is not None and not _ROLE_ARN.fullmatch(value):
+            raise ValueError("must be an IAM role ARN such as arn:aws:iam::123456789012:role/aws-integration-inventory")
+        return value
+
+    @field_validator("regions")
+    @classmethod
+    def _regions(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if value is not None:
+            if not value:
+                raise ValueError("list at least one region, or leave regions out for every enabled region")
+            bad = [region for region in value if not _REGION.fullmatch(region)]
+            if bad:
+                raise ValueError(f"not region names: {', '.join(bad)}")
+        return value
+
+    @model_validator(mode="after")
+    def _credentials(self) -> "Instance":
+        if self.external_id is not None and self.role_arn is None:
+            raise ValueError("externalId needs roleArn")
+        if self.role_arn is not None and self.external_id is None:
+            raise ValueError("roleArn needs externalId (the role's trust policy requires it)")
+        if self.organization and self.role_arn is None and self.profile is None:
+            raise ValueError("organization: true needs roleArn (the role name assumed in every member account)")
+        return self
+
+
+class Config(_Model):
+    """The whole file."""
+
+    instances: tuple[Instance, ...]
+
+    @field_validator("instances")
+    @classmethod
+    def _some(cls, value: tuple[Instance, ...]) -> tuple[Instance, ...]:
+        if not value:
+            raise ValueError("list at least one instance")
+        return value
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> "Config":
+        names = [instance.name for instance in self.instances]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(f"instance names must be unique: {', '.join(repeated)}")
+        return self
+
+    def instance(self, name: str) -> Instance:
+        """The instance called ``name``."""
+        for instance in self.instances:
+            if instance.name == name:
+                return instance
+        known = ", ".join(instance.name for instance in self.instances)
+        raise IntegrationError(f"no instance named {name!r} in the configuration (known: {known})")
+
+
+class ConfigError(IntegrationError):
+    """A configuration file that cannot be used; ``problems`` lists every one, with its place."""
+
+    def __init__(self, path: Path, problems: list[str]) -> None:
+        self.path = path
+        self.problems = problems
+        super().__init__(f"{path}: " + "; ".join(problems))
+
+
+def _place(location: tuple[int | str, ...]) -> str:
+    place = ""
+    for part in location:
+        if isinstance(part, int):
+            place += f"[{part}]"
+        else:
+            place += f".{part}" if place else str(part)
+    return place or "(file)"
+
+
+def _resolve_secrets(raw: Any, location: tuple[int | str, ...], problems: list[str]) -> Any:
+    """Replace ``{fromEnv: NAME}`` by the variable's value; a missing variable is a problem."""
+    if isinstance(raw, Mapping):
+        if set(raw) == {"fromEnv"}:
+            name = raw["fromEnv"]
+            if not isinstance(name, str) or name not in os.environ:
+                problems.append(f"{_place(location)}: environment variable {name!r} is not set")
+                return "(unset)"  # reported above; a placeholder keeps it from also counting as missing
+            return os.environ[name]
+        return {key: _resolve_secrets(value, location + (key,), problems) for key, value in raw.items()}
+    if isinstance(raw, list):
+        return [_resolve_secrets(value, location + (index,), problems) for index, value in enumerate(raw)]
+    return raw
+
+
+def _problem(error: Mapping[str, Any]) -> str:
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{_place(tuple(error['loc']))}: {message}"
+
+
+def parse_config(text: str, path: Path, known_services: frozenset[str] | None = None) -> Config:
+    """Validate a configuration; raises :class:`ConfigError` listing every problem."""
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ConfigError(path, [f"not valid YAML{where}"]) from None
+    if not isinstance(raw, Mapping):
+        raise ConfigError(path, ["the file must be a mapping with an 'instances' list"])
+    problems: list[str] = []
+    resolved = _resolve_secrets(raw, (), problems)
+    try:
+        config = Config.model_validate(resolved, context={"services": known_services})
+    except ValidationError as error:
+        problems += [_problem(item) for item in error.errors(include_input=False)]
+        raise ConfigError(path, problems) from None
+    if problems:
+        raise ConfigError(path, problems)
+    return config
+
+
+def config_path(given: Path | None) -> Path:
+    """``--config``, else ``$AWS_INTEGRATION_CONFIG``; an error when neither is set."""
+    if given is not None:
+        return given
+    from_env = os.environ.get(CONFIG_ENV)
+    if from_env:
+        return Path(from_env)
+    raise IntegrationError(f"no configuration file: pass --config or set {CONFIG_ENV}")
+
+
+def load_config(path: Path, known_services: frozenset[str] | None = None) -> Config:
+    """Read and validate the configuration at ``path``."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(path, [f"cannot read it: {error.strerror}"]) from None
+    return parse_config(text, path, known_services)

@@ -1,0 +1,131 @@
+"""The configuration file: every problem reported with its place, secrets never shown."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from aws_integration.cli import main
+from aws_integration.config import CONFIG_ENV, ConfigError, PollingInterval, config_path, load_config, parse_config
+from aws_integration.engine.errors import IntegrationError
+
+SERVICES = frozenset({"ec2", "iam", "s3"})
+SECRET = "ext-id-that-must-never-be-printed"
+GOOD = """
+instances:
+  - name: prod
+    description: Production
+    pollingInterval: ONE_HOUR
+    roleArn: arn:aws:iam::123456789012:role/aws-integration-inventory
+    externalId: {fromEnv: PROD_EXTERNAL_ID}
+    regions: [us-east-1, eu-west-1]
+    services: {exclude: [iam]}
+    tagWithAccountName: true
+  - name: dev
+    profile: dev
+"""
+BAD = """
+instances:
+  - name: prod
+    roleArn: arn:aws:iam::123456789012:role/aws-integration-inventory
+    externalId: {fromEnv: NOT_SET_ANYWHERE}
+  - name: ok
+  - name: bad
+    pollingInterval: SOMETIMES
+    roleArn: arn:aws:iam::12:user/x
+    externalId: abc
+    regions: [mars-1]
+    services: {include: [ec3]}
+    colour: blue
+  - name: ok
+"""
+
+
+def _parse(text: str) -> object:
+    return parse_config(text, Path("aws-integration.yaml"), SERVICES)
+
+
+def test_a_good_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PROD_EXTERNAL_ID", SECRET)
+    config = _parse(GOOD)
+    prod, dev = config.instances  # type: ignore[attr-defined]
+    assert prod.polling_interval is PollingInterval.ONE_HOUR and prod.regions == ("us-east-1", "eu-west-1")
+    assert prod.external_id.get_secret_value() == SECRET
+    assert prod.services.exclude == ("iam",) and prod.tag_with_account_name
+    assert dev.profile == "dev" and dev.polling_interval is PollingInterval.ONE_DAY and dev.regions is None
+    assert SECRET not in repr(config) and SECRET not in str(config)
+
+
+def test_every_problem_is_reported_with_its_place() -> None:
+    with pytest.raises(ConfigError) as raised:
+        _parse(BAD)
+    problems = raised.value.problems
+    expected_places = [
+        "instances[0].externalId: environment variable 'NOT_SET_ANYWHERE' is not set",
+        "instances[2].pollingInterval:",
+        "instances[2].roleArn: must be an IAM role ARN",
+        "instances[2].regions: not region names: mars-1",
+        "instances[2].services.include: unknown service(s) ec3",
+        "instances[2].colour: Extra inputs are not permitted",
+    ]
+    for place in expected_places:
+        assert sum(1 for problem in problems if problem.startswith(place)) == 1, (place, problems)
+    assert len(problems) == len(expected_places), problems
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("instances: [\n  {name: a", "not valid YAML at line"),
+        ("- just a list", "must be a mapping"),
+        ("instances: []", "instances: list at least one instance"),
+        ("instances:\n  - {name: a}\n  - {name: a}", "instance names must be unique: a"),
+        ("instances:\n  - {name: a, externalId: x}", "externalId needs roleArn"),
+        ("instances:\n  - {name: a, roleArn: 'arn:aws:iam::123456789012:role/r'}", "roleArn needs externalId"),
+        ("instances:\n  - {name: a, services: {include: [ec2], exclude: [s3]}}", "include or exclude, not both"),
+        ("instances:\n  - {name: a, regions: []}", "at least one region"),
+    ],
+)
+def test_bad_files(text: str, message: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        _parse(text)
+    assert any(message in problem for problem in raised.value.problems), raised.value.problems
+
+
+def test_the_file_comes_from_the_flag_or_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv(CONFIG_ENV, raising=False)
+    with pytest.raises(IntegrationError, match=CONFIG_ENV):
+        config_path(None)
+    monkeypatch.setenv(CONFIG_ENV, str(tmp_path / "from-env.yaml"))
+    assert config_path(None) == tmp_path / "from-env.yaml"
+    assert config_path(tmp_path / "given.yaml") == tmp_path / "given.yaml"
+    with pytest.raises(ConfigError, match="cannot read it"):
+        load_config(tmp_path / "missing.yaml")
+
+
+def test_polling_intervals() -> None:
+    assert PollingInterval.DISABLED.period is None
+    assert PollingInterval.THIRTY_MINUTES.period == timedelta(minutes=30)
+    assert PollingInterval.ONE_WEEK.period == timedelta(days=7)
+    assert all(interval.period or interval is PollingInterval.DISABLED for interval in PollingInterval)
+
+
+def test_the_config_command(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good, bad = tmp_path / "good.yaml", tmp_path / "bad.yaml"
+    good.write_text(GOOD)
+    bad.write_text(BAD)
+    monkeypatch.setenv("PROD_EXTERNAL_ID", SECRET)
+    assert main(["config", "--config", str(good)]) == 0
+    out = capsys.readouterr().out
+    assert "prod: ONE_HOUR, account via arn:aws:iam::123456789012:role/aws-integration-inventory with an external ID" in out
+    assert "dev: ONE_DAY, account via profile dev; every enabled region; all services" in out
+    assert SECRET not in out
+
+    monkeypatch.setenv(CONFIG_ENV, str(bad))
+    assert main(["config"]) == 2
+    errors = capsys.readouterr().err.strip().splitlines()
+    assert len(errors) == 6
+    assert all(line.startswith(f"aws-integration: error: {bad}: instances[") for line in errors)
+    assert "abc" not in "\n".join(errors)
