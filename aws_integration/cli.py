@@ -15,11 +15,12 @@ from pathlib import Path
 from aiobotocore.session import AioSession
 from botocore.exceptions import BotoCoreError
 
-from aws_integration.config import ConfigError
+from aws_integration.config import ConfigError, Instance, config_path, load_config
+from aws_integration.engine.assume import assume_role_session
 from aws_integration.engine.clients import ClientSettings, new_session, settings_for
 from aws_integration.engine.errors import IntegrationError
 from aws_integration.engine.report import RunReport, StepStatus
-from aws_integration.engine.runner import RunOptions, ingest
+from aws_integration.engine.runner import CollectedGraph, RunOptions, ingest
 from aws_integration.registry import Registry, default_registry
 from aws_integration.setup.instructions import render_instructions
 from aws_integration.setup.templates import DEFAULT_ROLE_NAME, RoleSettings, cloudformation, terraform
@@ -61,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     store_help = f"SQLite store (default: ${'{'}AWS_INTEGRATION_STORE{'}'} or {default_store_path()})"
     run = commands.add_parser("ingest", help="collect the account's resources into the store")
+    run.add_argument("--config", type=Path, help="configuration file (default: $AWS_INTEGRATION_CONFIG with --instance)")
+    run.add_argument("--instance", help="run this instance of the configuration file once (for cron)")
     run.add_argument("--regions", type=_regions, help="comma-separated regions (default: every enabled region)")
     run.add_argument("--store", type=Path, help=store_help)
     run.add_argument("--profile", help="AWS profile (default: the standard credential chain)")
@@ -188,20 +191,42 @@ def _client_settings(session: AioSession, concurrency: int = 32) -> ClientSettin
     return settings_for(session, max_concurrency=concurrency, s3_path_style=_uses_custom_endpoint())
 
 
+def _instance(args: argparse.Namespace) -> Instance | None:
+    """The configured instance to run, when ``--instance`` or ``--config`` says so."""
+    if args.instance is None and args.config is None:
+        return None
+    config = load_config(config_path(args.config), frozenset(step.service for step in default_registry().steps))
+    if args.instance is None:
+        if len(config.instances) != 1:
+            raise IntegrationError("the configuration has several instances: name one with --instance")
+        return config.instances[0]
+    return config.instance(args.instance)
+
+
+async def _collect(args: argparse.Namespace, instance: Instance | None) -> CollectedGraph:
+    """One run, with the command line's options or a configured instance's."""
+    session = new_session((instance.profile if instance else None) or args.profile)
+    if instance and instance.role_arn and instance.external_id:
+        session = await assume_role_session(session, instance.role_arn, instance.external_id.get_secret_value())
+    options = RunOptions(
+        regions=args.regions or (instance.regions if instance else None),
+        account_name=args.account_name or (instance.name if instance else None),
+        tag_with_account_name=args.tag_with_account_name or bool(instance and instance.tag_with_account_name),
+        check_permissions=not args.no_permission_check,
+        include_services=frozenset(instance.services.include) if instance else frozenset(),
+        exclude_services=frozenset(instance.services.exclude) if instance else frozenset(),
+        client_settings=_client_settings(session, args.concurrency),
+    )
+    return await ingest(default_registry(), session, options)
+
+
 def run_ingest(args: argparse.Namespace) -> int:
     """``aws-integration ingest``."""
+    instance = _instance(args)  # a bad configuration stops everything before the store is touched
     store_path = args.store or default_store_path()
     with SqliteStore(store_path) as store:
         try:
-            session = new_session(args.profile)
-            options = RunOptions(
-                regions=args.regions,
-                account_name=args.account_name,
-                tag_with_account_name=args.tag_with_account_name,
-                check_permissions=not args.no_permission_check,
-                client_settings=_client_settings(session, args.concurrency),
-            )
-            collected = asyncio.run(ingest(default_registry(), session, options))
+            collected = asyncio.run(_collect(args, instance))
         except BotoCoreError as error:
             raise IntegrationError(str(error)) from None
         report = collected.report
@@ -280,8 +305,6 @@ def run_setup(args: argparse.Namespace) -> int:
 
 def run_config(args: argparse.Namespace) -> int:
     """``aws-integration config``: every problem of the file, or what each instance will do."""
-    from aws_integration.config import config_path, load_config
-
     path = config_path(args.config)
     services = frozenset(step.service for step in default_registry().steps)
     config = load_config(path, services)
@@ -295,8 +318,7 @@ def run_config(args: argparse.Namespace) -> int:
             f"only {', '.join(chosen.include)}" if chosen.include
             else f"all but {', '.join(chosen.exclude)}" if chosen.exclude else "all services"
         )
-        scope = "organization" if instance.organization else "account"
-        print(f"  {instance.name}: {instance.polling_interval.value}, {scope} via {access}{external}; "
+        print(f"  {instance.name}: {instance.polling_interval.value}, account via {access}{external}; "
               f"{regions}; {services_text}")
     return EXIT_OK
 

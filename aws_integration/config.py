@@ -92,7 +92,7 @@ class ServiceFilter(_Model):
 
 
 class Instance(_Model):
-    """One integration instance: an account (or an organization) and how to reach it."""
+    """One integration instance: an account and how to reach it."""
 
     name: str = Field(min_length=1, max_length=80)
     description: str = ""
@@ -103,7 +103,6 @@ class Instance(_Model):
     regions: tuple[str, ...] | None = None
     services: ServiceFilter = ServiceFilter()
     tag_with_account_name: bool = Field(False, alias="tagWithAccountName")
-    organization: bool = False
 
     @field_validator("role_arn")
     @classmethod
@@ -129,8 +128,6 @@ class Instance(_Model):
             raise ValueError("externalId needs roleArn")
         if self.role_arn is not None and self.external_id is None:
             raise ValueError("roleArn needs externalId (the role's trust policy requires it)")
-        if self.organization and self.role_arn is None and self.profile is None:
-            raise ValueError("organization: true needs roleArn (the role name assumed in every member account)")
         return self
 
 

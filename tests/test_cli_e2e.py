@@ -228,3 +228,53 @@ def test_malformed_policy_files_are_one_line_errors(tmp_path: Path, content: str
     env = _as({"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""})
     env.pop("AWS_ENDPOINT_URL", None)
     _assert_one_line_error(_run("permissions", "--policy-file", str(policy), env=env), expected)
+
+
+def test_ingest_runs_a_configured_instance_through_its_role(endpoint: str, tmp_path: Path) -> None:
+    seed_sample_account(endpoint)
+    iam = boto3.client("iam", region_name="us-east-1", endpoint_url=endpoint)
+    trust = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"sts:ExternalId": "ext-from-env"}}}]}
+    role = iam.create_role(RoleName="configured", AssumeRolePolicyDocument=json.dumps(trust))["Role"]
+    iam.put_role_policy(RoleName="configured", PolicyName="all", PolicyDocument=allow_document(_every_declared_action_but()))
+    config = tmp_path / "aws-integration.yaml"
+    config.write_text(f"""
+instances:
+  - name: sample-prod
+    roleArn: {role['Arn']}
+    externalId: {{fromEnv: SAMPLE_EXTERNAL_ID}}
+    regions: [us-east-1]
+    services: {{exclude: [s3]}}
+    tagWithAccountName: true
+""")
+    store = tmp_path / "graph.sqlite"
+
+    result = _cli("ingest", "--config", str(config), "--instance", "sample-prod", "--store", str(store), "--json",
+                  env={"SAMPLE_EXTERNAL_ID": "ext-from-env"})
+
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["regions"] == ["us-east-1"]
+    assert report["permissionCheck"]["subject"] == "role configured"
+    steps = {step["stepId"]: step for step in report["steps"]}
+    assert (steps["fetch-s3-buckets"]["status"], steps["fetch-s3-buckets"]["reason"]) == ("disabled", "config")
+    assert steps["fetch-account"]["status"] == "success" and steps["fetch-instances"]["status"] == "success"
+    entities = json.loads(_cli("export", "--store", str(store)).stdout)["entities"]
+    account = next(entity for entity in entities if entity["_type"] == "aws_account")
+    assert account["displayName"] == "sample-prod"
+    assert all(entity.get("tag.AccountName") == "sample-prod" for entity in entities)
+    assert "ext-from-env" not in result.stdout + result.stderr + store.read_bytes().decode("utf-8", "replace")
+
+
+def test_ingest_with_a_bad_configuration_touches_nothing(tmp_path: Path) -> None:
+    config = tmp_path / "aws-integration.yaml"
+    config.write_text("instances:\n  - name: a\n    pollingInterval: HOURLY\n  - name: b\n    regions: [moon-1]\n")
+    store = tmp_path / "graph.sqlite"
+
+    result = _cli("ingest", "--config", str(config), "--instance", "a", "--store", str(store))
+
+    assert result.returncode == 2
+    errors = result.stderr.strip().splitlines()
+    assert [line.split(": ")[3] for line in errors] == ["instances[0].pollingInterval", "instances[1].regions"]
+    assert not store.exists()

@@ -13,6 +13,7 @@ from aws_integration.engine.report import DisabledReason, StepStatus
 from aws_integration.engine.runner import RunOptions
 from aws_integration.mappers import MAPPERS
 from aws_integration.registry import Registry
+from aws_integration.sample.seed import SAMPLE_REGIONS
 from aws_integration.sample.seed import seed_sample_account
 from tests.conftest import collect
 
@@ -120,3 +121,15 @@ def test_registry_rejects_inconsistent_declarations() -> None:
     with pytest.raises(ValueError, match="paginated first call"):
         StepDecl("x", "x", "ec2", Scope.REGIONAL, (ApiCall("ec2", "DescribeAddresses", "ec2:DescribeAddresses"),),
                  step.entities, step.transform)
+
+
+def test_services_left_out_by_the_configuration_are_disabled_but_the_account_is_not(sample) -> None:  # type: ignore[no-untyped-def]
+    graph = collect(options=RunOptions(regions=SAMPLE_REGIONS, include_services=frozenset({"ec2"})))
+
+    steps = {step.step_id: step for step in graph.report.steps}
+    assert steps["fetch-account"].status is StepStatus.SUCCESS
+    assert steps["fetch-instances"].status is StepStatus.SUCCESS
+    assert (steps["fetch-s3-buckets"].status, steps["fetch-s3-buckets"].reason) == (StepStatus.DISABLED, DisabledReason.CONFIG)
+    assert steps["fetch-iam-access-keys"].reason is DisabledReason.PARENT_DISABLED
+    assert "aws_s3_bucket" in graph.partial_entity_types
+    assert not any(entity.type == "aws_iam_user" for entity in graph.entities)

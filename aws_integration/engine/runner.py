@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from aiobotocore.session import AioSession
 from botocore.exceptions import BotoCoreError, ClientError
 
-from aws_integration.declarations import AnyStep, MapperDecl, RawItem, Scope, StepDecl
+from aws_integration.declarations import ACCOUNT_ENTITY, AnyStep, MapperDecl, RawItem, Scope, StepDecl
 from aws_integration.engine.clients import ClientPool, ClientSettings, home_region
 from aws_integration.engine.context import FetchContext, TransformContext
 from aws_integration.engine.errors import IntegrationError, PermissionDenied
@@ -45,7 +45,15 @@ class RunOptions:
     account_name: str | None = None
     tag_with_account_name: bool = False
     check_permissions: bool = True
+    include_services: frozenset[str] = frozenset()
+    exclude_services: frozenset[str] = frozenset()
     client_settings: ClientSettings = field(default_factory=ClientSettings)
+
+    def runs_service(self, service: str) -> bool:
+        """Whether the configuration lets steps of ``service`` run."""
+        if self.include_services:
+            return service in self.include_services
+        return service not in self.exclude_services
 
 
 @dataclass
@@ -194,6 +202,19 @@ class Runner:
         )
         return result
 
+    def _excluded(self, step: StepDecl) -> StepResult | None:
+        """A disabled result when the configuration leaves the step's service out.
+
+        The account itself, the root of the graph, is always collected.
+        """
+        produces_account = any(entity.type == ACCOUNT_ENTITY.type for entity in step.entities)
+        if produces_account or self.options.runs_service(step.service):
+            return None
+        result = self._new_result(step, StepStatus.DISABLED)
+        result.reason = DisabledReason.CONFIG
+        result.message = f"service {step.service} is excluded by the configuration"
+        return result
+
     async def _run_step(
         self,
         step: StepDecl,
@@ -204,7 +225,7 @@ class Runner:
     ) -> StepResult:
         for dependency in step.depends_on:
             await tasks[dependency]
-        blocked = self._parent_problem(step)
+        blocked = self._parent_problem(step) or self._excluded(step)
         if blocked:
             self._results[step.id] = blocked
             return blocked
