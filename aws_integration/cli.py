@@ -195,7 +195,7 @@ def _instance(args: argparse.Namespace) -> Instance | None:
     """The configured instance to run, when ``--instance`` or ``--config`` says so."""
     if args.instance is None and args.config is None:
         return None
-    config = load_config(config_path(args.config), frozenset(step.service for step in default_registry().steps))
+    config = load_config(config_path(args.config), default_registry().services)
     if args.instance is None:
         if len(config.instances) != 1:
             raise IntegrationError("the configuration has several instances: name one with --instance")
@@ -286,8 +286,8 @@ def run_setup(args: argparse.Namespace) -> int:
     registry = default_registry()
     settings = RoleSettings(args.trusted_principal, _external_id(args), args.role_name)
     if args.format == "policy":
-        files = policy_files(registry, args.partition)
         documents = least_privilege_policies(registry, args.partition)
+        files = policy_files(documents)
         text = json.dumps(documents[0] if len(documents) == 1 else documents, indent=2) + "\n"
     else:
         name, render = TEMPLATE_FORMATS[args.format]
@@ -306,8 +306,7 @@ def run_setup(args: argparse.Namespace) -> int:
 def run_config(args: argparse.Namespace) -> int:
     """``aws-integration config``: every problem of the file, or what each instance will do."""
     path = config_path(args.config)
-    services = frozenset(step.service for step in default_registry().steps)
-    config = load_config(path, services)
+    config = load_config(path, default_registry().services)
     print(f"{path}: {len(config.instances)} instance(s)")
     for instance in config.instances:
         access = instance.role_arn or (f"profile {instance.profile}" if instance.profile else "default credentials")

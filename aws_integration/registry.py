@@ -65,6 +65,11 @@ class Registry:
         raise KeyError(step_id)
 
     @cached_property
+    def services(self) -> frozenset[str]:
+        """The AWS services the collector steps read."""
+        return frozenset(step.service for step in self.steps)
+
+    @cached_property
     def entity_decls(self) -> dict[str, EntityDecl]:
         """Every declared entity type (plus ``aws_account``'s)."""
         return {entity.type: entity for step in self.steps for entity in step.entities}

@@ -37,7 +37,7 @@ DATA_PLANE_READS = {
 
 def test_checked_in_policies_match_the_generator() -> None:
     expected = {
-        **policy_files(REGISTRY),
+        **policy_files(DOCUMENTS),
         "aws-integration-role.cfn.json": cloudformation(REGISTRY, RoleSettings()),
         "aws-integration-role.tf": terraform(REGISTRY, RoleSettings()),
     }
@@ -105,6 +105,6 @@ def test_the_setup_command_prints_the_policy(capsys: pytest.CaptureFixture[str],
     assert main(["setup", "--format", "policy"]) == 0
     assert json.loads(capsys.readouterr().out) == DOCUMENTS[0]
     assert main(["setup", "--format", "policy", "--output", str(tmp_path)]) == 0
-    assert (tmp_path / "aws-integration-policy.json").read_text(encoding="utf-8") == policy_files(REGISTRY)[
+    assert (tmp_path / "aws-integration-policy.json").read_text(encoding="utf-8") == policy_files(DOCUMENTS)[
         "aws-integration-policy.json"
     ]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 
 from aws_integration.registry import Registry
 from aws_integration.setup.policy import declared_actions, least_privilege_policies
@@ -13,12 +12,14 @@ _PRINCIPAL_PLACEHOLDER = "arn:aws:iam::<RUNNER_ACCOUNT_ID>:role/<RUNNER_ROLE>"
 _EXTERNAL_ID_PLACEHOLDER = "<EXTERNAL_ID>"
 
 
-def _service_table(registry: Registry) -> list[str]:
-    counts = Counter(action.split(":")[0] for action in declared_actions(registry))
+def _service_table(actions: list[str]) -> list[str]:
+    by_service: dict[str, list[str]] = {}
+    for action in actions:
+        service, name = action.split(":")
+        by_service.setdefault(service, []).append(f"`{name}`")
     lines = ["| service | actions |", "| --- | --- |"]
-    for service, count in sorted(counts.items()):
-        actions = ", ".join(f"`{a.split(':')[1]}`" for a in declared_actions(registry) if a.startswith(f"{service}:"))
-        lines.append(f"| {service} ({count}) | {actions} |")
+    for service, names in sorted(by_service.items()):
+        lines.append(f"| {service} ({len(names)}) | {', '.join(names)} |")
     return lines
 
 
@@ -28,12 +29,13 @@ def render_instructions(registry: Registry, settings: RoleSettings) -> str:
     external_id = settings.external_id or _EXTERNAL_ID_PLACEHOLDER
     role = settings.role_name or DEFAULT_ROLE_NAME
     documents = least_privilege_policies(registry)
+    actions = declared_actions(registry)
     policy_names = [f"{role}-policy-{n}" for n in range(1, len(documents) + 1)]
     lines = [
         "# Set up the aws-integration role",
         "",
         f"aws-integration reads an account through one IAM role, `{role}`, that grants exactly the",
-        f"{len(declared_actions(registry))} IAM actions its collectors declare: all of them List or Read actions on",
+        f"{len(actions)} IAM actions its collectors declare: all of them List or Read actions on",
         "resource configuration, none of them a write or a read of customer data. Every",
         "artefact below is generated from those declarations, so it cannot drift from what the",
         "collectors call.",
@@ -115,7 +117,7 @@ def render_instructions(registry: Registry, settings: RoleSettings) -> str:
         "",
         "## What the role may do",
         "",
-        *_service_table(registry),
+        *_service_table(actions),
         "",
         "## Appendix: the policy document(s)",
         "",

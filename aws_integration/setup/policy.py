@@ -111,9 +111,8 @@ def least_privilege_policies(registry: Registry, partition: str = "aws") -> list
     return managed_policies(statements(declared_actions(registry), partition))
 
 
-def policy_files(registry: Registry, partition: str = "aws") -> dict[str, str]:
-    """The generated policy documents by file name, as checked in under ``policies/``."""
-    documents = least_privilege_policies(registry, partition)
+def policy_files(documents: list[dict[str, Any]]) -> dict[str, str]:
+    """Policy documents by file name, as checked in under ``policies/``."""
     if len(documents) == 1:
         return {"aws-integration-policy.json": json.dumps(documents[0], indent=2) + "\n"}
     return {
