@@ -95,8 +95,8 @@ def _detail(check: StepCheck) -> str:
 def format_report(report: PermissionReport) -> str:
     """A table: resource type, step, verdict, missing actions; then totals and notes."""
     rows = [(type_name, check.step_id, check.readiness.value, _detail(check)) for type_name, check in report.type_rows]
-    widths = [max(len(row[column]) for row in rows + [("RESOURCE TYPE", "STEP", "VERDICT", "")]) for column in range(3)]
     header = ("RESOURCE TYPE", "STEP", "VERDICT", "MISSING ACTIONS")
+    widths = [max(len(row[column]) for row in [header, *rows]) for column in range(3)]
     lines = [
         f"Permissions of {report.subject}",
         f"Policies: {', '.join(report.policy_sources) or '(none)'}",
