@@ -96,7 +96,7 @@ def test_a_later_denied_run_keeps_the_buckets_stored_earlier(
         assert len(buckets) == 3
         assert summary.entities.kept_from_earlier_runs == 3 and summary.entities.deleted == 0
         assert summary.relationships.kept_from_earlier_runs == 3
-        assert store.runs()[0]["status"] == "partial"
+        assert store.runs()[0].status == "partial"
 
 
 def test_the_prediction_matches_what_aws_refused(moto: None, monkeypatch: pytest.MonkeyPatch) -> None:

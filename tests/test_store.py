@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from aws_integration.graph.model import Entity, Relationship
-from aws_integration.store import GraphBatch, SqliteStore, StoreError
+from aws_integration.store import Change, ChangeKind, GraphBatch, RecordKind, SqliteStore, StoreError
+from aws_integration.store.migrations import BASE_SCHEMA, SCHEMA_VERSION
 
 SOURCE = "test:1"
 
@@ -45,8 +46,8 @@ def test_first_run_creates_and_second_run_diffs(store: SqliteStore) -> None:
     assert second.relationships.unchanged == 1
     keys = {entity["_key"]: entity for entity in store.entities()}
     assert set(keys) == {"v1", "v3", "s1"} and keys["v1"]["CIDR"] == "10.9.0.0/16"
-    assert [run["id"] for run in store.runs()] == [second.run_id, first.run_id]
-    assert store.runs()[0]["summary"]["entities"]["deleted"] == 1
+    assert [run.id for run in store.runs()] == [second.run_id, first.run_id]
+    assert store.runs()[0].summary["entities"]["deleted"] == 1
 
 
 def test_partial_types_keep_what_earlier_runs_stored(store: SqliteStore) -> None:
@@ -108,5 +109,88 @@ def test_unwritable_corrupt_and_newer_stores_are_clear_errors(tmp_path: Path) ->
     SqliteStore(newer).close()
     with sqlite3.connect(newer) as db:
         db.execute("UPDATE meta SET value = '99' WHERE name = 'schema_version'")
-    with pytest.raises(StoreError, match="schema version 99"):
+    with pytest.raises(StoreError, match="schema version 99, newer than this version understands"):
         SqliteStore(newer)
+
+
+def _changes(store: SqliteStore, run_id: int) -> dict[tuple[str, str], Change]:
+    return {(change.change.value, change.key): change for change in store.changes(run_id)}
+
+
+def test_a_run_records_what_it_created_updated_and_deleted(store: SqliteStore) -> None:
+    first = store.commit_run(_batch([_vpc("v1"), _vpc("v2"), _subnet("s1")], [_contains("v1", "s1")]))
+    assert first.baseline
+    assert {key for (change, key) in _changes(store, first.run_id)} == {"v1", "v2", "s1", "v1|contains|s1"}
+    second = store.commit_run(_batch([_vpc("v1", "10.9.0.0/16"), _subnet("s1"), _vpc("v3")]))
+    assert not second.baseline
+    changes = _changes(store, second.run_id)
+    assert set(changes) == {("updated", "v1"), ("created", "v3"), ("deleted", "v2"), ("deleted", "v1|contains|s1")}
+    assert changes[("updated", "v1")].changed == {"CIDR": {"old": "10.0.0.0/16", "new": "10.9.0.0/16"}}
+    assert changes[("updated", "v1")].record["CIDR"] == "10.9.0.0/16"
+    assert changes[("deleted", "v2")].record["_type"] == "aws_vpc"
+    assert changes[("deleted", "v1|contains|s1")].kind is RecordKind.RELATIONSHIP
+
+
+def test_types_of_a_step_that_did_not_succeed_are_not_reported_deleted(store: SqliteStore) -> None:
+    store.commit_run(_batch([_vpc("v1"), _subnet("s1")], [_contains("v1", "s1")]))
+    second = store.commit_run(
+        _batch([_vpc("v1")], partial={"aws_subnet"}, partial_relationships={"aws_vpc_contains_subnet"})
+    )
+    assert store.changes(second.run_id) == []
+
+
+def test_added_and_removed_properties_are_changes_with_a_missing_side(store: SqliteStore) -> None:
+    tagged = Entity("v1", "aws_vpc", ("Network",), "v1", {"tag.Environment": "staging"})
+    store.commit_run(_batch([tagged]))
+    retagged = Entity("v1", "aws_vpc", ("Network",), "v1", {"tag.Owner": "sec"})
+    second = store.commit_run(_batch([retagged]))
+    [change] = store.changes(second.run_id)
+    assert change.changed == {
+        "tag.Environment": {"old": "staging", "new": None},
+        "tag.Owner": {"old": None, "new": "sec"},
+    }
+
+
+def test_failed_runs_are_recorded_with_their_error_and_store_nothing(store: SqliteStore) -> None:
+    store.commit_run(_batch([_vpc("v1")]))
+    run_id = store.record_failed_run(
+        source="", instance="prod", started_at="2026-01-02T00:00:00+00:00",
+        finished_at="2026-01-02T00:00:01+00:00", error="cannot assume arn:aws:iam::1:role/x: AccessDenied",
+    )
+    run = store.run(run_id)
+    assert (run.status, run.instance, run.error) == ("failure", "prod", "cannot assume arn:aws:iam::1:role/x: AccessDenied")
+    assert store.changes(run_id) == [] and [e["_key"] for e in store.entities()] == ["v1"]
+    assert store.last_start("prod") == "2026-01-02T00:00:00+00:00" and store.last_start("other") is None
+    assert [run.id for run in store.runs(instance="prod")] == [run_id]
+
+
+def test_an_unknown_run_is_a_clear_error(store: SqliteStore) -> None:
+    with pytest.raises(StoreError, match="no run 42 in .*'aws-integration runs' lists them"):
+        store.changes(42)
+
+
+def test_a_version_1_store_is_migrated_and_keeps_its_graph(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as db:
+        db.executescript(BASE_SCHEMA)
+        db.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+        db.execute(
+            "INSERT INTO runs (source, started_at, finished_at, status, summary, report) "
+            "VALUES ('test:1', 't0', 't1', 'success', '{}', '{}')"
+        )
+        db.execute(
+            "INSERT INTO entities VALUES ('test:1', 'v1', 'aws_vpc', '[\"Network\"]', 'v1', '{}', 1, 1)"
+        )
+    db.close()
+    with SqliteStore(path) as store:
+        assert [run.instance for run in store.runs()] == [None]
+        second = store.commit_run(_batch([_vpc("v1")]))
+        assert [change.change for change in store.changes(second.run_id)] == [ChangeKind.UPDATED]
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone() == (str(SCHEMA_VERSION),)
+    db.close()
+
+
+def test_the_store_file_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    SqliteStore(tmp_path / "private.sqlite").close()
+    assert (tmp_path / "private.sqlite").stat().st_mode & 0o777 == 0o600

@@ -1,5 +1,23 @@
-"""Graph storage. Knows entities, relationships, sources and runs; nothing about AWS."""
+"""Graph storage. Knows entities, relationships, sources, runs and change sets; nothing about AWS."""
 
-from aws_integration.store.sqlite import CommitSummary, GraphBatch, SqliteStore, StoreError, default_store_path
+from aws_integration.store.records import Change, ChangeKind, RecordKind
+from aws_integration.store.sqlite import (
+    CommitSummary,
+    GraphBatch,
+    RunRecord,
+    SqliteStore,
+    StoreError,
+    default_store_path,
+)
 
-__all__ = ["CommitSummary", "GraphBatch", "SqliteStore", "StoreError", "default_store_path"]
+__all__ = [
+    "Change",
+    "ChangeKind",
+    "CommitSummary",
+    "GraphBatch",
+    "RecordKind",
+    "RunRecord",
+    "SqliteStore",
+    "StoreError",
+    "default_store_path",
+]

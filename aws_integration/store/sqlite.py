@@ -1,9 +1,11 @@
-"""The SQLite store: the latest graph of each source, and the history of runs.
+"""The SQLite store: the latest graph of each source, the history of runs, their change sets.
 
 One run is one transaction. A run replaces its source's graph, except for the types it
 marks partial (their step did not succeed): entities and relationships of those types
-that the run did not see are kept from earlier runs. Relationships whose endpoints
-are not in the stored graph are not written, and are counted by type.
+that the run did not see are kept from earlier runs, and are not reported deleted.
+Relationships whose endpoints are not in the stored graph are not written, and are
+counted by type. Every record a run creates, updates or deletes is written to the
+run's change set in the same transaction.
 """
 
 from __future__ import annotations
@@ -12,56 +14,26 @@ import json
 import os
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from aws_integration.graph.model import Entity, Relationship
+from aws_integration.store.migrations import SCHEMA_VERSION, NewerSchema, migrate
+from aws_integration.store.records import (
+    Change,
+    ChangeKind,
+    EntityRow,
+    RecordKind,
+    RelationshipRow,
+    canonical,
+    changed_fields,
+    entity_record,
+    relationship_record,
+)
 
-SCHEMA_VERSION = 1
 STORE_ENV = "AWS_INTEGRATION_STORE"
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS runs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    source TEXT NOT NULL,
-    started_at TEXT NOT NULL,
-    finished_at TEXT NOT NULL,
-    status TEXT NOT NULL,
-    summary TEXT NOT NULL,
-    report TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS entities (
-    source TEXT NOT NULL,
-    key TEXT NOT NULL,
-    type TEXT NOT NULL,
-    classes TEXT NOT NULL,
-    display_name TEXT NOT NULL,
-    properties TEXT NOT NULL,
-    first_run INTEGER NOT NULL,
-    last_run INTEGER NOT NULL,
-    PRIMARY KEY (source, key)
-);
-CREATE INDEX IF NOT EXISTS entities_type ON entities (type);
-CREATE INDEX IF NOT EXISTS entities_key ON entities (key);
-CREATE TABLE IF NOT EXISTS relationships (
-    source TEXT NOT NULL,
-    key TEXT NOT NULL,
-    type TEXT NOT NULL,
-    verb TEXT NOT NULL,
-    from_key TEXT NOT NULL,
-    from_type TEXT NOT NULL,
-    to_key TEXT NOT NULL,
-    to_type TEXT NOT NULL,
-    properties TEXT NOT NULL,
-    first_run INTEGER NOT NULL,
-    last_run INTEGER NOT NULL,
-    PRIMARY KEY (source, key)
-);
-CREATE INDEX IF NOT EXISTS relationships_type ON relationships (type);
-"""
 
 
 class StoreError(Exception):
@@ -90,6 +62,7 @@ class GraphBatch:
     started_at: str
     finished_at: str
     report: dict[str, Any] = field(default_factory=dict)
+    instance: str | None = None
 
 
 @dataclass
@@ -105,52 +78,112 @@ class Changes:
 
 @dataclass
 class CommitSummary:
-    """The outcome of storing one run."""
+    """The outcome of storing one run.
+
+    ``baseline`` is true when the source had nothing stored before: every record is
+    new, so the change set describes the whole graph rather than a change.
+    """
 
     run_id: int
     entities: Changes
     relationships: Changes
     dangling_relationships: dict[str, int]
+    baseline: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return asdict(self)
 
 
-def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+@dataclass(frozen=True)
+class RunRecord:
+    """One run in the history: when, how it ended, what it stored and what it skipped."""
+
+    id: int
+    instance: str | None
+    source: str
+    started_at: str
+    finished_at: str
+    status: str
+    error: str | None
+    summary: dict[str, Any]
+    report: dict[str, Any]
+
+    @property
+    def account_id(self) -> str | None:
+        """The account the run reached (None when it failed before identifying it)."""
+        return self.report.get("accountId")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form, without the full report."""
+        return {
+            "id": self.id,
+            "instance": self.instance,
+            "source": self.source,
+            "accountId": self.account_id,
+            "startedAt": self.started_at,
+            "finishedAt": self.finished_at,
+            "seconds": self.report.get("seconds"),
+            "status": self.status,
+            "error": self.error,
+            "entities": sum((self.report.get("entityCounts") or {}).values()),
+            "relationships": sum((self.report.get("relationshipCounts") or {}).values()),
+            "skippedTypes": sorted({item["type"] for item in self.report.get("skippedTypes", [])}),
+            "summary": self.summary,
+        }
 
 
-def _entity_row(entity: Entity) -> tuple[str, str, str, str]:
-    return entity.type, _canonical(list(entity.classes)), entity.display_name, _canonical(entity.properties)
+@dataclass(frozen=True)
+class _Table:
+    """A graph table: its columns after (source, key), in row order, the type first."""
+
+    name: str
+    columns: tuple[str, ...]
+    kind: RecordKind
+    to_record: Callable[[str, Any], dict[str, Any]]
+
+    @property
+    def column_list(self) -> str:
+        return ", ".join(self.columns)
 
 
-def _relationship_row(rel: Relationship) -> tuple[str, str, str, str, str, str, str]:
-    return rel.type, rel.verb, rel.from_key, rel.from_type, rel.to_key, rel.to_type, _canonical(rel.properties)
+_ENTITIES = _Table("entities", ("type", "classes", "display_name", "properties"), RecordKind.ENTITY, entity_record)
+_RELATIONSHIPS = _Table(
+    "relationships",
+    ("type", "verb", "from_key", "from_type", "to_key", "to_type", "properties"),
+    RecordKind.RELATIONSHIP,
+    relationship_record,
+)
+
+
+def _entity_row(entity: Entity) -> EntityRow:
+    return entity.type, canonical(list(entity.classes)), entity.display_name, canonical(entity.properties)
+
+
+def _relationship_row(rel: Relationship) -> RelationshipRow:
+    return rel.type, rel.verb, rel.from_key, rel.from_type, rel.to_key, rel.to_type, canonical(rel.properties)
 
 
 class SqliteStore:
-    """A graph store in one SQLite file."""
+    """A graph store in one SQLite file, readable and writable by its owner only."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not self.path.exists():
+                # Created empty with owner-only permissions before SQLite writes anything.
+                self.path.touch(mode=0o600)
             self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
             self._db.execute("PRAGMA foreign_keys = ON")
-            self._db.executescript(_SCHEMA)
-            self._check_version()
+            migrate(self._db)
+        except NewerSchema as newer:
+            raise StoreError(
+                f"store {self.path} has schema version {newer.version}, newer than this version understands "
+                f"({SCHEMA_VERSION}); upgrade aws-integration"
+            ) from None
         except (OSError, sqlite3.Error) as error:
             raise StoreError(f"cannot open store {self.path}: {error}") from None
-
-    def _check_version(self) -> None:
-        row = self._db.execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone()
-        if row is None:
-            self._db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-        elif int(row[0]) > SCHEMA_VERSION:
-            raise StoreError(
-                f"store {self.path} has schema version {row[0]}, newer than this version understands ({SCHEMA_VERSION})"
-            )
 
     def close(self) -> None:
         """Close the database."""
@@ -163,13 +196,13 @@ class SqliteStore:
         self.close()
 
     def commit_run(self, batch: GraphBatch) -> CommitSummary:
-        """Store a run's graph in one transaction and record the run."""
+        """Store a run's graph and its change set in one transaction, and record the run."""
         try:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 summary = self._merge(batch)
                 self._db.execute(
-                    "UPDATE runs SET summary = ? WHERE id = ?", (_canonical(summary.to_dict()), summary.run_id)
+                    "UPDATE runs SET summary = ? WHERE id = ?", (canonical(summary.to_dict()), summary.run_id)
                 )
                 self._db.execute("COMMIT")
                 return summary
@@ -179,15 +212,38 @@ class SqliteStore:
         except sqlite3.Error as error:
             raise StoreError(f"cannot write store {self.path}: {error}") from None
 
+    def record_failed_run(
+        self,
+        *,
+        source: str,
+        instance: str | None,
+        started_at: str,
+        finished_at: str,
+        error: str,
+        status: str = "failure",
+        report: dict[str, Any] | None = None,
+    ) -> int:
+        """Record a run that stored nothing (``failure``, or ``interrupted`` when stopped); returns its id."""
+        try:
+            cursor = self._db.execute(
+                "INSERT INTO runs (source, instance, started_at, finished_at, status, error, summary, report) "
+                "VALUES (?, ?, ?, ?, ?, ?, '{}', ?)",
+                (source, instance, started_at, finished_at, status, error, canonical(report or {})),
+            )
+        except sqlite3.Error as failure:
+            raise StoreError(f"cannot write store {self.path}: {failure}") from None
+        return int(cursor.lastrowid or 0)
+
     def _merge(self, batch: GraphBatch) -> CommitSummary:
         cursor = self._db.execute(
-            "INSERT INTO runs (source, started_at, finished_at, status, summary, report) VALUES (?, ?, ?, ?, '{}', ?)",
-            (batch.source, batch.started_at, batch.finished_at, batch.status, _canonical(batch.report)),
+            "INSERT INTO runs (source, instance, started_at, finished_at, status, summary, report) "
+            "VALUES (?, ?, ?, ?, ?, '{}', ?)",
+            (batch.source, batch.instance, batch.started_at, batch.finished_at, batch.status, canonical(batch.report)),
         )
         run_id = int(cursor.lastrowid or 0)
+        baseline = self._db.execute("SELECT 1 FROM entities WHERE source = ? LIMIT 1", (batch.source,)).fetchone() is None
         entity_changes = self._merge_table(
-            "entities",
-            ("type", "classes", "display_name", "properties"),
+            _ENTITIES,
             batch.source,
             run_id,
             {entity.key: _entity_row(entity) for entity in batch.entities},
@@ -202,79 +258,109 @@ class SqliteStore:
             else:
                 dangling[rel.type] += 1
         relationship_changes = self._merge_table(
-            "relationships",
-            ("type", "verb", "from_key", "from_type", "to_key", "to_type", "properties"),
-            batch.source,
-            run_id,
-            valid,
-            batch.partial_relationship_types,
+            _RELATIONSHIPS, batch.source, run_id, valid, batch.partial_relationship_types
         )
-        relationship_changes.deleted += self._drop_orphaned(batch.source)
-        return CommitSummary(run_id, entity_changes, relationship_changes, dict(dangling))
+        relationship_changes.deleted += self._drop_orphaned(batch.source, run_id)
+        return CommitSummary(run_id, entity_changes, relationship_changes, dict(dangling), baseline)
 
     def _merge_table(
         self,
-        table: str,
-        columns: tuple[str, ...],
+        table: _Table,
         source: str,
         run_id: int,
         rows: dict[str, tuple[str, ...]],
         partial_types: set[str],
     ) -> Changes:
+        kind, to_record = table.kind, table.to_record
         changes = Changes()
-        # Rows carry every column in order; columns[0] is always the type.
+        log: list[Change] = []
         existing = {
             key: tuple(values)
             for key, *values in self._db.execute(
-                f"SELECT key, {', '.join(columns)} FROM {table} WHERE source = ?", (source,)
+                f"SELECT key, {table.column_list} FROM {table.name} WHERE source = ?", (source,)
             )
         }
-        placeholders = ", ".join("?" for _ in columns)
-        assignments = ", ".join(f"{column} = ?" for column in columns)
+        placeholders = ", ".join("?" for _ in table.columns)
+        assignments = ", ".join(f"{column} = ?" for column in table.columns)
         for key, values in rows.items():
             previous = existing.get(key)
             if previous is None:
                 self._db.execute(
-                    f"INSERT INTO {table} (source, key, {', '.join(columns)}, first_run, last_run) "
+                    f"INSERT INTO {table.name} (source, key, {table.column_list}, first_run, last_run) "
                     f"VALUES (?, ?, {placeholders}, ?, ?)",
                     (source, key, *values, run_id, run_id),
                 )
                 changes.created += 1
+                log.append(Change(kind, ChangeKind.CREATED, key, values[0], to_record(key, values), {}))
             elif previous != values:
                 self._db.execute(
-                    f"UPDATE {table} SET {assignments}, last_run = ? WHERE source = ? AND key = ?",
+                    f"UPDATE {table.name} SET {assignments}, last_run = ? WHERE source = ? AND key = ?",
                     (*values, run_id, source, key),
                 )
                 changes.updated += 1
+                record = to_record(key, values)
+                log.append(
+                    Change(kind, ChangeKind.UPDATED, key, values[0], record,
+                           changed_fields(to_record(key, previous), record))
+                )
             else:
-                self._db.execute(f"UPDATE {table} SET last_run = ? WHERE source = ? AND key = ?", (run_id, source, key))
+                self._db.execute(f"UPDATE {table.name} SET last_run = ? WHERE source = ? AND key = ?", (run_id, source, key))
                 changes.unchanged += 1
-        for key, (type_name, *_) in existing.items():
+        for key, previous in existing.items():
             if key in rows:
                 continue
-            if type_name in partial_types:
+            if previous[0] in partial_types:
                 changes.kept_from_earlier_runs += 1
             else:
-                self._db.execute(f"DELETE FROM {table} WHERE source = ? AND key = ?", (source, key))
+                self._db.execute(f"DELETE FROM {table.name} WHERE source = ? AND key = ?", (source, key))
                 changes.deleted += 1
+                log.append(Change(kind, ChangeKind.DELETED, key, previous[0], to_record(key, previous), {}))
+        self._log_changes(run_id, log)
         return changes
 
-    def _drop_orphaned(self, source: str) -> int:
-        """Delete kept relationships whose endpoint this run deleted."""
-        cursor = self._db.execute(
-            """
-            DELETE FROM relationships
+    def _log_changes(self, run_id: int, changes: Iterable[Change]) -> None:
+        self._db.executemany(
+            "INSERT INTO changes (run_id, kind, change, key, type, record, changed) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                (run_id, item.kind.value, item.change.value, item.key, item.type, canonical(item.record),
+                 canonical(item.changed))
+                for item in changes
+            ),
+        )
+
+    def _drop_orphaned(self, source: str, run_id: int) -> int:
+        """Delete kept relationships whose endpoint this run deleted, and log them deleted."""
+        orphaned = self._db.execute(
+            f"""
+            SELECT key, {_RELATIONSHIPS.column_list} FROM relationships
             WHERE source = ?
               AND (NOT EXISTS (SELECT 1 FROM entities e WHERE e.key = relationships.from_key)
                    OR NOT EXISTS (SELECT 1 FROM entities e WHERE e.key = relationships.to_key))
             """,
             (source,),
+        ).fetchall()
+        self._db.executemany(
+            "DELETE FROM relationships WHERE source = ? AND key = ?", ((source, key) for key, *_ in orphaned)
         )
-        return cursor.rowcount
+        self._log_changes(
+            run_id,
+            (
+                Change(RecordKind.RELATIONSHIP, ChangeKind.DELETED, key, values[0],
+                       relationship_record(key, tuple(values)), {})  # type: ignore[arg-type]
+                for key, *values in orphaned
+            ),
+        )
+        return len(orphaned)
+
+    def _read(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
+        try:
+            return self._db.execute(sql, tuple(params)).fetchall()
+        except sqlite3.Error as error:
+            raise StoreError(f"cannot read store {self.path}: {error}") from None
 
     def entities(self, source: str | None = None, types: Iterable[str] | None = None) -> Iterator[dict[str, Any]]:
         """Stored entities in the bulk-upload shape, optionally of one source or some types."""
-        sql, params = "SELECT key, type, classes, display_name, properties FROM entities", []
+        sql, params = f"SELECT key, {_ENTITIES.column_list} FROM entities", []
         clauses = []
         if source:
             clauses.append("source = ?")
@@ -285,53 +371,62 @@ class SqliteStore:
             params.extend(type_list)
         if clauses:
             sql += " WHERE " + " AND ".join(clauses)
-        try:
-            for key, type_name, classes, display_name, properties in self._db.execute(sql + " ORDER BY type, key", params):
-                class_list = json.loads(classes)
-                yield {
-                    "_key": key,
-                    "_type": type_name,
-                    "_class": class_list[0] if len(class_list) == 1 else class_list,
-                    "displayName": display_name,
-                    **json.loads(properties),
-                }
-        except sqlite3.Error as error:
-            raise StoreError(f"cannot read store {self.path}: {error}") from None
+        for key, *row in self._read(sql + " ORDER BY type, key", params):
+            yield entity_record(key, tuple(row))  # type: ignore[arg-type]
 
     def relationships(self, source: str | None = None) -> Iterator[dict[str, Any]]:
         """Stored relationships in the bulk-upload shape."""
-        sql = "SELECT key, type, verb, from_key, to_key, properties FROM relationships"
+        sql = f"SELECT key, {_RELATIONSHIPS.column_list} FROM relationships"
         params: list[str] = []
         if source:
             sql += " WHERE source = ?"
             params.append(source)
-        try:
-            for key, type_name, verb, from_key, to_key, properties in self._db.execute(sql + " ORDER BY type, key", params):
-                yield {
-                    "_key": key,
-                    "_type": type_name,
-                    "_class": verb,
-                    "_fromEntityKey": from_key,
-                    "_toEntityKey": to_key,
-                    "displayName": verb,
-                    **json.loads(properties),
-                }
-        except sqlite3.Error as error:
-            raise StoreError(f"cannot read store {self.path}: {error}") from None
+        for key, *row in self._read(sql + " ORDER BY type, key", params):
+            yield relationship_record(key, tuple(row))  # type: ignore[arg-type]
 
-    def runs(self, source: str | None = None) -> list[dict[str, Any]]:
-        """Run history, newest first."""
-        sql = "SELECT id, source, started_at, finished_at, status, summary FROM runs"
-        params: list[str] = []
-        if source:
-            sql += " WHERE source = ?"
-            params.append(source)
-        try:
-            rows = self._db.execute(sql + " ORDER BY id DESC", params).fetchall()
-        except sqlite3.Error as error:
-            raise StoreError(f"cannot read store {self.path}: {error}") from None
+    _RUN_COLUMNS = "id, instance, source, started_at, finished_at, status, error, summary, report"
+
+    @staticmethod
+    def _run_record(row: tuple[Any, ...]) -> RunRecord:
+        run_id, instance, source, started, finished, status, error, summary, report = row
+        return RunRecord(run_id, instance, source, started, finished, status, error, json.loads(summary),
+                         json.loads(report))
+
+    def runs(self, source: str | None = None, instance: str | None = None, limit: int | None = None) -> list[RunRecord]:
+        """Run history, newest first, optionally of one source or instance."""
+        clauses, params = [], []
+        for column, value in (("source", source), ("instance", instance)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        sql = f"SELECT {self._RUN_COLUMNS} FROM runs"
+        if clauses:
+            sql += " WHERE " + " AND ".join(clauses)
+        sql += " ORDER BY id DESC"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [self._run_record(row) for row in self._read(sql, params)]
+
+    def run(self, run_id: int) -> RunRecord:
+        """One run; a clear error when there is no such run."""
+        rows = self._read(f"SELECT {self._RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,))
+        if not rows:
+            raise StoreError(f"no run {run_id} in {self.path} ('aws-integration runs' lists them)")
+        return self._run_record(rows[0])
+
+    def last_start(self, instance: str) -> str | None:
+        """When the newest run of ``instance`` started (ISO 8601), or None if it never ran."""
+        rows = self._read("SELECT MAX(started_at) FROM runs WHERE instance = ?", (instance,))
+        return rows[0][0] if rows else None
+
+    def changes(self, run_id: int) -> list[Change]:
+        """The change set of a run: entities first, then relationships, each by type and key."""
+        self.run(run_id)
+        rows = self._read(
+            "SELECT kind, change, key, type, record, changed FROM changes WHERE run_id = ? ORDER BY kind, type, key",
+            (run_id,),
+        )
         return [
-            {"id": run_id, "source": src, "startedAt": started, "finishedAt": finished, "status": status,
-             "summary": json.loads(summary)}
-            for run_id, src, started, finished, status, summary in rows
+            Change(RecordKind(kind), ChangeKind(change), key, type_name, json.loads(record), json.loads(changed))
+            for kind, change, key, type_name, record, changed in rows
         ]

@@ -1,0 +1,107 @@
+"""The store's schema, in numbered steps: a store is brought up to date when it is opened.
+
+Version 1 is the first released layout. Each later version is a list of statements
+applied in one transaction with the version bump, so a store is never half-migrated.
+A store newer than this code understands is refused, never downgraded.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+BASE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    source TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT NOT NULL,
+    status TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    report TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS entities (
+    source TEXT NOT NULL,
+    key TEXT NOT NULL,
+    type TEXT NOT NULL,
+    classes TEXT NOT NULL,
+    display_name TEXT NOT NULL,
+    properties TEXT NOT NULL,
+    first_run INTEGER NOT NULL,
+    last_run INTEGER NOT NULL,
+    PRIMARY KEY (source, key)
+);
+CREATE INDEX IF NOT EXISTS entities_type ON entities (type);
+CREATE INDEX IF NOT EXISTS entities_key ON entities (key);
+CREATE TABLE IF NOT EXISTS relationships (
+    source TEXT NOT NULL,
+    key TEXT NOT NULL,
+    type TEXT NOT NULL,
+    verb TEXT NOT NULL,
+    from_key TEXT NOT NULL,
+    from_type TEXT NOT NULL,
+    to_key TEXT NOT NULL,
+    to_type TEXT NOT NULL,
+    properties TEXT NOT NULL,
+    first_run INTEGER NOT NULL,
+    last_run INTEGER NOT NULL,
+    PRIMARY KEY (source, key)
+);
+CREATE INDEX IF NOT EXISTS relationships_type ON relationships (type);
+"""
+
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    # 2: runs belong to a configured instance and carry their change set; failed runs
+    #    (nothing stored) are recorded with the error.
+    2: (
+        "ALTER TABLE runs ADD COLUMN instance TEXT",
+        "ALTER TABLE runs ADD COLUMN error TEXT",
+        "CREATE INDEX runs_instance ON runs (instance, id)",
+        """
+        CREATE TABLE changes (
+            run_id INTEGER NOT NULL REFERENCES runs (id),
+            kind TEXT NOT NULL,
+            change TEXT NOT NULL,
+            key TEXT NOT NULL,
+            type TEXT NOT NULL,
+            record TEXT NOT NULL,
+            changed TEXT NOT NULL
+        )
+        """,
+        "CREATE INDEX changes_run ON changes (run_id)",
+    ),
+}
+
+SCHEMA_VERSION = max(MIGRATIONS, default=1)
+
+
+class NewerSchema(Exception):
+    """The store was written by a newer version of this program."""
+
+    def __init__(self, version: int) -> None:
+        super().__init__(version)
+        self.version = version
+
+
+def migrate(db: sqlite3.Connection) -> int:
+    """Bring the database to :data:`SCHEMA_VERSION`; returns the version it had before.
+
+    The version is read and raised under one write lock, so two processes opening the
+    same old store migrate it once.
+    """
+    db.executescript(BASE_SCHEMA)
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        row = db.execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone()
+        found = int(row[0]) if row else 1
+        if found > SCHEMA_VERSION:
+            raise NewerSchema(found)
+        for version in range(found + 1, SCHEMA_VERSION + 1):
+            for statement in MIGRATIONS[version]:
+                db.execute(statement)
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(max(found, SCHEMA_VERSION)),))
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    return found
