@@ -4,27 +4,32 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import os
 import secrets
+import signal
 import sys
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 
 from aiobotocore.session import AioSession
 from botocore.exceptions import BotoCoreError
 
-from aws_integration.config import ConfigError, Instance, config_path, load_config
-from aws_integration.engine.assume import assume_role_session
+from aws_integration.config import AlertRule, ConfigError, Instance, config_path, load_config
 from aws_integration.engine.clients import ClientSettings, new_session, settings_for
 from aws_integration.engine.errors import IntegrationError
 from aws_integration.engine.report import RunReport, StepStatus
-from aws_integration.engine.runner import CollectedGraph, RunOptions, ingest
+from aws_integration.jobs.alerts import AlertSink
+from aws_integration.jobs.history import format_changes, format_runs
+from aws_integration.jobs.lock import InstanceLock
+from aws_integration.jobs.run import AccountRun, InstanceRun, Job, JobSettings
 from aws_integration.registry import Registry, default_registry
 from aws_integration.setup.instructions import render_instructions
 from aws_integration.setup.templates import DEFAULT_ROLE_NAME, RoleSettings, cloudformation, terraform
-from aws_integration.store import GraphBatch, SqliteStore, StoreError, default_store_path
+from aws_integration.store import SqliteStore, StoreError, default_store_path
 
 EXIT_OK = 0
 EXIT_STEP_FAILED = 1
@@ -106,6 +111,25 @@ def build_parser() -> argparse.ArgumentParser:
     setup.add_argument("--partition", default="aws", help="ARN partition of the policy format (default: aws)")
     setup.add_argument("--output", type=Path, metavar="DIR", help="write the file(s) into this directory")
 
+    schedule = commands.add_parser(
+        "schedule", help="run every configured instance on its polling interval until stopped (SIGTERM/SIGINT)"
+    )
+    schedule.add_argument("--config", type=Path, help="configuration file (default: $AWS_INTEGRATION_CONFIG)")
+    schedule.add_argument("--store", type=Path, help=store_help)
+    schedule.add_argument("--concurrency", type=_positive, default=32, help="AWS requests in flight per run")
+    schedule.add_argument("--no-permission-check", action="store_true", help="as for ingest")
+
+    runs = commands.add_parser("runs", help="list the run history: start, duration, status, counts, skipped types")
+    runs.add_argument("--instance", help="only this instance's runs")
+    runs.add_argument("--store", type=Path, help=store_help)
+    runs.add_argument("--limit", type=_positive, default=20, help="newest N runs (default 20)")
+    runs.add_argument("--json", action="store_true", help="print JSON")
+
+    changes = commands.add_parser("changes", help="print what a run created, updated and deleted")
+    changes.add_argument("run_id", type=int, metavar="RUN_ID", help="a run ID from 'aws-integration runs'")
+    changes.add_argument("--store", type=Path, help=store_help)
+    changes.add_argument("--json", action="store_true", help="print JSON")
+
     config = commands.add_parser("config", help="validate the configuration file and list its instances")
     config.add_argument("--config", type=Path, help="configuration file (default: $AWS_INTEGRATION_CONFIG)")
 
@@ -118,10 +142,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _configure_logging(verbosity: int) -> None:
-    """Our own progress only: botocore's debug output carries signed headers and tokens."""
+def _configure_logging(verbosity: int, command: str) -> None:
+    """Our own progress only: botocore's debug output carries signed headers and tokens.
+
+    Run and alert records are JSON lines of their own (no prefix), for log shippers;
+    ``schedule`` always logs them, other commands with ``-v``.
+    """
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     log.setLevel(logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG)
+    if command == "schedule":
+        logging.getLogger("aws_integration.schedule").setLevel(logging.INFO)
+    plain = logging.StreamHandler(sys.stderr)
+    plain.setFormatter(logging.Formatter("%(message)s"))
+    for name in ("aws_integration.runs", "aws_integration.alerts"):
+        records = logging.getLogger(name)
+        records.handlers = [plain]
+        records.propagate = False
+        records.setLevel(logging.INFO if command == "schedule" or verbosity else logging.WARNING)
 
 
 def _uses_custom_endpoint() -> bool:
@@ -191,64 +228,77 @@ def _client_settings(session: AioSession, concurrency: int = 32) -> ClientSettin
     return settings_for(session, max_concurrency=concurrency, s3_path_style=_uses_custom_endpoint())
 
 
-def _instance(args: argparse.Namespace) -> Instance | None:
-    """The configured instance to run, when ``--instance`` or ``--config`` says so."""
+def _instance(args: argparse.Namespace) -> tuple[Instance, tuple[AlertRule, ...]] | None:
+    """The configured instance to run and the alert rules, when ``--instance`` or ``--config`` says so."""
     if args.instance is None and args.config is None:
         return None
     config = load_config(config_path(args.config), default_registry().services)
     if args.instance is None:
         if len(config.instances) != 1:
             raise IntegrationError("the configuration has several instances: name one with --instance")
-        return config.instances[0]
-    return config.instance(args.instance)
+        return config.instances[0], config.alerts
+    return config.instance(args.instance), config.alerts
 
 
-async def _collect(args: argparse.Namespace, instance: Instance | None) -> CollectedGraph:
-    """One run, with the command line's options or a configured instance's."""
-    session = new_session((instance.profile if instance else None) or args.profile)
-    if instance and instance.role_arn and instance.external_id:
-        session = await assume_role_session(session, instance.role_arn, instance.external_id.get_secret_value())
-    options = RunOptions(
-        regions=args.regions or (instance.regions if instance else None),
-        account_name=args.account_name or (instance.name if instance else None),
-        tag_with_account_name=args.tag_with_account_name or bool(instance and instance.tag_with_account_name),
-        check_permissions=not args.no_permission_check,
-        include_services=frozenset(instance.services.include) if instance else frozenset(),
-        exclude_services=frozenset(instance.services.exclude) if instance else frozenset(),
-        client_settings=_client_settings(session, args.concurrency),
+def _job(args: argparse.Namespace, store: SqliteStore, rules: Sequence[AlertRule] = ()) -> Job:
+    settings = JobSettings(
+        profile=getattr(args, "profile", None),
+        regions=getattr(args, "regions", None),
+        account_name=getattr(args, "account_name", None),
+        tag_with_account_name=getattr(args, "tag_with_account_name", False),
+        check_permissions=not getattr(args, "no_permission_check", False),
+        concurrency=getattr(args, "concurrency", 32),
+        s3_path_style=_uses_custom_endpoint(),
     )
-    return await ingest(default_registry(), session, options)
+    return Job(default_registry(), store, settings, rules, AlertSink())
+
+
+def _account_json(run: AccountRun) -> dict[str, object]:
+    if run.report is not None:
+        return {**run.report.to_dict(), "runId": run.run_id, "alerts": [alert.payload() for alert in run.alerts]}
+    return {"accountId": run.account_id, "status": run.status, "error": run.error, "runId": run.run_id}
+
+
+def _print_instance_run(outcome: InstanceRun, store_path: Path, as_json: bool) -> None:
+    organization = len(outcome.accounts) != 1 or bool(outcome.left_out)
+    if as_json:
+        accounts = [_account_json(run) for run in outcome.accounts]
+        left_out = [{"accountId": member.id, "name": member.name, "reason": member.skipped_because}
+                    for member in outcome.left_out]
+        body: object = (
+            {"instance": outcome.instance, "status": outcome.status, "accounts": accounts, "leftOut": left_out}
+            if organization else accounts[0]
+        )
+        print(json.dumps(body, indent=2))
+        return
+    for run in outcome.accounts:
+        if organization:
+            print(f"== {run.account_name or run.account_id} ({run.account_id}) ==")
+        if run.report is not None:
+            print(_format_summary(run.report, store_path))
+            for alert in run.alerts:
+                print(alert.headline)
+        else:
+            print(f"{run.status}: {run.error} (run {run.run_id})")
+        if organization:
+            print()
+    for member in outcome.left_out:
+        print(f"Not ingested: {member.name} ({member.id}): {member.skipped_because}")
 
 
 def run_ingest(args: argparse.Namespace) -> int:
-    """``aws-integration ingest``."""
-    instance = _instance(args)  # a bad configuration stops everything before the store is touched
+    """``aws-integration ingest``: one run, of the command line's account or of a configured instance."""
+    loaded = _instance(args)  # a bad configuration stops everything before the store is touched
+    instance, rules = loaded if loaded else (None, ())
     store_path = args.store or default_store_path()
     with SqliteStore(store_path) as store:
-        try:
-            collected = asyncio.run(_collect(args, instance))
-        except BotoCoreError as error:
-            raise IntegrationError(str(error)) from None
-        report = collected.report
-        summary = store.commit_run(
-            GraphBatch(
-                source=f"aws:{report.account_id}",
-                entities=collected.entities,
-                relationships=collected.relationships,
-                partial_entity_types=collected.partial_entity_types,
-                partial_relationship_types=collected.partial_relationship_types,
-                status=report.status,
-                started_at=report.started_at,
-                finished_at=report.finished_at,
-                report=report.to_dict(),
-            )
-        )
-        report.store = summary.to_dict()
-    if args.json:
-        print(json.dumps(report.to_dict(), indent=2))
-    else:
-        print(_format_summary(report, store_path))
-    return EXIT_STEP_FAILED if report.status == "failure" else EXIT_OK
+        lock = InstanceLock(store_path, instance.name) if instance else contextlib.nullcontext()
+        with lock:
+            outcome = asyncio.run(_job(args, store, rules).run(instance))
+    if instance is not None and not instance.organization and outcome.accounts[0].report is None:
+        raise IntegrationError(f"{outcome.accounts[0].error} (recorded as run {outcome.accounts[0].run_id})")
+    _print_instance_run(outcome, store_path, args.json)
+    return EXIT_STEP_FAILED if outcome.status == "failure" else EXIT_OK
 
 
 def run_permissions(args: argparse.Namespace) -> int:
@@ -322,12 +372,74 @@ def run_config(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def run_export(args: argparse.Namespace) -> int:
-    """``aws-integration export``: the stored graph as ``{"entities": [...], "relationships": [...]}``."""
-    store_path = args.store or default_store_path()
+def _existing_store(args: argparse.Namespace) -> Path:
+    store_path: Path = args.store or default_store_path()
     if not store_path.exists():
         raise StoreError(f"no store at {store_path}: run 'aws-integration ingest' first")
+    return store_path
+
+
+def run_schedule(args: argparse.Namespace) -> int:
+    """``aws-integration schedule``: every instance on its interval, until SIGTERM or SIGINT."""
+    from aws_integration.jobs.scheduler import Scheduler
+
+    path = config_path(args.config)
+    config = load_config(path, default_registry().services)
+    scheduled = [instance for instance in config.instances if instance.polling_interval.period is not None]
+    if not scheduled:
+        raise IntegrationError(
+            f"no instance in {path} has a polling interval (DISABLED instances run only with 'ingest --instance')"
+        )
+    store_path = args.store or default_store_path()
+
+    async def serve(store: SqliteStore) -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        job = _job(args, store, config.alerts)
+
+        def last_start(name: str) -> datetime | None:
+            started = store.last_start(name)
+            return datetime.fromisoformat(started) if started else None
+
+        scheduler = Scheduler(config.instances, job.run, last_start, lambda name: InstanceLock(store_path, name))
+        logging.getLogger("aws_integration.schedule").info(
+            "scheduling %s from %s into %s", ", ".join(f"{i.name} ({i.polling_interval.value})" for i in scheduled),
+            path, store_path,
+        )
+        await scheduler.run(stop)
+
     with SqliteStore(store_path) as store:
+        asyncio.run(serve(store))
+    print("aws-integration: schedule stopped", file=sys.stderr)
+    return EXIT_OK
+
+
+def run_runs(args: argparse.Namespace) -> int:
+    """``aws-integration runs``: the run history, newest first."""
+    with SqliteStore(_existing_store(args)) as store:
+        runs = store.runs(instance=args.instance, limit=args.limit)
+    print(json.dumps([run.to_dict() for run in runs], indent=2) if args.json else format_runs(runs))
+    return EXIT_OK
+
+
+def run_changes(args: argparse.Namespace) -> int:
+    """``aws-integration changes RUN_ID``: the run's change set."""
+    with SqliteStore(_existing_store(args)) as store:
+        run = store.run(args.run_id)
+        changes = store.changes(args.run_id)
+    if args.json:
+        print(json.dumps({"run": run.to_dict(), "changes": [change.to_dict() for change in changes]}, indent=2,
+                         ensure_ascii=False))
+    else:
+        print(format_changes(run, changes))
+    return EXIT_OK
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """``aws-integration export``: the stored graph as ``{"entities": [...], "relationships": [...]}``."""
+    with SqliteStore(_existing_store(args)) as store:
         graph = {"entities": list(store.entities(args.source)), "relationships": list(store.relationships(args.source))}
     json.dump(graph, sys.stdout, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")
@@ -350,6 +462,9 @@ COMMANDS = {
     "ingest": run_ingest,
     "permissions": run_permissions,
     "setup": run_setup,
+    "schedule": run_schedule,
+    "runs": run_runs,
+    "changes": run_changes,
     "config": run_config,
     "export": run_export,
     "docs": run_docs,
@@ -359,7 +474,7 @@ COMMANDS = {
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: one clear line and a non-zero exit on any error the user can fix."""
     args = build_parser().parse_args(argv)
-    _configure_logging(args.verbose)
+    _configure_logging(args.verbose, args.command)
     try:
         return COMMANDS[args.command](args)
     except ConfigError as error:

@@ -103,6 +103,13 @@ class Instance(_Model):
     regions: tuple[str, ...] | None = None
     services: ServiceFilter = ServiceFilter()
     tag_with_account_name: bool = Field(False, alias="tagWithAccountName")
+    organization: bool = False
+    organization_concurrency: int = Field(4, ge=1, le=32, alias="organizationConcurrency")
+
+    @property
+    def role_name(self) -> str | None:
+        """The name of the configured role (the one assumed in every member of an organization)."""
+        return self.role_arn.rsplit("/", 1)[-1] if self.role_arn else None
 
     @field_validator("role_arn")
     @classmethod
@@ -128,6 +135,68 @@ class Instance(_Model):
             raise ValueError("externalId needs roleArn")
         if self.role_arn is not None and self.external_id is None:
             raise ValueError("roleArn needs externalId (the role's trust policy requires it)")
+        if self.organization and self.role_arn is None:
+            raise ValueError("organization needs roleArn: the same role is assumed in every member account")
+        return self
+
+
+class ChangeKindName(str, enum.Enum):
+    """The changes an alert rule can match."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    DELETED = "deleted"
+
+
+class Webhook(_Model):
+    """Where an alert is POSTed as JSON; the URL often holds a token, so it is a secret."""
+
+    url: SecretStr
+    timeout_seconds: float = Field(10.0, gt=0, le=120, alias="timeoutSeconds")
+    attempts: int = Field(3, ge=1, le=10)
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, value: SecretStr) -> SecretStr:
+        if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value.get_secret_value()):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+
+class AlertRule(_Model):
+    """A question asked of every run's change set; a run with matching changes raises an alert.
+
+    ``type`` is an entity or relationship type; ``change`` the kinds of change; with
+    ``property``, an update matches only when that property changed, and ``from`` /
+    ``to`` require its old / new value (a created record has only a new value, a
+    deleted one only an old value).
+    """
+
+    name: str = Field(min_length=1, max_length=120)
+    type: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    change: tuple[ChangeKindName, ...] = tuple(ChangeKindName)
+    property_name: str | None = Field(None, alias="property", min_length=1)
+    old_value: Any = Field(None, alias="from")
+    new_value: Any = Field(None, alias="to")
+    instances: tuple[str, ...] = ()
+    webhook: Webhook | None = None
+
+    @property
+    def checks_old_value(self) -> bool:
+        """Whether the rule gave ``from`` (``from: null`` is a value too)."""
+        return "old_value" in self.model_fields_set
+
+    @property
+    def checks_new_value(self) -> bool:
+        """Whether the rule gave ``to``."""
+        return "new_value" in self.model_fields_set
+
+    @model_validator(mode="after")
+    def _values_need_a_property(self) -> "AlertRule":
+        if (self.checks_old_value or self.checks_new_value) and self.property_name is None:
+            raise ValueError("from/to need property")
+        if not self.change:
+            raise ValueError("list at least one change (created, updated, deleted)")
         return self
 
 
@@ -135,6 +204,7 @@ class Config(_Model):
     """The whole file."""
 
     instances: tuple[Instance, ...]
+    alerts: tuple[AlertRule, ...] = ()
 
     @field_validator("instances")
     @classmethod
@@ -149,6 +219,10 @@ class Config(_Model):
         repeated = sorted({name for name in names if names.count(name) > 1})
         if repeated:
             raise ValueError(f"instance names must be unique: {', '.join(repeated)}")
+        for rule in self.alerts:
+            unknown = sorted(set(rule.instances) - set(names))
+            if unknown:
+                raise ValueError(f"alert {rule.name!r} names unknown instance(s): {', '.join(unknown)}")
         return self
 
     def instance(self, name: str) -> Instance:

@@ -84,12 +84,14 @@ class Registry:
         return found
 
     def api_calls(self) -> Iterable[ApiCall]:
-        """Every declared API call, each once: preflight, collectors, then the policy reader."""
+        """Every declared API call, each once: preflight, collectors, the policy reader, Organizations."""
         from aws_integration.engine.preflight import PREFLIGHT_CALLS
+        from aws_integration.jobs.organization import ORGANIZATION_CALLS
         from aws_integration.permissions.principal import READER_CALLS
 
+        collector_calls = tuple(call for step in self.steps for call in step.calls)
         seen: set[tuple[str, str]] = set()
-        for call in PREFLIGHT_CALLS + tuple(call for step in self.steps for call in step.calls) + READER_CALLS:
+        for call in PREFLIGHT_CALLS + collector_calls + READER_CALLS + ORGANIZATION_CALLS:
             if (call.service, call.operation) not in seen:
                 seen.add((call.service, call.operation))
                 yield call

@@ -111,6 +111,15 @@ resource "aws_iam_policy" "inventory_1" {
         "Resource" = "arn:${data.aws_partition.current.partition}:iam::*:user/*"
       },
       {
+        "Sid"    = "OrganizationsReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "organizations:ListAccounts",
+          "organizations:ListTagsForResource",
+        ]
+        "Resource" = "*"
+      },
+      {
         "Sid"    = "S3ReadAnyResource"
         "Effect" = "Allow"
         "Action" = [

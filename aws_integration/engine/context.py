@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from botocore.exceptions import ClientError
 
 from aws_integration.declarations import RawItem, StepDecl
-from aws_integration.engine.errors import PERMISSION_ERROR_CODES, PermissionDenied, error_code
+from aws_integration.engine.errors import PermissionDenied, error_code, is_permission_error
 
 if TYPE_CHECKING:
     from aws_integration.engine.clients import ClientPool
@@ -85,7 +85,7 @@ class FetchContext:
 
     def _permission_error(self, error: ClientError, operation: str, region: str) -> PermissionDenied | None:
         code = error_code(error)
-        if code in PERMISSION_ERROR_CODES:
+        if is_permission_error(error):
             return PermissionDenied(self.step.call(operation).iam_action, code, region)
         return None
 

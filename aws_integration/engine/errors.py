@@ -38,3 +38,13 @@ class PermissionDenied(Exception):
 def error_code(error: ClientError) -> str:
     """The AWS error code of a client error."""
     return str(error.response.get("Error", {}).get("Code", "Unknown"))
+
+
+def is_permission_error(error: ClientError) -> bool:
+    """Whether AWS refused the call for lack of permission.
+
+    A bare HTTP 403 without an error code in the body (botocore then reports the
+    status as the code) is a refusal too.
+    """
+    code = error_code(error)
+    return code in PERMISSION_ERROR_CODES or code == "403"

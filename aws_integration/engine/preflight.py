@@ -15,7 +15,7 @@ from botocore.exceptions import (
 
 from aws_integration.declarations import ApiCall
 from aws_integration.engine.clients import ClientPool
-from aws_integration.engine.errors import PERMISSION_ERROR_CODES, IntegrationError, error_code
+from aws_integration.engine.errors import IntegrationError, error_code, is_permission_error
 
 GET_CALLER_IDENTITY = ApiCall("sts", "GetCallerIdentity", "sts:GetCallerIdentity")
 DESCRIBE_REGIONS = ApiCall("ec2", "DescribeRegions", "ec2:DescribeRegions")
@@ -36,7 +36,7 @@ class Identity:
     arn: str
 
 
-def _explain(error: Exception, call: ApiCall) -> IntegrationError:
+def explain_failure(error: Exception, call: ApiCall) -> IntegrationError:
     """Turn a low-level failure of a preflight call into one clear sentence."""
     if isinstance(error, (NoCredentialsError, PartialCredentialsError)):
         return IntegrationError(
@@ -51,7 +51,7 @@ def _explain(error: Exception, call: ApiCall) -> IntegrationError:
         code = error_code(error)
         if code in CREDENTIAL_ERROR_CODES:
             return IntegrationError(f"AWS rejected the credentials ({code}) when calling {call.iam_action}")
-        if code in PERMISSION_ERROR_CODES:
+        if is_permission_error(error):
             return IntegrationError(f"permission denied: {call.iam_action} ({code})")
         return IntegrationError(f"{call.iam_action} failed: {code}")
     return IntegrationError(f"{call.iam_action} failed: {error}")
@@ -63,7 +63,7 @@ async def identify(clients: ClientPool, region: str) -> Identity:
     try:
         response = await client.get_caller_identity()
     except (BotoCoreError, ClientError) as error:
-        raise _explain(error, GET_CALLER_IDENTITY) from None
+        raise explain_failure(error, GET_CALLER_IDENTITY) from None
     arn = response["Arn"]
     return Identity(account_id=response["Account"], partition=arn.split(":")[1], arn=arn)
 
@@ -80,11 +80,11 @@ async def enabled_regions(
     try:
         response = await client.describe_regions()
     except ClientError as error:
-        if error_code(error) in PERMISSION_ERROR_CODES and requested:
+        if is_permission_error(error) and requested:
             return sorted(set(requested))
-        raise _explain(error, DESCRIBE_REGIONS) from None
+        raise explain_failure(error, DESCRIBE_REGIONS) from None
     except BotoCoreError as error:
-        raise _explain(error, DESCRIBE_REGIONS) from None
+        raise explain_failure(error, DESCRIBE_REGIONS) from None
     foreign = await clients.foreign_regions(partition)
     enabled = {
         entry["RegionName"]

@@ -22,7 +22,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from aws_integration.declarations import ApiCall
 from aws_integration.engine.clients import ClientPool
-from aws_integration.engine.errors import PERMISSION_ERROR_CODES, IntegrationError, error_code
+from aws_integration.engine.errors import IntegrationError, error_code, is_permission_error
 from aws_integration.permissions.policy import Policy, PolicyError, parse_policy
 
 
@@ -144,7 +144,7 @@ class PolicyReader:
     def _failure(self, error: Exception, call: ApiCall) -> IntegrationError:
         if isinstance(error, ClientError):
             code = error_code(error)
-            if code in PERMISSION_ERROR_CODES:
+            if is_permission_error(error):
                 return PolicyReadDenied(self._principal, call, code)
             if code == "NoSuchEntity":
                 return IntegrationError(

@@ -1,0 +1,1 @@
+"""The ingestion job: configured instances, their accounts, schedules, change sets and alerts."""
