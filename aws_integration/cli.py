@@ -367,8 +367,14 @@ def run_config(args: argparse.Namespace) -> int:
             f"only {', '.join(chosen.include)}" if chosen.include
             else f"all but {', '.join(chosen.exclude)}" if chosen.exclude else "all services"
         )
-        print(f"  {instance.name}: {instance.polling_interval.value}, account via {access}{external}; "
-              f"{regions}; {services_text}")
+        scope = (f"every account of the organization, {instance.organization_concurrency} at once, "
+                 f"through role {instance.role_name}" if instance.organization else f"account via {access}{external}")
+        print(f"  {instance.name}: {instance.polling_interval.value}, {scope}; {regions}; {services_text}")
+    for rule in config.alerts:
+        changes = "/".join(kind.value for kind in rule.change)
+        where = f" of {rule.property_name}" if rule.property_name else ""
+        target = ", webhook" if rule.webhook else ""
+        print(f"  alert {rule.name!r}: {changes}{where} on {rule.type}{target}")
     return EXIT_OK
 
 

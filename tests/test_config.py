@@ -25,6 +25,23 @@ instances:
     tagWithAccountName: true
   - name: dev
     profile: dev
+  - name: org
+    roleArn: arn:aws:iam::111122223333:role/inventory
+    externalId: org-external-id
+    organization: true
+    organizationConcurrency: 2
+alerts:
+  - name: new key
+    type: aws_iam_access_key
+    change: [created]
+    webhook: {url: "https://hooks.example.com/T0/B0/hook-secret-token"}
+  - name: block off
+    type: aws_s3_bucket
+    change: [updated]
+    property: publicAccessBlocked
+    from: true
+    to: false
+    instances: [prod]
 """
 BAD = """
 instances:
@@ -50,7 +67,13 @@ def _parse(text: str) -> object:
 def test_a_good_file(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PROD_EXTERNAL_ID", SECRET)
     config = _parse(GOOD)
-    prod, dev = config.instances  # type: ignore[attr-defined]
+    prod, dev, org = config.instances  # type: ignore[attr-defined]
+    assert org.organization and org.organization_concurrency == 2 and org.role_name == "inventory"
+    new_key, block_off = config.alerts  # type: ignore[attr-defined]
+    assert new_key.property_name is None and not new_key.checks_new_value and new_key.webhook.attempts == 3
+    assert (block_off.property_name, block_off.old_value, block_off.new_value) == ("publicAccessBlocked", True, False)
+    assert block_off.checks_old_value and block_off.checks_new_value and block_off.instances == ("prod",)
+    assert "hook-secret-token" not in repr(config)
     assert prod.polling_interval is PollingInterval.ONE_HOUR and prod.regions == ("us-east-1", "eu-west-1")
     assert prod.external_id.get_secret_value() == SECRET
     assert prod.services.exclude == ("iam",) and prod.tag_with_account_name
@@ -86,6 +109,14 @@ def test_every_problem_is_reported_with_its_place() -> None:
         ("instances:\n  - {name: a, roleArn: 'arn:aws:iam::123456789012:role/r'}", "roleArn needs externalId"),
         ("instances:\n  - {name: a, services: {include: [ec2], exclude: [s3]}}", "include or exclude, not both"),
         ("instances:\n  - {name: a, regions: []}", "at least one region"),
+        ("instances:\n  - {name: a, organization: true}", "organization needs roleArn"),
+        ("instances:\n  - {name: a, organizationConcurrency: 0}", "greater than or equal to 1"),
+        ("instances: [{name: a}]\nalerts: [{name: r, type: aws_vpc, to: 1}]", "from/to need property"),
+        ("instances: [{name: a}]\nalerts: [{name: r, type: aws_vpc, change: []}]", "at least one change"),
+        ("instances: [{name: a}]\nalerts: [{name: r, type: aws_vpc, change: [renamed]}]", "alerts[0].change[0]"),
+        ("instances: [{name: a}]\nalerts: [{name: r, type: aws_vpc, instances: [b]}]", "unknown instance(s): b"),
+        ("instances: [{name: a}]\nalerts: [{name: r, type: aws_vpc, webhook: {url: 'ftp://x'}}]",
+         "alerts[0].webhook.url: must be an http"),
     ],
 )
 def test_bad_files(text: str, message: str) -> None:
@@ -121,7 +152,10 @@ def test_the_config_command(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, cap
     out = capsys.readouterr().out
     assert "prod: ONE_HOUR, account via arn:aws:iam::123456789012:role/aws-integration-inventory with an external ID" in out
     assert "dev: ONE_DAY, account via profile dev; every enabled region; all services" in out
-    assert SECRET not in out
+    assert "org: ONE_DAY, every account of the organization, 2 at once, through role inventory" in out
+    assert "alert 'new key': created on aws_iam_access_key, webhook" in out
+    assert "alert 'block off': updated of publicAccessBlocked on aws_s3_bucket" in out
+    assert SECRET not in out and "hook-secret-token" not in out
 
     monkeypatch.setenv(CONFIG_ENV, str(bad))
     assert main(["config"]) == 2

@@ -2,24 +2,44 @@
 
 Starts moto's server on a free 127.0.0.1 port, seeds the sample account and an
 inventory role allowed exactly the declared IAM actions, then, as that role, runs the
-real ``aws-integration permissions`` and ``aws-integration ingest``; prints their
-output and a few stored entities, and stops the server it started.
+real ``aws-integration permissions`` and ``aws-integration ingest`` of a configured
+instance; changes the account (a security group opened to the internet, a retagged
+instance) and runs again, so that an alert rule fires, and shows ``runs`` and
+``changes``; prints a few stored entities, and stops the server it started.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import boto3
+
 from aws_integration.registry import default_registry
 from aws_integration.sample.moto_server import MotoServer
 from aws_integration.sample.principals import inventory_role
-from aws_integration.sample.seed import HOME_REGION, SAMPLE_REGIONS, seed_sample_account
+from aws_integration.sample.seed import HOME_REGION, SAMPLE_REGIONS, SampleAccount, seed_sample_account
 
 DEMO_STORE = Path("demo-graph.sqlite")
+DEMO_CONFIG = Path("demo-config.yaml")
+DEMO_CONFIG_TEXT = f"""\
+instances:
+  - name: demo-account
+    description: the sample account in moto
+    pollingInterval: ONE_HOUR
+    regions: [{", ".join(SAMPLE_REGIONS)}]
+    tagWithAccountName: true
+alerts:
+  - name: security group opened to the internet
+    type: aws_security_group
+    change: [created, updated]
+    property: allowsIngressFromInternet
+    to: true
+"""
 DEMO_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "demo",
     "AWS_SECRET_ACCESS_KEY": "demo",
@@ -31,14 +51,24 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "aws_integration", *args], text=True, capture_output=True, check=False)
 
 
+def _change_the_account(sample: SampleAccount) -> None:
+    ec2 = boto3.client("ec2", region_name=HOME_REGION)
+    ec2.authorize_security_group_ingress(
+        GroupId=sample.db_security_group,
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+    )
+    ec2.create_tags(Resources=[sample.web_instances[0]], Tags=[{"Key": "Environment", "Value": "staging"}])
+
+
 def main() -> int:
     """Run the demo; returns the ingest command's exit code."""
     DEMO_STORE.unlink(missing_ok=True)
+    shutil.rmtree(DEMO_STORE.with_name(f"{DEMO_STORE.name}.locks"), ignore_errors=True)
     with MotoServer() as server:
         os.environ.update(DEMO_CREDENTIALS, AWS_ENDPOINT_URL=server.url)
         os.environ.pop("AWS_PROFILE", None)
         print(f"moto server on {server.url} (pid {server.pid}); seeding the sample account ...")
-        seed_sample_account(server.url)
+        sample = seed_sample_account(server.url)
         declared = sorted({call.iam_action for call in default_registry().api_calls()})
         os.environ.update(inventory_role(declared, server.url, name="aws-integration-demo"))
         print("$ aws-integration permissions   (as the role aws-integration-demo)\n")
@@ -47,16 +77,26 @@ def main() -> int:
         if checked.returncode != 0:
             print(checked.stderr, file=sys.stderr)
             return checked.returncode
-        command = (
-            "ingest", "--regions", ",".join(SAMPLE_REGIONS), "--store", str(DEMO_STORE),
-            "--account-name", "demo-account", "--tag-with-account-name",
-        )
+        DEMO_CONFIG.write_text(DEMO_CONFIG_TEXT, encoding="utf-8")
+        print(f"$ cat {DEMO_CONFIG}\n{DEMO_CONFIG_TEXT}")
+        command = ("ingest", "--config", str(DEMO_CONFIG), "--instance", "demo-account", "--store", str(DEMO_STORE))
         print(f"$ aws-integration {' '.join(command)}\n")
         result = _cli(*command)
         print(result.stdout)
         if result.returncode != 0:
             print(result.stderr, file=sys.stderr)
             return result.returncode
+        print("Changing the account: the db security group opened to 0.0.0.0/0, web-1 retagged staging ...")
+        _change_the_account(sample)
+        print(f"$ aws-integration {' '.join(command)}\n")
+        again = _cli(*command)
+        if again.returncode != 0:
+            print(again.stdout, again.stderr, file=sys.stderr)
+            return again.returncode
+        print("\n".join(line for line in again.stdout.splitlines() if line.startswith(("Status:", "Stored", "alert"))))
+    for listing in (("runs", "--store", str(DEMO_STORE)), ("changes", "2", "--store", str(DEMO_STORE))):
+        print(f"\n$ aws-integration {' '.join(listing)}")
+        print(_cli(*listing).stdout)
     exported = json.loads(_cli("export", "--store", str(DEMO_STORE)).stdout)
     print("A few stored entities:")
     shown = (

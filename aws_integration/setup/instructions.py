@@ -119,6 +119,12 @@ def render_instructions(registry: Registry, settings: RoleSettings) -> str:
         "",
         *_service_table(actions),
         "",
+        "The `organizations` actions are used only by an instance with `organization: true`, and",
+        "only in the account its `roleArn` names (the management or a delegated-admin account);",
+        "in member accounts AWS refuses them, and nothing asks for them there. Deploy the same",
+        "role, with the same name and external ID, in every member account (a CloudFormation",
+        "StackSet of the template above does that).",
+        "",
         "## Appendix: the policy document(s)",
         "",
     ]
