@@ -5,13 +5,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import json
+import threading
+import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from pathlib import Path
 
 import pytest
 from moto import mock_aws
 
 from aws_integration.engine.runner import CollectedGraph, RunOptions, ingest
+from aws_integration.sample.moto_server import MotoServer
 from aws_integration.registry import Registry, default_registry
 from aws_integration.sample.seed import SAMPLE_REGIONS, SampleAccount, seed_sample_account
 from tests.moto_aio import moto_session
@@ -74,3 +80,47 @@ def collect(registry: Registry | None = None, options: RunOptions | None = None)
     return asyncio.run(
         ingest(registry or default_registry(), moto_session(), options or RunOptions(regions=SAMPLE_REGIONS))
     )
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[MotoServer]:
+    """moto's server on 127.0.0.1, shared by a module's end-to-end tests."""
+    with MotoServer() as running:
+        yield running
+
+
+@pytest.fixture
+def endpoint(server: MotoServer, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The server, emptied, as this test's ``AWS_ENDPOINT_URL``."""
+    server.reset()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", server.url)
+    return server.url
+
+
+class _WebhookHandler(BaseHTTPRequestHandler):
+    """Records each POST; answers with the next of ``server.statuses`` (default 204), or stalls 3 s."""
+
+    def do_POST(self) -> None:  # noqa: N802 (the http.server API)
+        server: Any = self.server
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        server.received.append((self.path, self.headers["Content-Type"], body))
+        status = server.statuses.pop(0) if server.statuses else 204
+        if status == "stall":
+            time.sleep(3)
+            status = 204
+        self.send_response(status)
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        return None
+
+
+@pytest.fixture
+def hook() -> Iterator[Any]:
+    """A webhook receiver on 127.0.0.1: ``.received`` (path, content type, JSON), ``.statuses`` to answer."""
+    receiver: Any = ThreadingHTTPServer(("127.0.0.1", 0), _WebhookHandler)
+    receiver.received, receiver.statuses = [], []
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    yield receiver
+    receiver.shutdown()
+    receiver.server_close()

@@ -5,10 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import threading
 import time
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -66,35 +63,6 @@ def test_one_alert_per_rule_lists_its_matches() -> None:
     payload = alert.payload()
     assert payload["matches"] == 60 and payload["truncated"] and len(payload["changes"]) == 50
     assert alert.headline == "alert rule: 60 change(s) in run 7: b0, b1, b2 and 57 more"
-
-
-class _Hook(BaseHTTPRequestHandler):
-    """Answers with the next status of ``server.statuses`` (200 when exhausted), or stalls."""
-
-    def do_POST(self) -> None:  # noqa: N802 (the http.server API)
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        server: Any = self.server
-        server.received.append((self.path, self.headers["Content-Type"], json.loads(body)))
-        status = server.statuses.pop(0) if server.statuses else 200
-        if status == "stall":
-            time.sleep(3)
-            status = 200
-        self.send_response(status)
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        return None
-
-
-@pytest.fixture
-def hook() -> Iterator[Any]:
-    server: Any = ThreadingHTTPServer(("127.0.0.1", 0), _Hook)
-    server.received, server.statuses = [], []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 def _webhook(server: Any, **fields: Any) -> Webhook:

@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
@@ -20,19 +19,6 @@ from tests.test_permission_enforced import _every_declared_action_but
 pytestmark = pytest.mark.e2e
 SECRET = "s3cr3t-SECRET-value-never-printed"
 TOKEN = "t0ken-TOKEN-value-never-printed"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[MotoServer]:
-    with MotoServer() as running:
-        yield running
-
-
-@pytest.fixture
-def endpoint(server: MotoServer, monkeypatch: pytest.MonkeyPatch) -> str:
-    server.reset()
-    monkeypatch.setenv("AWS_ENDPOINT_URL", server.url)
-    return server.url
 
 
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -299,3 +299,29 @@ def test_a_wrong_external_id_is_refused(moto: None, monkeypatch: pytest.MonkeyPa
         [failed] = _run_organization(Job(default_registry(), store, SETTINGS), instance).accounts
     assert failed.error == f"cannot assume arn:aws:iam::{MANAGEMENT}:role/{ROLE_NAME}: AccessDenied"
     assert "wrong-id" not in failed.error
+
+
+def test_member_accounts_are_ingested_within_the_concurrency_bound(
+    moto: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    organizations = boto3.client("organizations", region_name=HOME_REGION)
+    organizations.create_organization(FeatureSet="ALL")
+    for index in range(6):
+        organizations.create_account(AccountName=f"member-{index}", Email=f"m{index}@example.com")
+    in_flight, peak = 0, 0
+
+    async def one_account(self: Job, instance: Instance, session: Any, member: Any) -> Any:
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await asyncio.sleep(0.01)
+        in_flight -= 1
+        return self._failed(instance, member.id, member.name, "2026-01-01T00:00:00+00:00", 0.0, "counted only")
+
+    monkeypatch.setattr(Job, "_run_account", one_account)
+    instance = _instance(name="org", roleArn=f"arn:aws:iam::{MANAGEMENT}:role/{ROLE_NAME}", externalId=EXTERNAL_ID,
+                         organization=True, organizationConcurrency=3)
+    with SqliteStore(tmp_path / "graph.sqlite") as store:
+        outcome = _run(Job(default_registry(), store, SETTINGS), instance)
+    assert len(outcome.accounts) == 7  # the management account and six members
+    assert peak == 3

@@ -7,10 +7,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -25,38 +22,10 @@ pytestmark = pytest.mark.e2e
 HOOK_TOKEN = "hook-t0ken-never-printed"
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[MotoServer]:
-    with MotoServer() as running:
-        yield running
-
-
 @pytest.fixture
-def sample(server: MotoServer, monkeypatch: pytest.MonkeyPatch) -> SampleAccount:
-    server.reset()
-    monkeypatch.setenv("AWS_ENDPOINT_URL", server.url)
-    return seed_sample_account(server.url)
-
-
-class _Hook(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:  # noqa: N802 (the http.server API)
-        server: Any = self.server
-        server.received.append((self.path, json.loads(self.rfile.read(int(self.headers["Content-Length"])))))
-        self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        return None
-
-
-@pytest.fixture
-def hook() -> Iterator[Any]:
-    server: Any = ThreadingHTTPServer(("127.0.0.1", 0), _Hook)
-    server.received = []
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server
-    server.shutdown()
-    server.server_close()
+def served_sample(endpoint: str) -> SampleAccount:
+    """The sample account, seeded into moto's server."""
+    return seed_sample_account(endpoint)
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -87,22 +56,22 @@ def _delete_a_bucket(sample: SampleAccount, endpoint: str) -> str:
 
 
 def test_runs_changes_and_a_webhook_alert(
-    server: MotoServer, sample: SampleAccount, hook: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    server: MotoServer, served_sample: SampleAccount, hook: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     hook_url = f"http://127.0.0.1:{hook.server_address[1]}/hook?token={HOOK_TOKEN}"
     monkeypatch.setenv("HOOK_URL", hook_url)
     config, store = _config(tmp_path, hook_url), tmp_path / "graph.sqlite"
     first = _cli("ingest", "--config", str(config), "--instance", "sample", "--store", str(store))
     assert first.returncode == 0, first.stderr
-    bucket = _delete_a_bucket(sample, server.url)
+    bucket = _delete_a_bucket(served_sample, server.url)
     boto3.client("ec2", region_name=HOME_REGION, endpoint_url=server.url).create_tags(
-        Resources=[sample.web_instances[0]], Tags=[{"Key": "Environment", "Value": "staging"}])
+        Resources=[served_sample.web_instances[0]], Tags=[{"Key": "Environment", "Value": "staging"}])
 
     second = _cli("ingest", "--config", str(config), "--instance", "sample", "--store", str(store))
 
     assert second.returncode == 0, second.stderr
     assert f"alert bucket deleted: 1 change(s) in run 2: {bucket}" in second.stdout
-    [(path, body)] = hook.received
+    [(path, _, body)] = hook.received
     assert path == f"/hook?token={HOOK_TOKEN}"
     assert body["rule"] == "bucket deleted" and body["runId"] == 2 and body["changes"][0]["displayName"] == bucket
 
@@ -130,7 +99,7 @@ def test_runs_changes_and_a_webhook_alert(
         assert HOOK_TOKEN not in text
 
 
-def test_an_instance_already_running_is_refused(sample: SampleAccount, tmp_path: Path) -> None:
+def test_an_instance_already_running_is_refused(served_sample: SampleAccount, tmp_path: Path) -> None:
     config, store = _config(tmp_path), tmp_path / "graph.sqlite"
     with InstanceLock(store, "sample"):
         result = _cli("ingest", "--config", str(config), "--instance", "sample", "--store", str(store))
@@ -153,12 +122,12 @@ def _exported(store: Path) -> dict[str, Any]:
 
 
 def test_sigterm_during_a_scheduled_run_leaves_the_store_consistent(
-    server: MotoServer, sample: SampleAccount, tmp_path: Path
+    server: MotoServer, served_sample: SampleAccount, tmp_path: Path
 ) -> None:
     config, store = _config(tmp_path), tmp_path / "graph.sqlite"
     assert _cli("ingest", "--config", str(config), "--instance", "sample", "--store", str(store)).returncode == 0
     before = _exported(store)
-    _delete_a_bucket(sample, server.url)  # a run that finished would store this change
+    _delete_a_bucket(served_sample, server.url)  # a run that finished would store this change
     with sqlite3.connect(store) as db:  # the last run was two hours ago: the schedule catches up at once
         db.execute("UPDATE runs SET started_at = '2000-01-01T00:00:00+00:00'")
     db.close()

@@ -175,3 +175,27 @@ def test_lock_files_are_named_safely_for_any_instance_name(tmp_path: Path) -> No
     assert first.path.parent == tmp_path / "graph.sqlite.locks"
     assert first.path != second.path
     assert first.acquire() and second.acquire()
+
+
+def test_a_failing_run_is_logged_and_the_schedule_goes_on(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from aws_integration.store import StoreError
+
+    calls: list[datetime] = []
+
+    async def scenario() -> None:
+        stop = asyncio.Event()
+        clock = FakeClock(T0, T0 + timedelta(hours=1), stop)
+
+        async def run(instance: Instance) -> None:
+            calls.append(clock.now())
+            raise StoreError("cannot write store graph.sqlite: database or disk is full")
+
+        scheduler = Scheduler([_instance("hourly", "ONE_HOUR")], run, lambda name: None,
+                              lambda name: InstanceLock(tmp_path / "graph.sqlite", name), clock)
+        await asyncio.wait_for(scheduler.run(stop), timeout=10)
+
+    asyncio.run(scenario())
+    assert [(when - T0).total_seconds() for when in calls] == [0, 3600]
+    messages = [record.getMessage() for record in caplog.records if record.name == "aws_integration.schedule"]
+    assert messages.count("run of instance hourly failed: cannot write store graph.sqlite: database or disk is full") == 2
+    assert all(record.exc_info is None for record in caplog.records)

@@ -21,7 +21,9 @@ from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
 from aws_integration.config import Instance
+from aws_integration.engine.errors import IntegrationError
 from aws_integration.jobs.lock import InstanceLock
+from aws_integration.store import StoreError
 
 log = logging.getLogger("aws_integration.schedule")
 BUSY_RETRY = timedelta(minutes=1)
@@ -129,9 +131,9 @@ class Scheduler:
     async def _run_locked(self, instance: Instance, lock: InstanceLock) -> None:
         try:
             await self._run_instance(instance)
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # one instance's unexpected failure must not stop the schedule
+        except (IntegrationError, StoreError) as error:  # e.g. a full disk: the next run may succeed
+            log.error("run of instance %s failed: %s", instance.name, error)
+        except Exception:  # a bug in one run must not stop the schedule of every instance
             log.exception("run of instance %s failed", instance.name)
         finally:
             lock.release()
