@@ -141,11 +141,11 @@ class Job:
         role_arn, external_id = instance.role_arn, instance.external_id
         assert external_id is not None  # the configuration requires it with roleArn
         home_account = role_arn.split(":")[4]
-        started = _now()
+        started, clock = _now(), time.monotonic()
         try:
             session = await self._assume(source, role_arn, external_id.get_secret_value())
         except IntegrationError as error:
-            return InstanceRun(name, [self._failed(instance, home_account, None, started, time.monotonic(), str(error))])
+            return InstanceRun(name, [self._failed(instance, home_account, None, started, clock, str(error))])
         if not instance.organization:
             return InstanceRun(name, [await self._run_account(instance, session, None)])
         return await self._run_organization(instance, source, session, home_account)
@@ -170,7 +170,7 @@ class Job:
             failed = self._failed(instance, home_account, None, started, clock,
                                   "the organization lists no accounts: is roleArn in its management or a delegated-admin account?")
             return InstanceRun(instance.name, [failed])
-        partition = instance.role_arn.split(":")[1] if instance.role_arn else "aws"
+        partition = str(instance.role_arn).split(":")[1]
         slots = asyncio.Semaphore(instance.organization_concurrency)
 
         async def one(member: MemberAccount) -> AccountRun:
@@ -192,7 +192,14 @@ class Job:
             if member.skipped_because:
                 run_log.info(json.dumps({"event": "account-skipped", "instance": instance.name,
                                          "accountId": member.id, "reason": member.skipped_because}))
-        runs = await asyncio.gather(*(one(member) for member in included))
+        tasks = [asyncio.create_task(one(member)) for member in included]
+        try:
+            runs = await asyncio.gather(*tasks)
+        except BaseException:  # the store failed, or the run was stopped: no account goes on alone
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
         return InstanceRun(instance.name, list(runs), [member for member in members if member.skipped_because])
 
     def _options(self, instance: Instance | None, member: MemberAccount | None, session: AioSession) -> RunOptions:
@@ -216,9 +223,7 @@ class Job:
         started, clock = _now(), time.monotonic()
         try:
             collected = await ingest(self.registry, session, self._options(instance, member, session))
-        except IntegrationError as error:
-            return self._failed(instance, account_id, account_name, started, clock, str(error))
-        except BotoCoreError as error:
+        except (IntegrationError, BotoCoreError) as error:
             return self._failed(instance, account_id, account_name, started, clock, str(error))
         except asyncio.CancelledError:
             self._failed(instance, account_id, account_name, started, clock, "stopped before it finished; nothing was stored",
@@ -280,7 +285,7 @@ class Job:
             return AccountRun(None, account_id, account_name, started, time.monotonic() - clock, status, None, error)
         run_id = self.store.record_failed_run(
             source=f"aws:{account_id}" if account_id else "",
-            instance=instance.name if instance else None,
+            instance=instance.name,
             started_at=started,
             finished_at=_now(),
             status=status,
@@ -288,8 +293,7 @@ class Job:
             report={"accountId": account_id} if account_id else {},
         )
         run = AccountRun(
-            instance.name if instance else None, account_id, account_name, started, time.monotonic() - clock,
-            status, run_id, error,
+            instance.name, account_id, account_name, started, time.monotonic() - clock, status, run_id, error
         )
         self._log(run)
         return run
