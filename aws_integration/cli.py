@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import itertools
 import json
 import logging
 import os
@@ -30,6 +31,8 @@ from aws_integration.registry import Registry, default_registry
 from aws_integration.setup.instructions import render_instructions
 from aws_integration.setup.templates import DEFAULT_ROLE_NAME, RoleSettings, cloudformation, terraform
 from aws_integration.store import SqliteStore, StoreError, default_store_path
+from aws_integration.store.bulk import DEFAULT_IMPORT_SOURCE, BulkDataError, load_bulk_files
+from aws_integration.store.derivations import open_graph_store
 
 EXIT_OK = 0
 EXIT_STEP_FAILED = 1
@@ -133,9 +136,23 @@ def build_parser() -> argparse.ArgumentParser:
     config = commands.add_parser("config", help="validate the configuration file and list its instances")
     config.add_argument("--config", type=Path, help="configuration file (default: $AWS_INTEGRATION_CONFIG)")
 
-    export = commands.add_parser("export", help="print the stored graph as JSON")
+    query = commands.add_parser("query", help="ask the stored graph: FIND aws_instance WITH tag.Environment = 'staging'")
+    query.add_argument("query", metavar="QUERY", help="FIND <type|Class|*> [AS a] [WITH ...] [THAT VERB ...] "
+                                                      "[RETURN ...] [LIMIT n] (see docs/query.md)")
+    query.add_argument("--store", type=Path, help=store_help)
+    query.add_argument("--format", choices=["table", "json", "csv"], default="table", help="output format")
+
+    export = commands.add_parser("export", help="print the stored graph (the bulk-upload shape)")
     export.add_argument("--store", type=Path, help=store_help)
     export.add_argument("--source", help="only this source (e.g. aws:123456789012)")
+    export.add_argument("--format", choices=["json", "jsonl"], default="json",
+                        help='json: {"entities": [...], "relationships": [...]}; jsonl: one record per line')
+
+    load = commands.add_parser("import", help="add custom entities and relationships from JSON or YAML files")
+    load.add_argument("files", nargs="+", type=Path, metavar="FILE", help='files of {"entities": [...], "relationships": [...]}')
+    load.add_argument("--store", type=Path, help=store_help)
+    load.add_argument("--source", default=DEFAULT_IMPORT_SOURCE,
+                      help=f"the source the files replace (default {DEFAULT_IMPORT_SOURCE}); AWS runs never touch it")
 
     docs = commands.add_parser("docs", help="print the data-model reference generated from the declarations")
     docs.add_argument("--output", type=Path, help="write to this file instead of standard output")
@@ -291,7 +308,7 @@ def run_ingest(args: argparse.Namespace) -> int:
     loaded = _instance(args)  # a bad configuration stops everything before the store is touched
     instance, rules = loaded if loaded else (None, ())
     store_path = args.store or default_store_path()
-    with SqliteStore(store_path) as store:
+    with open_graph_store(store_path) as store:
         lock = InstanceLock(store_path, instance.name) if instance else contextlib.nullcontext()
         with lock:
             outcome = asyncio.run(_job(args, store, rules).run(instance))
@@ -416,7 +433,7 @@ def run_schedule(args: argparse.Namespace) -> int:
         )
         await scheduler.run(stop)
 
-    with SqliteStore(store_path) as store:
+    with open_graph_store(store_path) as store:
         asyncio.run(serve(store))
     print("aws-integration: schedule stopped", file=sys.stderr)
     return EXIT_OK
@@ -424,7 +441,7 @@ def run_schedule(args: argparse.Namespace) -> int:
 
 def run_runs(args: argparse.Namespace) -> int:
     """``aws-integration runs``: the run history, newest first."""
-    with SqliteStore(_existing_store(args)) as store:
+    with open_graph_store(_existing_store(args)) as store:
         runs = store.runs(instance=args.instance, limit=args.limit)
     print(json.dumps([run.to_dict() for run in runs], indent=2) if args.json else format_runs(runs))
     return EXIT_OK
@@ -432,7 +449,7 @@ def run_runs(args: argparse.Namespace) -> int:
 
 def run_changes(args: argparse.Namespace) -> int:
     """``aws-integration changes RUN_ID``: the run's change set."""
-    with SqliteStore(_existing_store(args)) as store:
+    with open_graph_store(_existing_store(args)) as store:
         run = store.run(args.run_id)
         changes = store.changes(args.run_id)
     if args.json:
@@ -443,12 +460,51 @@ def run_changes(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def run_query(args: argparse.Namespace) -> int:
+    """``aws-integration query``: the stored graph, asked in the query language."""
+    from aws_integration.query import QueryError, QuerySyntaxError
+    from aws_integration.query.run import run_query as answer
+
+    with open_graph_store(_existing_store(args)) as store:
+        try:
+            result = answer(store, args.query)
+        except QuerySyntaxError as error:
+            pointer = "\n" + textwrap.indent(error.pointer(), "  ") if sys.stderr.isatty() else ""
+            raise IntegrationError(f"query: {error}{pointer}") from None
+        except QueryError as error:
+            raise IntegrationError(f"query: {error}") from None
+    text = {"table": result.to_table, "json": result.to_json, "csv": result.to_csv}[args.format]()
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return EXIT_OK
+
+
 def run_export(args: argparse.Namespace) -> int:
-    """``aws-integration export``: the stored graph as ``{"entities": [...], "relationships": [...]}``."""
-    with SqliteStore(_existing_store(args)) as store:
-        graph = {"entities": list(store.entities(args.source)), "relationships": list(store.relationships(args.source))}
+    """``aws-integration export``: the stored graph as ``{"entities": [...], "relationships": [...]}`` or JSON lines."""
+    with open_graph_store(_existing_store(args)) as store:
+        entities, relationships = store.entities(args.source), store.relationships(args.source)
+        if args.format == "jsonl":
+            for record in itertools.chain(entities, relationships):
+                sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+            return EXIT_OK
+        graph = {"entities": list(entities), "relationships": list(relationships)}
     json.dump(graph, sys.stdout, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")
+    return EXIT_OK
+
+
+def run_import(args: argparse.Namespace) -> int:
+    """``aws-integration import``: custom data, validated whole before anything is written."""
+    store_path = args.store or default_store_path()
+    if not store_path.exists():  # an invalid import must not even create the store
+        load_bulk_files(args.files, args.source, None)
+    with open_graph_store(store_path) as store:
+        batch = load_bulk_files(args.files, args.source, store)
+        summary = store.commit_run(batch)
+    entities, relationships = summary.entities, summary.relationships
+    print(f"Imported {len(batch.entities)} entities and {len(batch.relationships)} relationships into source "
+          f"{args.source!r} of {store_path} (run {summary.run_id}): entities {entities.created} new, "
+          f"{entities.updated} changed, {entities.deleted} deleted; relationships {relationships.created} new, "
+          f"{relationships.updated} changed, {relationships.deleted} deleted")
     return EXIT_OK
 
 
@@ -472,7 +528,9 @@ COMMANDS = {
     "runs": run_runs,
     "changes": run_changes,
     "config": run_config,
+    "query": run_query,
     "export": run_export,
+    "import": run_import,
     "docs": run_docs,
 }
 
@@ -486,6 +544,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         for problem in error.problems:
             print(f"aws-integration: error: {error.path}: {problem}", file=sys.stderr)
+        return EXIT_ERROR
+    except BulkDataError as error:
+        for problem in error.problems:
+            print(f"aws-integration: error: {problem}", file=sys.stderr)
+        print(f"aws-integration: error: nothing was imported ({len(error.problems)} problem(s))", file=sys.stderr)
         return EXIT_ERROR
     except (IntegrationError, StoreError) as error:
         print(f"aws-integration: error: {error}", file=sys.stderr)

@@ -246,7 +246,7 @@ instances:
     steps = {step["stepId"]: step for step in report["steps"]}
     assert (steps["fetch-s3-buckets"]["status"], steps["fetch-s3-buckets"]["reason"]) == ("disabled", "config")
     assert steps["fetch-account"]["status"] == "success" and steps["fetch-instances"]["status"] == "success"
-    entities = json.loads(_cli("export", "--store", str(store)).stdout)["entities"]
+    entities = json.loads(_cli("export", "--store", str(store), "--source", "aws:123456789012").stdout)["entities"]
     account = next(entity for entity in entities if entity["_type"] == "aws_account")
     assert account["displayName"] == "sample-prod"
     assert all(entity.get("tag.AccountName") == "sample-prod" for entity in entities)

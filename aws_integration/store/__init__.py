@@ -3,6 +3,7 @@
 from aws_integration.store.records import Change, ChangeKind, RecordKind
 from aws_integration.store.sqlite import (
     CommitSummary,
+    Derivation,
     GraphBatch,
     RunRecord,
     SqliteStore,
@@ -14,6 +15,7 @@ __all__ = [
     "Change",
     "ChangeKind",
     "CommitSummary",
+    "Derivation",
     "GraphBatch",
     "RecordKind",
     "RunRecord",

@@ -96,6 +96,20 @@ class CommitSummary:
 
 
 @dataclass(frozen=True)
+class Derivation:
+    """A source the store recomputes after every commit, in the same transaction.
+
+    ``derive`` receives the records of every entity (of any other source) with one of
+    ``input_classes`` and returns the source's whole graph; its changes are part of
+    the committing run's change set.
+    """
+
+    source: str
+    input_classes: frozenset[str]
+    derive: Callable[[list[dict[str, Any]]], tuple[list[Entity], list[Relationship]]]
+
+
+@dataclass(frozen=True)
 class RunRecord:
     """One run in the history: when, how it ended, what it stored and what it skipped."""
 
@@ -167,8 +181,9 @@ def _relationship_row(rel: Relationship) -> RelationshipRow:
 class SqliteStore:
     """A graph store in one SQLite file, readable and writable by its owner only."""
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], derivations: Iterable[Derivation] = ()) -> None:
         self.path = Path(path)
+        self.derivations = tuple(derivations)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             if not self.path.exists():
@@ -261,7 +276,29 @@ class SqliteStore:
             _RELATIONSHIPS, batch.source, run_id, valid, batch.partial_relationship_types
         )
         relationship_changes.deleted += self._drop_orphaned(batch.source, run_id)
+        for derivation in self.derivations:
+            if derivation.source != batch.source:
+                self._derive(derivation, run_id)
         return CommitSummary(run_id, entity_changes, relationship_changes, dict(dangling), baseline)
+
+    def _derive(self, derivation: Derivation, run_id: int) -> None:
+        classes = sorted(derivation.input_classes)
+        rows = self._db.execute(
+            f"SELECT key, {_ENTITIES.column_list} FROM entities WHERE source != ? AND EXISTS "
+            f"(SELECT 1 FROM json_each(classes) c WHERE c.value IN ({', '.join('?' for _ in classes)}))",
+            (derivation.source, *classes),
+        ).fetchall()
+        entities, relationships = derivation.derive([entity_record(key, tuple(row)) for key, *row in rows])  # type: ignore[arg-type]
+        # What another source already holds (a Person imported from HR data) wins over the derived copy.
+        taken_entities = self._keys_elsewhere(_ENTITIES, derivation.source)
+        taken_relationships = self._keys_elsewhere(_RELATIONSHIPS, derivation.source)
+        entities = [entity for entity in entities if entity.key not in taken_entities]
+        relationships = [rel for rel in relationships if rel.key not in taken_relationships]
+        self._merge_table(_ENTITIES, derivation.source, run_id, {e.key: _entity_row(e) for e in entities}, set())
+        self._merge_table(
+            _RELATIONSHIPS, derivation.source, run_id, {r.key: _relationship_row(r) for r in relationships}, set()
+        )
+        self._drop_orphaned(derivation.source, run_id)
 
     def _merge_table(
         self,
@@ -318,6 +355,9 @@ class SqliteStore:
         self._log_changes(run_id, log)
         return changes
 
+    def _keys_elsewhere(self, table: _Table, source: str) -> set[str]:
+        return {key for (key,) in self._db.execute(f"SELECT key FROM {table.name} WHERE source != ?", (source,))}
+
     def _log_changes(self, run_id: int, changes: Iterable[Change]) -> None:
         self._db.executemany(
             "INSERT INTO changes (run_id, kind, change, key, type, record, changed) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -355,6 +395,15 @@ class SqliteStore:
     def _read(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
         try:
             return self._db.execute(sql, tuple(params)).fetchall()
+        except sqlite3.Error as error:
+            raise StoreError(f"cannot read store {self.path}: {error}") from None
+
+    def select(self, sql: str, params: dict[str, Any] | Iterable[Any] = ()) -> list[tuple[Any, ...]]:
+        """Rows of a read-only statement (the query language compiles to these)."""
+        if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+            raise StoreError("only SELECT statements may be run on the store")
+        try:
+            return self._db.execute(sql, params if isinstance(params, dict) else tuple(params)).fetchall()
         except sqlite3.Error as error:
             raise StoreError(f"cannot read store {self.path}: {error}") from None
 

@@ -1,0 +1,294 @@
+"""Tokenizer and recursive-descent parser of the query language.
+
+Grammar (keywords in any case)::
+
+    query     := FIND target [AS alias] [WITH condition] traversal* [RETURN returns] [LIMIT n]
+    target    := '*' | name | '(' name ('|' name)* ')'     -- lower case: a type; Capitalised: a class
+    traversal := THAT ['!'] (VERB | RELATES TO) target [AS alias] [WITH condition]
+    condition := term (OR term)*
+    term      := factor (AND factor)*
+    factor    := '(' condition ')' | property op value
+    op        := = | != | < | <= | > | >= | ~= | ^= | $=
+    value     := 'text' | "text" | number | true | false | undefined
+    returns   := item (',' item)*
+    item      := COUNT '(' alias ')' | alias '.' property | alias
+
+A property is a dotted name (``tag.Environment``, ``tag.aws:cloudformation:stack-name``)
+or, for keys with spaces or other characters, a name in backticks (`` `tag.Cost Center` ``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from aws_integration.query.ast import (
+    BooleanOp,
+    Comparison,
+    Condition,
+    Literal,
+    Node,
+    Operator,
+    Query,
+    ReturnItem,
+    Target,
+    Traversal,
+    Undefined,
+)
+
+KEYWORDS = frozenset({"FIND", "AS", "WITH", "AND", "OR", "THAT", "RETURN", "COUNT", "LIMIT", "RELATES", "TO"})
+_TOKEN = re.compile(
+    r"""
+    (?P<space>\s+)
+  | (?P<string>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
+  | (?P<quoted>`[^`]*`)
+  | (?P<number>-?\d+(?:\.\d+)?(?![\w.]))
+  | (?P<operator>!=|<=|>=|~=|\^=|\$=|=|<|>)
+  | (?P<name>[A-Za-z_][\w.:/@-]*)
+  | (?P<punct>[*(),|!])
+    """,
+    re.VERBOSE,
+)
+_UNCLOSED = re.compile(r"""['"`]""")
+
+
+class QuerySyntaxError(ValueError):
+    """A query that cannot be parsed: where, and what was expected there."""
+
+    def __init__(self, query: str, position: int, message: str) -> None:
+        self.query = query
+        self.position = position
+        super().__init__(f"{message} at position {position + 1}")
+
+    def pointer(self) -> str:
+        """The query with a caret under the problem, for terminals."""
+        return f"{self.query}\n{' ' * self.position}^"
+
+
+@dataclass(frozen=True)
+class Token:
+    """One lexical token."""
+
+    kind: str  # string, quoted, number, operator, name, keyword, punct, end
+    text: str
+    position: int
+
+    def describe(self) -> str:
+        """How an error message names this token."""
+        return "the end of the query" if self.kind == "end" else repr(self.text)
+
+
+def tokenize(query: str) -> list[Token]:
+    """Split ``query`` into tokens; unknown characters and unclosed quotes are errors."""
+    tokens: list[Token] = []
+    position = 0
+    while position < len(query):
+        match = _TOKEN.match(query, position)
+        if match is None:
+            if _UNCLOSED.match(query, position):
+                raise QuerySyntaxError(query, position, f"unclosed {query[position]} quote")
+            raise QuerySyntaxError(query, position, f"unexpected character {query[position]!r}")
+        kind = match.lastgroup or ""
+        text = match.group()
+        if kind != "space":
+            if kind == "name" and text.upper() in KEYWORDS:
+                kind = "keyword"
+            tokens.append(Token(kind, text, position))
+        position = match.end()
+    tokens.append(Token("end", "", len(query)))
+    return tokens
+
+
+def _unquote(text: str) -> str:
+    body = text[1:-1]
+    return re.sub(r"\\(.)", r"\1", body)
+
+
+class _Parser:
+    def __init__(self, query: str) -> None:
+        self.query = query
+        self.tokens = tokenize(query)
+        self.index = 0
+        self.aliases: list[str] = []
+
+    @property
+    def current(self) -> Token:
+        return self.tokens[self.index]
+
+    def advance(self) -> Token:
+        token = self.current
+        self.index += 1
+        return token
+
+    def error(self, expected: str, token: Token | None = None) -> QuerySyntaxError:
+        token = token or self.current
+        return QuerySyntaxError(self.query, token.position, f"expected {expected}, found {token.describe()}")
+
+    def keyword(self, word: str) -> bool:
+        if self.current.kind == "keyword" and self.current.text.upper() == word:
+            self.index += 1
+            return True
+        return False
+
+    def expect_keyword(self, word: str, expected: str) -> None:
+        if not self.keyword(word):
+            raise self.error(expected)
+
+    def punct(self, symbol: str) -> bool:
+        if self.current.kind == "punct" and self.current.text == symbol:
+            self.index += 1
+            return True
+        return False
+
+    # query := FIND target ...
+    def parse(self) -> Query:
+        self.expect_keyword("FIND", "FIND")
+        first = self.node("an entity type, a class or * after FIND")
+        traversals: list[Traversal] = []
+        while self.keyword("THAT"):
+            traversals.append(self.traversal())
+        returns: tuple[ReturnItem, ...] = ()
+        if self.keyword("RETURN"):
+            returns = self.returns()
+        limit = None
+        if self.keyword("LIMIT"):
+            token = self.advance()
+            if token.kind != "number" or not token.text.isdigit() or int(token.text) < 1:
+                raise self.error("a whole number of at least 1 after LIMIT", token)
+            limit = int(token.text)
+        if self.current.kind != "end":
+            raise self.error("THAT, RETURN, LIMIT or the end of the query")
+        return Query(first, tuple(traversals), returns, limit)
+
+    def node(self, expected: str) -> Node:
+        target = self.target(expected)
+        alias = f"_{len(self.aliases)}"
+        if self.keyword("AS"):
+            token = self.advance()
+            if token.kind != "name" or "." in token.text:
+                raise self.error("an alias name after AS", token)
+            if token.text in self.aliases:
+                raise QuerySyntaxError(self.query, token.position, f"alias {token.text!r} is used twice")
+            alias = token.text
+        self.aliases.append(alias)
+        condition = self.condition() if self.keyword("WITH") else None
+        return Node(target, alias, condition)
+
+    def target(self, expected: str) -> Target:
+        if self.punct("*"):
+            return Target()
+        names: list[Token] = []
+        if self.punct("("):
+            names.append(self.name(expected))
+            while self.punct("|"):
+                names.append(self.name("an entity type or class after |"))
+            if not self.punct(")"):
+                raise self.error("| or )")
+        else:
+            names.append(self.name(expected))
+        types = tuple(token.text for token in names if token.text[0].islower())
+        classes = tuple(token.text for token in names if not token.text[0].islower())
+        return Target(types, classes)
+
+    def name(self, expected: str) -> Token:
+        token = self.current
+        if token.kind != "name" or "." in token.text:
+            raise self.error(expected)
+        return self.advance()
+
+    def traversal(self) -> Traversal:
+        negated = self.punct("!")
+        if self.keyword("RELATES"):
+            self.expect_keyword("TO", "TO after RELATES")
+            verb = None
+        else:
+            token = self.current
+            if token.kind != "name" or not re.fullmatch(r"[A-Za-z_]+", token.text):
+                raise self.error("a relationship verb (HAS, USES, ...) or RELATES TO after THAT")
+            verb = self.advance().text.upper()
+        node = self.node("an entity type, a class or * after the verb")
+        return Traversal(verb, negated, node)
+
+    # condition := term (OR term)*
+    def condition(self) -> Condition:
+        left = self.term()
+        while self.keyword("OR"):
+            left = BooleanOp("OR", left, self.term())
+        return left
+
+    def term(self) -> Condition:
+        left = self.factor()
+        while self.keyword("AND"):
+            left = BooleanOp("AND", left, self.factor())
+        return left
+
+    def factor(self) -> Condition:
+        if self.punct("("):
+            inner = self.condition()
+            if not self.punct(")"):
+                raise self.error("AND, OR or )")
+            return inner
+        token = self.current
+        if token.kind == "quoted":
+            name = token.text[1:-1]
+            if not name:
+                raise self.error("a property name inside the backticks")
+        elif token.kind == "name":
+            name = token.text
+        else:
+            raise self.error("a property name")
+        self.advance()
+        operator_token = self.advance()
+        if operator_token.kind != "operator":
+            raise self.error(f"a comparison operator (=, !=, <, <=, >, >=, ~=, ^=, $=) after {name}", operator_token)
+        return Comparison(name, Operator(operator_token.text), self.value(operator_token.text), token.position)
+
+    def value(self, after: str) -> Literal:
+        token = self.advance()
+        if token.kind == "string":
+            return _unquote(token.text)
+        if token.kind == "number":
+            return float(token.text) if "." in token.text else int(token.text)
+        if token.kind == "name" and token.text.lower() in ("true", "false"):
+            return token.text.lower() == "true"
+        if token.kind == "name" and token.text.lower() == "undefined":
+            return Undefined.UNDEFINED
+        raise self.error(f"a value after {after} (a quoted string, a number, true, false or undefined)", token)
+
+    def returns(self) -> tuple[ReturnItem, ...]:
+        items = [self.return_item()]
+        while self.punct(","):
+            items.append(self.return_item())
+        return tuple(items)
+
+    def return_item(self) -> ReturnItem:
+        if self.keyword("COUNT"):
+            if not self.punct("("):
+                raise self.error("( after COUNT")
+            alias = self.known_alias(self.advance())
+            if not self.punct(")"):
+                raise self.error(") after the alias")
+            return ReturnItem(alias, count=True)
+        token = self.advance()
+        if token.kind != "name":
+            raise self.error("an alias, alias.property or COUNT(alias) after RETURN", token)
+        alias, dot, prop = token.text.partition(".")
+        self.known_alias(Token("name", alias, token.position))
+        if dot and not prop:  # a.`tag.Cost Center`
+            quoted = self.advance()
+            if quoted.kind != "quoted" or len(quoted.text) < 3:
+                raise self.error("a property name after the alias", quoted)
+            prop = quoted.text[1:-1]
+        return ReturnItem(alias, prop or None)
+
+    def known_alias(self, token: Token) -> str:
+        if token.kind != "name" or token.text not in self.aliases or token.text.startswith("_"):
+            named = [alias for alias in self.aliases if not alias.startswith("_")]
+            hint = f" (aliases: {', '.join(named)})" if named else " (name one with AS)"
+            raise QuerySyntaxError(self.query, token.position, f"unknown alias {token.text!r}{hint}")
+        return token.text
+
+
+def parse_query(query: str) -> Query:
+    """Parse ``query``; raises :class:`QuerySyntaxError` with the position and what was expected."""
+    return _Parser(query).parse()

@@ -1,0 +1,222 @@
+"""Compile a parsed query to one SQL statement on the store's tables.
+
+Entities are rows of ``entities`` with their properties as a JSON object; a property
+is read with ``json_extract`` at the path ``$."<name>"``, so names with dots, colons
+or spaces are single keys. Comparison semantics:
+
+* values compare only with values of the same JSON type: ``2`` never matches ``"2"``,
+  ``true`` never matches ``1``;
+* a list property matches when any of its items does;
+* ``= undefined`` matches an absent or null property, ``!= undefined`` a present one;
+* ``!=`` is the negation of ``=``: an entity without the property matches ``!= 'x'``;
+* ``~=``, ``^=``, ``$=`` (contains, starts with, ends with) apply to strings, case-sensitively.
+
+Traversals ignore direction (``THAT HAS`` follows HAS edges either way), as users of
+asset graphs expect; ``THAT !VERB`` keeps the entities with no such neighbour.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from aws_integration.query.ast import (
+    BooleanOp,
+    Comparison,
+    Condition,
+    Literal,
+    Node,
+    Operator,
+    Query,
+    ReturnItem,
+    Target,
+    Undefined,
+)
+
+_SQL_OPERATORS = {Operator.EQ: "=", Operator.LT: "<", Operator.LE: "<=", Operator.GT: ">", Operator.GE: ">="}
+_COLUMNS = {"_key": "key", "_type": "type", "displayName": "display_name", "_source": "source"}
+_EDGES = (
+    "edges(near, far, verb) AS ("
+    "SELECT from_key, to_key, verb FROM relationships "
+    "UNION ALL SELECT to_key, from_key, verb FROM relationships WHERE from_key != to_key)"
+)
+
+
+class QueryError(ValueError):
+    """A query that parses but cannot be answered (e.g. ``<`` on a boolean)."""
+
+
+@dataclass(frozen=True)
+class CompiledQuery:
+    """SQL with its parameters; every selected column is JSON text."""
+
+    sql: str
+    params: dict[str, Any]
+    columns: tuple[str, ...]
+    entities: bool  # True: one column, the first node's entity records
+
+
+def _json_types(value: Literal) -> tuple[str, ...]:
+    if isinstance(value, bool):
+        return ("true",) if value else ("false",)
+    if isinstance(value, (int, float)):
+        return ("integer", "real")
+    return ("text",)
+
+
+def _path(name: str) -> str:
+    if '"' in name:
+        raise QueryError(f"property names cannot contain double quotes: {name!r}")
+    return f'$."{name}"'
+
+
+@dataclass
+class _Compiler:
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def bind(self, *values: Any) -> str:
+        """Named parameters for ``values`` (named, so fragments may be assembled in any order)."""
+        names = []
+        for value in values:
+            name = f"p{len(self.params)}"
+            self.params[name] = value
+            names.append(f":{name}")
+        return ", ".join(names)
+
+    # -- values -------------------------------------------------------------------------
+    def _value_test(self, expression: str, comparison: Comparison) -> str:
+        """SQL true when ``expression`` (already of the literal's JSON type) satisfies the comparison."""
+        operator, value = comparison.operator, comparison.value
+        if isinstance(value, bool):
+            if operator is not Operator.EQ:
+                raise QueryError(f"{comparison.property_name} {operator.value} {str(value).lower()}: booleans compare "
+                                 f"only with = and !=")
+            return "1"
+        if operator in _SQL_OPERATORS:
+            return f"{expression} {_SQL_OPERATORS[operator]} {self.bind(value)}"
+        if not isinstance(value, str):
+            raise QueryError(f"{comparison.property_name} {operator.value} {value}: ~=, ^= and $= need a quoted string")
+        if operator is Operator.CONTAINS:
+            return f"instr({expression}, {self.bind(value)}) > 0"
+        if operator is Operator.STARTS_WITH:
+            return f"instr({expression}, {self.bind(value)}) = 1"
+        return (f"(length({expression}) >= length({self.bind(value)}) "
+                f"AND substr({expression}, length({expression}) - length({self.bind(value)}) + 1) = {self.bind(value)})")
+
+    def _positive(self, entity: str, comparison: Comparison) -> str:
+        """SQL true when the entity's property satisfies the comparison read as ``=``/``<``/... (never NULL)."""
+        name, value = comparison.property_name, comparison.value
+        if name in _COLUMNS:
+            if not isinstance(value, str):  # these are always present, and always strings
+                return "0"
+            return f"({self._value_test(f'{entity}.{_COLUMNS[name]}', comparison)})"
+        if name == "_class":
+            if not isinstance(value, str):
+                return "0"
+            test = self._value_test("c.value", comparison)
+            return f"EXISTS (SELECT 1 FROM json_each({entity}.classes) c WHERE {test})"
+        column, path = f"{entity}.properties", self.bind(_path(name))
+        if isinstance(value, Undefined):
+            return f"COALESCE(json_type({column}, {path}), 'null') = 'null'"
+        types = self.bind(*_json_types(value))
+        scalar = f"json_type({column}, {path}) IN ({types}) AND {self._value_test(f'json_extract({column}, {path})', comparison)}"
+        array = (f"json_type({column}, {path}) = 'array' AND EXISTS (SELECT 1 FROM json_each({column}, {path}) j "
+                 f"WHERE j.type IN ({types}) AND {self._value_test('j.value', comparison)})")
+        return f"COALESCE(({scalar}) OR ({array}), 0)"
+
+    def condition(self, entity: str, condition: Condition) -> str:
+        """SQL for a WITH condition on the entity alias ``entity``."""
+        if isinstance(condition, BooleanOp):
+            left = self.condition(entity, condition.left)
+            right = self.condition(entity, condition.right)
+            return f"({left} {condition.operator} {right})"
+        if condition.operator is Operator.NE:
+            equal = Comparison(condition.property_name, Operator.EQ, condition.value, condition.position)
+            return f"NOT ({self._positive(entity, equal)})"
+        return self._positive(entity, condition)
+
+    def node(self, entity: str, node: Node) -> str:
+        """SQL for a node's target and condition."""
+        clauses = []
+        target = node.target
+        if not target.any:
+            matches = []
+            if target.types:
+                matches.append(f"{entity}.type IN ({self.bind(*target.types)})")
+            if target.classes:
+                matches.append(f"EXISTS (SELECT 1 FROM json_each({entity}.classes) c "
+                               f"WHERE c.value IN ({self.bind(*target.classes)}))")
+            clauses.append("(" + " OR ".join(matches) + ")")
+        if node.condition is not None:
+            clauses.append(self.condition(entity, node.condition))
+        return " AND ".join(clauses) or "1"
+
+    def edge(self, edge: str, near: str, verb: str | None) -> str:
+        """SQL joining an edge to the entity it starts from."""
+        clause = f"{edge}.near = {near}.key"
+        if verb is not None:
+            clause += f" AND {edge}.verb = {self.bind(verb)}"
+        return clause
+
+
+def _record(entity: str) -> str:
+    return (f"json_patch(json_object('_key', {entity}.key, '_type', {entity}.type, '_class', json({entity}.classes), "
+            f"'displayName', {entity}.display_name), {entity}.properties)")
+
+
+def _return_column(compiler: _Compiler, entity: str, item: ReturnItem) -> str:
+    if item.count:
+        return f"json_quote(COUNT(DISTINCT {entity}.source || char(0) || {entity}.key))"
+    if item.property_name is None:
+        return _record(entity)
+    if item.property_name in _COLUMNS:
+        return f"json_quote({entity}.{_COLUMNS[item.property_name]})"
+    if item.property_name == "_class":
+        return f"{entity}.classes"
+    return f"json_quote(json_extract({entity}.properties, {compiler.bind(_path(item.property_name))}))"
+
+
+def compile_query(query: Query) -> CompiledQuery:
+    """One SELECT answering ``query``; raises :class:`QueryError` for what cannot be asked."""
+    compiler = _Compiler()
+    aliases = {node.alias: f"e{index}" for index, node in enumerate(query.nodes)}
+    joins: list[str] = []
+    where: list[str] = []
+    negated_aliases: set[str] = set()
+    previous = "e0"
+    for index, traversal in enumerate(query.traversals, start=1):
+        if negated_aliases:
+            raise QueryError("a negated traversal (THAT !VERB) must be the last one")
+        entity, edge = f"e{index}", f"r{index}"
+        if traversal.negated:
+            negated_aliases.add(traversal.node.alias)
+            inner = compiler.edge(edge, previous, traversal.verb)
+            target = compiler.node(entity, traversal.node)
+            where.append(f"NOT EXISTS (SELECT 1 FROM edges {edge} JOIN entities {entity} ON {entity}.key = {edge}.far "
+                         f"WHERE {inner} AND {target})")
+            continue
+        joins.append(f"JOIN edges {edge} ON {compiler.edge(edge, previous, traversal.verb)}")
+        joins.append(f"JOIN entities {entity} ON {entity}.key = {edge}.far AND {compiler.node(entity, traversal.node)}")
+        previous = entity
+    where.insert(0, compiler.node("e0", query.first))
+    returns = query.returns
+    counting = [item for item in returns if item.count]
+    if counting and len(counting) != len(returns):
+        raise QueryError("RETURN COUNT(...) cannot be mixed with properties (no grouping)")
+    for item in returns:
+        if item.alias in negated_aliases:
+            raise QueryError(f"alias {item.alias!r} belongs to a negated traversal: it has no entity to return")
+    if returns:
+        columns = [_return_column(compiler, aliases[item.alias], item) for item in returns]
+        labels = tuple(item.label for item in returns)
+        distinct = "" if counting else "DISTINCT "
+        select = f"SELECT {distinct}{', '.join(columns)}"
+        order = "" if counting else " ORDER BY " + ", ".join(str(position) for position in range(1, len(columns) + 1))
+    else:
+        select = f"SELECT DISTINCT {_record('e0')}, e0.type, e0.key"
+        labels = ("entity",)
+        order = " ORDER BY 2, 3"
+    sql = f"WITH {_EDGES} {select} FROM entities e0 {' '.join(joins)} WHERE {' AND '.join(where)}{order}"
+    if query.limit is not None:
+        sql += f" LIMIT {int(query.limit)}"
+    return CompiledQuery(sql, compiler.params, labels, not returns)

@@ -1,0 +1,200 @@
+"""The query language on a fixed graph: a table of cases, then parser errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from aws_integration.graph.model import Entity, Relationship
+from aws_integration.query import QueryError, QuerySyntaxError, compile_query, parse_query
+from aws_integration.query.run import run_query
+from aws_integration.store import GraphBatch, SqliteStore
+
+
+def _entity(key: str, type_name: str, class_name: str, name: str, **properties: object) -> Entity:
+    return Entity(key, type_name, (class_name,), name, dict(properties))
+
+
+GRAPH = [
+    _entity("i1", "aws_instance", "Host", "web-1", **{
+        "tag.Environment": "staging", "state": "running", "cpuCount": 2, "tag.PatchGroup": 2,
+        "tag.Cost Center": "R&D", "tags": ["Monitored", "Patched"], "tag.aws:cloudformation:stack-name": "web-stack",
+        "public": True, "launchedOn": "2026-01-05T10:00:00Z"}),
+    _entity("i2", "aws_instance", "Host", "web-2", **{
+        "tag.Environment": "production", "state": "stopped", "cpuCount": 4, "tag.PatchGroup": "2", "public": False,
+        "launchedOn": "2026-03-01T10:00:00Z"}),
+    _entity("i3", "aws_instance", "Host", "db-1", **{
+        "tag.Environment": "production", "state": "running", "cpuCount": 8, "tag.Owner": None, "public": False,
+        "launchedOn": "2025-12-24T10:00:00Z"}),
+    _entity("v1", "aws_ebs_volume", "Disk", "vol-1", encrypted=True, size=100),
+    _entity("sg1", "aws_security_group", "Firewall", "web-sg", allowsIngressFromInternet=True),
+    _entity("sg2", "aws_security_group", "Firewall", "db-sg", allowsIngressFromInternet=False),
+    _entity("b1", "aws_s3_bucket", "DataStore", "logs", encrypted=True, classification="internal", sizeGb=1.5),
+    Entity("k1", "aws_kms_key", ("CryptoKey", "Key"), "key-1", {"rotationEnabled": True}),
+]
+EDGES = [
+    Relationship("sg1", "aws_security_group", "PROTECTS", "i1", "aws_instance"),
+    Relationship("sg1", "aws_security_group", "PROTECTS", "i2", "aws_instance"),
+    Relationship("sg2", "aws_security_group", "PROTECTS", "i3", "aws_instance"),
+    Relationship("i3", "aws_instance", "USES", "v1", "aws_ebs_volume"),
+    Relationship("b1", "aws_s3_bucket", "USES", "k1", "aws_kms_key"),
+]
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SqliteStore]:
+    with SqliteStore(tmp_path_factory.mktemp("query") / "graph.sqlite") as opened:
+        opened.commit_run(GraphBatch("test", GRAPH, EDGES, set(), set(), "success", "t0", "t1"))
+        yield opened
+
+
+@pytest.mark.parametrize(
+    ("query", "keys"),
+    [
+        ("FIND aws_instance WITH tag.Environment='staging'", ["i1"]),
+        ("find aws_instance with tag.Environment = \"production\"", ["i2", "i3"]),
+        ("FIND Host WITH cpuCount > 2", ["i2", "i3"]),
+        ("FIND Host WITH cpuCount >= 2 AND cpuCount < 8", ["i1", "i2"]),
+        ("FIND aws_s3_bucket WITH sizeGb <= 1.5", ["b1"]),
+        # numbers and strings never match each other
+        ("FIND aws_instance WITH tag.PatchGroup = 2", ["i1"]),
+        ("FIND aws_instance WITH tag.PatchGroup = '2'", ["i2"]),
+        # undefined: absent or null
+        ("FIND aws_instance WITH tag.PatchGroup = undefined", ["i3"]),
+        ("FIND aws_instance WITH tag.PatchGroup != undefined", ["i1", "i2"]),
+        ("FIND aws_instance WITH tag.Owner = undefined", ["i1", "i2", "i3"]),
+        # keys with spaces (backticks) and with colons
+        ("FIND aws_instance WITH `tag.Cost Center` = 'R&D'", ["i1"]),
+        ("FIND aws_instance WITH tag.aws:cloudformation:stack-name ^= 'web'", ["i1"]),
+        ("FIND * WITH displayName ~= 'web'", ["i1", "i2", "sg1"]),
+        ("FIND * WITH displayName $= '-sg'", ["sg1", "sg2"]),
+        ("FIND * WITH displayName $= 'a-very-long-suffix-sg'", []),
+        ("FIND aws_instance WITH launchedOn >= '2026-01-01'", ["i1", "i2"]),
+        # a list matches when any item does
+        ("FIND aws_instance WITH tags = 'Patched'", ["i1"]),
+        # booleans are not numbers
+        ("FIND aws_instance WITH public = true", ["i1"]),
+        ("FIND aws_instance WITH public = 1", []),
+        ("FIND aws_instance WITH public != true", ["i2", "i3"]),
+        # != includes entities without the property
+        ("FIND aws_instance WITH tag.Environment != 'staging'", ["i2", "i3"]),
+        ("FIND Host WITH tag.PatchGroup != 2", ["i2", "i3"]),
+        # AND binds tighter than OR; parentheses group
+        ("FIND aws_instance WITH state = 'stopped' OR cpuCount = 8 AND tag.Environment = 'production'", ["i2", "i3"]),
+        ("FIND aws_instance WITH (state = 'stopped' OR cpuCount = 8) AND tag.Environment = 'staging'", []),
+        # types and classes
+        ("FIND (aws_s3_bucket|Disk) WITH encrypted = true", ["v1", "b1"]),  # ordered by type, then key
+        ("FIND Key", ["k1"]),
+        ("FIND * WITH _class = 'Firewall'", ["sg1", "sg2"]),
+        ("FIND * WITH _key = 'v1'", ["v1"]),
+        ("FIND * WITH _type ^= 'aws_s3'", ["b1"]),
+        # traversals, either direction, negated, chained
+        ("FIND aws_security_group WITH allowsIngressFromInternet = true THAT PROTECTS aws_instance", ["sg1"]),
+        ("FIND aws_instance THAT PROTECTS Firewall WITH allowsIngressFromInternet = false", ["i3"]),
+        ("FIND aws_instance THAT !USES aws_ebs_volume", ["i1", "i2"]),
+        ("FIND Firewall THAT PROTECTS Host THAT USES Disk", ["sg2"]),
+        ("FIND aws_kms_key THAT RELATES TO *", ["k1"]),
+        ("FIND aws_instance THAT HAS *", []),
+        ("FIND aws_instance LIMIT 2", ["i1", "i2"]),
+        ("FIND nothing_of_this_type", []),
+    ],
+)
+def test_query_cases(store: SqliteStore, query: str, keys: list[str]) -> None:
+    assert [entity["_key"] for entity in run_query(store, query).records()] == keys
+
+
+def test_return_properties_of_several_aliases(store: SqliteStore) -> None:
+    result = run_query(store, "FIND aws_instance AS i THAT PROTECTS aws_security_group AS g "
+                              "WITH allowsIngressFromInternet = true RETURN i.displayName, g.displayName, i.cpuCount")
+    assert result.columns == ("i.displayName", "g.displayName", "i.cpuCount")
+    assert result.rows == [("web-1", "web-sg", 2), ("web-2", "web-sg", 4)]
+    assert result.to_csv() == "i.displayName,g.displayName,i.cpuCount\nweb-1,web-sg,2\nweb-2,web-sg,4\n"
+
+
+def test_return_counts_whole_entities_and_odd_property_names(store: SqliteStore) -> None:
+    assert run_query(store, "FIND Host AS h RETURN COUNT(h)").rows == [(3,)]
+    assert run_query(store, "FIND Firewall AS f THAT PROTECTS Host AS h RETURN COUNT(f), COUNT(h)").rows == [(2, 3)]
+    [(record,)] = run_query(store, "FIND aws_kms_key AS k RETURN k").rows
+    assert record == {"_key": "k1", "_type": "aws_kms_key", "_class": ["CryptoKey", "Key"], "displayName": "key-1",
+                      "rotationEnabled": True}
+    rows = run_query(store, "FIND aws_instance AS i WITH tag.Environment = 'staging' RETURN i.`tag.Cost Center`, i.tags").rows
+    assert rows == [("R&D", ["Monitored", "Patched"])]
+    [entity] = run_query(store, "FIND aws_ebs_volume").records()
+    assert entity["_class"] == "Disk" and entity["size"] == 100
+
+
+def test_output_formats(store: SqliteStore) -> None:
+    result = run_query(store, "FIND Firewall")
+    assert result.to_table().splitlines() == [
+        "_type               _key  displayName", "aws_security_group  sg1   web-sg", "aws_security_group  sg2   db-sg",
+        "(2 entities)",
+    ]
+    assert '"_key": "sg1"' in result.to_json()
+
+
+def test_filtering_happens_in_sql() -> None:
+    compiled = compile_query(parse_query("FIND aws_instance WITH tag.Environment = 'zq-env' THAT USES Disk LIMIT 3"))
+    assert "WHERE" in compiled.sql and "JOIN edges" in compiled.sql and compiled.sql.endswith("LIMIT 3")
+    assert "zq-env" in compiled.params.values() and "zq-env" not in compiled.sql  # values are bound, never spliced
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("", "expected FIND, found the end of the query at position 1"),
+        ("FIND", "expected an entity type, a class or * after FIND, found the end of the query at position 5"),
+        ("FIND aws_instance WITH", "expected a property name, found the end of the query at position 23"),
+        ("FIND aws_instance WITH state", "expected a comparison operator (=, !=, <, <=, >, >=, ~=, ^=, $=) after state, "
+                                         "found the end of the query at position 29"),
+        ("FIND aws_instance WITH state = AND", "expected a value after = (a quoted string, a number, true, false or "
+                                               "undefined), found 'AND' at position 32"),
+        ("FIND aws_instance WITH state = 'x", "unclosed ' quote at position 32"),
+        ("FIND aws_instance WITH (state = 'x'", "expected AND, OR or ), found the end of the query at position 36"),
+        ("FIND aws_instance THAT", "expected a relationship verb (HAS, USES, ...) or RELATES TO after THAT, "
+                                   "found the end of the query at position 23"),
+        ("FIND aws_instance THAT RELATES aws_vpc", "expected TO after RELATES, found 'aws_vpc' at position 32"),
+        ("FIND aws_instance LIMIT 0", "expected a whole number of at least 1 after LIMIT, found '0' at position 25"),
+        ("FIND aws_instance RETURN x.name", "unknown alias 'x' (name one with AS) at position 26"),
+        ("FIND aws_instance AS i RETURN j.name", "unknown alias 'j' (aliases: i) at position 31"),
+        ("FIND aws_instance AS i THAT HAS aws_vpc AS i", "alias 'i' is used twice at position 44"),
+        ("FIND aws_instance WITH state = 'x' extra", "expected THAT, RETURN, LIMIT or the end of the query, "
+                                                     "found 'extra' at position 36"),
+        ("FIND aws_instance # comment", "unexpected character '#' at position 19"),
+        ("FIND (aws_instance|) ", "expected an entity type or class after |, found ')' at position 20"),
+    ],
+)
+def test_syntax_errors_name_the_position_and_the_expectation(query: str, message: str) -> None:
+    with pytest.raises(QuerySyntaxError) as raised:
+        parse_query(query)
+    assert str(raised.value) == message
+    assert raised.value.pointer().splitlines()[1] == " " * raised.value.position + "^"
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("FIND aws_instance WITH public < true", "booleans compare only with = and !="),
+        ("FIND aws_instance WITH cpuCount ~= 2", "need a quoted string"),
+        ("FIND aws_instance AS i RETURN COUNT(i), i.state", "cannot be mixed"),
+        ("FIND aws_instance THAT !USES Disk AS d RETURN d.size", "negated traversal"),
+        ("FIND aws_instance THAT !USES Disk THAT HAS *", "must be the last"),
+    ],
+)
+def test_questions_that_cannot_be_answered(query: str, message: str) -> None:
+    with pytest.raises(QueryError, match=message):
+        compile_query(parse_query(query))
+
+
+def test_the_query_command(store: SqliteStore, capsys: pytest.CaptureFixture[str]) -> None:
+    from aws_integration.cli import main
+
+    path = str(store.path)
+    assert main(["query", "FIND Firewall AS f RETURN f.displayName", "--store", path, "--format", "csv"]) == 0
+    assert capsys.readouterr().out == "f.displayName\ndb-sg\nweb-sg\n"
+    assert main(["query", "FIND aws_instance WITH", "--store", path]) == 2
+    assert capsys.readouterr().err.splitlines() == [  # the caret drawing is for terminals only
+        "aws-integration: error: query: expected a property name, found the end of the query at position 23"
+    ]
+    assert main(["query", "FIND Host", "--store", str(Path(path).with_name("missing.sqlite"))]) == 2
