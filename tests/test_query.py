@@ -198,3 +198,16 @@ def test_the_query_command(store: SqliteStore, capsys: pytest.CaptureFixture[str
         "aws-integration: error: query: expected a property name, found the end of the query at position 23"
     ]
     assert main(["query", "FIND Host", "--store", str(Path(path).with_name("missing.sqlite"))]) == 2
+
+
+def test_every_documented_query_parses() -> None:
+    import re
+
+    root = Path(__file__).resolve().parent.parent
+    documented = [query for name in ("docs/query.md", "README.md")
+                  for query in re.findall(r'aws-integration query "([^"]+)"', (root / name).read_text(encoding="utf-8"))]
+    assert len(documented) >= 6
+    for query in documented:
+        if "WITH state\"" in f'{query}"':  # the documented syntax error
+            continue
+        compile_query(parse_query(query))

@@ -5,7 +5,8 @@ inventory role allowed exactly the declared IAM actions, then, as that role, run
 real ``aws-integration permissions`` and ``aws-integration ingest`` of a configured
 instance; changes the account (a security group opened to the internet, a retagged
 instance) and runs again, so that an alert rule fires, and shows ``runs`` and
-``changes``; prints a few stored entities, and stops the server it started.
+``changes``, two queries (instances behind security groups open to the internet;
+the people behind the users), a few stored entities, and stops the server it started.
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ from aws_integration.sample.seed import HOME_REGION, SAMPLE_REGIONS, SampleAccou
 
 DEMO_STORE = Path("demo-graph.sqlite")
 DEMO_CONFIG = Path("demo-config.yaml")
+DEMO_QUERY = (
+    "FIND aws_security_group AS g WITH allowsIngressFromInternet = true "
+    "THAT PROTECTS aws_instance AS i RETURN g.displayName, i.displayName, i.tag.Environment"
+)
 DEMO_CONFIG_TEXT = f"""\
 instances:
   - name: demo-account
@@ -94,8 +99,13 @@ def main() -> int:
             print(again.stdout, again.stderr, file=sys.stderr)
             return again.returncode
         print("\n".join(line for line in again.stdout.splitlines() if line.startswith(("Status:", "Stored", "alert"))))
-    for listing in (("runs", "--store", str(DEMO_STORE)), ("changes", "2", "--store", str(DEMO_STORE))):
-        print(f"\n$ aws-integration {' '.join(listing)}")
+    for listing in (
+        ("runs", "--store", str(DEMO_STORE)),
+        ("changes", "2", "--store", str(DEMO_STORE)),
+        ("query", DEMO_QUERY, "--store", str(DEMO_STORE)),
+        ("query", "FIND Person AS p THAT IS User AS u RETURN p.email, u._type, u.displayName", "--store", str(DEMO_STORE)),
+    ):
+        print("\n$ aws-integration " + " ".join(f'"{arg}"' if " " in arg else arg for arg in listing))
         print(_cli(*listing).stdout)
     exported = json.loads(_cli("export", "--store", str(DEMO_STORE)).stdout)
     print("A few stored entities:")
