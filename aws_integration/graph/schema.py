@@ -8,14 +8,21 @@ from __future__ import annotations
 
 from aws_integration.graph.model import Entity, GraphError
 
+# The entity classes of the asset-graph data model users know (JupiterOne's vocabulary).
 KNOWN_CLASSES = frozenset(
     {
-        "AccessKey", "AccessPolicy", "AccessRole", "Account", "Application", "Certificate",
-        "Channel", "Cluster", "Configuration", "ControlPolicy", "CryptoKey", "DataStore",
-        "Database", "Device", "Disk", "DomainZone", "Finding", "Firewall", "Function",
-        "Gateway", "Group", "Host", "Image", "IpAddress", "Logs", "Network",
-        "NetworkInterface", "PasswordPolicy", "Person", "Queue", "Repository", "Service",
-        "User", "UserGroup",
+        "AccessKey", "AccessPolicy", "AccessRole", "Account", "Alert", "Application", "ApplicationEndpoint",
+        "Assessment", "Attacker", "Backup", "Certificate", "Channel", "Cluster", "CodeCommit", "CodeDeploy",
+        "CodeModule", "CodeRepo", "CodeReview", "Configuration", "Container", "Control", "ControlPolicy",
+        "CryptoKey", "DataCollection", "DataObject", "DataStore", "Database", "Deployment", "Device",
+        "Directory", "Disk", "Document", "Domain", "DomainRecord", "DomainZone", "Entity", "Finding",
+        "Firewall", "Framework", "Function", "Gateway", "Group", "Host", "HostAgent", "Image", "Incident",
+        "Internet", "IpAddress", "Issue", "Key", "Logs", "Model", "Module", "Network", "NetworkEndpoint",
+        "NetworkInterface", "Organization", "PR", "PasswordPolicy", "Person", "Policy", "Problem", "Procedure",
+        "Process", "Product", "Program", "Project", "Question", "Queue", "Record", "RecoveryPlan", "Repository",
+        "Requirement", "Resource", "Review", "Risk", "Root", "Rule", "Ruleset", "Scanner", "Secret", "Section",
+        "Service", "Site", "Standard", "Subscription", "Task", "Team", "ThreatIntel", "Training", "User",
+        "UserGroup", "Vault", "Vendor", "Vulnerability", "Weakness", "Workload", "Workflow", "Zone",
     }
 )
 
