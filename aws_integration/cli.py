@@ -55,6 +55,16 @@ def _regions(value: str) -> tuple[str, ...]:
     return regions
 
 
+def _services(value: str) -> frozenset[str]:
+    services = frozenset(part.strip() for part in value.split(",") if part.strip())
+    unknown = sorted(services - default_registry().services)
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown service(s) {', '.join(unknown)} (known: {', '.join(sorted(default_registry().services))})"
+        )
+    return services
+
+
 def _positive(value: str) -> int:
     number = int(value)
     if number < 1:
@@ -77,6 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--profile", help="AWS profile (default: the standard credential chain)")
     run.add_argument("--account-name", help="name of the account in the graph (default: its alias or ID)")
     run.add_argument("--tag-with-account-name", action="store_true", help="add tag.AccountName to every entity")
+    chosen = run.add_mutually_exclusive_group()
+    chosen.add_argument("--include-services", type=_services, metavar="S1,S2",
+                        help="run only the steps of these services (e.g. ec2,s3)")
+    chosen.add_argument("--exclude-services", type=_services, metavar="S1,S2",
+                        help="leave these services out (their steps are disabled, their stored data kept)")
     run.add_argument("--concurrency", type=_positive, default=32, help="AWS requests in flight at once (default 32)")
     run.add_argument("--json", action="store_true", help="print the run report as JSON")
     run.add_argument(
@@ -266,6 +281,8 @@ def _job(args: argparse.Namespace, store: SqliteStore, rules: Sequence[AlertRule
         check_permissions=not getattr(args, "no_permission_check", False),
         concurrency=getattr(args, "concurrency", 32),
         s3_path_style=_uses_custom_endpoint(),
+        include_services=getattr(args, "include_services", None) or frozenset(),
+        exclude_services=getattr(args, "exclude_services", None) or frozenset(),
     )
     return Job(default_registry(), store, settings, rules, AlertSink())
 

@@ -33,6 +33,34 @@ resource "aws_iam_policy" "inventory_1" {
     "Version" = "2012-10-17"
     "Statement" = [
       {
+        "Sid"    = "DynamodbReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "dynamodb:ListTables",
+        ]
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "DynamodbReadStreamTable"
+        "Effect" = "Allow"
+        "Action" = [
+          "dynamodb:ListTagsOfResource",
+        ]
+        "Resource" = [
+          "arn:${data.aws_partition.current.partition}:dynamodb:*:*:table/*",
+          "arn:${data.aws_partition.current.partition}:dynamodb:*:*:table/*/stream/*",
+        ]
+      },
+      {
+        "Sid"    = "DynamodbReadTable"
+        "Effect" = "Allow"
+        "Action" = [
+          "dynamodb:DescribeContinuousBackups",
+          "dynamodb:DescribeTable",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:dynamodb:*:*:table/*"
+      },
+      {
         "Sid"    = "Ec2ReadAnyResource"
         "Effect" = "Allow"
         "Action" = [
@@ -111,11 +139,56 @@ resource "aws_iam_policy" "inventory_1" {
         "Resource" = "arn:${data.aws_partition.current.partition}:iam::*:user/*"
       },
       {
+        "Sid"    = "KmsReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "kms:ListKeys",
+        ]
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "KmsReadKey"
+        "Effect" = "Allow"
+        "Action" = [
+          "kms:DescribeKey",
+          "kms:GetKeyRotationStatus",
+          "kms:ListResourceTags",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:kms:*:*:key/*"
+      },
+      {
+        "Sid"    = "LambdaReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "lambda:ListFunctions",
+          "lambda:ListTags",
+        ]
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "LogsReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "logs:DescribeLogGroups",
+          "logs:ListTagsForResource",
+        ]
+        "Resource" = "*"
+      },
+      {
         "Sid"    = "OrganizationsReadAnyResource"
         "Effect" = "Allow"
         "Action" = [
           "organizations:ListAccounts",
           "organizations:ListTagsForResource",
+        ]
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "RdsReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "rds:DescribeDBClusters",
+          "rds:DescribeDBInstances",
         ]
         "Resource" = "*"
       },
@@ -138,6 +211,48 @@ resource "aws_iam_policy" "inventory_1" {
           "s3:GetEncryptionConfiguration",
         ]
         "Resource" = "arn:${data.aws_partition.current.partition}:s3:::*"
+      },
+      {
+        "Sid"    = "SecretsmanagerReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "secretsmanager:ListSecrets",
+        ]
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "SnsReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "sns:ListTagsForResource",
+          "sns:ListTopics",
+        ]
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "SnsReadTopic"
+        "Effect" = "Allow"
+        "Action" = [
+          "sns:GetTopicAttributes",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:sns:*:*:*"
+      },
+      {
+        "Sid"    = "SqsReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "sqs:ListQueues",
+        ]
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "SqsReadQueue"
+        "Effect" = "Allow"
+        "Action" = [
+          "sqs:GetQueueAttributes",
+          "sqs:ListQueueTags",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:sqs:*:*:*"
       },
       {
         "Sid"    = "StsReadAnyResource"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 from pathlib import Path
@@ -19,6 +20,7 @@ from aws_integration.registry import default_registry
 from aws_integration.sample.principals import allow_document, inventory_user
 from aws_integration.sample.seed import AMI_ID, HOME_REGION, SAMPLE_REGIONS, SampleAccount
 from aws_integration.store import Change, ChangeKind, SqliteStore
+from tests.conftest import MOTO_UNVERIFIABLE_SERVICES
 from tests.moto_aio import moto_session
 from tests.test_permission_enforced import _every_declared_action_but
 
@@ -240,8 +242,9 @@ def test_an_organization_is_ingested_account_by_account(
         organization=True, organizationConcurrency=2, regions=[HOME_REGION],
     )
 
+    settings = dataclasses.replace(SETTINGS, exclude_services=MOTO_UNVERIFIABLE_SERVICES)
     with SqliteStore(tmp_path / "graph.sqlite") as store:
-        outcome = _run_organization(Job(default_registry(), store, SETTINGS), instance)
+        outcome = _run_organization(Job(default_registry(), store, settings), instance)
         runs = {run.account_id: run for run in outcome.accounts}
         assert set(runs) == {MANAGEMENT, members["alpha"], members["beta"], members["no-role"]}
         assert [(member.id, member.skipped_because) for member in outcome.left_out] == [

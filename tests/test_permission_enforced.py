@@ -12,7 +12,7 @@ from aws_integration.engine.report import DisabledReason, StepStatus
 from aws_integration.registry import default_registry
 from aws_integration.sample.principals import inventory_role, inventory_user
 from aws_integration.sample.seed import seed_sample_account
-from tests.conftest import collect
+from tests.conftest import collect, enforceable_registry
 
 
 def _every_declared_action_but(*missing: str) -> list[str]:
@@ -41,7 +41,7 @@ def _narrow_role(monkeypatch: pytest.MonkeyPatch, actions: list[str], boundary_a
 @set_initial_no_auth_action_count(0)
 def _collect_enforced():  # type: ignore[no-untyped-def]
     """One run with moto checking every call against the caller's policies."""
-    return collect()
+    return collect(enforceable_registry())
 
 
 def test_missing_get_bucket_tagging_disables_only_the_bucket_step(moto: None, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -146,4 +146,6 @@ def test_the_cloudformation_role_in_moto_runs_a_full_ingestion(monkeypatch: pyte
     check = report.permission_check
     assert check["subject"] == "role aws-integration-inventory"
     assert check["predictedDenied"] == [] and check["disagreements"] == []
-    assert check["confirmed"] == len({call.iam_action for step in REGISTRY.steps for call in step.calls})
+    # Every declared action was either answered by AWS or not needed (no resource to describe).
+    declared = {call.iam_action for step in REGISTRY.steps for call in step.calls}
+    assert check["confirmed"] + check["notExercised"] == len(declared) and check["confirmed"] >= 40

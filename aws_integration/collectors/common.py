@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from aws_integration.declarations import EntityDecl
-from aws_integration.engine.context import TransformContext
+from aws_integration.declarations import ApiCall, EntityDecl, Fetch, RawItem
+from aws_integration.engine.context import FetchContext, TransformContext
 from aws_integration.graph.model import Entity, PropertyValue, Relationship
 from aws_integration.graph.schema import REQUIRED_PROPERTIES
 from aws_integration.graph.tags import flatten_tags
@@ -56,3 +57,97 @@ def relate(
 ) -> Relationship:
     """A relationship between two declared entity types."""
     return Relationship(from_key, from_decl.type, verb, to_key, to_decl.type, properties)
+
+
+# IAM's service prefix where it differs from botocore's service name.
+IAM_PREFIXES = {
+    "elbv2": "elasticloadbalancing",
+    "elb": "elasticloadbalancing",
+    "efs": "elasticfilesystem",
+    "apigatewayv2": "apigateway",
+    "stepfunctions": "states",
+}
+
+
+def api_call(
+    service: str,
+    operation: str,
+    result_key: str | None = None,
+    *,
+    iam_action: str | None = None,
+    absent_errors: Iterable[str] = (),
+) -> ApiCall:
+    """A declared call whose IAM action is ``<prefix>:<operation>`` unless IAM names it otherwise."""
+    action = iam_action or f"{IAM_PREFIXES.get(service, service)}:{operation}"
+    return ApiCall(service, operation, action, result_key=result_key, absent_errors=frozenset(absent_errors))
+
+
+@dataclass(frozen=True)
+class Detail:
+    """A declared call made for each listed item; the answer goes into the item under ``field``.
+
+    ``params`` builds the call's parameters from the item. A paginated call keeps every
+    item across pages; otherwise ``pick`` keeps one key of the response (the whole
+    response when None; an absent resource gives None).
+    """
+
+    field: str
+    operation: str
+    params: Callable[[RawItem], dict[str, Any]]
+    paginated: bool = False
+    pick: str | None = None
+
+
+def list_then_describe(
+    list_operation: str,
+    *details: Detail,
+    list_params: Mapping[str, Any] | None = None,
+    as_item: Callable[[Any], RawItem] | None = None,
+    keep: Callable[[RawItem], bool] | None = None,
+) -> Fetch:
+    """A fetch that pages through ``list_operation`` and then makes each detail call per item, concurrently.
+
+    ``as_item`` turns listed values that are not mappings (names, ARNs, URLs) into items;
+    ``keep`` drops items before their details are fetched.
+    """
+
+    async def fetch(context: FetchContext) -> list[RawItem]:
+        listed = await context.items(list_operation, **dict(list_params or {}))
+        items = [as_item(value) if as_item else value for value in listed]
+        if keep is not None:
+            items = [item for item in items if keep(item)]
+
+        async def answer(item: RawItem, detail: Detail) -> Any:
+            params = detail.params(item)
+            if detail.paginated:
+                return await context.items(detail.operation, **params)
+            response = await context.call(detail.operation, **params)
+            return response if detail.pick is None or response is None else response.get(detail.pick)
+
+        async def describe(item: RawItem) -> RawItem:
+            answers = await context.each(details, lambda detail: answer(item, detail))
+            return {**item, **{detail.field: value for detail, value in zip(details, answers)}}
+
+        return await context.each(items, describe)
+
+    return fetch
+
+
+def is_arn_of(value: Any, service: str, resource_prefix: str) -> bool:
+    """Whether ``value`` is an ARN of ``service`` whose resource starts with ``resource_prefix``."""
+    if not isinstance(value, str) or not value.startswith("arn:"):
+        return False
+    parts = value.split(":", 5)
+    return len(parts) == 6 and parts[2] == service and parts[5].startswith(resource_prefix)
+
+
+def kms_key_arn(value: Any) -> str | None:
+    """The key ARN when ``value`` is one (an alias or a bare key ID cannot be placed in the graph)."""
+    return value if is_arn_of(value, "kms", "key/") else None
+
+
+def int_or_none(value: Any) -> int | None:
+    """An integer from the digit strings attribute maps hold (SNS, SQS), else None."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return int(value) if isinstance(value, str) and value.isdigit() else None

@@ -138,10 +138,13 @@ class FetchContext:
 
     async def items(self, operation: str, *, region: str | None = None, **params: Any) -> list[RawItem]:
         """All items of a declared paginated call, across pages."""
-        result_key = self.step.call(operation).result_key
+        result_key = self.step.call(operation).result_key or ""
         collected: list[RawItem] = []
         async for page in self.pages(operation, region=region, **params):
-            collected.extend(page.get(result_key or "", []))
+            found: Any = page
+            for part in result_key.split("."):  # CloudFront nests its items: DistributionList.Items
+                found = found.get(part) if isinstance(found, Mapping) else None
+            collected.extend(found or [])
         return collected
 
     @staticmethod

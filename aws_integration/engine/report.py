@@ -110,8 +110,15 @@ class RunReport:
 
     @property
     def status(self) -> str:
-        """``success`` when every step succeeded, ``partial`` when any was disabled, else ``failure``."""
-        statuses = {step.status for step in self.steps}
+        """``success`` when every step ran and succeeded, ``partial`` when any was disabled, else ``failure``.
+
+        Steps the configuration leaves out (disabled for ``config``) were not meant to
+        run: they do not make a run partial, though their types are still listed as skipped.
+        """
+        statuses = {
+            step.status for step in self.steps
+            if not (step.status is StepStatus.DISABLED and step.reason is DisabledReason.CONFIG)
+        }
         if StepStatus.FAILURE in statuses:
             return "failure"
         if statuses - {StepStatus.SUCCESS}:

@@ -36,17 +36,17 @@ def typed_tag_value(value: str) -> str | int | float | bool:
 
 
 def tag_pairs(tags: Iterable[Mapping[str, Any]] | Mapping[str, Any] | None) -> list[tuple[str, str]]:
-    """Normalise ``[{Key, Value}]``, ``[{key, value}]`` or a plain map to pairs."""
+    """Normalise ``[{Key, Value}]``, ``[{key, value}]``, ``[{TagKey, TagValue}]`` (KMS) or a plain map to pairs."""
     if not tags:
         return []
     if isinstance(tags, Mapping):
         return [(str(key), "" if value is None else str(value)) for key, value in tags.items()]
     pairs = []
     for tag in tags:
-        key = tag.get("Key", tag.get("key"))
+        key = tag.get("Key", tag.get("key", tag.get("TagKey")))
         if key is None:
             raise ValueError(f"tag without a key: {tag!r}")
-        value = tag.get("Value", tag.get("value"))
+        value = tag.get("Value", tag.get("value", tag.get("TagValue")))
         pairs.append((str(key), "" if value is None else str(value)))
     return pairs
 

@@ -51,6 +51,8 @@ class JobSettings:
     check_permissions: bool = True
     concurrency: int = 32
     s3_path_style: bool = False
+    include_services: frozenset[str] = frozenset()
+    exclude_services: frozenset[str] = frozenset()
     session_factory: SessionFactory = new_session
 
 
@@ -209,8 +211,8 @@ class Job:
             account_name=settings.account_name or (member.name if member else instance.name if instance else None),
             tag_with_account_name=settings.tag_with_account_name or bool(instance and instance.tag_with_account_name),
             check_permissions=settings.check_permissions,
-            include_services=frozenset(instance.services.include) if instance else frozenset(),
-            exclude_services=frozenset(instance.services.exclude) if instance else frozenset(),
+            include_services=settings.include_services or frozenset(instance.services.include if instance else ()),
+            exclude_services=settings.exclude_services or frozenset(instance.services.exclude if instance else ()),
             client_settings=self._client_settings(session),
         )
 
