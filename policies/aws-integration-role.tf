@@ -28,10 +28,53 @@ data "aws_partition" "current" {}
 
 resource "aws_iam_policy" "inventory_1" {
   name_prefix = "${var.role_name}-"
-  description = "aws-integration read-only inventory access (1 of 1)"
+  description = "aws-integration read-only inventory access (1 of 2)"
   policy = jsonencode({
     "Version" = "2012-10-17"
     "Statement" = [
+      {
+        "Sid"    = "AcmReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "acm:ListCertificates",
+        ]
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "AcmReadCertificate"
+        "Effect" = "Allow"
+        "Action" = [
+          "acm:DescribeCertificate",
+          "acm:ListTagsForCertificate",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:acm:*:*:certificate/*"
+      },
+      {
+        "Sid"    = "CloudfrontReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "cloudfront:ListDistributions",
+          "cloudfront:ListTagsForResource",
+        ]
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "CloudtrailReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "cloudtrail:DescribeTrails",
+          "cloudtrail:ListTags",
+        ]
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "CloudtrailReadTrail"
+        "Effect" = "Allow"
+        "Action" = [
+          "cloudtrail:GetTrailStatus",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:cloudtrail:*:*:trail/*"
+      },
       {
         "Sid"    = "DynamodbReadAnyResource"
         "Effect" = "Allow"
@@ -76,6 +119,82 @@ resource "aws_iam_policy" "inventory_1" {
           "ec2:DescribeSubnets",
           "ec2:DescribeVolumes",
           "ec2:DescribeVpcs",
+        ]
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "EcrReadRepository"
+        "Effect" = "Allow"
+        "Action" = [
+          "ecr:DescribeRepositories",
+          "ecr:ListTagsForResource",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:ecr:*:*:repository/*"
+      },
+      {
+        "Sid"    = "EcsReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "ecs:DescribeTaskDefinition",
+          "ecs:ListClusters",
+          "ecs:ListServices",
+          "ecs:ListTaskDefinitions",
+        ]
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "EcsReadCluster"
+        "Effect" = "Allow"
+        "Action" = [
+          "ecs:DescribeClusters",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:ecs:*:*:cluster/*"
+      },
+      {
+        "Sid"    = "EcsReadService"
+        "Effect" = "Allow"
+        "Action" = [
+          "ecs:DescribeServices",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:ecs:*:*:service/*/*"
+      },
+      {
+        "Sid"    = "EksReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "eks:ListClusters",
+        ]
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "EksReadCluster"
+        "Effect" = "Allow"
+        "Action" = [
+          "eks:DescribeCluster",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:eks:*:*:cluster/*"
+      },
+      {
+        "Sid"    = "ElasticacheReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "elasticache:ListTagsForResource",
+        ]
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "ElasticacheReadCluster"
+        "Effect" = "Allow"
+        "Action" = [
+          "elasticache:DescribeCacheClusters",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:elasticache:*:*:cluster:*"
+      },
+      {
+        "Sid"    = "ElasticfilesystemReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "elasticfilesystem:DescribeFileSystems",
         ]
         "Resource" = "*"
       },
@@ -139,6 +258,23 @@ resource "aws_iam_policy" "inventory_1" {
         "Resource" = "arn:${data.aws_partition.current.partition}:iam::*:user/*"
       },
       {
+        "Sid"    = "KinesisReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "kinesis:ListStreams",
+        ]
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "KinesisReadStream"
+        "Effect" = "Allow"
+        "Action" = [
+          "kinesis:DescribeStreamSummary",
+          "kinesis:ListTagsForStream",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:kinesis:*:*:stream/*"
+      },
+      {
         "Sid"    = "KmsReadAnyResource"
         "Effect" = "Allow"
         "Action" = [
@@ -193,6 +329,23 @@ resource "aws_iam_policy" "inventory_1" {
         "Resource" = "*"
       },
       {
+        "Sid"    = "RedshiftReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "redshift:DescribeClusters",
+        ]
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "Route53ReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "route53:ListHostedZones",
+          "route53:ListTagsForResource",
+        ]
+        "Resource" = "*"
+      },
+      {
         "Sid"    = "S3ReadAnyResource"
         "Effect" = "Allow"
         "Action" = [
@@ -237,6 +390,16 @@ resource "aws_iam_policy" "inventory_1" {
         ]
         "Resource" = "arn:${data.aws_partition.current.partition}:sns:*:*:*"
       },
+    ]
+  })
+}
+
+resource "aws_iam_policy" "inventory_2" {
+  name_prefix = "${var.role_name}-"
+  description = "aws-integration read-only inventory access (2 of 2)"
+  policy = jsonencode({
+    "Version" = "2012-10-17"
+    "Statement" = [
       {
         "Sid"    = "SqsReadAnyResource"
         "Effect" = "Allow"
@@ -292,6 +455,11 @@ resource "aws_iam_role" "inventory" {
 resource "aws_iam_role_policy_attachment" "inventory_1" {
   role       = aws_iam_role.inventory.name
   policy_arn = aws_iam_policy.inventory_1.arn
+}
+
+resource "aws_iam_role_policy_attachment" "inventory_2" {
+  role       = aws_iam_role.inventory.name
+  policy_arn = aws_iam_policy.inventory_2.arn
 }
 
 output "role_arn" {

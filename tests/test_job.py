@@ -20,7 +20,7 @@ from aws_integration.registry import default_registry
 from aws_integration.sample.principals import allow_document, inventory_user
 from aws_integration.sample.seed import AMI_ID, HOME_REGION, SAMPLE_REGIONS, SampleAccount
 from aws_integration.store import Change, ChangeKind, SqliteStore
-from tests.conftest import MOTO_UNVERIFIABLE_SERVICES
+from tests.conftest import MOTO_UNVERIFIABLE_SERVICES, enforceable_registry
 from tests.moto_aio import moto_session
 from tests.test_permission_enforced import _every_declared_action_but
 
@@ -91,7 +91,7 @@ def test_a_change_set_across_two_runs_with_a_denied_step(
 ) -> None:
     sink = RecordingSink()
     with SqliteStore(tmp_path / "graph.sqlite") as store:
-        job = Job(default_registry(), store, SETTINGS, _rules(), sink)
+        job = Job(enforceable_registry(), store, SETTINGS, _rules(), sink)  # run 2 is under IAM enforcement
         first = _run(job, _instance()).accounts[0]
         assert first.summary is not None and first.summary.baseline and first.alerts == []
         roles_before = {entity["_key"] for entity in store.entities(types=["aws_iam_role"])}

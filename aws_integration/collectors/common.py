@@ -121,8 +121,10 @@ def list_then_describe(
             params = detail.params(item)
             if detail.paginated:
                 return await context.items(detail.operation, **params)
-            response = await context.call(detail.operation, **params)
-            return response if detail.pick is None or response is None else response.get(detail.pick)
+            found: Any = await context.call(detail.operation, **params)
+            for part in detail.pick.split(".") if detail.pick else ():
+                found = found.get(part) if isinstance(found, Mapping) else None
+            return found
 
         async def describe(item: RawItem) -> RawItem:
             answers = await context.each(details, lambda detail: answer(item, detail))
