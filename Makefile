@@ -22,6 +22,7 @@ test: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/aws-integration docs --output docs/data-model.md
+	rm -f policies/aws-integration-policy*.json
 	$(BIN)/aws-integration setup --format policy --output policies
 	$(BIN)/aws-integration setup --format cloudformation --as-parameters --output policies
 	$(BIN)/aws-integration setup --format terraform --as-parameters --output policies

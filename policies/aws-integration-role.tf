@@ -50,6 +50,25 @@ resource "aws_iam_policy" "inventory_1" {
         "Resource" = "arn:${data.aws_partition.current.partition}:acm:*:*:certificate/*"
       },
       {
+        "Sid"    = "ApigatewayReadApiGatewayResourcePath"
+        "Effect" = "Allow"
+        "Action" = [
+          "apigateway:GET",
+        ]
+        "Resource" = [
+          "arn:${data.aws_partition.current.partition}:apigateway:*::/restapis",
+          "arn:${data.aws_partition.current.partition}:apigateway:*::/apis",
+        ]
+      },
+      {
+        "Sid"    = "AutoscalingReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "autoscaling:DescribeAutoScalingGroups",
+        ]
+        "Resource" = "*"
+      },
+      {
         "Sid"    = "CloudfrontReadAnyResource"
         "Effect" = "Allow"
         "Action" = [
@@ -74,6 +93,23 @@ resource "aws_iam_policy" "inventory_1" {
           "cloudtrail:GetTrailStatus",
         ]
         "Resource" = "arn:${data.aws_partition.current.partition}:cloudtrail:*:*:trail/*"
+      },
+      {
+        "Sid"    = "ConfigReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "config:DescribeConfigRules",
+        ]
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "ConfigReadConfigurationRecorder"
+        "Effect" = "Allow"
+        "Action" = [
+          "config:DescribeConfigurationRecorders",
+          "config:DescribeConfigurationRecorderStatus",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:config:*:*:configuration-recorder/*/*"
       },
       {
         "Sid"    = "DynamodbReadAnyResource"
@@ -108,17 +144,25 @@ resource "aws_iam_policy" "inventory_1" {
         "Effect" = "Allow"
         "Action" = [
           "ec2:DescribeAddresses",
+          "ec2:DescribeFlowLogs",
+          "ec2:DescribeImages",
           "ec2:DescribeInstances",
           "ec2:DescribeInternetGateways",
+          "ec2:DescribeKeyPairs",
+          "ec2:DescribeLaunchTemplates",
           "ec2:DescribeNatGateways",
           "ec2:DescribeNetworkAcls",
           "ec2:DescribeNetworkInterfaces",
           "ec2:DescribeRegions",
           "ec2:DescribeRouteTables",
           "ec2:DescribeSecurityGroups",
+          "ec2:DescribeSnapshots",
           "ec2:DescribeSubnets",
           "ec2:DescribeVolumes",
+          "ec2:DescribeVpcEndpoints",
+          "ec2:DescribeVpcPeeringConnections",
           "ec2:DescribeVpcs",
+          "ec2:DescribeVpnGateways",
         ]
         "Resource" = "*"
       },
@@ -199,14 +243,47 @@ resource "aws_iam_policy" "inventory_1" {
         "Resource" = "*"
       },
       {
+        "Sid"    = "ElasticloadbalancingReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "elasticloadbalancing:DescribeListeners",
+          "elasticloadbalancing:DescribeLoadBalancers",
+          "elasticloadbalancing:DescribeTags",
+          "elasticloadbalancing:DescribeTargetGroups",
+          "elasticloadbalancing:DescribeTargetHealth",
+        ]
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "GuarddutyReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "guardduty:ListDetectors",
+        ]
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "GuarddutyReadDetector"
+        "Effect" = "Allow"
+        "Action" = [
+          "guardduty:GetDetector",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:guardduty:*:*:detector/*"
+      },
+      {
         "Sid"    = "IamReadAnyResource"
         "Effect" = "Allow"
         "Action" = [
+          "iam:GetAccountPasswordPolicy",
           "iam:ListAccountAliases",
           "iam:ListGroups",
+          "iam:ListInstanceProfiles",
+          "iam:ListMFADevices",
           "iam:ListPolicies",
           "iam:ListRoles",
+          "iam:ListSAMLProviders",
           "iam:ListUsers",
+          "iam:ListVirtualMFADevices",
         ]
         "Resource" = "*"
       },
@@ -282,6 +359,16 @@ resource "aws_iam_policy" "inventory_1" {
         ]
         "Resource" = "*"
       },
+    ]
+  })
+}
+
+resource "aws_iam_policy" "inventory_2" {
+  name_prefix = "${var.role_name}-"
+  description = "aws-integration read-only inventory access (2 of 2)"
+  policy = jsonencode({
+    "Version" = "2012-10-17"
+    "Statement" = [
       {
         "Sid"    = "KmsReadKey"
         "Effect" = "Allow"
@@ -390,16 +477,6 @@ resource "aws_iam_policy" "inventory_1" {
         ]
         "Resource" = "arn:${data.aws_partition.current.partition}:sns:*:*:*"
       },
-    ]
-  })
-}
-
-resource "aws_iam_policy" "inventory_2" {
-  name_prefix = "${var.role_name}-"
-  description = "aws-integration read-only inventory access (2 of 2)"
-  policy = jsonencode({
-    "Version" = "2012-10-17"
-    "Statement" = [
       {
         "Sid"    = "SqsReadAnyResource"
         "Effect" = "Allow"

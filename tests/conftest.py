@@ -78,7 +78,9 @@ def sample(moto: None) -> SampleAccount:
 # moto cannot verify the SigV4 signatures of these services' REST requests while it
 # enforces IAM: every call fails (SignatureDoesNotMatch, or an empty error) whatever the
 # policy. Runs under enforcement leave them out; S3, also REST, is handled by moto.
-MOTO_UNVERIFIABLE_SERVICES = frozenset({"cloudfront", "efs", "eks", "lambda", "route53"})
+MOTO_UNVERIFIABLE_SERVICES = frozenset(
+    {"apigateway", "apigatewayv2", "cloudfront", "efs", "eks", "guardduty", "lambda", "route53"}
+)
 
 
 def enforceable_registry() -> Registry:

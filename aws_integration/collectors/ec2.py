@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from aws_integration.collectors.common import build_entity, relate
+from aws_integration.collectors.iam import INSTANCE_PROFILE
 from aws_integration.declarations import ApiCall, EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl
 from aws_integration.engine.context import FetchContext, TransformContext
 from aws_integration.graph.model import Entity, Relationship
@@ -271,6 +272,9 @@ def transform_instance(item: RawItem, scope: TransformContext) -> Iterator[Entit
         yield relate(SECURITY_GROUP, ec2_arn(scope, "security-group", group["GroupId"]), "PROTECTS", INSTANCE, key)
     for volume_id in volumes:
         yield relate(INSTANCE, key, "USES", VOLUME, ec2_arn(scope, "volume", volume_id))
+    profile = item.get("IamInstanceProfile", {}).get("Arn")
+    if profile:
+        yield relate(INSTANCE, key, "USES", INSTANCE_PROFILE, profile)
 
 
 def transform_volume(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
@@ -415,6 +419,7 @@ STEPS: tuple[StepDecl, ...] = (
             RelationshipDecl(SUBNET.type, "HAS", INSTANCE.type),
             RelationshipDecl(SECURITY_GROUP.type, "PROTECTS", INSTANCE.type),
             RelationshipDecl(INSTANCE.type, "USES", VOLUME.type),
+            RelationshipDecl(INSTANCE.type, "USES", INSTANCE_PROFILE.type),
         ),
         fetch=fetch_instances,
         transform=transform_instance,

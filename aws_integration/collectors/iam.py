@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from aws_integration.collectors.common import build_entity, relate
-from aws_integration.declarations import ApiCall, EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl
-from aws_integration.engine.context import FetchContext, TransformContext
+from aws_integration.collectors.iam_trust import SERVICE, Trust, parse_trust, trust_document
+from aws_integration.declarations import ACCOUNT_ENTITY, ApiCall, EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl
+from aws_integration.engine.context import FetchContext, TransformContext, account_key
 from aws_integration.graph.model import Entity, Relationship
 
 USER = EntityDecl("aws_iam_user", ("User",), "An IAM user.")
@@ -15,6 +16,8 @@ ROLE = EntityDecl("aws_iam_role", ("AccessRole",), "An IAM role.")
 POLICY = EntityDecl(
     "aws_iam_policy", ("AccessPolicy",), "A customer-managed IAM policy, or an AWS-managed one attached in the account."
 )
+SAML_PROVIDER = EntityDecl("aws_iam_saml_provider", ("Directory",), "A SAML identity provider of the account.")
+INSTANCE_PROFILE = EntityDecl("aws_iam_instance_profile", ("AccessRole",), "An EC2 instance profile (a role for instances).")
 ACCESS_KEY = EntityDecl("aws_iam_access_key", ("AccessKey",), "An IAM user's access key (metadata only).", owned_by_account=False)
 
 
@@ -113,9 +116,26 @@ async def fetch_roles(context: FetchContext) -> list[RawItem]:
     )
 
 
+def _trusted(key: str, trust: Trust, scope: TransformContext) -> Iterator[Entity | Relationship]:
+    for account in sorted(trust.accounts):
+        yield relate(ROLE, key, "TRUSTS", ACCOUNT_ENTITY, account_key(account))
+    for role in sorted(trust.roles):
+        yield relate(ROLE, key, "TRUSTS", ROLE, role)
+    for user in sorted(trust.users):
+        yield relate(ROLE, key, "TRUSTS", USER, user)
+    for service in sorted(trust.services):
+        yield build_entity(SERVICE, scope, key=f"aws_service:{service}", name=service,
+                           properties={"name": service})
+        yield relate(ROLE, key, "TRUSTS", SERVICE, f"aws_service:{service}")
+    for provider in sorted(trust.providers):
+        if ":saml-provider/" in provider:
+            yield relate(ROLE, key, "TRUSTS", SAML_PROVIDER, provider)
+
+
 def transform_role(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
-    """One ``aws_iam_role``, ASSIGNED its managed policies."""
+    """One ``aws_iam_role``, ASSIGNED its managed policies, TRUSTING the principals of its trust policy."""
     key = item["Arn"]
+    trust = parse_trust(trust_document(item.get("AssumeRolePolicyDocument")))
     yield build_entity(
         ROLE,
         scope,
@@ -129,9 +149,18 @@ def transform_role(item: RawItem, scope: TransformContext) -> Iterator[Entity | 
             "description": item.get("Description") or None,
             "maxSessionDuration": item.get("MaxSessionDuration"),
             "serviceLinked": "/aws-service-role/" in (item.get("Path") or ""),
+            "trustedServices": sorted(trust.services) or None,
+            "trustedAccounts": sorted(trust.accounts) or None,
+            "trustedPrincipals": sorted(trust.roles | trust.users) or None,
+            "trustedProviders": sorted(trust.providers) or None,
+            "trustsAnyone": trust.anyone,
+            "trustsOtherAccounts": bool(trust.accounts - {scope.account_id}
+                                        or any(arn.split(":")[4] != scope.account_id for arn in trust.roles | trust.users)),
+            "trustConditional": trust.conditional,
         },
     )
     yield from _assigned(ROLE, key, item)
+    yield from _trusted(key, trust, scope)
 
 
 async def fetch_policies(context: FetchContext) -> list[RawItem]:
@@ -250,8 +279,15 @@ STEPS: tuple[StepDecl, ...] = (
             _iam_call("ListRoleTags", "Tags"),
             _iam_call("ListAttachedRolePolicies", "AttachedPolicies"),
         ),
-        entities=(ROLE,),
-        relationships=(RelationshipDecl(ROLE.type, "ASSIGNED", POLICY.type),),
+        entities=(ROLE, SERVICE),
+        relationships=(
+            RelationshipDecl(ROLE.type, "ASSIGNED", POLICY.type),
+            RelationshipDecl(ROLE.type, "TRUSTS", ACCOUNT_ENTITY.type),
+            RelationshipDecl(ROLE.type, "TRUSTS", ROLE.type),
+            RelationshipDecl(ROLE.type, "TRUSTS", USER.type),
+            RelationshipDecl(ROLE.type, "TRUSTS", SERVICE.type),
+            RelationshipDecl(ROLE.type, "TRUSTS", SAML_PROVIDER.type),
+        ),
         fetch=fetch_roles,
         transform=transform_role,
     ),

@@ -31,6 +31,14 @@ class ResourceScope:
 
 ANY_RESOURCE = ResourceScope((), ("*",))
 
+# API Gateway authorises every read as ``apigateway:GET`` on a resource *path*; the IAM
+# catalogue's pattern for it is any path. The collectors read exactly two paths (the
+# REST API list and the HTTP API list, see ``collectors/apigateway.py``), so the policy
+# grants, and the checker asks about, just those.
+PATH_AUTHORISED = {
+    "apigateway:GET": ("arn:${Partition}:apigateway:*::/restapis", "arn:${Partition}:apigateway:*::/apis"),
+}
+
 
 @lru_cache(maxsize=1024)
 def resource_scope(iam_action: str, partition: str = "aws", account_id: str = "*") -> ResourceScope:
@@ -39,6 +47,9 @@ def resource_scope(iam_action: str, partition: str = "aws", account_id: str = "*
     Placeholders other than the partition and account become ``*`` (every resource of
     the type, since the inventory reads them all).
     """
+    if iam_action in PATH_AUTHORISED:
+        paths = tuple(pattern.replace("${Partition}", partition) for pattern in PATH_AUTHORISED[iam_action])
+        return ResourceScope(("ApiGatewayResourcePath",), paths)
     service, action = iam_action.split(":")
     catalogue = _catalogue()
     details = catalogue.actions.get_action_details(service, action)

@@ -1,0 +1,255 @@
+"""EC2 images and connectivity, Auto Scaling, load balancers, IAM account settings and trusts,
+AWS Config, GuardDuty and API Gateway in moto. One seeded account, one run, one test per area."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from aws_integration.engine.report import StepStatus
+from aws_integration.engine.runner import CollectedGraph, RunOptions
+from aws_integration.graph.model import Entity
+from tests.conftest import collect, fake_aws_environment
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+AMI = "ami-12c6146b"  # one of moto's built-in images
+SAML_METADATA = ("<?xml version='1.0'?><EntityDescriptor xmlns='urn:oasis:names:tc:SAML:2.0:metadata' "
+                 "entityID='https://idp.example.com'><!-- " + "x" * 1000 + " --></EntityDescriptor>")
+
+
+@dataclass
+class Seeded:
+    """What the seeding created."""
+
+    vpc: str = ""
+    peer_vpc: str = ""
+    subnet: str = ""
+    group: str = ""
+    instances: list[str] = field(default_factory=list)
+    ids: dict[str, Any] = field(default_factory=dict)
+
+    def key(self, kind: str, resource_id: str) -> str:
+        return f"arn:aws:ec2:{REGION}:{ACCOUNT}:{kind}/{resource_id}"
+
+
+def _seed() -> Seeded:
+    seeded = Seeded()
+    ec2 = boto3.client("ec2", region_name=REGION)
+    seeded.vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
+    seeded.peer_vpc = ec2.create_vpc(CidrBlock="10.21.0.0/16")["Vpc"]["VpcId"]
+    seeded.subnet = ec2.create_subnet(VpcId=seeded.vpc, CidrBlock="10.20.1.0/24", AvailabilityZone=f"{REGION}a")["Subnet"]["SubnetId"]
+    second_subnet = ec2.create_subnet(VpcId=seeded.vpc, CidrBlock="10.20.2.0/24", AvailabilityZone=f"{REGION}b")["Subnet"]["SubnetId"]
+    seeded.group = ec2.create_security_group(GroupName="edge", Description="edge", VpcId=seeded.vpc)["GroupId"]
+
+    iam = boto3.client("iam", region_name=REGION)
+    trust = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"},
+        {"Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::999988887777:root", f"arn:aws:iam::{ACCOUNT}:user/ops"]},
+         "Action": "sts:AssumeRole", "Condition": {"StringEquals": {"sts:ExternalId": "x"}}},
+    ]}
+    iam.create_user(UserName="ops")
+    role = iam.create_role(RoleName="web", AssumeRolePolicyDocument=json.dumps(trust))["Role"]
+    seeded.ids["role"] = role["Arn"]
+    profile = iam.create_instance_profile(InstanceProfileName="web-profile")["InstanceProfile"]
+    iam.add_role_to_instance_profile(InstanceProfileName="web-profile", RoleName="web")
+    seeded.ids["profile"] = profile["Arn"]
+    iam.update_account_password_policy(MinimumPasswordLength=14, RequireSymbols=True, PasswordReusePrevention=24)
+    device = iam.create_virtual_mfa_device(VirtualMFADeviceName="ops-phone")["VirtualMFADevice"]["SerialNumber"]
+    iam.enable_mfa_device(UserName="ops", SerialNumber=device, AuthenticationCode1="123456", AuthenticationCode2="654321")
+    seeded.ids["mfa"] = device
+    provider = iam.create_saml_provider(Name="corporate-idp", SAMLMetadataDocument=SAML_METADATA)["SAMLProviderArn"]
+    seeded.ids["saml"] = provider
+    federated = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Federated": provider}, "Action": "sts:AssumeRoleWithSAML"}]}
+    seeded.ids["sso_role"] = iam.create_role(RoleName="sso-admin", AssumeRolePolicyDocument=json.dumps(federated))["Role"]["Arn"]
+
+    seeded.instances = [i["InstanceId"] for i in ec2.run_instances(
+        ImageId=AMI, MinCount=2, MaxCount=2, SubnetId=seeded.subnet, IamInstanceProfile={"Arn": profile["Arn"]},
+    )["Instances"]]
+    image = ec2.create_image(InstanceId=seeded.instances[0], Name="web-golden")["ImageId"]
+    seeded.ids["image"] = image
+    volume = ec2.create_volume(AvailabilityZone=f"{REGION}a", Size=10, Encrypted=True)["VolumeId"]
+    seeded.ids["snapshot"] = ec2.create_snapshot(VolumeId=volume, Description="nightly",
+                                                 TagSpecifications=[{"ResourceType": "snapshot",
+                                                                     "Tags": [{"Key": "Backup", "Value": "nightly"}]}])["SnapshotId"]
+    seeded.ids["volume"] = volume
+    ec2.create_key_pair(KeyName="deploy")
+    template = ec2.create_launch_template(LaunchTemplateName="web", LaunchTemplateData={"ImageId": AMI})["LaunchTemplate"]
+    seeded.ids["template"] = template["LaunchTemplateId"]
+
+    vpn = ec2.create_vpn_gateway(Type="ipsec.1")["VpnGateway"]["VpnGatewayId"]
+    ec2.attach_vpn_gateway(VpcId=seeded.vpc, VpnGatewayId=vpn)
+    seeded.ids["vpn"] = vpn
+    seeded.ids["endpoint"] = ec2.create_vpc_endpoint(VpcId=seeded.vpc, ServiceName=f"com.amazonaws.{REGION}.s3")["VpcEndpoint"]["VpcEndpointId"]
+    peering = ec2.create_vpc_peering_connection(VpcId=seeded.vpc, PeerVpcId=seeded.peer_vpc)["VpcPeeringConnection"]
+    ec2.accept_vpc_peering_connection(VpcPeeringConnectionId=peering["VpcPeeringConnectionId"])
+    boto3.client("logs", region_name=REGION).create_log_group(logGroupName="vpc-flow")
+    ec2.create_flow_logs(ResourceIds=[seeded.vpc], ResourceType="VPC", TrafficType="ALL", LogGroupName="vpc-flow",
+                         DeliverLogsPermissionArn=role["Arn"])
+
+    autoscaling = boto3.client("autoscaling", region_name=REGION)
+    autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName="web-asg", MinSize=1, MaxSize=3, DesiredCapacity=1, VPCZoneIdentifier=seeded.subnet,
+        LaunchTemplate={"LaunchTemplateId": template["LaunchTemplateId"], "Version": "$Latest"},
+        Tags=[{"Key": "Team", "Value": "web", "PropagateAtLaunch": True}],
+    )
+
+    elbv2 = boto3.client("elbv2", region_name=REGION)
+    balancer = elbv2.create_load_balancer(Name="web-alb", Subnets=[seeded.subnet, second_subnet],
+                                          SecurityGroups=[seeded.group], Scheme="internet-facing",
+                                          Tags=[{"Key": "Team", "Value": "web"}])["LoadBalancers"][0]
+    seeded.ids["alb"] = balancer["LoadBalancerArn"]
+    target_group = elbv2.create_target_group(Name="web-targets", Protocol="HTTP", Port=80, VpcId=seeded.vpc,
+                                             TargetType="instance")["TargetGroups"][0]
+    seeded.ids["target_group"] = target_group["TargetGroupArn"]
+    elbv2.register_targets(TargetGroupArn=target_group["TargetGroupArn"], Targets=[{"Id": seeded.instances[1]}])
+    elbv2.create_listener(LoadBalancerArn=balancer["LoadBalancerArn"], Protocol="HTTP", Port=80,
+                          DefaultActions=[{"Type": "forward", "TargetGroupArn": target_group["TargetGroupArn"]}])
+    seeded.ids["nlb"] = elbv2.create_load_balancer(Name="tcp-nlb", Subnets=[seeded.subnet], Type="network",
+                                                   Scheme="internal")["LoadBalancers"][0]["LoadBalancerArn"]
+    elb = boto3.client("elb", region_name=REGION)
+    elb.create_load_balancer(LoadBalancerName="legacy", Listeners=[
+        {"Protocol": "HTTP", "LoadBalancerPort": 80, "InstancePort": 8080}], Subnets=[seeded.subnet],
+        SecurityGroups=[seeded.group], Tags=[{"Key": "Team", "Value": "legacy"}])
+    elb.register_instances_with_load_balancer(LoadBalancerName="legacy", Instances=[{"InstanceId": seeded.instances[0]}])
+
+    config = boto3.client("config", region_name=REGION)
+    config.put_configuration_recorder(ConfigurationRecorder={
+        "name": "default", "roleARN": role["Arn"], "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": True}})
+    config.put_delivery_channel(DeliveryChannel={"name": "default", "s3BucketName": "config-bucket"})
+    config.start_configuration_recorder(ConfigurationRecorderName="default")
+    config.put_config_rule(ConfigRule={"ConfigRuleName": "s3-encrypted", "Source": {
+        "Owner": "AWS", "SourceIdentifier": "S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED"}})
+
+    seeded.ids["detector"] = boto3.client("guardduty", region_name=REGION).create_detector(Enable=True)["DetectorId"]
+
+    seeded.ids["rest_api"] = boto3.client("apigateway", region_name=REGION).create_rest_api(
+        name="orders", endpointConfiguration={"types": ["REGIONAL"]}, tags={"Team": "orders"})["id"]
+    seeded.ids["http_api"] = boto3.client("apigatewayv2", region_name=REGION).create_api(
+        Name="events", ProtocolType="HTTP", Tags={"Team": "events"})["ApiId"]
+    return seeded
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Seeded, CollectedGraph]]:
+    with fake_aws_environment(tmp_path_factory.mktemp("home")), mock_aws():
+        seeded = _seed()
+        yield seeded, collect(options=RunOptions(regions=(REGION,)))
+
+
+def _by_key(graph: CollectedGraph, type_name: str) -> dict[str, Entity]:
+    return {entity.key: entity for entity in graph.entities if entity.type == type_name}
+
+
+def _edges(graph: CollectedGraph, type_name: str) -> set[tuple[str, str]]:
+    return {(rel.from_key, rel.to_key) for rel in graph.relationships if rel.type == type_name}
+
+
+def test_every_step_succeeds(world: tuple[Seeded, CollectedGraph]) -> None:
+    _, graph = world
+    assert [(s.step_id, s.message) for s in graph.report.steps if s.status is not StepStatus.SUCCESS] == []
+
+
+def test_owned_images_snapshots_key_pairs_and_launch_templates(world: tuple[Seeded, CollectedGraph]) -> None:
+    seeded, graph = world
+    images = _by_key(graph, "aws_ami")
+    assert list(images) == [f"arn:aws:ec2:{REGION}::image/{seeded.ids['image']}"]  # owned only: no public catalogue
+    assert images[f"arn:aws:ec2:{REGION}::image/{seeded.ids['image']}"].display_name == "web-golden"
+    snapshot = _by_key(graph, "aws_ebs_snapshot")[seeded.key("snapshot", seeded.ids["snapshot"])]
+    assert snapshot.properties["encrypted"] is True and snapshot.properties["tag.Backup"] == "nightly"
+    assert (seeded.key("volume", seeded.ids["volume"]), snapshot.key) in _edges(graph, "aws_ebs_volume_has_snapshot")
+    [key_pair] = _by_key(graph, "aws_key_pair").values()
+    assert key_pair.display_name == "deploy" and key_pair.properties["fingerprint"]
+    template = _by_key(graph, "aws_launch_template")[seeded.key("launch-template", seeded.ids["template"])]
+    assert template.properties["name"] == "web"
+
+
+def test_vpn_gateways_endpoints_peering_and_flow_logs(world: tuple[Seeded, CollectedGraph]) -> None:
+    seeded, graph = world
+    vpc_key = seeded.key("vpc", seeded.vpc)
+    vpn_key = seeded.key("vpn-gateway", seeded.ids["vpn"])
+    assert vpn_key in _by_key(graph, "aws_vpn_gateway")
+    assert (vpc_key, vpn_key) in _edges(graph, "aws_vpc_has_vpn_gateway")
+    endpoint = _by_key(graph, "aws_vpc_endpoint")[seeded.key("vpc-endpoint", seeded.ids["endpoint"])]
+    assert endpoint.properties["serviceName"] == f"com.amazonaws.{REGION}.s3"
+    assert (vpc_key, endpoint.key) in _edges(graph, "aws_vpc_has_endpoint")
+    assert (vpc_key, seeded.key("vpc", seeded.peer_vpc)) in _edges(graph, "aws_vpc_connects_vpc")
+    vpcs, subnets = _by_key(graph, "aws_vpc"), _by_key(graph, "aws_subnet")
+    assert vpcs[vpc_key].properties["flowLogsEnabled"] is True
+    assert vpcs[seeded.key("vpc", seeded.peer_vpc)].properties["flowLogsEnabled"] is False
+    assert subnets[seeded.key("subnet", seeded.subnet)].properties["flowLogsEnabled"] is True  # covered by its VPC's log
+
+
+def test_autoscaling_groups(world: tuple[Seeded, CollectedGraph]) -> None:
+    seeded, graph = world
+    [group] = _by_key(graph, "aws_autoscaling_group").values()
+    assert group.display_name == "web-asg" and group.properties["tag.Team"] == "web"
+    assert group.properties["maxSize"] == 3 and group.properties["instanceCount"] == 1
+    assert (group.key, seeded.key("launch-template", seeded.ids["template"])) in _edges(
+        graph, "aws_autoscaling_group_uses_launch_template")
+    assert [to for frm, to in _edges(graph, "aws_autoscaling_group_has_instance")]
+    assert (seeded.key("subnet", seeded.subnet), group.key) in _edges(graph, "aws_subnet_has_autoscaling_group")
+
+
+def test_load_balancers_target_groups_and_classic(world: tuple[Seeded, CollectedGraph]) -> None:
+    seeded, graph = world
+    alb = _by_key(graph, "aws_alb")[seeded.ids["alb"]]
+    assert alb.properties["public"] is True and alb.properties["listenerPorts"] == [80]
+    assert alb.properties["plaintextListener"] is True and alb.properties["tag.Team"] == "web"
+    assert _by_key(graph, "aws_nlb")[seeded.ids["nlb"]].properties["public"] is False
+    group_key = seeded.key("security-group", seeded.group)
+    assert (group_key, alb.key) in _edges(graph, "aws_security_group_protects_alb")
+    assert (seeded.key("subnet", seeded.subnet), alb.key) in _edges(graph, "aws_subnet_has_alb")
+    target_group = seeded.ids["target_group"]
+    assert (alb.key, target_group) in _edges(graph, "aws_alb_has_lb_target_group")
+    assert (target_group, seeded.key("instance", seeded.instances[1])) in _edges(graph, "aws_lb_target_group_has_instance")
+    [classic] = _by_key(graph, "aws_elb").values()
+    assert classic.display_name == "legacy" and classic.properties["tag.Team"] == "legacy"
+    assert (classic.key, seeded.key("instance", seeded.instances[0])) in _edges(graph, "aws_elb_has_instance")
+    assert (group_key, classic.key) in _edges(graph, "aws_security_group_protects_elb")
+
+
+def test_iam_account_settings_instance_profiles_and_trusts(world: tuple[Seeded, CollectedGraph]) -> None:
+    seeded, graph = world
+    [policy] = _by_key(graph, "aws_iam_account_password_policy").values()
+    assert policy.properties["exists"] is True and policy.properties["minimumPasswordLength"] == 14
+    assert policy.properties["passwordReusePrevention"] == 24
+    device = _by_key(graph, "aws_iam_mfa_device")[seeded.ids["mfa"]]
+    assert device.properties["virtual"] is True
+    assert (f"arn:aws:iam::{ACCOUNT}:user/ops", device.key) in _edges(graph, "aws_iam_user_has_mfa_device")
+    assert seeded.ids["saml"] in _by_key(graph, "aws_iam_saml_provider")
+    profile = seeded.ids["profile"]
+    assert (profile, seeded.ids["role"]) in _edges(graph, "aws_iam_instance_profile_uses_role")
+    assert (seeded.key("instance", seeded.instances[0]), profile) in _edges(graph, "aws_instance_uses_iam_instance_profile")
+
+    role = _by_key(graph, "aws_iam_role")[seeded.ids["role"]].properties
+    assert role["trustedServices"] == ["ec2.amazonaws.com"] and role["trustedAccounts"] == ["999988887777"]
+    assert role["trustsOtherAccounts"] is True and role["trustConditional"] is True and role["trustsAnyone"] is False
+    trusts = {(rel.verb, rel.to_type, rel.to_key) for rel in graph.relationships if rel.from_key == seeded.ids["role"]
+              and rel.verb == "TRUSTS"}
+    assert trusts == {("TRUSTS", "aws_service", "aws_service:ec2.amazonaws.com"),
+                      ("TRUSTS", "aws_account", "aws_account:999988887777"),
+                      ("TRUSTS", "aws_iam_user", f"arn:aws:iam::{ACCOUNT}:user/ops")}
+    assert "aws_service:ec2.amazonaws.com" in _by_key(graph, "aws_service")
+    assert (seeded.ids["sso_role"], seeded.ids["saml"]) in _edges(graph, "aws_iam_role_trusts_saml_provider")
+
+
+def test_config_guardduty_and_api_gateway(world: tuple[Seeded, CollectedGraph]) -> None:
+    seeded, graph = world
+    [recorder] = _by_key(graph, "aws_config_recorder").values()
+    assert recorder.properties["recording"] is True and recorder.properties["allSupported"] is True
+    [rule] = _by_key(graph, "aws_config_rule").values()
+    assert rule.display_name == "s3-encrypted" and rule.properties["sourceOwner"] == "AWS"
+    detector = _by_key(graph, "aws_guardduty_detector")[f"arn:aws:guardduty:{REGION}:{ACCOUNT}:detector/{seeded.ids['detector']}"]
+    assert detector.properties["enabled"] is True
+    rest = _by_key(graph, "aws_api_gateway_rest_api")[f"arn:aws:apigateway:{REGION}::/restapis/{seeded.ids['rest_api']}"]
+    assert rest.properties["endpointTypes"] == ["REGIONAL"] and rest.properties["tag.Team"] == "orders"
+    http = _by_key(graph, "aws_apigatewayv2_api")[f"arn:aws:apigateway:{REGION}::/apis/{seeded.ids['http_api']}"]
+    assert http.properties["protocolType"] == "HTTP" and http.properties["tag.Team"] == "events"
