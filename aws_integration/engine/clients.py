@@ -34,7 +34,8 @@ class ClientSettings:
     def botocore_config(self) -> AioConfig:
         """The one place retries, timeouts and pools are configured."""
         return AioConfig(
-            retries={"mode": self.retry_mode, "max_attempts": self.max_attempts},  # type: ignore[typeddict-item]
+            # total_max_attempts counts the first request, as AWS_MAX_ATTEMPTS does (max_attempts would not).
+            retries={"mode": self.retry_mode, "total_max_attempts": self.max_attempts},  # type: ignore[typeddict-item]
             connect_timeout=self.connect_timeout,
             read_timeout=self.read_timeout,
             max_pool_connections=self.max_concurrency,
@@ -74,6 +75,32 @@ def home_region(session: AioSession) -> str:
     return session.get_config_variable("region") or DEFAULT_HOME_REGION
 
 
+_XML_ERROR = (
+    b"<ErrorResponse><Error><Code>InternalError</Code>"
+    b"<Message>the service answered a server error without a parseable body</Message></Error></ErrorResponse>"
+)
+_EC2_ERROR = (
+    b"<Response><Errors><Error><Code>InternalError</Code>"
+    b"<Message>the service answered a server error without a parseable body</Message></Error></Errors></Response>"
+)
+_JSON_ERROR = b'{"__type": "InternalError", "message": "the service answered a server error without a parseable body"}'
+
+
+def _parseable_server_errors(operation_model: Any, response_dict: dict[str, Any], **_: Any) -> None:
+    """Give a 5xx answer whose body is not the protocol's (an HTML page from a proxy or
+    load balancer) a protocol error body, so botocore's retry handler sees a transient
+    ``InternalError`` and retries it, instead of failing on the parse."""
+    if response_dict.get("status_code", 200) < 500:
+        return
+    body = bytes(response_dict.get("body") or b"").lstrip()
+    protocol = operation_model.service_model.resolved_protocol
+    if protocol in ("json", "rest-json"):
+        if not body.startswith(b"{"):
+            response_dict["body"] = _JSON_ERROR
+    elif not body.startswith(b"<") or body[:9].lower() in (b"<!doctype", b"<html>") or body[:5].lower() == b"<html":
+        response_dict["body"] = _EC2_ERROR if protocol == "ec2" else _XML_ERROR
+
+
 class ClientPool:
     """One client per (service, region), created on first use and closed at the end."""
 
@@ -97,6 +124,7 @@ class ClientPool:
                 client = await self._stack.enter_async_context(
                     self._session.create_client(service, region_name=region, config=self._config)
                 )
+                client.meta.events.register("before-parse", _parseable_server_errors)
                 self._clients[key] = client
             return client
 
