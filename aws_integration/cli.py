@@ -12,6 +12,7 @@ import os
 import secrets
 import signal
 import sys
+import textwrap
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from aws_integration.engine.report import StepStatus
-from aws_integration.engine.runner import CollectedGraph, RunOptions
-from aws_integration.sample.seed import SAMPLE_REGIONS, SampleAccount, seed_sample_account
-from tests.conftest import collect
+from aws_integration.engine.runner import CollectedGraph
+from aws_integration.sample.seed import SAMPLE_REGIONS, SampleAccount
 
 ACCOUNT = "123456789012"
 

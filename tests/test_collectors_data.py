@@ -15,14 +15,10 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
-from aws_integration.engine.report import StepStatus
-from aws_integration.engine.runner import CollectedGraph, RunOptions
-from aws_integration.graph.model import Entity
-from tests.conftest import collect, fake_aws_environment
+from aws_integration.engine.runner import CollectedGraph
+from tests.collected import REGION, collected_world, edges, entities_of, failed_steps
 
-REGION = "us-east-1"
 SECRET_VALUE = "hunter2-never-stored"
 ENV_VALUE = "env-value-never-stored"
 LOG_GROUPS = 55  # moto pages DescribeLogGroups by 50
@@ -121,23 +117,14 @@ def _seed() -> Seeded:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Seeded, CollectedGraph]]:
-    with fake_aws_environment(tmp_path_factory.mktemp("home")), mock_aws():
-        seeded = _seed()
-        yield seeded, collect(options=RunOptions(regions=(REGION,)))
+    yield from collected_world(_seed, tmp_path_factory)
 
 
-def _of(graph: CollectedGraph, type_name: str) -> dict[str, Entity]:
-    return {entity.display_name: entity for entity in graph.entities if entity.type == type_name}
-
-
-def _edges(graph: CollectedGraph, type_name: str) -> set[tuple[str, str]]:
-    return {(rel.from_key, rel.to_key) for rel in graph.relationships if rel.type == type_name}
 
 
 def test_every_step_succeeds_and_no_secret_is_collected(world: tuple[Seeded, CollectedGraph]) -> None:
     _, graph = world
-    failed = [(step.step_id, step.message) for step in graph.report.steps if step.status is not StepStatus.SUCCESS]
-    assert failed == []
+    assert failed_steps(graph) == []
     text = json.dumps([entity.to_dict() for entity in graph.entities])
     assert SECRET_VALUE not in text and ENV_VALUE not in text
 
@@ -154,61 +141,61 @@ def test_kms_keys(world: tuple[Seeded, CollectedGraph]) -> None:
 
 def test_lambda_functions(world: tuple[Seeded, CollectedGraph]) -> None:
     seeded, graph = world
-    function = _of(graph, "aws_lambda_function")["orders-api"]
+    function = entities_of(graph, "aws_lambda_function")["orders-api"]
     props = function.properties
     assert (props["runtime"], props["role"], props["tag.Team"]) == ("python3.12", seeded.role_arn, "orders")
     assert props["environmentVariableNames"] == ["DB_PASSWORD"] and props["subnetIds"] == [seeded.subnet_id]
-    assert (function.key, seeded.role_arn) in _edges(graph, "aws_lambda_function_uses_iam_role")
-    assert (function.key, seeded.key_arn) in _edges(graph, "aws_lambda_function_uses_kms_key")
+    assert (function.key, seeded.role_arn) in edges(graph, "aws_lambda_function_uses_iam_role")
+    assert (function.key, seeded.key_arn) in edges(graph, "aws_lambda_function_uses_kms_key")
     subnet_key = f"arn:aws:ec2:{REGION}:123456789012:subnet/{seeded.subnet_id}"
     group_key = f"arn:aws:ec2:{REGION}:123456789012:security-group/{seeded.group_id}"
-    assert (subnet_key, function.key) in _edges(graph, "aws_subnet_has_lambda_function")
-    assert (group_key, function.key) in _edges(graph, "aws_security_group_protects_lambda_function")
+    assert (subnet_key, function.key) in edges(graph, "aws_subnet_has_lambda_function")
+    assert (group_key, function.key) in edges(graph, "aws_security_group_protects_lambda_function")
 
 
 def test_rds_instances_and_clusters(world: tuple[Seeded, CollectedGraph]) -> None:
     seeded, graph = world
-    databases = _of(graph, "aws_db_instance")
+    databases = entities_of(graph, "aws_db_instance")
     orders = databases["orders-db"]
     assert orders.classes == ("DataStore", "Database", "Host")
     props = orders.properties
     assert props["encrypted"] is True and props["publiclyAccessible"] is True and props["engine"] == "postgres"
     assert props["classification"] == "restricted" and props["tag.Classification"] == "Restricted"
-    assert (orders.key, seeded.key_arn) in _edges(graph, "aws_db_instance_uses_kms_key")
+    assert (orders.key, seeded.key_arn) in edges(graph, "aws_db_instance_uses_kms_key")
     group_key = f"arn:aws:ec2:{REGION}:123456789012:security-group/{seeded.group_id}"
-    assert (group_key, orders.key) in _edges(graph, "aws_security_group_protects_db_instance")
-    cluster = _of(graph, "aws_rds_cluster")["reports"]
+    assert (group_key, orders.key) in edges(graph, "aws_security_group_protects_db_instance")
+    cluster = entities_of(graph, "aws_rds_cluster")["reports"]
     assert cluster.properties["encrypted"] is True and cluster.properties["memberCount"] == 1
-    assert (cluster.key, databases["reports-1"].key) in _edges(graph, "aws_rds_cluster_contains_db_instance")
+    assert (cluster.key, databases["reports-1"].key) in edges(graph, "aws_rds_cluster_contains_db_instance")
 
 
 def test_dynamodb_tables(world: tuple[Seeded, CollectedGraph]) -> None:
     seeded, graph = world
-    tables = _of(graph, "aws_dynamodb_table")
+    tables = entities_of(graph, "aws_dynamodb_table")
     orders = tables["orders"].properties
     assert orders["encryptionType"] == "KMS" and orders["pointInTimeRecovery"] is True
     assert orders["owner"] == "orders@example.com" and orders["billingMode"] == "PAY_PER_REQUEST"
     assert tables["plain"].properties["encryptionType"] == "AWS_OWNED" and tables["plain"].properties["encrypted"] is True
     assert tables["plain"].properties["pointInTimeRecovery"] is False
-    assert (seeded.ids["table"], seeded.key_arn) in _edges(graph, "aws_dynamodb_table_uses_kms_key")
+    assert (seeded.ids["table"], seeded.key_arn) in edges(graph, "aws_dynamodb_table_uses_kms_key")
 
 
 def test_sns_topics_and_sqs_queues(world: tuple[Seeded, CollectedGraph]) -> None:
     seeded, graph = world
-    topic = _of(graph, "aws_sns_topic")["order-events"]
+    topic = entities_of(graph, "aws_sns_topic")["order-events"]
     assert topic.properties["encrypted"] is True and topic.properties["tag.Team"] == "orders"
-    assert (seeded.ids["topic"], seeded.key_arn) in _edges(graph, "aws_sns_topic_uses_kms_key")
-    queues = _of(graph, "aws_sqs_queue")
+    assert (seeded.ids["topic"], seeded.key_arn) in edges(graph, "aws_sns_topic_uses_kms_key")
+    queues = entities_of(graph, "aws_sqs_queue")
     jobs = queues["order-jobs"]
     assert jobs.properties["encrypted"] is True and jobs.properties["tag.Team"] == "orders"
     assert jobs.key == f"arn:aws:sqs:{REGION}:123456789012:order-jobs"
     assert queues["order-jobs.fifo"].properties["fifo"] is True
-    assert (jobs.key, seeded.key_arn) in _edges(graph, "aws_sqs_queue_uses_kms_key")
+    assert (jobs.key, seeded.key_arn) in edges(graph, "aws_sqs_queue_uses_kms_key")
 
 
 def test_log_groups_across_pages(world: tuple[Seeded, CollectedGraph]) -> None:
     seeded, graph = world
-    groups = _of(graph, "aws_cloudwatch_log_group")
+    groups = entities_of(graph, "aws_cloudwatch_log_group")
     assert len(groups) == LOG_GROUPS + 1  # more than one page of 50
     function_logs = groups["/aws/lambda/orders-api"].properties
     assert function_logs["retentionInDays"] == 30 and function_logs["encrypted"] is True
@@ -220,6 +207,6 @@ def test_log_groups_across_pages(world: tuple[Seeded, CollectedGraph]) -> None:
 
 def test_secrets_metadata_only(world: tuple[Seeded, CollectedGraph]) -> None:
     seeded, graph = world
-    secret = _of(graph, "aws_secretsmanager_secret")["orders/db-password"]
+    secret = entities_of(graph, "aws_secretsmanager_secret")["orders/db-password"]
     assert secret.properties["rotationEnabled"] is False and secret.properties["tag.Team"] == "orders"
-    assert (secret.key, seeded.key_arn) in _edges(graph, "aws_secretsmanager_secret_uses_kms_key")
+    assert (secret.key, seeded.key_arn) in edges(graph, "aws_secretsmanager_secret_uses_kms_key")

@@ -10,15 +10,10 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
-from aws_integration.engine.report import StepStatus
-from aws_integration.engine.runner import CollectedGraph, RunOptions
-from aws_integration.graph.model import Entity
-from tests.conftest import collect, fake_aws_environment
+from aws_integration.engine.runner import CollectedGraph
+from tests.collected import ACCOUNT, REGION, collected_world, edges, entities_of, failed_steps
 
-REGION = "us-east-1"
-ACCOUNT = "123456789012"
 AMI = "ami-12c6146b"  # one of moto's built-in images
 SAML_METADATA = ("<?xml version='1.0'?><EntityDescriptor xmlns='urn:oasis:names:tc:SAML:2.0:metadata' "
                  "entityID='https://idp.example.com'><!-- " + "x" * 1000 + " --></EntityDescriptor>")
@@ -139,35 +134,27 @@ def _seed() -> Seeded:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Seeded, CollectedGraph]]:
-    with fake_aws_environment(tmp_path_factory.mktemp("home")), mock_aws():
-        seeded = _seed()
-        yield seeded, collect(options=RunOptions(regions=(REGION,)))
+    yield from collected_world(_seed, tmp_path_factory)
 
 
-def _by_key(graph: CollectedGraph, type_name: str) -> dict[str, Entity]:
-    return {entity.key: entity for entity in graph.entities if entity.type == type_name}
-
-
-def _edges(graph: CollectedGraph, type_name: str) -> set[tuple[str, str]]:
-    return {(rel.from_key, rel.to_key) for rel in graph.relationships if rel.type == type_name}
 
 
 def test_every_step_succeeds(world: tuple[Seeded, CollectedGraph]) -> None:
     _, graph = world
-    assert [(s.step_id, s.message) for s in graph.report.steps if s.status is not StepStatus.SUCCESS] == []
+    assert failed_steps(graph) == []
 
 
 def test_owned_images_snapshots_key_pairs_and_launch_templates(world: tuple[Seeded, CollectedGraph]) -> None:
     seeded, graph = world
-    images = _by_key(graph, "aws_ami")
+    images = entities_of(graph, "aws_ami", by="_key")
     assert list(images) == [f"arn:aws:ec2:{REGION}::image/{seeded.ids['image']}"]  # owned only: no public catalogue
     assert images[f"arn:aws:ec2:{REGION}::image/{seeded.ids['image']}"].display_name == "web-golden"
-    snapshot = _by_key(graph, "aws_ebs_snapshot")[seeded.key("snapshot", seeded.ids["snapshot"])]
+    snapshot = entities_of(graph, "aws_ebs_snapshot", by="_key")[seeded.key("snapshot", seeded.ids["snapshot"])]
     assert snapshot.properties["encrypted"] is True and snapshot.properties["tag.Backup"] == "nightly"
-    assert (seeded.key("volume", seeded.ids["volume"]), snapshot.key) in _edges(graph, "aws_ebs_volume_has_snapshot")
-    [key_pair] = _by_key(graph, "aws_key_pair").values()
+    assert (seeded.key("volume", seeded.ids["volume"]), snapshot.key) in edges(graph, "aws_ebs_volume_has_snapshot")
+    [key_pair] = entities_of(graph, "aws_key_pair", by="_key").values()
     assert key_pair.display_name == "deploy" and key_pair.properties["fingerprint"]
-    template = _by_key(graph, "aws_launch_template")[seeded.key("launch-template", seeded.ids["template"])]
+    template = entities_of(graph, "aws_launch_template", by="_key")[seeded.key("launch-template", seeded.ids["template"])]
     assert template.properties["name"] == "web"
 
 
@@ -175,13 +162,13 @@ def test_vpn_gateways_endpoints_peering_and_flow_logs(world: tuple[Seeded, Colle
     seeded, graph = world
     vpc_key = seeded.key("vpc", seeded.vpc)
     vpn_key = seeded.key("vpn-gateway", seeded.ids["vpn"])
-    assert vpn_key in _by_key(graph, "aws_vpn_gateway")
-    assert (vpc_key, vpn_key) in _edges(graph, "aws_vpc_has_vpn_gateway")
-    endpoint = _by_key(graph, "aws_vpc_endpoint")[seeded.key("vpc-endpoint", seeded.ids["endpoint"])]
+    assert vpn_key in entities_of(graph, "aws_vpn_gateway", by="_key")
+    assert (vpc_key, vpn_key) in edges(graph, "aws_vpc_has_vpn_gateway")
+    endpoint = entities_of(graph, "aws_vpc_endpoint", by="_key")[seeded.key("vpc-endpoint", seeded.ids["endpoint"])]
     assert endpoint.properties["serviceName"] == f"com.amazonaws.{REGION}.s3"
-    assert (vpc_key, endpoint.key) in _edges(graph, "aws_vpc_has_endpoint")
-    assert (vpc_key, seeded.key("vpc", seeded.peer_vpc)) in _edges(graph, "aws_vpc_connects_vpc")
-    vpcs, subnets = _by_key(graph, "aws_vpc"), _by_key(graph, "aws_subnet")
+    assert (vpc_key, endpoint.key) in edges(graph, "aws_vpc_has_endpoint")
+    assert (vpc_key, seeded.key("vpc", seeded.peer_vpc)) in edges(graph, "aws_vpc_connects_vpc")
+    vpcs, subnets = entities_of(graph, "aws_vpc", by="_key"), entities_of(graph, "aws_subnet", by="_key")
     assert vpcs[vpc_key].properties["flowLogsEnabled"] is True
     assert vpcs[seeded.key("vpc", seeded.peer_vpc)].properties["flowLogsEnabled"] is False
     assert subnets[seeded.key("subnet", seeded.subnet)].properties["flowLogsEnabled"] is True  # covered by its VPC's log
@@ -189,47 +176,47 @@ def test_vpn_gateways_endpoints_peering_and_flow_logs(world: tuple[Seeded, Colle
 
 def test_autoscaling_groups(world: tuple[Seeded, CollectedGraph]) -> None:
     seeded, graph = world
-    [group] = _by_key(graph, "aws_autoscaling_group").values()
+    [group] = entities_of(graph, "aws_autoscaling_group", by="_key").values()
     assert group.display_name == "web-asg" and group.properties["tag.Team"] == "web"
     assert group.properties["maxSize"] == 3 and group.properties["instanceCount"] == 1
-    assert (group.key, seeded.key("launch-template", seeded.ids["template"])) in _edges(
+    assert (group.key, seeded.key("launch-template", seeded.ids["template"])) in edges(
         graph, "aws_autoscaling_group_uses_launch_template")
-    assert [to for frm, to in _edges(graph, "aws_autoscaling_group_has_instance")]
-    assert (seeded.key("subnet", seeded.subnet), group.key) in _edges(graph, "aws_subnet_has_autoscaling_group")
+    assert [to for frm, to in edges(graph, "aws_autoscaling_group_has_instance")]
+    assert (seeded.key("subnet", seeded.subnet), group.key) in edges(graph, "aws_subnet_has_autoscaling_group")
 
 
 def test_load_balancers_target_groups_and_classic(world: tuple[Seeded, CollectedGraph]) -> None:
     seeded, graph = world
-    alb = _by_key(graph, "aws_alb")[seeded.ids["alb"]]
+    alb = entities_of(graph, "aws_alb", by="_key")[seeded.ids["alb"]]
     assert alb.properties["public"] is True and alb.properties["listenerPorts"] == [80]
     assert alb.properties["plaintextListener"] is True and alb.properties["tag.Team"] == "web"
-    assert _by_key(graph, "aws_nlb")[seeded.ids["nlb"]].properties["public"] is False
+    assert entities_of(graph, "aws_nlb", by="_key")[seeded.ids["nlb"]].properties["public"] is False
     group_key = seeded.key("security-group", seeded.group)
-    assert (group_key, alb.key) in _edges(graph, "aws_security_group_protects_alb")
-    assert (seeded.key("subnet", seeded.subnet), alb.key) in _edges(graph, "aws_subnet_has_alb")
+    assert (group_key, alb.key) in edges(graph, "aws_security_group_protects_alb")
+    assert (seeded.key("subnet", seeded.subnet), alb.key) in edges(graph, "aws_subnet_has_alb")
     target_group = seeded.ids["target_group"]
-    assert (alb.key, target_group) in _edges(graph, "aws_alb_has_lb_target_group")
-    assert (target_group, seeded.key("instance", seeded.instances[1])) in _edges(graph, "aws_lb_target_group_has_instance")
-    [classic] = _by_key(graph, "aws_elb").values()
+    assert (alb.key, target_group) in edges(graph, "aws_alb_has_lb_target_group")
+    assert (target_group, seeded.key("instance", seeded.instances[1])) in edges(graph, "aws_lb_target_group_has_instance")
+    [classic] = entities_of(graph, "aws_elb", by="_key").values()
     assert classic.display_name == "legacy" and classic.properties["tag.Team"] == "legacy"
-    assert (classic.key, seeded.key("instance", seeded.instances[0])) in _edges(graph, "aws_elb_has_instance")
-    assert (group_key, classic.key) in _edges(graph, "aws_security_group_protects_elb")
+    assert (classic.key, seeded.key("instance", seeded.instances[0])) in edges(graph, "aws_elb_has_instance")
+    assert (group_key, classic.key) in edges(graph, "aws_security_group_protects_elb")
 
 
 def test_iam_account_settings_instance_profiles_and_trusts(world: tuple[Seeded, CollectedGraph]) -> None:
     seeded, graph = world
-    [policy] = _by_key(graph, "aws_iam_account_password_policy").values()
+    [policy] = entities_of(graph, "aws_iam_account_password_policy", by="_key").values()
     assert policy.properties["exists"] is True and policy.properties["minimumPasswordLength"] == 14
     assert policy.properties["passwordReusePrevention"] == 24
-    device = _by_key(graph, "aws_iam_mfa_device")[seeded.ids["mfa"]]
+    device = entities_of(graph, "aws_iam_mfa_device", by="_key")[seeded.ids["mfa"]]
     assert device.properties["virtual"] is True
-    assert (f"arn:aws:iam::{ACCOUNT}:user/ops", device.key) in _edges(graph, "aws_iam_user_has_mfa_device")
-    assert seeded.ids["saml"] in _by_key(graph, "aws_iam_saml_provider")
+    assert (f"arn:aws:iam::{ACCOUNT}:user/ops", device.key) in edges(graph, "aws_iam_user_has_mfa_device")
+    assert seeded.ids["saml"] in entities_of(graph, "aws_iam_saml_provider", by="_key")
     profile = seeded.ids["profile"]
-    assert (profile, seeded.ids["role"]) in _edges(graph, "aws_iam_instance_profile_uses_role")
-    assert (seeded.key("instance", seeded.instances[0]), profile) in _edges(graph, "aws_instance_uses_iam_instance_profile")
+    assert (profile, seeded.ids["role"]) in edges(graph, "aws_iam_instance_profile_uses_role")
+    assert (seeded.key("instance", seeded.instances[0]), profile) in edges(graph, "aws_instance_uses_iam_instance_profile")
 
-    role = _by_key(graph, "aws_iam_role")[seeded.ids["role"]].properties
+    role = entities_of(graph, "aws_iam_role", by="_key")[seeded.ids["role"]].properties
     assert role["trustedServices"] == ["ec2.amazonaws.com"] and role["trustedAccounts"] == ["999988887777"]
     assert role["trustsOtherAccounts"] is True and role["trustConditional"] is True and role["trustsAnyone"] is False
     trusts = {(rel.verb, rel.to_type, rel.to_key) for rel in graph.relationships if rel.from_key == seeded.ids["role"]
@@ -237,19 +224,19 @@ def test_iam_account_settings_instance_profiles_and_trusts(world: tuple[Seeded, 
     assert trusts == {("TRUSTS", "aws_service", "aws_service:ec2.amazonaws.com"),
                       ("TRUSTS", "aws_account", "aws_account:999988887777"),
                       ("TRUSTS", "aws_iam_user", f"arn:aws:iam::{ACCOUNT}:user/ops")}
-    assert "aws_service:ec2.amazonaws.com" in _by_key(graph, "aws_service")
-    assert (seeded.ids["sso_role"], seeded.ids["saml"]) in _edges(graph, "aws_iam_role_trusts_saml_provider")
+    assert "aws_service:ec2.amazonaws.com" in entities_of(graph, "aws_service", by="_key")
+    assert (seeded.ids["sso_role"], seeded.ids["saml"]) in edges(graph, "aws_iam_role_trusts_saml_provider")
 
 
 def test_config_guardduty_and_api_gateway(world: tuple[Seeded, CollectedGraph]) -> None:
     seeded, graph = world
-    [recorder] = _by_key(graph, "aws_config_recorder").values()
+    [recorder] = entities_of(graph, "aws_config_recorder", by="_key").values()
     assert recorder.properties["recording"] is True and recorder.properties["allSupported"] is True
-    [rule] = _by_key(graph, "aws_config_rule").values()
+    [rule] = entities_of(graph, "aws_config_rule", by="_key").values()
     assert rule.display_name == "s3-encrypted" and rule.properties["sourceOwner"] == "AWS"
-    detector = _by_key(graph, "aws_guardduty_detector")[f"arn:aws:guardduty:{REGION}:{ACCOUNT}:detector/{seeded.ids['detector']}"]
+    detector = entities_of(graph, "aws_guardduty_detector", by="_key")[f"arn:aws:guardduty:{REGION}:{ACCOUNT}:detector/{seeded.ids['detector']}"]
     assert detector.properties["enabled"] is True
-    rest = _by_key(graph, "aws_api_gateway_rest_api")[f"arn:aws:apigateway:{REGION}::/restapis/{seeded.ids['rest_api']}"]
+    rest = entities_of(graph, "aws_api_gateway_rest_api", by="_key")[f"arn:aws:apigateway:{REGION}::/restapis/{seeded.ids['rest_api']}"]
     assert rest.properties["endpointTypes"] == ["REGIONAL"] and rest.properties["tag.Team"] == "orders"
-    http = _by_key(graph, "aws_apigatewayv2_api")[f"arn:aws:apigateway:{REGION}::/apis/{seeded.ids['http_api']}"]
+    http = entities_of(graph, "aws_apigatewayv2_api", by="_key")[f"arn:aws:apigateway:{REGION}::/apis/{seeded.ids['http_api']}"]
     assert http.properties["protocolType"] == "HTTP" and http.properties["tag.Team"] == "events"

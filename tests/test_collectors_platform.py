@@ -10,17 +10,13 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from aws_integration.collectors.elasticache import transform_cache_cluster
 from aws_integration.engine.context import TransformContext
-from aws_integration.engine.report import StepStatus
-from aws_integration.engine.runner import CollectedGraph, RunOptions
+from aws_integration.engine.runner import CollectedGraph
 from aws_integration.graph.model import Entity
-from tests.conftest import collect, fake_aws_environment
+from tests.collected import ACCOUNT, REGION, collected_world, edges, entities_of, failed_steps
 
-REGION = "us-east-1"
-ACCOUNT = "123456789012"
 CONTAINER_SECRET = "container-env-secret-never-stored"
 
 
@@ -139,75 +135,67 @@ def _seed() -> Seeded:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Seeded, CollectedGraph]]:
-    with fake_aws_environment(tmp_path_factory.mktemp("home")), mock_aws():
-        seeded = _seed()
-        yield seeded, collect(options=RunOptions(regions=(REGION,)))
+    yield from collected_world(_seed, tmp_path_factory)
 
 
-def _of(graph: CollectedGraph, type_name: str) -> dict[str, Entity]:
-    return {entity.display_name: entity for entity in graph.entities if entity.type == type_name}
-
-
-def _edges(graph: CollectedGraph, type_name: str) -> set[tuple[str, str]]:
-    return {(rel.from_key, rel.to_key) for rel in graph.relationships if rel.type == type_name}
 
 
 def test_every_step_succeeds_and_no_container_secret_is_collected(world: tuple[Seeded, CollectedGraph]) -> None:
     _, graph = world
-    assert [(s.step_id, s.message) for s in graph.report.steps if s.status is not StepStatus.SUCCESS] == []
+    assert failed_steps(graph) == []
     assert CONTAINER_SECRET not in json.dumps([entity.to_dict() for entity in graph.entities])
 
 
 def test_ecr_repositories(world: tuple[Seeded, CollectedGraph]) -> None:
     seeded, graph = world
-    repository = _of(graph, "aws_ecr_repository")["shop/api"]
+    repository = entities_of(graph, "aws_ecr_repository")["shop/api"]
     props = repository.properties
     assert props["scanOnPush"] is True and props["tagsImmutable"] is True and props["tag.Team"] == "shop"
-    assert (repository.key, seeded.key_arn) in _edges(graph, "aws_ecr_repository_uses_kms_key")
+    assert (repository.key, seeded.key_arn) in edges(graph, "aws_ecr_repository_uses_kms_key")
 
 
 def test_ecs_clusters_services_and_task_definitions(world: tuple[Seeded, CollectedGraph]) -> None:
     seeded, graph = world
-    cluster = _of(graph, "aws_ecs_cluster")["shop"]
+    cluster = entities_of(graph, "aws_ecs_cluster")["shop"]
     assert cluster.key == seeded.ids["cluster"] and cluster.properties["tag.Team"] == "shop"
-    service = _of(graph, "aws_ecs_service")["shop-api"]
+    service = entities_of(graph, "aws_ecs_service")["shop-api"]
     assert service.properties["public"] is True and service.properties["desiredCount"] == 2
     assert service.properties["tag.Team"] == "shop"
-    task = _of(graph, "aws_ecs_task_definition")["shop-api:1"]
+    task = entities_of(graph, "aws_ecs_task_definition")["shop-api:1"]
     assert task.properties["privileged"] is True and task.properties["images"] == ["shop/api:1.0"]
-    assert (cluster.key, service.key) in _edges(graph, "aws_ecs_cluster_has_service")
-    assert (service.key, seeded.ids["task"]) in _edges(graph, "aws_ecs_service_uses_task_definition")
-    assert (seeded.subnet_key(), service.key) in _edges(graph, "aws_subnet_has_ecs_service")
-    assert (seeded.group_key(), service.key) in _edges(graph, "aws_security_group_protects_ecs_service")
-    assert (task.key, seeded.role_arn) in _edges(graph, "aws_ecs_task_definition_uses_iam_role")
+    assert (cluster.key, service.key) in edges(graph, "aws_ecs_cluster_has_service")
+    assert (service.key, seeded.ids["task"]) in edges(graph, "aws_ecs_service_uses_task_definition")
+    assert (seeded.subnet_key(), service.key) in edges(graph, "aws_subnet_has_ecs_service")
+    assert (seeded.group_key(), service.key) in edges(graph, "aws_security_group_protects_ecs_service")
+    assert (task.key, seeded.role_arn) in edges(graph, "aws_ecs_task_definition_uses_iam_role")
 
 
 def test_eks_clusters(world: tuple[Seeded, CollectedGraph]) -> None:
     seeded, graph = world
-    cluster = _of(graph, "aws_eks_cluster")["shop-k8s"]
+    cluster = entities_of(graph, "aws_eks_cluster")["shop-k8s"]
     assert cluster.key == seeded.ids["eks"]
     assert cluster.properties["secretsEncrypted"] is True and cluster.properties["endpointPublicAccess"] is True
     assert cluster.properties["tag.Team"] == "shop"
-    assert (cluster.key, seeded.role_arn) in _edges(graph, "aws_eks_cluster_uses_iam_role")
-    assert (cluster.key, seeded.key_arn) in _edges(graph, "aws_eks_cluster_uses_kms_key")
-    assert (seeded.group_key(), cluster.key) in _edges(graph, "aws_security_group_protects_eks_cluster")
-    assert (seeded.subnet_key(), cluster.key) in _edges(graph, "aws_subnet_has_eks_cluster")
+    assert (cluster.key, seeded.role_arn) in edges(graph, "aws_eks_cluster_uses_iam_role")
+    assert (cluster.key, seeded.key_arn) in edges(graph, "aws_eks_cluster_uses_kms_key")
+    assert (seeded.group_key(), cluster.key) in edges(graph, "aws_security_group_protects_eks_cluster")
+    assert (seeded.subnet_key(), cluster.key) in edges(graph, "aws_subnet_has_eks_cluster")
 
 
 def test_cloudtrail_trails(world: tuple[Seeded, CollectedGraph]) -> None:
     seeded, graph = world
-    trails = _of(graph, "aws_cloudtrail")
+    trails = entities_of(graph, "aws_cloudtrail")
     trail = trails["org-trail"].properties
     assert trail["logging"] is True and trail["multiRegion"] is True and trail["logFileValidationEnabled"] is True
     assert trail["encrypted"] is True and trail["tag.Team"] == "security"
     assert trails["quiet-trail"].properties["logging"] is False
-    assert (seeded.ids["trail"], "arn:aws:s3:::shop-trail-logs") in _edges(graph, "aws_cloudtrail_uses_s3_bucket")
-    assert (seeded.ids["trail"], seeded.key_arn) in _edges(graph, "aws_cloudtrail_uses_kms_key")
+    assert (seeded.ids["trail"], "arn:aws:s3:::shop-trail-logs") in edges(graph, "aws_cloudtrail_uses_s3_bucket")
+    assert (seeded.ids["trail"], seeded.key_arn) in edges(graph, "aws_cloudtrail_uses_kms_key")
 
 
 def test_acm_certificates(world: tuple[Seeded, CollectedGraph]) -> None:
     seeded, graph = world
-    certificate = _of(graph, "aws_acm_certificate")["shop.example.com"]
+    certificate = entities_of(graph, "aws_acm_certificate")["shop.example.com"]
     assert certificate.key == seeded.ids["certificate"]
     assert "www.shop.example.com" in certificate.properties["subjectAlternativeNames"]
     assert certificate.properties["tag.Team"] == "shop" and certificate.properties["inUse"] is False
@@ -215,7 +203,7 @@ def test_acm_certificates(world: tuple[Seeded, CollectedGraph]) -> None:
 
 def test_route53_zones(world: tuple[Seeded, CollectedGraph]) -> None:
     seeded, graph = world
-    zone = _of(graph, "aws_route53_zone")["example.com"]
+    zone = entities_of(graph, "aws_route53_zone")["example.com"]
     assert zone.key == f"arn:aws:route53:::hostedzone/{seeded.ids['zone']}"
     assert zone.properties["recordCount"] == 3  # SOA, NS and the A record
     assert zone.properties["public"] is True and zone.properties["tag.Team"] == "dns"
@@ -226,20 +214,20 @@ def test_cloudfront_distributions(world: tuple[Seeded, CollectedGraph]) -> None:
     [distribution] = [e for e in graph.entities if e.type == "aws_cloudfront_distribution"]
     assert distribution.key == seeded.ids["distribution"] and distribution.properties["enabled"] is True
     assert distribution.properties["origins"] == ["shop-static.s3.amazonaws.com"]
-    assert (distribution.key, "arn:aws:s3:::shop-static") in _edges(graph, "aws_cloudfront_distribution_uses_s3_bucket")
+    assert (distribution.key, "arn:aws:s3:::shop-static") in edges(graph, "aws_cloudfront_distribution_uses_s3_bucket")
 
 
 def test_efs_file_systems(world: tuple[Seeded, CollectedGraph]) -> None:
     seeded, graph = world
-    files = _of(graph, "aws_efs_file_system")["shop-files"]
+    files = entities_of(graph, "aws_efs_file_system")["shop-files"]
     assert files.key == seeded.ids["efs"] and files.properties["encrypted"] is True
     assert files.classes == ("DataStore",) and "classification" in files.properties
-    assert (files.key, seeded.key_arn) in _edges(graph, "aws_efs_file_system_uses_kms_key")
+    assert (files.key, seeded.key_arn) in edges(graph, "aws_efs_file_system_uses_kms_key")
 
 
 def test_elasticache_and_redshift(world: tuple[Seeded, CollectedGraph]) -> None:
     seeded, graph = world
-    cache = _of(graph, "aws_elasticache_cluster")["shop-cache"]
+    cache = entities_of(graph, "aws_elasticache_cluster")["shop-cache"]
     assert cache.properties["engine"] == "redis" and cache.properties["tag.Team"] == "shop"
     # moto's DescribeCacheClusters leaves SecurityGroups out; AWS's answer carries them:
     described = {"CacheClusterId": "shop-cache", "ARN": cache.key, "AtRestEncryptionEnabled": True,
@@ -247,18 +235,18 @@ def test_elasticache_and_redshift(world: tuple[Seeded, CollectedGraph]) -> None:
     produced = list(transform_cache_cluster(described, TransformContext("aws", ACCOUNT, REGION)))
     assert [(r.from_key, r.to_key) for r in produced if not isinstance(r, Entity)] == [(seeded.group_key(), cache.key)]
     assert produced[0].properties["encrypted"] is True  # type: ignore[union-attr]
-    warehouse = _of(graph, "aws_redshift_cluster")["shop-dw"]
+    warehouse = entities_of(graph, "aws_redshift_cluster")["shop-dw"]
     assert warehouse.properties["encrypted"] is True and warehouse.properties["publiclyAccessible"] is True
     assert warehouse.properties["tag.Team"] == "analytics"
-    assert (warehouse.key, seeded.key_arn) in _edges(graph, "aws_redshift_cluster_uses_kms_key")
-    assert (seeded.group_key(), warehouse.key) in _edges(graph, "aws_security_group_protects_redshift_cluster")
+    assert (warehouse.key, seeded.key_arn) in edges(graph, "aws_redshift_cluster_uses_kms_key")
+    assert (seeded.group_key(), warehouse.key) in edges(graph, "aws_security_group_protects_redshift_cluster")
 
 
 def test_kinesis_streams(world: tuple[Seeded, CollectedGraph]) -> None:
     seeded, graph = world
-    streams = _of(graph, "aws_kinesis_stream")
+    streams = entities_of(graph, "aws_kinesis_stream")
     events = streams["shop-events"]
     assert events.properties["encrypted"] is True and events.properties["openShardCount"] == 2
     assert events.properties["tag.Team"] == "shop"
     assert streams["plain-events"].properties["encrypted"] is False
-    assert (events.key, seeded.key_arn) in _edges(graph, "aws_kinesis_stream_uses_kms_key")
+    assert (events.key, seeded.key_arn) in edges(graph, "aws_kinesis_stream_uses_kms_key")

@@ -34,7 +34,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def _config(tmp_path: Path, hook_url: str | None = None, interval: str = "ONE_HOUR") -> Path:
-    webhook = f"\n    webhook: {{url: {{fromEnv: HOOK_URL}}, attempts: 2, timeoutSeconds: 5}}" if hook_url else ""
+    webhook = "\n    webhook: {url: {fromEnv: HOOK_URL}, attempts: 2, timeoutSeconds: 5}" if hook_url else ""
     config = tmp_path / "aws-integration.yaml"
     config.write_text(f"""
 instances:

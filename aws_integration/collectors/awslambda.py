@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aws_integration.collectors.common import Detail, api_call, build_entity, kms_key_arn, list_then_describe, relate
+from aws_integration.collectors.common import Detail, api_call, build_entity, list_then_describe, relate
 from aws_integration.collectors.ec2 import SECURITY_GROUP, SUBNET, ec2_arn
 from aws_integration.collectors.iam import ROLE
-from aws_integration.collectors.kms import KEY
+from aws_integration.collectors.kms import KEY, uses_key
 from aws_integration.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl
 from aws_integration.engine.context import TransformContext
 from aws_integration.graph.model import Entity, Relationship
@@ -51,8 +51,7 @@ def transform_function(item: RawItem, scope: TransformContext) -> Iterator[Entit
     )
     if item.get("Role"):
         yield relate(FUNCTION, key, "USES", ROLE, item["Role"])
-    if kms_key_arn(item.get("KMSKeyArn")):
-        yield relate(FUNCTION, key, "USES", KEY, item["KMSKeyArn"])
+    yield from uses_key(FUNCTION, key, item.get("KMSKeyArn"))
     for subnet_id in vpc.get("SubnetIds") or ():
         yield relate(SUBNET, ec2_arn(scope, "subnet", subnet_id), "HAS", FUNCTION, key)
     for group_id in vpc.get("SecurityGroupIds") or ():

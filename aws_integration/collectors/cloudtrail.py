@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 
-from aws_integration.collectors.common import api_call, build_entity, kms_key_arn, relate
-from aws_integration.collectors.kms import KEY
+from aws_integration.collectors.common import api_call, build_entity, relate
+from aws_integration.collectors.kms import KEY, uses_key
 from aws_integration.collectors.logs import LOG_GROUP
 from aws_integration.collectors.s3 import BUCKET
 from aws_integration.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl
@@ -58,8 +58,7 @@ def transform_trail(item: RawItem, scope: TransformContext) -> Iterator[Entity |
     )
     if item.get("S3BucketName"):
         yield relate(TRAIL, key, "USES", BUCKET, f"arn:{scope.partition}:s3:::{item['S3BucketName']}")
-    if kms_key_arn(item.get("KmsKeyId")):
-        yield relate(TRAIL, key, "USES", KEY, item["KmsKeyId"])
+    yield from uses_key(TRAIL, key, item.get("KmsKeyId"))
     if log_group:
         yield relate(TRAIL, key, "USES", LOG_GROUP, log_group.removesuffix(":*"))
 

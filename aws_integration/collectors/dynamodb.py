@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 
-from aws_integration.collectors.common import api_call, build_entity, kms_key_arn, relate
-from aws_integration.collectors.kms import KEY
+from aws_integration.collectors.common import api_call, build_entity
+from aws_integration.collectors.kms import KEY, uses_key
 from aws_integration.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl
 from aws_integration.engine.context import FetchContext, TransformContext
 from aws_integration.graph.model import Entity, Relationship
@@ -58,8 +58,7 @@ def transform_table(item: RawItem, scope: TransformContext) -> Iterator[Entity |
             "classification": None,
         },
     )
-    if kms_key_arn(sse.get("KMSMasterKeyArn")):
-        yield relate(TABLE, key, "USES", KEY, sse["KMSMasterKeyArn"])
+    yield from uses_key(TABLE, key, sse.get("KMSMasterKeyArn"))
 
 
 STEPS: tuple[StepDecl, ...] = (

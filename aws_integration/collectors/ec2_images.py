@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aws_integration.collectors.common import api_call, build_entity, kms_key_arn, relate
+from aws_integration.collectors.common import api_call, build_entity, relate
 from aws_integration.collectors.ec2 import VOLUME, ec2_arn
-from aws_integration.collectors.kms import KEY
+from aws_integration.collectors.kms import KEY, uses_key
 from aws_integration.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl
 from aws_integration.engine.context import FetchContext, TransformContext
 from aws_integration.graph.model import Entity, Relationship
@@ -77,8 +77,7 @@ def transform_snapshot(item: RawItem, scope: TransformContext) -> Iterator[Entit
             "classification": None,
         },
     )
-    if kms_key_arn(item.get("KmsKeyId")):
-        yield relate(SNAPSHOT, key, "USES", KEY, item["KmsKeyId"])
+    yield from uses_key(SNAPSHOT, key, item.get("KmsKeyId"))
     if item.get("VolumeId") and item["VolumeId"] != "vol-ffffffff":
         yield relate(VOLUME, ec2_arn(scope, "volume", item["VolumeId"]), "HAS", SNAPSHOT, key)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aws_integration.collectors.common import Detail, api_call, build_entity, kms_key_arn, list_then_describe, relate
-from aws_integration.collectors.kms import KEY
+from aws_integration.collectors.common import Detail, api_call, build_entity, list_then_describe
+from aws_integration.collectors.kms import KEY, uses_key
 from aws_integration.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl
 from aws_integration.engine.context import TransformContext
 from aws_integration.graph.model import Entity, Relationship
@@ -35,8 +35,7 @@ def transform_repository(item: RawItem, scope: TransformContext) -> Iterator[Ent
             "createdOn": item.get("createdAt"),
         },
     )
-    if kms_key_arn(encryption.get("kmsKey")):
-        yield relate(REPOSITORY, key, "USES", KEY, encryption["kmsKey"])
+    yield from uses_key(REPOSITORY, key, encryption.get("kmsKey"))
 
 
 STEPS: tuple[StepDecl, ...] = (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aws_integration.collectors.common import api_call, build_entity, kms_key_arn, relate
-from aws_integration.collectors.kms import KEY
+from aws_integration.collectors.common import api_call, build_entity
+from aws_integration.collectors.kms import KEY, uses_key
 from aws_integration.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl
 from aws_integration.engine.context import TransformContext
 from aws_integration.graph.model import Entity, Relationship
@@ -36,8 +36,7 @@ def transform_file_system(item: RawItem, scope: TransformContext) -> Iterator[En
             "classification": None,
         },
     )
-    if kms_key_arn(item.get("KmsKeyId")):
-        yield relate(FILE_SYSTEM, key, "USES", KEY, item["KmsKeyId"])
+    yield from uses_key(FILE_SYSTEM, key, item.get("KmsKeyId"))
 
 
 STEPS: tuple[StepDecl, ...] = (

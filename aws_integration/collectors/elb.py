@@ -17,6 +17,14 @@ CLASSIC = EntityDecl("aws_elb", ("Gateway",), "A classic load balancer.")
 TAG_BATCH = 20  # DescribeTags takes at most 20 resources per call
 
 
+def _placed(decl: EntityDecl, key: str, scope: TransformContext, groups: list[str], subnets: list[str]) -> Iterator[Relationship]:
+    """Its security groups PROTECT a load balancer; its subnets HAVE it."""
+    for group_id in groups:
+        yield relate(SECURITY_GROUP, ec2_arn(scope, "security-group", group_id), "PROTECTS", decl, key)
+    for subnet in subnets:
+        yield relate(SUBNET, ec2_arn(scope, "subnet", subnet), "HAS", decl, key)
+
+
 async def _tags_by_resource(context: FetchContext, field: str, names: list[str]) -> dict[str, list[RawItem]]:
     batches = [names[start:start + TAG_BATCH] for start in range(0, len(names), TAG_BATCH)]
     answers = await context.each(batches, lambda batch: context.call("DescribeTags", **{field: batch}))
@@ -64,10 +72,7 @@ def transform_load_balancer(item: RawItem, scope: TransformContext) -> Iterator[
             "createdOn": item.get("CreatedTime"),
         },
     )
-    for group_id in item.get("SecurityGroups", []):
-        yield relate(SECURITY_GROUP, ec2_arn(scope, "security-group", group_id), "PROTECTS", decl, key)
-    for subnet in subnets:
-        yield relate(SUBNET, ec2_arn(scope, "subnet", subnet), "HAS", decl, key)
+    yield from _placed(decl, key, scope, item.get("SecurityGroups", []), subnets)
 
 
 async def fetch_target_groups(context: FetchContext) -> list[RawItem]:
@@ -143,10 +148,7 @@ def transform_classic(item: RawItem, scope: TransformContext) -> Iterator[Entity
     )
     for instance in item.get("Instances", []):
         yield relate(CLASSIC, key, "HAS", INSTANCE, ec2_arn(scope, "instance", instance["InstanceId"]))
-    for group_id in item.get("SecurityGroups", []):
-        yield relate(SECURITY_GROUP, ec2_arn(scope, "security-group", group_id), "PROTECTS", CLASSIC, key)
-    for subnet in item.get("Subnets", []):
-        yield relate(SUBNET, ec2_arn(scope, "subnet", subnet), "HAS", CLASSIC, key)
+    yield from _placed(CLASSIC, key, scope, item.get("SecurityGroups", []), item.get("Subnets", []))
 
 
 STEPS: tuple[StepDecl, ...] = (

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
-from aws_integration.collectors.common import Detail, api_call, build_entity, list_then_describe
+from aws_integration.collectors.common import Detail, api_call, build_entity, kms_key_arn, list_then_describe, relate
 from aws_integration.declarations import EntityDecl, RawItem, Scope, StepDecl
 from aws_integration.engine.context import TransformContext
 from aws_integration.graph.model import Entity, Relationship
@@ -69,3 +70,10 @@ STEPS: tuple[StepDecl, ...] = (
         transform=transform_key,
     ),
 )
+
+
+def uses_key(decl: EntityDecl, key: str, key_id: Any) -> Iterator[Relationship]:
+    """``<decl> USES aws_kms_key`` when ``key_id`` is a key ARN (an alias or a bare key ID cannot be placed)."""
+    arn = kms_key_arn(key_id)
+    if arn:
+        yield relate(decl, key, "USES", KEY, arn)

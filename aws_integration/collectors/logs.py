@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aws_integration.collectors.common import Detail, api_call, build_entity, kms_key_arn, list_then_describe, relate
-from aws_integration.collectors.kms import KEY
+from aws_integration.collectors.common import Detail, api_call, build_entity, list_then_describe
+from aws_integration.collectors.kms import KEY, uses_key
 from aws_integration.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl
 from aws_integration.engine.context import TransformContext
 from aws_integration.graph.model import Entity, Relationship
@@ -40,8 +40,7 @@ def transform_log_group(item: RawItem, scope: TransformContext) -> Iterator[Enti
             "createdOn": item.get("creationTime"),
         },
     )
-    if kms_key_arn(item.get("kmsKeyId")):
-        yield relate(LOG_GROUP, key, "USES", KEY, item["kmsKeyId"])
+    yield from uses_key(LOG_GROUP, key, item.get("kmsKeyId"))
 
 
 STEPS: tuple[StepDecl, ...] = (

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aws_integration.collectors.common import api_call, build_entity, kms_key_arn, relate
+from aws_integration.collectors.common import api_call, build_entity, relate
 from aws_integration.collectors.ec2 import SECURITY_GROUP, ec2_arn
-from aws_integration.collectors.kms import KEY
+from aws_integration.collectors.kms import KEY, uses_key
 from aws_integration.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl
 from aws_integration.engine.context import TransformContext
 from aws_integration.graph.model import Entity, Relationship
@@ -18,8 +18,7 @@ DB_CLUSTER = EntityDecl("aws_rds_cluster", ("DataStore", "Database", "Cluster"),
 def _protected_by(item: RawItem, decl: EntityDecl, key: str, scope: TransformContext) -> Iterator[Relationship]:
     for group in item.get("VpcSecurityGroups", []):
         yield relate(SECURITY_GROUP, ec2_arn(scope, "security-group", group["VpcSecurityGroupId"]), "PROTECTS", decl, key)
-    if kms_key_arn(item.get("KmsKeyId")):
-        yield relate(decl, key, "USES", KEY, item["KmsKeyId"])
+    yield from uses_key(decl, key, item.get("KmsKeyId"))
 
 
 def transform_db_instance(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:

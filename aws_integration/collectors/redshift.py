@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aws_integration.collectors.common import api_call, build_entity, kms_key_arn, relate
+from aws_integration.collectors.common import api_call, build_entity, relate
 from aws_integration.collectors.ec2 import SECURITY_GROUP, ec2_arn
-from aws_integration.collectors.kms import KEY
+from aws_integration.collectors.kms import KEY, uses_key
 from aws_integration.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl
 from aws_integration.engine.context import TransformContext
 from aws_integration.graph.model import Entity, Relationship
@@ -46,8 +46,7 @@ def transform_cluster(item: RawItem, scope: TransformContext) -> Iterator[Entity
     )
     for group in item.get("VpcSecurityGroups", []):
         yield relate(SECURITY_GROUP, ec2_arn(scope, "security-group", group["VpcSecurityGroupId"]), "PROTECTS", CLUSTER, key)
-    if kms_key_arn(item.get("KmsKeyId")):
-        yield relate(CLUSTER, key, "USES", KEY, item["KmsKeyId"])
+    yield from uses_key(CLUSTER, key, item.get("KmsKeyId"))
 
 
 STEPS: tuple[StepDecl, ...] = (

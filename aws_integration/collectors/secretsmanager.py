@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aws_integration.collectors.common import api_call, build_entity, kms_key_arn, relate
-from aws_integration.collectors.kms import KEY
+from aws_integration.collectors.common import api_call, build_entity
+from aws_integration.collectors.kms import KEY, uses_key
 from aws_integration.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl
 from aws_integration.engine.context import TransformContext
 from aws_integration.graph.model import Entity, Relationship
@@ -40,8 +40,7 @@ def transform_secret(item: RawItem, scope: TransformContext) -> Iterator[Entity 
             "primaryRegion": item.get("PrimaryRegion"),
         },
     )
-    if kms_key_arn(item.get("KmsKeyId")):
-        yield relate(SECRET, key, "USES", KEY, item["KmsKeyId"])
+    yield from uses_key(SECRET, key, item.get("KmsKeyId"))
 
 
 STEPS: tuple[StepDecl, ...] = (

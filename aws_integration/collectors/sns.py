@@ -9,11 +9,10 @@ from aws_integration.collectors.common import (
     api_call,
     build_entity,
     int_or_none,
-    kms_key_arn,
     list_then_describe,
-    relate,
+
 )
-from aws_integration.collectors.kms import KEY
+from aws_integration.collectors.kms import KEY, uses_key
 from aws_integration.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl
 from aws_integration.engine.context import TransformContext
 from aws_integration.graph.model import Entity, Relationship
@@ -44,8 +43,7 @@ def transform_topic(item: RawItem, scope: TransformContext) -> Iterator[Entity |
             "subscriptionsPending": int_or_none(attributes.get("SubscriptionsPending")),
         },
     )
-    if kms_key_arn(kms_key):
-        yield relate(TOPIC, key, "USES", KEY, str(kms_key))
+    yield from uses_key(TOPIC, key, kms_key)
 
 
 def _topic(item: RawItem) -> dict[str, str]:

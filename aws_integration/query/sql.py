@@ -29,7 +29,6 @@ from aws_integration.query.ast import (
     Operator,
     Query,
     ReturnItem,
-    Target,
     Undefined,
 )
 
