@@ -70,6 +70,12 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         """,
         "CREATE INDEX changes_run ON changes (run_id)",
     ),
+    # 3: relationships found by their key (derived sources) and by either end (query traversals).
+    3: (
+        "CREATE INDEX relationships_key ON relationships (key)",
+        "CREATE INDEX relationships_from ON relationships (from_key)",
+        "CREATE INDEX relationships_to ON relationships (to_key)",
+    ),
 }
 
 SCHEMA_VERSION = max(MIGRATIONS, default=1)

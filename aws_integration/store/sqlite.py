@@ -290,8 +290,8 @@ class SqliteStore:
         ).fetchall()
         entities, relationships = derivation.derive([entity_record(key, tuple(row)) for key, *row in rows])  # type: ignore[arg-type]
         # What another source already holds (a Person imported from HR data) wins over the derived copy.
-        taken_entities = self._keys_elsewhere(_ENTITIES, derivation.source)
-        taken_relationships = self._keys_elsewhere(_RELATIONSHIPS, derivation.source)
+        taken_entities = self._keys_elsewhere(_ENTITIES, derivation.source, [entity.key for entity in entities])
+        taken_relationships = self._keys_elsewhere(_RELATIONSHIPS, derivation.source, [rel.key for rel in relationships])
         entities = [entity for entity in entities if entity.key not in taken_entities]
         relationships = [rel for rel in relationships if rel.key not in taken_relationships]
         self._merge_table(_ENTITIES, derivation.source, run_id, {e.key: _entity_row(e) for e in entities}, set())
@@ -355,8 +355,16 @@ class SqliteStore:
         self._log_changes(run_id, log)
         return changes
 
-    def _keys_elsewhere(self, table: _Table, source: str) -> set[str]:
-        return {key for (key,) in self._db.execute(f"SELECT key FROM {table.name} WHERE source != ?", (source,))}
+    def _keys_elsewhere(self, table: _Table, source: str, keys: list[str], chunk: int = 500) -> set[str]:
+        """Which of ``keys`` another source already holds (looked up by key, a chunk at a time)."""
+        taken: set[str] = set()
+        for start in range(0, len(keys), chunk):
+            part = keys[start:start + chunk]
+            taken.update(key for (key,) in self._db.execute(
+                f"SELECT key FROM {table.name} WHERE source != ? AND key IN ({', '.join('?' for _ in part)})",
+                (source, *part),
+            ))
+        return taken
 
     def _log_changes(self, run_id: int, changes: Iterable[Change]) -> None:
         self._db.executemany(
