@@ -148,6 +148,11 @@ def kms_key_arn(value: Any) -> str | None:
     return value if is_arn_of(value, "kms", "key/") else None
 
 
+def batched(items: list[Any], size: int) -> list[list[Any]]:
+    """``items`` in consecutive lists of at most ``size`` (for calls that take a bounded number of IDs)."""
+    return [items[start:start + size] for start in range(0, len(items), size)]
+
+
 def int_or_none(value: Any) -> int | None:
     """An integer from the digit strings attribute maps hold (SNS, SQS), else None."""
     if isinstance(value, int) and not isinstance(value, bool):

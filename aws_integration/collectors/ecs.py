@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aws_integration.collectors.common import api_call, build_entity, relate
+from aws_integration.collectors.common import api_call, batched, build_entity, relate
 from aws_integration.collectors.ec2 import SECURITY_GROUP, SUBNET, ec2_arn
 from aws_integration.collectors.iam import ROLE
 from aws_integration.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl
@@ -14,15 +14,15 @@ from aws_integration.graph.model import Entity, Relationship
 CLUSTER = EntityDecl("aws_ecs_cluster", ("Cluster",), "An ECS cluster.")
 SERVICE = EntityDecl("aws_ecs_service", ("Service",), "An ECS service.", owned_by_account=False)
 TASK_DEFINITION = EntityDecl("aws_ecs_task_definition", ("Configuration",), "An ECS task definition revision.")
-DESCRIBE_BATCH = 10  # DescribeServices takes at most ten services per call
+DESCRIBE_CLUSTERS_BATCH = 100  # DescribeClusters takes at most 100 clusters per call
+DESCRIBE_SERVICES_BATCH = 10  # DescribeServices takes at most ten services per call
 
 
 async def fetch_clusters(context: FetchContext) -> list[RawItem]:
     """Every cluster with its tags and settings (DescribeClusters takes up to 100 ARNs)."""
     arns = await context.items("ListClusters")
-    batches = [arns[start:start + 100] for start in range(0, len(arns), 100)]
     described = await context.each(
-        batches, lambda batch: context.call("DescribeClusters", clusters=batch, include=["TAGS", "SETTINGS"])
+        batched(arns, DESCRIBE_CLUSTERS_BATCH), lambda batch: context.call("DescribeClusters", clusters=batch, include=["TAGS", "SETTINGS"])
     )
     return [cluster for response in described for cluster in (response or {}).get("clusters", [])]
 
@@ -55,9 +55,8 @@ async def fetch_services(context: FetchContext) -> list[RawItem]:
 
     async def of_cluster(cluster: str) -> list[RawItem]:
         arns = await context.items("ListServices", cluster=cluster)
-        batches = [arns[start:start + DESCRIBE_BATCH] for start in range(0, len(arns), DESCRIBE_BATCH)]
         described = await context.each(
-            batches, lambda batch: context.call("DescribeServices", cluster=cluster, services=batch, include=["TAGS"])
+            batched(arns, DESCRIBE_SERVICES_BATCH), lambda batch: context.call("DescribeServices", cluster=cluster, services=batch, include=["TAGS"])
         )
         return [service for response in described for service in (response or {}).get("services", [])]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aws_integration.collectors.common import api_call, build_entity, relate
+from aws_integration.collectors.common import api_call, batched, build_entity, relate
 from aws_integration.collectors.ec2 import INSTANCE, SECURITY_GROUP, SUBNET, ec2_arn
 from aws_integration.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl
 from aws_integration.engine.context import FetchContext, TransformContext
@@ -26,8 +26,7 @@ def _placed(decl: EntityDecl, key: str, scope: TransformContext, groups: list[st
 
 
 async def _tags_by_resource(context: FetchContext, field: str, names: list[str]) -> dict[str, list[RawItem]]:
-    batches = [names[start:start + TAG_BATCH] for start in range(0, len(names), TAG_BATCH)]
-    answers = await context.each(batches, lambda batch: context.call("DescribeTags", **{field: batch}))
+    answers = await context.each(batched(names, TAG_BATCH), lambda batch: context.call("DescribeTags", **{field: batch}))
     key = "ResourceArn" if field == "ResourceArns" else "LoadBalancerName"
     return {entry[key]: entry.get("Tags", []) for answer in answers for entry in (answer or {}).get("TagDescriptions", [])}
 

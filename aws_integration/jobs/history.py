@@ -33,7 +33,7 @@ def _counts(run: RunRecord) -> str:
 def _skipped(run: RunRecord) -> str:
     if run.error:
         return run.error
-    types = run.to_dict()["skippedTypes"]
+    types = run.skipped_types
     if not types:
         return ""
     shown = ", ".join(types[:SKIPPED_SHOWN])
@@ -53,7 +53,7 @@ def format_runs(runs: Sequence[RunRecord]) -> str:
             run.started_at,
             _duration(run),
             run.status,
-            str(run.to_dict()["entities"]) if not run.error else "-",
+            str(run.entity_count) if not run.error else "-",
             _counts(run),
             _skipped(run),
         )
@@ -92,7 +92,7 @@ def format_changes(run: RunRecord, changes: Sequence[Change]) -> str:
         lines.append(f"Nothing was stored: {run.error}")
     if run.summary.get("baseline"):
         lines.append("First run of this account: everything is new.")
-    skipped = run.to_dict()["skippedTypes"]
+    skipped = run.skipped_types
     if skipped:
         lines.append(f"Not compared (their step did not succeed; stored data kept): {', '.join(skipped)}")
     for change in changes:

@@ -128,6 +128,16 @@ class RunRecord:
         """The account the run reached (None when it failed before identifying it)."""
         return self.report.get("accountId")
 
+    @property
+    def entity_count(self) -> int:
+        """How many entities the run collected (0 when it failed before collecting)."""
+        return sum((self.report.get("entityCounts") or {}).values())
+
+    @property
+    def skipped_types(self) -> list[str]:
+        """The types the run could not (fully) see, each once."""
+        return sorted({item["type"] for item in self.report.get("skippedTypes", [])})
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form, without the full report."""
         return {
@@ -140,9 +150,9 @@ class RunRecord:
             "seconds": self.report.get("seconds"),
             "status": self.status,
             "error": self.error,
-            "entities": sum((self.report.get("entityCounts") or {}).values()),
+            "entities": self.entity_count,
             "relationships": sum((self.report.get("relationshipCounts") or {}).values()),
-            "skippedTypes": sorted({item["type"] for item in self.report.get("skippedTypes", [])}),
+            "skippedTypes": self.skipped_types,
             "summary": self.summary,
         }
 
