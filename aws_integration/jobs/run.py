@@ -23,14 +23,14 @@ from botocore.exceptions import BotoCoreError
 
 from aws_integration.config import AlertRule, Instance
 from aws_integration.engine.assume import assume_role_session
-from aws_integration.engine.clients import ClientPool, ClientSettings, home_region, new_session, settings_for
+from aws_integration.engine.clients import DEFAULT_READ_TIMEOUT, ClientPool, ClientSettings, home_region, new_session, settings_for
 from aws_integration.engine.errors import IntegrationError
 from aws_integration.engine.report import RunReport
 from aws_integration.engine.runner import RunOptions, ingest
 from aws_integration.jobs.alerts import Alert, AlertSink, match_rules
 from aws_integration.jobs.organization import MemberAccount, member_accounts
 from aws_integration.registry import Registry
-from aws_integration.store import Change, CommitSummary, GraphBatch, SqliteStore
+from aws_integration.store import Change, CommitSummary, GraphBatch, RunLease, SqliteStore
 
 run_log = logging.getLogger("aws_integration.runs")
 SessionFactory = Callable[[str | None], AioSession]
@@ -50,6 +50,7 @@ class JobSettings:
     tag_with_account_name: bool = False
     check_permissions: bool = True
     concurrency: int = 32
+    read_timeout: float = DEFAULT_READ_TIMEOUT
     s3_path_style: bool = False
     include_services: frozenset[str] = frozenset()
     exclude_services: frozenset[str] = frozenset()
@@ -86,6 +87,7 @@ class AccountRun:
         }
         if self.report is not None:
             record["apiCalls"] = self.report.api_calls
+            record["retries"] = self.report.retries
             record["entities"] = sum(self.report.entity_counts.values())
             record["relationships"] = sum(self.report.relationship_counts.values())
             record["skippedTypes"] = sorted({skipped.type for skipped in self.report.skipped_types})
@@ -156,7 +158,8 @@ class Job:
         return await assume_role_session(source, role_arn, external_id, into=self.settings.session_factory(None))
 
     def _client_settings(self, session: AioSession) -> ClientSettings:
-        return settings_for(session, max_concurrency=self.settings.concurrency, s3_path_style=self.settings.s3_path_style)
+        return settings_for(session, max_concurrency=self.settings.concurrency, s3_path_style=self.settings.s3_path_style,
+                            read_timeout=self.settings.read_timeout)
 
     async def _run_organization(
         self, instance: Instance, source: AioSession, home_session: AioSession, home_account: str
@@ -223,13 +226,18 @@ class Job:
         account_id = member.id if member else None
         account_name = member.name if member else None
         started, clock = _now(), time.monotonic()
+        lease = self.store.begin_run(instance=name, started_at=started, source=f"aws:{account_id}" if account_id else "")
         try:
             collected = await ingest(self.registry, session, self._options(instance, member, session))
         except (IntegrationError, BotoCoreError) as error:
-            return self._failed(instance, account_id, account_name, started, clock, str(error))
+            return self._failed(instance, account_id, account_name, started, clock, str(error), lease=lease)
         except asyncio.CancelledError:
             self._failed(instance, account_id, account_name, started, clock, "stopped before it finished; nothing was stored",
-                         status="interrupted")
+                         status="interrupted", lease=lease)
+            raise
+        except Exception as error:  # a bug: recorded like any failure, then raised for its traceback
+            self.store.record_failed_run(source="", instance=name, started_at=started, finished_at=_now(),
+                                         error=f"{type(error).__name__}: {error}", lease=lease)
             raise
         report = collected.report
         summary = self.store.commit_run(
@@ -244,6 +252,7 @@ class Job:
                 finished_at=report.finished_at,
                 report=report.to_dict(),
                 instance=name,
+                lease=lease,
             )
         )
         report.store = summary.to_dict()
@@ -275,6 +284,7 @@ class Job:
         clock: float,
         error: str,
         status: str = "failure",
+        lease: RunLease | None = None,
     ) -> AccountRun:
         """Record a run of a configured instance that stored nothing, with its error.
 
@@ -282,6 +292,8 @@ class Job:
         is raised for the command to print, and nothing is written.
         """
         if instance is None:
+            if lease is not None:
+                self.store.discard_run(lease)
             if status == "failure":
                 raise IntegrationError(error)
             return AccountRun(None, account_id, account_name, started, time.monotonic() - clock, status, None, error)
@@ -293,6 +305,7 @@ class Job:
             status=status,
             error=error,
             report={"accountId": account_id} if account_id else {},
+            lease=lease,
         )
         run = AccountRun(
             instance.name, account_id, account_name, started, time.monotonic() - clock, status, run_id, error

@@ -76,6 +76,12 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "CREATE INDEX relationships_from ON relationships (from_key)",
         "CREATE INDEX relationships_to ON relationships (to_key)",
     ),
+    # 4: a run is recorded as 'running' when it starts, with the lease (a lock file) its
+    #    process holds, so a run whose process died is found and marked failed.
+    4: (
+        "ALTER TABLE runs ADD COLUMN lease TEXT",
+        "CREATE INDEX runs_status ON runs (status)",
+    ),
 }
 
 SCHEMA_VERSION = max(MIGRATIONS, default=1)
@@ -89,17 +95,31 @@ class NewerSchema(Exception):
         self.version = version
 
 
+def _version(db: sqlite3.Connection) -> int:
+    row = db.execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone()
+    return int(row[0]) if row else 1
+
+
 def migrate(db: sqlite3.Connection) -> int:
     """Bring the database to :data:`SCHEMA_VERSION`; returns the version it had before.
 
-    The version is read and raised under one write lock, so two processes opening the
-    same old store migrate it once.
+    A store already at the current version is only read. Otherwise the version is read
+    again and raised under one write lock, so two processes opening the same old store
+    migrate it once.
     """
-    db.executescript(BASE_SCHEMA)
+    has_meta = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
+    if has_meta:
+        current = _version(db)
+        if current > SCHEMA_VERSION:
+            raise NewerSchema(current)
+        if current == SCHEMA_VERSION:
+            return current
     db.execute("BEGIN IMMEDIATE")
     try:
-        row = db.execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone()
-        found = int(row[0]) if row else 1
+        for statement in BASE_SCHEMA.split(";"):
+            if statement.strip():
+                db.execute(statement)
+        found = _version(db)
         if found > SCHEMA_VERSION:
             raise NewerSchema(found)
         for version in range(found + 1, SCHEMA_VERSION + 1):

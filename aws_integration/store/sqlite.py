@@ -11,8 +11,10 @@ run's change set in the same transaction.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -20,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from aws_integration.graph.model import Entity, Relationship
+from aws_integration.store.locks import FileLock, locks_dir
 from aws_integration.store.migrations import SCHEMA_VERSION, NewerSchema, migrate
 from aws_integration.store.records import (
     Change,
@@ -33,7 +36,14 @@ from aws_integration.store.records import (
     relationship_record,
 )
 
+log = logging.getLogger(__name__)
+
 STORE_ENV = "AWS_INTEGRATION_STORE"
+RUNNING = "running"
+INTERRUPTED_ERROR = (
+    "interrupted: the process running it ended before the run finished (killed, crashed or the machine "
+    "stopped); nothing of it was stored"
+)
 
 
 class StoreError(Exception):
@@ -63,6 +73,19 @@ class GraphBatch:
     finished_at: str
     report: dict[str, Any] = field(default_factory=dict)
     instance: str | None = None
+    lease: RunLease | None = None
+
+
+@dataclass
+class RunLease:
+    """A run in progress: its row in the history (status ``running``) and the lock its process holds.
+
+    While the process lives, the lock is held; once it is gone, however it ended, the
+    next process to open the store takes the lock and marks the run failed.
+    """
+
+    run_id: int
+    lock: FileLock
 
 
 @dataclass
@@ -189,7 +212,13 @@ def _relationship_row(rel: Relationship) -> RelationshipRow:
 
 
 class SqliteStore:
-    """A graph store in one SQLite file, readable and writable by its owner only."""
+    """A graph store in one SQLite file, readable and writable by its owner only.
+
+    Opening it marks failed every run recorded as ``running`` whose process is gone;
+    ``interrupted_runs`` lists their IDs.
+    """
+
+    interrupted_runs: list[int]
 
     def __init__(self, path: str | os.PathLike[str], derivations: Iterable[Derivation] = ()) -> None:
         self.path = Path(path)
@@ -202,6 +231,7 @@ class SqliteStore:
             self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
             self._db.execute("PRAGMA foreign_keys = ON")
             migrate(self._db)
+            self.interrupted_runs = self._mark_interrupted_runs()
         except NewerSchema as newer:
             raise StoreError(
                 f"store {self.path} has schema version {newer.version}, newer than this version understands "
@@ -220,8 +250,37 @@ class SqliteStore:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    def begin_run(self, *, instance: str | None, started_at: str, source: str = "") -> RunLease:
+        """Record a run as ``running`` before it collects anything, under a lease its process holds."""
+        token = uuid.uuid4().hex
+        lock = FileLock(locks_dir(self.path) / f"run-{token}.lease")
+        try:
+            lock.acquire()
+            cursor = self._db.execute(
+                "INSERT INTO runs (source, instance, started_at, finished_at, status, summary, report, lease) "
+                "VALUES (?, ?, ?, ?, ?, '{}', '{}', ?)",
+                (source, instance, started_at, started_at, RUNNING, token),
+            )
+        except (OSError, sqlite3.Error) as error:
+            lock.release(remove=True)
+            raise StoreError(f"cannot write store {self.path}: {error}") from None
+        return RunLease(int(cursor.lastrowid or 0), lock)
+
+    def discard_run(self, lease: RunLease) -> None:
+        """Forget a run that stored nothing and keeps no history (a command-line run that failed)."""
+        try:
+            self._db.execute("DELETE FROM runs WHERE id = ? AND status = ?", (lease.run_id, RUNNING))
+        except sqlite3.Error as error:
+            raise StoreError(f"cannot write store {self.path}: {error}") from None
+        finally:
+            lease.lock.release(remove=True)
+
     def commit_run(self, batch: GraphBatch) -> CommitSummary:
-        """Store a run's graph and its change set in one transaction, and record the run."""
+        """Store a run's graph and its change set in one transaction, and record the run.
+
+        When the commit fails, a leased run is recorded as failed with the error, and
+        the store keeps the previous graph.
+        """
         try:
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -230,12 +289,48 @@ class SqliteStore:
                     "UPDATE runs SET summary = ? WHERE id = ?", (canonical(summary.to_dict()), summary.run_id)
                 )
                 self._db.execute("COMMIT")
-                return summary
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
         except sqlite3.Error as error:
-            raise StoreError(f"cannot write store {self.path}: {error}") from None
+            message = f"cannot write store {self.path}: {error}"
+            if batch.lease is not None:
+                self._settle_quietly(batch.lease, message)
+            raise StoreError(message) from None
+        if batch.lease is not None:
+            batch.lease.lock.release(remove=True)
+        return summary
+
+    def _settle_quietly(self, lease: RunLease, error: str) -> None:
+        """Mark a leased run failed, if the store still accepts a write; release its lease either way."""
+        try:
+            self._db.execute(
+                "UPDATE runs SET status = 'failure', error = ?, finished_at = started_at WHERE id = ? AND status = ?",
+                (error, lease.run_id, RUNNING),
+            )
+        except sqlite3.Error:
+            pass  # the store is failing: the next start marks the run interrupted
+        finally:
+            lease.lock.release(remove=True)
+
+    def _mark_interrupted_runs(self) -> list[int]:
+        """Mark failed the ``running`` runs whose process is gone (their lease can be taken)."""
+        interrupted = []
+        for run_id, token in self._db.execute("SELECT id, lease FROM runs WHERE status = ?", (RUNNING,)).fetchall():
+            lock = FileLock(locks_dir(self.path) / f"run-{token}.lease")
+            if token and not lock.acquire():
+                continue  # its process still runs
+            try:
+                self._db.execute(
+                    "UPDATE runs SET status = 'failure', error = ? WHERE id = ? AND status = ?",
+                    (INTERRUPTED_ERROR, run_id, RUNNING),
+                )
+                interrupted.append(run_id)
+                log.warning("run %d was interrupted before it finished; recorded as failed, nothing of it was stored",
+                            run_id)
+            finally:
+                lock.release(remove=True)
+        return interrupted
 
     def record_failed_run(
         self,
@@ -247,25 +342,51 @@ class SqliteStore:
         error: str,
         status: str = "failure",
         report: dict[str, Any] | None = None,
+        lease: RunLease | None = None,
     ) -> int:
-        """Record a run that stored nothing (``failure``, or ``interrupted`` when stopped); returns its id."""
+        """Record a run that stored nothing (``failure``, or ``interrupted`` when stopped); returns its id.
+
+        With a lease, the run recorded as ``running`` when it began is completed.
+        """
+        values = (source, instance, started_at, finished_at, status, error, canonical(report or {}))
         try:
-            cursor = self._db.execute(
-                "INSERT INTO runs (source, instance, started_at, finished_at, status, error, summary, report) "
-                "VALUES (?, ?, ?, ?, ?, ?, '{}', ?)",
-                (source, instance, started_at, finished_at, status, error, canonical(report or {})),
+            if lease is None:
+                cursor = self._db.execute(
+                    "INSERT INTO runs (source, instance, started_at, finished_at, status, error, summary, report) "
+                    "VALUES (?, ?, ?, ?, ?, ?, '{}', ?)",
+                    values,
+                )
+                return int(cursor.lastrowid or 0)
+            self._db.execute(
+                "UPDATE runs SET source = ?, instance = ?, started_at = ?, finished_at = ?, status = ?, error = ?, "
+                "report = ? WHERE id = ?",
+                (*values, lease.run_id),
             )
+            return lease.run_id
         except sqlite3.Error as failure:
             raise StoreError(f"cannot write store {self.path}: {failure}") from None
-        return int(cursor.lastrowid or 0)
+        finally:
+            if lease is not None:
+                lease.lock.release(remove=True)
+
+    def _record_run(self, batch: GraphBatch) -> int:
+        values = (batch.source, batch.instance, batch.started_at, batch.finished_at, batch.status, canonical(batch.report))
+        if batch.lease is None:
+            cursor = self._db.execute(
+                "INSERT INTO runs (source, instance, started_at, finished_at, status, summary, report) "
+                "VALUES (?, ?, ?, ?, ?, '{}', ?)",
+                values,
+            )
+            return int(cursor.lastrowid or 0)
+        self._db.execute(
+            "UPDATE runs SET source = ?, instance = ?, started_at = ?, finished_at = ?, status = ?, report = ? "
+            "WHERE id = ?",
+            (*values, batch.lease.run_id),
+        )
+        return batch.lease.run_id
 
     def _merge(self, batch: GraphBatch) -> CommitSummary:
-        cursor = self._db.execute(
-            "INSERT INTO runs (source, instance, started_at, finished_at, status, summary, report) "
-            "VALUES (?, ?, ?, ?, ?, '{}', ?)",
-            (batch.source, batch.instance, batch.started_at, batch.finished_at, batch.status, canonical(batch.report)),
-        )
-        run_id = int(cursor.lastrowid or 0)
+        run_id = self._record_run(batch)
         baseline = self._db.execute("SELECT 1 FROM entities WHERE source = ? LIMIT 1", (batch.source,)).fetchone() is None
         entity_changes = self._merge_table(
             _ENTITIES,
