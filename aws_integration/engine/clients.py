@@ -18,6 +18,7 @@ from aiobotocore.config import AioConfig
 from aiobotocore.session import AioSession, get_session
 
 DEFAULT_HOME_REGION = "us-east-1"
+DEFAULT_READ_TIMEOUT = 30.0
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class ClientSettings:
     max_attempts: int = 6
     retry_mode: str = "standard"
     connect_timeout: float = 5.0
-    read_timeout: float = 30.0
+    read_timeout: float = DEFAULT_READ_TIMEOUT
     s3_path_style: bool = False
 
     def botocore_config(self) -> AioConfig:
@@ -44,7 +45,9 @@ class ClientSettings:
         )
 
 
-def settings_for(session: AioSession, *, max_concurrency: int, s3_path_style: bool) -> ClientSettings:
+def settings_for(
+    session: AioSession, *, max_concurrency: int, s3_path_style: bool, read_timeout: float = DEFAULT_READ_TIMEOUT
+) -> ClientSettings:
     """Client settings that honour the user's ``max_attempts`` and ``retry_mode``.
 
     They come from the environment (``AWS_MAX_ATTEMPTS``, ``AWS_RETRY_MODE``) or the
@@ -58,6 +61,7 @@ def settings_for(session: AioSession, *, max_concurrency: int, s3_path_style: bo
         max_concurrency=max_concurrency,
         max_attempts=int(attempts) if attempts else defaults.max_attempts,
         retry_mode=mode or defaults.retry_mode,
+        read_timeout=read_timeout,
         s3_path_style=s3_path_style,
     )
 
@@ -102,7 +106,10 @@ def _parseable_server_errors(operation_model: Any, response_dict: dict[str, Any]
 
 
 class ClientPool:
-    """One client per (service, region), created on first use and closed at the end."""
+    """One client per (service, region), created on first use and closed at the end.
+
+    ``requests`` counts the HTTP requests its clients sent, retries included.
+    """
 
     def __init__(self, session: AioSession, settings: ClientSettings) -> None:
         self._session = session
@@ -111,6 +118,7 @@ class ClientPool:
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = asyncio.Lock()
         self._regions: dict[str, set[str]] = {}
+        self.requests = 0
 
     async def get(self, service: str, region: str) -> Any:
         """The client for ``service`` in ``region``."""
@@ -125,8 +133,12 @@ class ClientPool:
                     self._session.create_client(service, region_name=region, config=self._config)
                 )
                 client.meta.events.register("before-parse", _parseable_server_errors)
+                client.meta.events.register("request-created", self._count_request)
                 self._clients[key] = client
             return client
+
+    def _count_request(self, **_: Any) -> None:
+        self.requests += 1
 
     async def available_regions(self, service: str) -> set[str]:
         """Regions where the service exists, by botocore's endpoint data."""

@@ -51,7 +51,9 @@ class FetchContext:
     Every request holds one slot of the run-wide concurrency bound while it is in
     flight (one slot per page, not per listing), and a refused call raises
     :class:`PermissionDenied` naming the declared IAM action. ``allowed_actions``
-    records the IAM actions AWS answered, so a run can be compared with a prediction.
+    records the IAM actions AWS answered, so a run can be compared with a prediction;
+    ``retries`` counts the requests botocore repeated (throttling, 5xx, dropped
+    connections) before an answer.
     """
 
     def __init__(
@@ -70,6 +72,7 @@ class FetchContext:
         self._home_region = home_region
         self._dependencies = dependencies
         self.api_calls = 0
+        self.retries = 0
         self.allowed_actions: set[str] = set()
 
     @property
@@ -82,6 +85,9 @@ class FetchContext:
         if step_id not in self.step.depends_on:
             raise LookupError(f"step {self.step.id} reads {step_id}, which it does not depend on")
         return self._dependencies[step_id]
+
+    def _count_retries(self, response: Mapping[str, Any]) -> None:
+        self.retries += int(response.get("ResponseMetadata", {}).get("RetryAttempts") or 0)
 
     def _permission_error(self, error: ClientError, operation: str, region: str) -> PermissionDenied | None:
         code = error_code(error)
@@ -99,6 +105,7 @@ class FetchContext:
             try:
                 response: dict[str, Any] = await getattr(client, declared.method)(**params)
             except ClientError as error:
+                self._count_retries(error.response)
                 if error_code(error) in declared.absent_errors:
                     self.allowed_actions.add(declared.iam_action)
                     return None
@@ -106,6 +113,7 @@ class FetchContext:
                 if denied:
                     raise denied from None
                 raise
+        self._count_retries(response)
         self.allowed_actions.add(declared.iam_action)
         return response
 
@@ -126,6 +134,7 @@ class FetchContext:
                     self.api_calls -= 1
                     return
                 except ClientError as error:
+                    self._count_retries(error.response)
                     if error_code(error) in declared.absent_errors:
                         self.allowed_actions.add(declared.iam_action)
                         return
@@ -133,6 +142,7 @@ class FetchContext:
                     if denied:
                         raise denied from None
                     raise
+            self._count_retries(page)
             self.allowed_actions.add(declared.iam_action)
             yield page
 

@@ -51,6 +51,7 @@ class StepResult:
     entities: int = 0
     relationships: int = 0
     api_calls: int = 0
+    retries: int = 0
     seconds: float = 0.0
 
     @property
@@ -76,6 +77,7 @@ class StepResult:
             "entities": self.entities,
             "relationships": self.relationships,
             "apiCalls": self.api_calls,
+            "retries": self.retries,
             "seconds": round(self.seconds, 3),
         }
 
@@ -105,6 +107,7 @@ class RunReport:
     entity_counts: dict[str, int]
     relationship_counts: dict[str, int]
     api_calls: int
+    retries: int = 0  # HTTP requests sent beyond one per API call: throttling, 5xx, dropped connections
     store: dict[str, Any] = field(default_factory=dict)
     permission_check: dict[str, Any] = field(default_factory=dict)
 
@@ -150,6 +153,7 @@ class RunReport:
             "finishedAt": self.finished_at,
             "seconds": round(self.seconds, 3),
             "apiCalls": self.api_calls,
+            "retries": self.retries,
             "entityCounts": dict(sorted(self.entity_counts.items())),
             "relationshipCounts": dict(sorted(self.relationship_counts.items())),
             "steps": [step.to_dict() for step in self.steps],

@@ -1,0 +1,108 @@
+"""Runs through a fault-injecting proxy: nothing lost, retries counted and bounded."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aws_integration.sample.seed import SAMPLE_REGIONS, seed_sample_account
+from tests.aws_proxy import AwsProxy, FaultRates, error_answer
+
+pytestmark = pytest.mark.e2e
+
+UNDER_LOAD = FaultRates(throttle=0.20, server_error=0.05, reset=0.01, stall=0.01)
+
+
+def _ingest(store: Path, endpoint: str, *, attempts: int = 10, read_timeout: float = 30) -> tuple[int, dict[str, Any], str]:
+    result = subprocess.run(
+        [sys.executable, "-m", "aws_integration", "ingest", "--regions", ",".join(SAMPLE_REGIONS),
+         "--store", str(store), "--json", "--read-timeout", str(read_timeout)],
+        env={**os.environ, "AWS_ENDPOINT_URL": endpoint, "AWS_MAX_ATTEMPTS": str(attempts)},
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    return result.returncode, json.loads(result.stdout) if result.stdout.strip() else {}, result.stderr
+
+
+def _export(store: Path) -> dict[str, Any]:
+    result = subprocess.run(
+        [sys.executable, "-m", "aws_integration", "export", "--store", str(store)],
+        capture_output=True, text=True, timeout=120, check=True,
+    )
+    exported: dict[str, Any] = json.loads(result.stdout)
+    return exported
+
+
+def test_a_run_under_faults_stores_exactly_the_fault_free_graph(endpoint: str, tmp_path: Path) -> None:
+    seed_sample_account(endpoint)
+    code, calm, stderr = _ingest(tmp_path / "calm.sqlite", endpoint)
+    assert code == 0 and calm["status"] == "success", stderr
+    assert calm["retries"] == 0  # every request of a fault-free run is counted as an API call
+
+    # moto is warm now: only the proxy's stalls outlast a short read timeout.
+    with AwsProxy(endpoint, UNDER_LOAD, seed=8, stall_seconds=6) as proxy:
+        code, stormy, stderr = _ingest(tmp_path / "stormy.sqlite", proxy.url, read_timeout=5)
+
+    assert code == 0 and stormy["status"] == "success", stderr
+    assert "Traceback" not in stderr
+    faults = proxy.counts.faults
+    assert faults["throttle"] > 20 and faults["500"] + faults["503"] > 5  # the run really was under load
+    assert stormy["apiCalls"] == calm["apiCalls"]
+    # Every throttle, 5xx and stall is retried by botocore and counted; a reset on a kept-alive
+    # connection may be re-sent by the HTTP client itself, below botocore's count.
+    answered_with_an_error = faults["throttle"] + faults["500"] + faults["503"] + faults["stall"]
+    assert answered_with_an_error <= stormy["retries"] <= proxy.counts.injected
+    assert _export(tmp_path / "stormy.sqlite") == _export(tmp_path / "calm.sqlite")
+
+
+def test_a_service_failing_every_request_fails_its_step_alone_and_keeps_its_data(
+    endpoint: str, tmp_path: Path
+) -> None:
+    seed_sample_account(endpoint)
+    store = tmp_path / "graph.sqlite"
+    code, first, stderr = _ingest(store, endpoint)
+    assert code == 0, stderr
+    before = _export(store)
+    buckets = [entity for entity in before["entities"] if entity["_type"] == "aws_s3_bucket"]
+    assert buckets
+
+    attempts = 3
+    with AwsProxy(endpoint, failing_services={"s3": "503"}) as proxy:
+        code, second, stderr = _ingest(store, proxy.url, attempts=attempts)
+
+    assert code == 1 and second["status"] == "failure", stderr
+    steps = {step["stepId"]: step for step in second["steps"]}
+    failed = steps.pop("fetch-s3-buckets")
+    assert failed["status"] == "failure" and "ServiceUnavailable" in failed["message"]
+    assert failed["retries"] == failed["apiCalls"] * (attempts - 1)
+    for step in steps.values():
+        assert step["status"] == "success" or (
+            step["reason"] == "parent_disabled" and "fetch-s3-buckets" in step["message"]
+        ), step
+    # Retries are bounded: each S3 call was sent exactly `attempts` times, then given up.
+    assert proxy.counts.by_service["s3"] == failed["apiCalls"] * attempts
+    assert "aws_s3_bucket" in {skipped["type"] for skipped in second["skippedTypes"]}
+    assert second["store"]["entities"]["kept_from_earlier_runs"] == len(buckets)
+    assert _export(store) == before
+
+
+@pytest.mark.parametrize(
+    ("protocol", "signing_name", "code", "status"),
+    [
+        ("query", "iam", "Throttling", 400),
+        ("json", "logs", "ThrottlingException", 400),
+        ("rest-json", "lambda", "ThrottlingException", 429),
+        ("ec2", "ec2", "RequestLimitExceeded", 503),
+        ("rest-xml", "s3", "SlowDown", 503),
+        ("rest-xml", "route53", "Throttling", 400),
+    ],
+)
+def test_the_proxy_throttles_in_each_protocols_own_format(protocol: str, signing_name: str, code: str, status: int) -> None:
+    answer = error_answer(protocol, signing_name, "throttle")
+    assert answer.status == status
+    assert code.encode() in answer.body or (("x-amzn-ErrorType", code) in answer.headers)
