@@ -21,7 +21,7 @@ from aiobotocore.session import AioSession
 from botocore.exceptions import BotoCoreError
 
 from aws_integration.config import AlertRule, ConfigError, Instance, config_path, load_config
-from aws_integration.engine.clients import ClientSettings, new_session, settings_for
+from aws_integration.engine.clients import DEFAULT_READ_TIMEOUT, ClientSettings, new_session, settings_for
 from aws_integration.engine.errors import IntegrationError
 from aws_integration.engine.report import RunReport, StepStatus
 from aws_integration.jobs.alerts import AlertSink
@@ -34,6 +34,7 @@ from aws_integration.setup.templates import DEFAULT_ROLE_NAME, RoleSettings, clo
 from aws_integration.store import SqliteStore, StoreError, default_store_path
 from aws_integration.store.bulk import DEFAULT_IMPORT_SOURCE, BulkDataError, load_bulk_files
 from aws_integration.store.derivations import open_graph_store
+from aws_integration.store.locks import locks_dir
 
 EXIT_OK = 0
 EXIT_STEP_FAILED = 1
@@ -66,6 +67,13 @@ def _services(value: str) -> frozenset[str]:
     return services
 
 
+def _seconds(value: str) -> float:
+    number = float(value)
+    if not 0 < number <= 3600:
+        raise argparse.ArgumentTypeError("must be a number of seconds between 0 and 3600")
+    return number
+
+
 def _positive(value: str) -> int:
     number = int(value)
     if number < 1:
@@ -94,6 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     chosen.add_argument("--exclude-services", type=_services, metavar="S1,S2",
                         help="leave these services out (their steps are disabled, their stored data kept)")
     run.add_argument("--concurrency", type=_positive, default=32, help="AWS requests in flight at once (default 32)")
+    run.add_argument("--read-timeout", type=_seconds, default=DEFAULT_READ_TIMEOUT, metavar="SECONDS",
+                     help="seconds to wait for an AWS answer before retrying the request (default 30)")
     run.add_argument("--json", action="store_true", help="print the run report as JSON")
     run.add_argument(
         "--no-permission-check", action="store_true",
@@ -136,6 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
     schedule.add_argument("--config", type=Path, help="configuration file (default: $AWS_INTEGRATION_CONFIG)")
     schedule.add_argument("--store", type=Path, help=store_help)
     schedule.add_argument("--concurrency", type=_positive, default=32, help="AWS requests in flight per run")
+    schedule.add_argument("--read-timeout", type=_seconds, default=DEFAULT_READ_TIMEOUT, metavar="SECONDS",
+                          help="seconds to wait for an AWS answer before retrying the request (default 30)")
     schedule.add_argument("--no-permission-check", action="store_true", help="as for ingest")
 
     runs = commands.add_parser("runs", help="list the run history: start, duration, status, counts, skipped types")
@@ -183,6 +195,8 @@ def _configure_logging(verbosity: int, command: str) -> None:
     """
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     log.setLevel(logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG)
+    for library in ("botocore", "aiobotocore"):  # their warnings repeat what our one-line errors say
+        logging.getLogger(library).setLevel(logging.WARNING if verbosity else logging.ERROR)
     if command == "schedule":
         logging.getLogger("aws_integration.schedule").setLevel(logging.INFO)
     plain = logging.StreamHandler(sys.stderr)
@@ -203,7 +217,8 @@ def _format_summary(report: RunReport, store_path: Path) -> str:
     counts = {status: sum(1 for step in steps if step.status is status) for status in StepStatus}
     lines = [
         f"Account {report.account_id}: {len(report.regions)} region(s) ({', '.join(report.regions)}), "
-        f"{report.seconds:.1f} s, {report.api_calls} API calls",
+        f"{report.seconds:.1f} s, {report.api_calls} API calls"
+        + (f" ({report.retries} retried requests)" if report.retries else ""),
         f"Status: {report.status} ({counts[StepStatus.SUCCESS]} steps succeeded, "
         f"{counts[StepStatus.DISABLED]} disabled, {counts[StepStatus.FAILURE]} failed)",
         "",
@@ -281,6 +296,7 @@ def _job(args: argparse.Namespace, store: SqliteStore, rules: Sequence[AlertRule
         tag_with_account_name=getattr(args, "tag_with_account_name", False),
         check_permissions=not getattr(args, "no_permission_check", False),
         concurrency=getattr(args, "concurrency", 32),
+        read_timeout=getattr(args, "read_timeout", DEFAULT_READ_TIMEOUT),
         s3_path_style=_uses_custom_endpoint(),
         include_services=getattr(args, "include_services", None) or frozenset(),
         exclude_services=getattr(args, "exclude_services", None) or frozenset(),
@@ -326,14 +342,27 @@ def run_ingest(args: argparse.Namespace) -> int:
     loaded = _instance(args)  # a bad configuration stops everything before the store is touched
     instance, rules = loaded if loaded else (None, ())
     store_path = args.store or default_store_path()
+    created = not store_path.exists()
     with open_graph_store(store_path) as store:
         lock = InstanceLock(store_path, instance.name) if instance else contextlib.nullcontext()
-        with lock:
-            outcome = asyncio.run(_job(args, store, rules).run(instance))
+        try:
+            with lock:
+                outcome = asyncio.run(_job(args, store, rules).run(instance))
+        except IntegrationError:
+            if created and instance is None and not store.runs(limit=1):
+                _remove_store(store_path)  # a run that could not start leaves no empty store behind
+            raise
     if instance is not None and not instance.organization and outcome.accounts[0].report is None:
         raise IntegrationError(f"{outcome.accounts[0].error} (recorded as run {outcome.accounts[0].run_id})")
     _print_instance_run(outcome, store_path, args.json)
     return EXIT_STEP_FAILED if outcome.status == "failure" else EXIT_OK
+
+
+def _remove_store(store_path: Path) -> None:
+    """Delete a store this command created and never wrote a run into."""
+    store_path.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        locks_dir(store_path).rmdir()  # only when empty: another run's lock keeps it
 
 
 def run_permissions(args: argparse.Namespace) -> int:
@@ -564,9 +593,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"aws-integration: error: {error.path}: {problem}", file=sys.stderr)
         return EXIT_ERROR
     except BulkDataError as error:
+        if len(error.problems) == 1:
+            print(f"aws-integration: error: {error.problems[0]} (nothing was imported)", file=sys.stderr)
+            return EXIT_ERROR
         for problem in error.problems:
             print(f"aws-integration: error: {problem}", file=sys.stderr)
-        print(f"aws-integration: error: nothing was imported ({len(error.problems)} problem(s))", file=sys.stderr)
+        print(f"aws-integration: error: nothing was imported ({len(error.problems)} problems)", file=sys.stderr)
         return EXIT_ERROR
     except (IntegrationError, StoreError) as error:
         print(f"aws-integration: error: {error}", file=sys.stderr)

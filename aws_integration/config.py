@@ -278,9 +278,7 @@ def parse_config(text: str, path: Path, known_services: frozenset[str] | None = 
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise ConfigError(path, [f"not valid YAML{where}"]) from None
+        raise ConfigError(path, [_yaml_problem(error)]) from None
     if not isinstance(raw, Mapping):
         raise ConfigError(path, ["the file must be a mapping with an 'instances' list"])
     problems: list[str] = []
@@ -303,6 +301,21 @@ def config_path(given: Path | None) -> Path:
     if from_env:
         return Path(from_env)
     raise IntegrationError(f"no configuration file: pass --config or set {CONFIG_ENV}")
+
+
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    """Where and what, without quoting the file (which may hold an external ID):
+    ``not valid YAML at line 4: expected ',' or ']', but got '<stream end>' (while parsing
+    a flow sequence from line 3)``."""
+    mark = getattr(error, "problem_mark", None)
+    message = "not valid YAML" + (f" at line {mark.line + 1}" if mark else "")
+    problem = getattr(error, "problem", None)
+    if problem:
+        message += f": {problem}"
+    context, context_mark = getattr(error, "context", None), getattr(error, "context_mark", None)
+    if context and context_mark:
+        message += f" ({context} from line {context_mark.line + 1})"
+    return message
 
 
 def load_config(path: Path, known_services: frozenset[str] | None = None) -> Config:

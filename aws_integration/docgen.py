@@ -13,7 +13,9 @@ Generated from the collectors' declarations by `aws-integration docs --output do
 
 Every entity has `_key` (the ARN where the resource has one), `_type`, `_class`,
 `displayName`, `accountId`, `region` (for regional resources) and its AWS tags as
-`tag.<Key>` properties. Timestamps (`createdOn`, `launchTime`, …) are epoch
+`tag.<Key>` properties (key exactly as in AWS; `true`/`false` become booleans and
+numbers numbers, but only when they print back as the same text: `007`, `1.50` stay
+strings; a `Name` tag sets `displayName`). Timestamps (`createdOn`, `launchTime`, …) are epoch
 milliseconds. Relationship `_key`s are `fromKey|verb|toKey`.
 """
 

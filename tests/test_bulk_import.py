@@ -175,6 +175,6 @@ def test_the_import_command_lists_problems_and_creates_nothing(tmp_path: Path, c
     store = tmp_path / "graph.sqlite"
     assert main(["import", str(bad), "--store", str(store)]) == 2
     errors = capsys.readouterr().err.splitlines()
-    assert len(errors) == 12 and errors[-1] == "aws-integration: error: nothing was imported (11 problem(s))"
+    assert len(errors) == 12 and errors[-1] == "aws-integration: error: nothing was imported (11 problems)"
     assert all(line.startswith("aws-integration: error: ") for line in errors)
     assert not store.exists()

@@ -98,24 +98,26 @@ class Detail:
     pick: str | None = None
 
 
-def list_then_describe(
-    list_operation: str,
-    *details: Detail,
-    list_params: Mapping[str, Any] | None = None,
-    as_item: Callable[[Any], RawItem] | None = None,
-    keep: Callable[[RawItem], bool] | None = None,
-) -> Fetch:
+@dataclass(frozen=True)
+class ListThenDescribe:
     """A fetch that pages through ``list_operation`` and then makes each detail call per item, concurrently.
 
     ``as_item`` turns listed values that are not mappings (names, ARNs, URLs) into items;
-    ``keep`` drops items before their details are fetched.
+    ``keep`` drops items before their details are fetched. Being data, it also tells
+    tests the shape of the items it produces.
     """
 
-    async def fetch(context: FetchContext) -> list[RawItem]:
-        listed = await context.items(list_operation, **dict(list_params or {}))
-        items = [as_item(value) if as_item else value for value in listed]
-        if keep is not None:
-            items = [item for item in items if keep(item)]
+    list_operation: str
+    details: tuple[Detail, ...]
+    list_params: Mapping[str, Any] | None = None
+    as_item: Callable[[Any], RawItem] | None = None
+    keep: Callable[[RawItem], bool] | None = None
+
+    async def __call__(self, context: FetchContext) -> list[RawItem]:
+        listed = await context.items(self.list_operation, **dict(self.list_params or {}))
+        items = [self.as_item(value) if self.as_item else value for value in listed]
+        if self.keep is not None:
+            items = [item for item in items if self.keep(item)]
 
         async def answer(item: RawItem, detail: Detail) -> Any:
             params = detail.params(item)
@@ -127,12 +129,21 @@ def list_then_describe(
             return found
 
         async def describe(item: RawItem) -> RawItem:
-            answers = await context.each(details, lambda detail: answer(item, detail))
-            return {**item, **{detail.field: value for detail, value in zip(details, answers)}}
+            answers = await context.each(self.details, lambda detail: answer(item, detail))
+            return {**item, **{detail.field: value for detail, value in zip(self.details, answers)}}
 
         return await context.each(items, describe)
 
-    return fetch
+
+def list_then_describe(
+    list_operation: str,
+    *details: Detail,
+    list_params: Mapping[str, Any] | None = None,
+    as_item: Callable[[Any], RawItem] | None = None,
+    keep: Callable[[RawItem], bool] | None = None,
+) -> Fetch:
+    """A :class:`ListThenDescribe` fetch."""
+    return ListThenDescribe(list_operation, details, list_params, as_item, keep)
 
 
 def is_arn_of(value: Any, service: str, resource_prefix: str) -> bool:

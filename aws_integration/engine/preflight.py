@@ -58,12 +58,23 @@ def explain_failure(error: Exception, call: ApiCall) -> IntegrationError:
 
 
 async def identify(clients: ClientPool, region: str) -> Identity:
-    """``sts:GetCallerIdentity``: the account and partition everything is keyed by."""
-    client = await clients.get("sts", region)
+    """``sts:GetCallerIdentity``: the account and partition everything is keyed by.
+
+    The first client of a run loads the credentials: a failing credential source (a
+    ``credential_process`` printing garbage, an unreadable SSO cache) is reported here.
+    """
+    try:
+        client = await clients.get("sts", region)
+    except (BotoCoreError, ClientError) as error:
+        raise explain_failure(error, GET_CALLER_IDENTITY) from None
+    except (ValueError, OSError, RuntimeError) as error:  # what credential providers raise beyond botocore's own
+        raise IntegrationError(f"cannot load AWS credentials: {type(error).__name__}: {error}") from None
     try:
         response = await client.get_caller_identity()
     except (BotoCoreError, ClientError) as error:
         raise explain_failure(error, GET_CALLER_IDENTITY) from None
+    except RuntimeError as error:  # botocore's refresh of credentials that are still expired
+        raise IntegrationError(f"the AWS credentials cannot be used: {error}") from None
     arn = response["Arn"]
     return Identity(account_id=response["Account"], partition=arn.split(":")[1], arn=arn)
 

@@ -76,6 +76,7 @@ class _UnitResult:
     denied: PermissionDenied | None = None
     error: str | None = None
     api_calls: int = 0
+    retries: int = 0
     allowed_actions: set[str] = field(default_factory=set)
 
 
@@ -135,12 +136,14 @@ class Runner:
                 tasks[step.id] = asyncio.create_task(self._run_step(step, tasks, clients, identity, regions))
             await asyncio.gather(*tasks.values())
             predicted = await prediction if prediction else None
+            requests = clients.requests
         for mapper in self.registry.mappers:
             self._results[mapper.id] = self._run_mapper(mapper)
         if self.options.tag_with_account_name and self.options.account_name:
             for entity in self._entities.values():
                 entity.properties["tag.AccountName"] = self.options.account_name
         ordered = [self._results[step.id] for step in self.registry.all_steps]
+        api_calls = preflight_calls + self._prediction_calls + sum(result.api_calls for result in ordered)
         report = RunReport(
             account_id=identity.account_id,
             partition=identity.partition,
@@ -151,7 +154,8 @@ class Runner:
             steps=ordered,
             entity_counts=dict(Counter(entity.type for entity in self._entities.values())),
             relationship_counts=dict(Counter(rel.type for rel in self._relationships.values())),
-            api_calls=preflight_calls + self._prediction_calls + sum(result.api_calls for result in ordered),
+            api_calls=api_calls,
+            retries=requests - api_calls,
         )
         if isinstance(predicted, PermissionReport):
             report.permission_check = compare(predicted, ordered).to_dict()
@@ -271,16 +275,24 @@ class Runner:
             unit = _UnitResult(region=region, denied=denied)
         except (ClientError, BotoCoreError, GraphError) as error:
             unit = _UnitResult(region=region, error=f"{region or 'global'}: {error}")
+        except KeyError as missing:  # AWS left out a field the transform needs: name it, fail the step
+            unit = _UnitResult(
+                region=region,
+                error=f"{region or 'global'}: a resource AWS described has no field {missing.args[0]!r}, "
+                      f"which {step.id} needs",
+            )
         except Exception as error:  # a transform bug must fail its step, not the run
             log.exception("step %s failed in %s", step.id, region or "global")
             unit = _UnitResult(region=region, error=f"{region or 'global'}: {type(error).__name__}: {error}")
         unit.api_calls = context.api_calls
+        unit.retries = context.retries
         unit.allowed_actions = context.allowed_actions
         return unit
 
     def _aggregate(self, step: StepDecl, units: list[_UnitResult]) -> StepResult:
         result = self._new_result(step, StepStatus.SUCCESS)
         result.api_calls = sum(unit.api_calls for unit in units)
+        result.retries = sum(unit.retries for unit in units)
         result.allowed_actions = sorted(set().union(*(unit.allowed_actions for unit in units)))
         result.errors = [unit.error for unit in units if unit.error]
         result.denied = [

@@ -2,7 +2,8 @@
 
 Each tag becomes ``tag.<Key>`` (key case kept) with its value typed: ``true``/``false``
 (any case) become booleans, digits an integer, ``digits.digits`` a float, the rest
-stays a string. ``Name`` (any case) sets the display name; keys whose value is true or
+stays a string. Typing never loses what the tag said: a number is kept only when it
+prints back as the same text (``007``, ``1.50`` and 16-digit IDs stay strings). ``Name`` (any case) sets the display name; keys whose value is true or
 empty are listed in ``tags``; ``classification``, ``owner`` and ``email`` are copied,
 lower-cased, to properties of the same name.
 """
@@ -16,8 +17,8 @@ from typing import Any
 
 from aws_integration.graph.model import PropertyValue
 
-_INTEGER = re.compile(r"^[0-9]+$")
-_FLOAT = re.compile(r"^[0-9]+\.[0-9]+$")
+_INTEGER = re.compile(r"^(0|[1-9][0-9]{0,14})$")  # up to 15 digits: exact in every JSON reader
+_FLOAT = re.compile(r"^[0-9]{1,15}\.[0-9]{1,15}$")
 COPIED_LOWER_CASE = ("classification", "owner", "email")
 
 
@@ -30,13 +31,16 @@ def typed_tag_value(value: str) -> str | int | float | bool:
         return False
     if _INTEGER.match(value):
         return int(value)
-    if _FLOAT.match(value):
+    if _FLOAT.match(value) and repr(float(value)) == value:
         return float(value)
     return value
 
 
 def tag_pairs(tags: Iterable[Mapping[str, Any]] | Mapping[str, Any] | None) -> list[tuple[str, str]]:
-    """Normalise ``[{Key, Value}]``, ``[{key, value}]``, ``[{TagKey, TagValue}]`` (KMS) or a plain map to pairs."""
+    """Normalise ``[{Key, Value}]``, ``[{key, value}]``, ``[{TagKey, TagValue}]`` (KMS) or a plain map to pairs.
+
+    A tag without a key raises ``KeyError('Key')``.
+    """
     if not tags:
         return []
     if isinstance(tags, Mapping):
@@ -44,8 +48,8 @@ def tag_pairs(tags: Iterable[Mapping[str, Any]] | Mapping[str, Any] | None) -> l
     pairs = []
     for tag in tags:
         key = tag.get("Key", tag.get("key", tag.get("TagKey")))
-        if key is None:
-            raise ValueError(f"tag without a key: {tag!r}")
+        if key is None:  # a missing required field: the step fails naming it
+            raise KeyError("Key")
         value = tag.get("Value", tag.get("value", tag.get("TagValue")))
         pairs.append((str(key), "" if value is None else str(value)))
     return pairs
