@@ -22,6 +22,8 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.store_speed --json bench/results/store.json
+	$(BIN)/python -m bench.ingest_speed --latency-ms $(or $(LATENCY_MS),50) --memory --throttling \
+		--json bench/results/ingest.json
 
 docs: $(STAMP)
 	$(BIN)/aws-integration docs --output docs/data-model.md

@@ -13,7 +13,7 @@ the server with the failures AWS produces under load:
 Services can also be made to fail every request, and a fixed latency can be added to
 every answer. Everything else is forwarded to the upstream server unchanged, or, for
 benchmarks, answered from a recording: in ``record`` mode every forwarded answer is
-kept, keyed on the method, path, body and the signed region and service; in
+kept, keyed on the method, path, operation header, body and the signed region and service; in
 ``replay`` mode the upstream is never asked (moto's CPU cost per request is far above
 AWS's and would dominate a measurement). The proxy counts what it did, per kind, so a
 test can check a run's report against it.
@@ -56,7 +56,7 @@ class FaultRates:
             raise ValueError("fault rates add up to more than 1")
 
 
-RecordingKey = tuple[str, str, bytes, str, str]
+RecordingKey = tuple[str, str, str, bytes, str, str]
 
 
 @dataclass
@@ -148,8 +148,11 @@ class _Request:
 
     @property
     def recording_key(self) -> RecordingKey:
-        """What identifies the same request on another pass (signatures and dates differ)."""
-        return (self.method, self.target, self.body, *self.scope)
+        """What identifies the same request on another pass (signatures and dates differ).
+
+        JSON protocols name the operation in ``X-Amz-Target``, not in the path or body.
+        """
+        return (self.method, self.target, self.header("x-amz-target"), self.body, *self.scope)
 
     @property
     def scope(self) -> tuple[str, str]:
@@ -272,7 +275,7 @@ class AwsProxy:
                         break
                     draw -= rate
             if fault is None:
-                self.counts.forwarded += 1
+                self.counts.forwarded += self.mode != "replay"
             else:
                 self.counts.faults[fault] += 1
             return fault

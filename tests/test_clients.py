@@ -12,7 +12,9 @@ import pytest
 from aiobotocore.session import get_session
 from botocore.exceptions import ClientError
 
-from aws_integration.engine.clients import ClientPool, ClientSettings
+from botocore.utils import parse_timestamp as botocore_parse_timestamp
+
+from aws_integration.engine.clients import ClientPool, ClientSettings, parse_timestamp
 
 VPCS = (b'<DescribeVpcsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r</requestId>'
         b"<vpcSet><item><vpcId>vpc-1</vpcId><cidrBlock>10.0.0.0/16</cidrBlock></item></vpcSet></DescribeVpcsResponse>")
@@ -66,3 +68,19 @@ def test_when_retries_run_out_it_is_a_clear_client_error(flaky: Any, monkeypatch
     with pytest.raises(ClientError, match="InternalError"):
         _describe(flaky, attempts=2, monkeypatch=monkeypatch)
     assert flaky.requests == 2
+
+
+@pytest.mark.parametrize("value", [
+    "2026-11-23T10:00:00Z", "2026-11-23T10:00:00.123Z", "2026-11-23T10:00:00.123456+02:00", "2026-11-23T10:00:00",
+    "Mon, 23 Nov 2026 10:00:00 GMT", 1700000000, 1700000000.25, "1700000000.5", "20261123", "2026-11-23",
+])
+def test_timestamps_parse_as_botocore_parses_them(value: object) -> None:
+    ours, theirs = parse_timestamp(value), botocore_parse_timestamp(value)
+    assert ours == theirs and ours.utcoffset() == theirs.utcoffset()
+
+
+def test_the_pool_parses_timestamps_its_way(flaky: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    session = get_session()
+    ClientPool(session, ClientSettings())
+    parser = session.get_component("response_parser_factory").create_parser("ec2")
+    assert parser._timestamp_parser is parse_timestamp

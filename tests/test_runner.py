@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import boto3
 import pytest
 
 from aws_integration.collectors import COLLECTOR_STEPS
@@ -133,3 +134,28 @@ def test_services_left_out_by_the_configuration_are_disabled_but_the_account_is_
     assert steps["fetch-iam-access-keys"].reason is DisabledReason.PARENT_DISABLED
     assert "aws_s3_bucket" in graph.partial_entity_types
     assert not any(entity.type == "aws_iam_user" for entity in graph.entities)
+
+
+def _only(*step_ids: str) -> Registry:
+    return Registry(steps=tuple(step for step in COLLECTOR_STEPS if step.id in step_ids), mappers=())
+
+
+@pytest.mark.parametrize(("groups", "chain"), [(10, 4), (55, 5)])
+def test_the_longest_call_chain_counts_pages_one_after_another(moto: None, groups: int, chain: int) -> None:
+    logs = boto3.client("logs", region_name="us-east-1")
+    for index in range(groups):  # moto answers DescribeLogGroups 50 at a time
+        logs.create_log_group(logGroupName=f"/chain/{index:02d}")
+    graph = collect(_only("fetch-log-groups"), RunOptions(regions=("us-east-1",), check_permissions=False))
+    # GetCallerIdentity, then DescribeRegions, then each page of log groups, then each group's tags
+    assert graph.report.longest_call_chain == chain
+
+
+def test_the_longest_call_chain_follows_declared_dependencies(moto: None) -> None:
+    iam = boto3.client("iam", region_name="us-east-1")
+    iam.create_user(UserName="alice")
+    iam.create_access_key(UserName="alice")
+    options = RunOptions(regions=("us-east-1",), check_permissions=False)
+    users = collect(_only("fetch-iam-users"), options).report.longest_call_chain
+    with_keys = collect(_only("fetch-iam-users", "fetch-iam-access-keys"), options).report.longest_call_chain
+    # preflight (2), ListUsers, then the user's details; then ListAccessKeys, then GetAccessKeyLastUsed
+    assert (users, with_keys) == (4, 6)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -17,6 +18,10 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+# How many calls, one after another, led to the current point of a task: each call is one
+# link further than the call it had to wait for. Tasks inherit it when they are created.
+CALL_CHAIN: contextvars.ContextVar[int] = contextvars.ContextVar("aws_integration_call_chain", default=0)
 
 
 @dataclass(frozen=True)
@@ -53,7 +58,9 @@ class FetchContext:
     :class:`PermissionDenied` naming the declared IAM action. ``allowed_actions``
     records the IAM actions AWS answered, so a run can be compared with a prediction;
     ``retries`` counts the requests botocore repeated (throttling, 5xx, dropped
-    connections) before an answer.
+    connections) before an answer. ``longest_chain`` is the length of the longest chain
+    of calls that had to wait for each other up to this unit's last call (pages of a
+    listing, details of listed items, the steps it depends on).
     """
 
     def __init__(
@@ -73,6 +80,7 @@ class FetchContext:
         self._dependencies = dependencies
         self.api_calls = 0
         self.retries = 0
+        self.longest_chain = CALL_CHAIN.get()
         self.allowed_actions: set[str] = set()
 
     @property
@@ -85,6 +93,12 @@ class FetchContext:
         if step_id not in self.step.depends_on:
             raise LookupError(f"step {self.step.id} reads {step_id}, which it does not depend on")
         return self._dependencies[step_id]
+
+    def _link(self) -> None:
+        """Count one more call in the current chain (after it answered)."""
+        link = CALL_CHAIN.get() + 1
+        CALL_CHAIN.set(link)
+        self.longest_chain = max(self.longest_chain, link)
 
     def _count_retries(self, response: Mapping[str, Any]) -> None:
         self.retries += int(response.get("ResponseMetadata", {}).get("RetryAttempts") or 0)
@@ -114,6 +128,7 @@ class FetchContext:
                     raise denied from None
                 raise
         self._count_retries(response)
+        self._link()
         self.allowed_actions.add(declared.iam_action)
         return response
 
@@ -143,6 +158,7 @@ class FetchContext:
                         raise denied from None
                     raise
             self._count_retries(page)
+            self._link()
             self.allowed_actions.add(declared.iam_action)
             yield page
 
@@ -161,13 +177,20 @@ class FetchContext:
     async def each(items: Iterable[T], function: Callable[[T], Awaitable[R]]) -> list[R]:
         """Run ``function`` over ``items`` concurrently (requests stay bounded by the slots).
 
-        The first exception cancels the remaining calls and propagates as it is.
+        What comes after depends on all of them: the call chain goes on from the longest
+        of theirs. The first exception cancels the remaining calls and propagates as it is.
         """
-        tasks = [asyncio.ensure_future(function(item)) for item in items]
+
+        async def tracked(item: T) -> tuple[R, int]:
+            return await function(item), CALL_CHAIN.get()
+
+        tasks = [asyncio.ensure_future(tracked(item)) for item in items]
         try:
-            return list(await asyncio.gather(*tasks))
+            finished = await asyncio.gather(*tasks)
         except BaseException:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             raise
+        CALL_CHAIN.set(max([CALL_CHAIN.get(), *(chain for _, chain in finished)]))
+        return [result for result, _ in finished]

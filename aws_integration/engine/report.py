@@ -108,6 +108,7 @@ class RunReport:
     relationship_counts: dict[str, int]
     api_calls: int
     retries: int = 0  # HTTP requests sent beyond one per API call: throttling, 5xx, dropped connections
+    longest_call_chain: int = 0  # calls that had to happen one after another: the run's critical path
     store: dict[str, Any] = field(default_factory=dict)
     permission_check: dict[str, Any] = field(default_factory=dict)
 
@@ -154,6 +155,7 @@ class RunReport:
             "seconds": round(self.seconds, 3),
             "apiCalls": self.api_calls,
             "retries": self.retries,
+            "longestCallChain": self.longest_call_chain,
             "entityCounts": dict(sorted(self.entity_counts.items())),
             "relationshipCounts": dict(sorted(self.relationship_counts.items())),
             "steps": [step.to_dict() for step in self.steps],

@@ -12,16 +12,17 @@ import asyncio
 import logging
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Any
 
 from aiobotocore.session import AioSession
 from botocore.exceptions import BotoCoreError, ClientError
 
 from aws_integration.declarations import ACCOUNT_ENTITY, AnyStep, MapperDecl, RawItem, Scope, StepDecl
 from aws_integration.engine.clients import ClientPool, ClientSettings, home_region
-from aws_integration.engine.context import FetchContext, TransformContext
+from aws_integration.engine.context import CALL_CHAIN, FetchContext, TransformContext
 from aws_integration.engine.errors import IntegrationError, PermissionDenied
 from aws_integration.engine.preflight import Identity, enabled_regions, identify
 from aws_integration.engine.report import DeniedCall, DisabledReason, RunReport, StepResult, StepStatus
@@ -35,6 +36,8 @@ from aws_integration.registry import Registry
 log = logging.getLogger(__name__)
 
 DependencyItems = dict[str, list[tuple[TransformContext, RawItem]]]
+PoolFactory = Callable[[AioSession, ClientSettings], Any]
+PREFLIGHT_CHAIN = 2  # GetCallerIdentity, then DescribeRegions
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,7 @@ class _UnitResult:
     error: str | None = None
     api_calls: int = 0
     retries: int = 0
+    longest_chain: int = 0
     allowed_actions: set[str] = field(default_factory=set)
 
 
@@ -110,14 +114,21 @@ def _check_declared(step: AnyStep, entities: Iterable[Entity], relationships: It
 class Runner:
     """Runs a registry's steps against one account."""
 
-    def __init__(self, registry: Registry, session: AioSession, options: RunOptions) -> None:
+    def __init__(
+        self, registry: Registry, session: AioSession, options: RunOptions, pool: PoolFactory = ClientPool
+    ) -> None:
         self.registry = registry
         self.session = session
         self.options = options
+        self._pool = pool
+        self._chain_ends: dict[str, int] = {}
         self.home_region = home_region(session)
         self._slots = asyncio.Semaphore(options.client_settings.max_concurrency)
         self._results: dict[str, StepResult] = {}
         self._raw: DependencyItems = {}
+        # Raw items are kept only for the steps and mappers that read them: the rest go as soon
+        # as they are transformed (a large account's instances would otherwise stay in memory twice).
+        self._read_later = {dependency for step in registry.all_steps for dependency in step.depends_on}
         self._entities: dict[str, Entity] = {}
         self._relationships: dict[str, Relationship] = {}
         self._prediction_calls = 0
@@ -126,10 +137,11 @@ class Runner:
         """Identify the account, discover regions, run every step, build the report."""
         started = datetime.now(timezone.utc)
         clock = time.monotonic()
-        async with ClientPool(self.session, self.options.client_settings) as clients:
+        async with self._pool(self.session, self.options.client_settings) as clients:
             identity = await identify(clients, self.home_region)
             regions = await enabled_regions(clients, self.home_region, identity.partition, self.options.regions)
             preflight_calls = 2
+            CALL_CHAIN.set(PREFLIGHT_CHAIN)  # the steps' tasks, created now, start after these two
             prediction = asyncio.create_task(self._predict(clients, identity)) if self.options.check_permissions else None
             tasks: dict[str, asyncio.Task[StepResult]] = {}
             for step in self.registry.steps:
@@ -156,6 +168,7 @@ class Runner:
             relationship_counts=dict(Counter(rel.type for rel in self._relationships.values())),
             api_calls=api_calls,
             retries=requests - api_calls,
+            longest_call_chain=max(self._chain_ends.values(), default=PREFLIGHT_CHAIN),
         )
         if isinstance(predicted, PermissionReport):
             report.permission_check = compare(predicted, ordered).to_dict()
@@ -229,9 +242,11 @@ class Runner:
     ) -> StepResult:
         for dependency in step.depends_on:
             await tasks[dependency]
+        CALL_CHAIN.set(max((self._chain_ends[dep] for dep in step.depends_on), default=CALL_CHAIN.get()))
         blocked = self._parent_problem(step) or self._excluded(step)
         if blocked:
             self._results[step.id] = blocked
+            self._chain_ends[step.id] = CALL_CHAIN.get()
             return blocked
         clock = time.monotonic()
         if step.scope is Scope.REGIONAL:
@@ -243,6 +258,7 @@ class Runner:
             *(self._run_unit(step, clients, identity, region) for region in unit_regions)
         )
         result = self._aggregate(step, units)
+        self._chain_ends[step.id] = max((unit.longest_chain for unit in units), default=CALL_CHAIN.get())
         result.seconds = time.monotonic() - clock
         result.regions = [region for region in unit_regions if region]
         self._results[step.id] = result
@@ -262,7 +278,8 @@ class Runner:
         unit = _UnitResult(region=region)
         try:
             items = await (step.fetch or _default_fetch)(context)
-            unit.items = [(scope, item) for item in items]
+            if step.id in self._read_later:
+                unit.items = [(scope, item) for item in items]
             for item in items:
                 for produced in step.transform(item, scope):
                     if isinstance(produced, Entity):
@@ -286,6 +303,7 @@ class Runner:
             unit = _UnitResult(region=region, error=f"{region or 'global'}: {type(error).__name__}: {error}")
         unit.api_calls = context.api_calls
         unit.retries = context.retries
+        unit.longest_chain = context.longest_chain
         unit.allowed_actions = context.allowed_actions
         return unit
 
@@ -351,6 +369,12 @@ class Runner:
         return result
 
 
-async def ingest(registry: Registry, session: AioSession, options: RunOptions) -> CollectedGraph:
-    """Run every declared step against the account the session's credentials reach."""
-    return await Runner(registry, session, options).run()
+async def ingest(
+    registry: Registry, session: AioSession, options: RunOptions, pool: PoolFactory = ClientPool
+) -> CollectedGraph:
+    """Run every declared step against the account the session's credentials reach.
+
+    ``pool`` makes the run's clients (the benchmark's sequential baseline swaps in
+    blocking boto3 clients).
+    """
+    return await Runner(registry, session, options, pool).run()

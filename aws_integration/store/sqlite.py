@@ -348,45 +348,34 @@ class SqliteStore:
 
         With a lease, the run recorded as ``running`` when it began is completed.
         """
-        values = (source, instance, started_at, finished_at, status, error, canonical(report or {}))
+        columns = {"source": source, "instance": instance, "started_at": started_at, "finished_at": finished_at,
+                   "status": status, "error": error, "report": canonical(report or {})}
         try:
-            if lease is None:
-                cursor = self._db.execute(
-                    "INSERT INTO runs (source, instance, started_at, finished_at, status, error, summary, report) "
-                    "VALUES (?, ?, ?, ?, ?, ?, '{}', ?)",
-                    values,
-                )
-                return int(cursor.lastrowid or 0)
-            self._db.execute(
-                "UPDATE runs SET source = ?, instance = ?, started_at = ?, finished_at = ?, status = ?, error = ?, "
-                "report = ? WHERE id = ?",
-                (*values, lease.run_id),
-            )
-            return lease.run_id
+            return self._write_run(columns, lease)
         except sqlite3.Error as failure:
             raise StoreError(f"cannot write store {self.path}: {failure}") from None
         finally:
             if lease is not None:
                 lease.lock.release(remove=True)
 
-    def _record_run(self, batch: GraphBatch) -> int:
-        values = (batch.source, batch.instance, batch.started_at, batch.finished_at, batch.status, canonical(batch.report))
-        if batch.lease is None:
+    def _write_run(self, columns: dict[str, Any], lease: RunLease | None) -> int:
+        """Insert a run record, or complete the one ``lease`` began; returns the run's id."""
+        if lease is None:
             cursor = self._db.execute(
-                "INSERT INTO runs (source, instance, started_at, finished_at, status, summary, report) "
-                "VALUES (?, ?, ?, ?, ?, '{}', ?)",
-                values,
+                f"INSERT INTO runs ({', '.join(columns)}, summary) VALUES ({', '.join('?' for _ in columns)}, '{{}}')",
+                tuple(columns.values()),
             )
             return int(cursor.lastrowid or 0)
-        self._db.execute(
-            "UPDATE runs SET source = ?, instance = ?, started_at = ?, finished_at = ?, status = ?, report = ? "
-            "WHERE id = ?",
-            (*values, batch.lease.run_id),
-        )
-        return batch.lease.run_id
+        assignments = ", ".join(f"{name} = ?" for name in columns)
+        self._db.execute(f"UPDATE runs SET {assignments} WHERE id = ?", (*columns.values(), lease.run_id))
+        return lease.run_id
 
     def _merge(self, batch: GraphBatch) -> CommitSummary:
-        run_id = self._record_run(batch)
+        run_id = self._write_run(
+            {"source": batch.source, "instance": batch.instance, "started_at": batch.started_at,
+             "finished_at": batch.finished_at, "status": batch.status, "report": canonical(batch.report)},
+            batch.lease,
+        )
         baseline = self._db.execute("SELECT 1 FROM entities WHERE source = ? LIMIT 1", (batch.source,)).fetchone() is None
         entity_changes = self._merge_table(
             _ENTITIES,

@@ -1,0 +1,255 @@
+"""Ingestion speed: aws-integration against a sequential boto3 collector, and against the bounds.
+
+1. Starts moto's server on 127.0.0.1 and seeds a large account (``bench/large_account.py``).
+2. Puts the proxy of ``tests/aws_proxy.py`` in front of it. A first pass of each
+   collector through the proxy records moto's answers. The measured passes are replayed
+   from that recording with a fixed added latency, because moto's CPU cost per request
+   is far above AWS's.
+3. Measures, on the same replayed answers:
+   (a) the sequential boto3 baseline (``bench/sequential.py``);
+   (b) ``aws-integration ingest`` end to end: collection, transform, store.
+4. Computes the two lower bounds:
+   - the critical path: the longest chain of calls that must wait for each other, as
+     the run reports it, times the latency;
+   - the CPU floor: the time botocore takes to parse the same answers sequentially,
+     as measured in (a). For context, (a) is also run with no latency at all: the CPU
+     a sequential client spends on the same calls (signing, HTTP, parsing, transforms).
+5. Prints one table and writes it as JSON.
+
+Further profiles: 20,000 instances, to check that memory stays flat; and 10% of
+requests throttled.
+
+    python -m bench.ingest_speed [--latency-ms 50] [--instances 2000] [--json PATH] [--memory] [--throttling]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pickle
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aws_integration.sample.moto_server import MotoServer
+from bench.large_account import BENCH_REGIONS, Profile, seed_large_account
+from tests.aws_proxy import AwsProxy, FaultRates, RecordingKey, Answer
+
+SPEEDUP_TARGET = 8.0
+BOUND_TARGET = 1.3
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1",
+               "AWS_MAX_ATTEMPTS": "6"}
+
+
+@dataclass
+class Measured:
+    """One measured pass of one collector."""
+
+    name: str
+    seconds: float
+    api_calls: int
+    peak_rss_mb: float
+    report: dict[str, Any]
+
+
+def _run(command: list[str], env: dict[str, str]) -> tuple[float, float, str, str]:
+    """Run a child to completion: wall seconds, its peak RSS in MB, stdout, stderr."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=err)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if process.returncode not in (0, 1):
+        raise RuntimeError(f"{command[2:4]} exited {process.returncode}: {stderr[-2000:]}")
+    return seconds, usage.ru_maxrss / 1024, stdout, stderr
+
+
+def sequential(endpoint: str, store: Path) -> Measured:
+    """(a): the sequential boto3 baseline."""
+    seconds, rss, stdout, _ = _run(
+        [sys.executable, "-m", "bench.sequential", "--store", str(store), "--regions", ",".join(BENCH_REGIONS),
+         "--no-permission-check"],
+        {**os.environ, **CREDENTIALS, "AWS_ENDPOINT_URL": endpoint},
+    )
+    report = json.loads(stdout)
+    return Measured("sequential boto3 (a)", seconds, report["apiCalls"], rss, report)
+
+
+def ingest(endpoint: str, store: Path, concurrency: int) -> Measured:
+    """(b): ``aws-integration ingest``, end to end."""
+    seconds, rss, stdout, _ = _run(
+        [sys.executable, "-m", "aws_integration", "ingest", "--regions", ",".join(BENCH_REGIONS), "--store",
+         str(store), "--json", "--no-permission-check", "--concurrency", str(concurrency)],
+        {**os.environ, **CREDENTIALS, "AWS_ENDPOINT_URL": endpoint},
+    )
+    report = json.loads(stdout)
+    return Measured("aws-integration ingest (b)", seconds, report["apiCalls"], rss, report)
+
+
+def _record(server: MotoServer, scratch: Path, concurrency: int) -> dict[RecordingKey, Answer]:
+    """Pass the ingest once through the proxy, keeping moto's answers.
+
+    The baseline makes the same calls; a request of either that was not recorded is
+    counted on the measured passes (``notRecorded``) and fails the benchmark.
+    """
+    recording: dict[RecordingKey, Answer] = {}
+    with AwsProxy(server.url, mode="record", recording=recording) as proxy:
+        ingest(proxy.url, scratch / "record-b.sqlite", concurrency)
+    return recording
+
+
+def recorded_profile(profile: Profile, concurrency: int, cache: Path | None) -> tuple[dict[str, Any], dict[RecordingKey, Answer]]:
+    """Seed and record a profile, or load the recording ``cache`` made earlier for the same profile."""
+    if cache is not None and cache.exists():
+        saved = pickle.loads(cache.read_bytes())
+        if saved["profile"] == profile.__dict__:
+            return saved["figures"], saved["recording"]
+    figures: dict[str, Any] = {"profile": profile.__dict__}
+    with tempfile.TemporaryDirectory() as directory, MotoServer({**os.environ, **CREDENTIALS}) as server:
+        os.environ.update({**CREDENTIALS, "AWS_ENDPOINT_URL": server.url})
+        started = time.perf_counter()
+        seed_large_account(profile)
+        figures["seedSeconds"] = round(time.perf_counter() - started, 1)
+        recording = _record(server, Path(directory), concurrency)
+    figures["recordedAnswers"] = len(recording)
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_bytes(pickle.dumps({"profile": profile.__dict__, "figures": figures, "recording": recording}))
+    return figures, recording
+
+
+def _replayed(recording: dict[RecordingKey, Answer], latency: float, rates: FaultRates = FaultRates()) -> AwsProxy:
+    return AwsProxy("http://127.0.0.1:9", rates, mode="replay", recording=recording, latency_seconds=latency, seed=9)
+
+
+def profile_run(profile: Profile, latency: float, concurrency: int, *, baseline: bool, throttling: bool,
+                cache: Path | None = None) -> dict[str, Any]:
+    """Seed and record one profile (or load its recording), and measure what was asked on replayed answers."""
+    recorded, recording = recorded_profile(profile, concurrency, cache)
+    figures: dict[str, Any] = {**recorded, "latencyMs": round(latency * 1000), "concurrency": concurrency}
+    with tempfile.TemporaryDirectory() as directory:
+        scratch = Path(directory)
+        with _replayed(recording, latency) as proxy:
+            figures["b"] = _figures(ingest(proxy.url, scratch / "b.sqlite", concurrency))
+            if baseline:
+                figures["a"] = _figures(sequential(proxy.url, scratch / "a.sqlite"))
+            figures["notRecorded"] = proxy.counts.not_recorded
+        if baseline:
+            with _replayed(recording, 0.0) as proxy:
+                figures["a0"] = _figures(sequential(proxy.url, scratch / "a0.sqlite"))
+                figures["notRecorded"] += proxy.counts.not_recorded
+        if throttling:
+            with _replayed(recording, latency, FaultRates(throttle=0.10)) as proxy:
+                throttled = ingest(proxy.url, scratch / "throttled.sqlite", concurrency)
+                figures["throttled"] = {**_figures(throttled), "requests": proxy.counts.requests,
+                                        "throttledRequests": proxy.counts.faults["throttle"]}
+    if figures["notRecorded"]:
+        raise RuntimeError(f"{figures['notRecorded']} requests were not in the recording: the passes differ")
+    return figures
+
+
+def _figures(measured: Measured) -> dict[str, Any]:
+    report = measured.report
+    return {
+        "seconds": round(measured.seconds, 3),
+        "runSeconds": round(report.get("seconds", measured.seconds), 3),
+        "apiCalls": measured.api_calls,
+        "retries": report.get("retries", 0),
+        "peakRssMb": round(measured.peak_rss_mb, 1),
+        "status": report.get("status"),
+        "entities": report.get("entities") or sum((report.get("entityCounts") or {}).values()),
+        "longestCallChain": report.get("longestCallChain"),
+        "parseSeconds": report.get("parseSeconds"),
+        "failedSteps": report.get("failedSteps") or [
+            step["stepId"] for step in report.get("steps", []) if step["status"] == "failure"],
+    }
+
+
+def summarise(main: dict[str, Any], latency: float) -> dict[str, Any]:
+    """Ratios and bounds of the main profile."""
+    a, b = main["a"], main["b"]
+    critical_path = (b["longestCallChain"] or 0) * latency
+    cpu_floor = a["parseSeconds"] or 0.0
+    bound = max(critical_path, cpu_floor)
+    return {
+        "speedup": round(a["seconds"] / b["seconds"], 2),
+        "criticalPathSeconds": round(critical_path, 3),
+        "cpuFloorSeconds": round(cpu_floor, 3),
+        "bOverBound": round(b["seconds"] / bound, 2) if bound else None,
+        "speedupTarget": SPEEDUP_TARGET,
+        "boundTarget": BOUND_TARGET,
+    }
+
+
+def print_table(figures: dict[str, Any]) -> None:
+    """The one table of the benchmark."""
+    main, summary = figures["main"], figures["summary"]
+    print(f"Ingestion: {main['profile']['instances']:,} instances over {len(BENCH_REGIONS)} regions, "
+          f"{main['recordedAnswers']:,} recorded answers replayed at {main['latencyMs']} ms latency")
+    print(f"  {'':<30} {'wall s':>8} {'API calls':>10} {'peak RSS MB':>12} {'entities':>9}")
+    for key in ("a", "b"):
+        row = main[key]
+        name = "sequential boto3 (a)" if key == "a" else "aws-integration ingest (b)"
+        print(f"  {name:<30} {row['seconds']:>8.2f} {row['apiCalls']:>10,} {row['peakRssMb']:>12.0f} "
+              f"{row['entities']:>9,}")
+    print(f"  {'sequential boto3, 0 ms latency':<30} {main['a0']['seconds']:>8.2f}   (the CPU of the same calls, one at a time)")
+    print(f"  a/b: {summary['speedup']:.2f}x (target {SPEEDUP_TARGET:.0f}x)")
+    print(f"  critical path {main['b']['longestCallChain']} calls x {main['latencyMs']} ms = "
+          f"{summary['criticalPathSeconds']:.2f} s; CPU floor (parsing, sequential) {summary['cpuFloorSeconds']:.2f} s")
+    print(f"  b / larger bound: {summary['bOverBound']}x (target {BOUND_TARGET}x)")
+    if "throttled" in main:
+        throttled = main["throttled"]
+        print(f"  10% throttled: {throttled['seconds']:.2f} s ({throttled['seconds'] / main['b']['seconds']:.2f}x, "
+              f"target 2x), {throttled['requests']:,} requests "
+              f"({throttled['requests'] / main['b']['apiCalls']:.2f}x the calls, target 1.5x)")
+
+
+def print_memory(figures: dict[str, Any]) -> None:
+    """The memory profile's line: peak RSS of the larger account against the main one."""
+    main, memory = figures["main"], figures["memory"]
+    print(f"  memory: {memory['profile']['instances']:,} instances: {memory['b']['seconds']:.2f} s, peak RSS "
+          f"{memory['b']['peakRssMb']:.0f} MB, {memory['b']['peakRssMb'] / main['b']['peakRssMb']:.2f}x the "
+          f"{main['profile']['instances']:,}-instance profile (target under 2x)")
+
+
+def main() -> int:
+    """Run the benchmark; print the table, write JSON when asked."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--latency-ms", type=float, default=50.0, help="added per request (0, 50, 150)")
+    parser.add_argument("--instances", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--memory", action="store_true", help="also run the 20,000-instance memory profile")
+    parser.add_argument("--throttling", action="store_true", help="also run with 10%% of requests throttled")
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--recordings", type=Path, default=Path("bench/results/recordings"),
+                        help="where recordings are kept between invocations (seeding and recording take minutes)")
+    args = parser.parse_args()
+    latency = args.latency_ms / 1000
+    figures: dict[str, Any] = {
+        "main": profile_run(Profile(instances=args.instances), latency, args.concurrency, baseline=True,
+                            throttling=args.throttling, cache=args.recordings / f"{args.instances}.pickle"),
+    }
+    figures["summary"] = summarise(figures["main"], latency)
+    print_table(figures)
+    if args.memory:
+        figures["memory"] = profile_run(Profile(instances=10 * args.instances), latency, args.concurrency,
+                                        baseline=False, throttling=False,
+                                        cache=args.recordings / f"{10 * args.instances}.pickle")
+        print_memory(figures)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
