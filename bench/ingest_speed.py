@@ -85,11 +85,12 @@ def sequential(endpoint: str, store: Path) -> Measured:
     return Measured("sequential boto3 (a)", seconds, report["apiCalls"], rss, report)
 
 
-def ingest(endpoint: str, store: Path, concurrency: int) -> Measured:
+def ingest(endpoint: str, store: Path, concurrency: int, read_timeout: float = 30) -> Measured:
     """(b): ``aws-integration ingest``, end to end."""
     seconds, rss, stdout, _ = _run(
         [sys.executable, "-m", "aws_integration", "ingest", "--regions", ",".join(BENCH_REGIONS), "--store",
-         str(store), "--json", "--no-permission-check", "--concurrency", str(concurrency)],
+         str(store), "--json", "--no-permission-check", "--concurrency", str(concurrency),
+         "--read-timeout", str(read_timeout)],
         {**os.environ, **CREDENTIALS, "AWS_ENDPOINT_URL": endpoint},
     )
     report = json.loads(stdout)
@@ -104,7 +105,7 @@ def _record(server: MotoServer, scratch: Path, concurrency: int) -> dict[Recordi
     """
     recording: dict[RecordingKey, Answer] = {}
     with AwsProxy(server.url, mode="record", recording=recording) as proxy:
-        ingest(proxy.url, scratch / "record-b.sqlite", concurrency)
+        ingest(proxy.url, scratch / "record-b.sqlite", concurrency, read_timeout=900)  # moto is slow, not down
     return recording
 
 

@@ -251,7 +251,9 @@ class AwsProxy:
         self._loop = asyncio.get_running_loop()
         self._stopped = asyncio.Event()
         connector = aiohttp.TCPConnector(limit=256)
-        async with aiohttp.ClientSession(connector=connector, auto_decompress=False) as upstream:
+        # No time limit of its own: the client's read timeout decides, as it would with AWS.
+        no_limit = aiohttp.ClientTimeout(total=None)
+        async with aiohttp.ClientSession(connector=connector, auto_decompress=False, timeout=no_limit) as upstream:
             self._upstream = upstream
             server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
             self.url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
@@ -322,19 +324,24 @@ class AwsProxy:
                                (("Content-Type", "application/x-amz-json-1.1"),))
             return recorded
         answer = await self._forward(request)
-        if self.mode == "record":
+        if self.mode == "record" and answer.status != 502:
             self.recording[request.recording_key] = answer
         return answer
 
     async def _forward(self, request: _Request) -> Answer:
+        """The upstream's answer; a 502 when the upstream cannot be reached (never recorded)."""
         headers = [(name, value) for name, value in request.headers if name.lower() not in _HOP_BY_HOP]
-        async with self._upstream.request(
-            request.method, self.upstream + request.target, headers=headers, data=request.body,
-            allow_redirects=False,
-        ) as response:
-            body = await response.read()
-            kept = tuple((name, value) for name, value in response.headers.items() if name.lower() not in _HOP_BY_HOP)
-            return Answer(response.status, body, kept)
+        try:
+            async with self._upstream.request(
+                request.method, self.upstream + request.target, headers=headers, data=request.body,
+                allow_redirects=False,
+            ) as response:
+                body = await response.read()
+                kept = tuple((name, value) for name, value in response.headers.items()
+                             if name.lower() not in _HOP_BY_HOP)
+                return Answer(response.status, body, kept)
+        except aiohttp.ClientError as error:
+            return Answer(502, f"upstream unavailable: {type(error).__name__}".encode(), (("Content-Type", "text/plain"),))
 
 
 def _write(writer: asyncio.StreamWriter, answer: Answer) -> None:
