@@ -274,6 +274,7 @@ resource "aws_iam_policy" "inventory_1" {
         "Sid"    = "IamReadAnyResource"
         "Effect" = "Allow"
         "Action" = [
+          "iam:GetAccountAuthorizationDetails",
           "iam:GetAccountPasswordPolicy",
           "iam:ListAccountAliases",
           "iam:ListGroups",
@@ -315,7 +316,6 @@ resource "aws_iam_policy" "inventory_1" {
           "iam:GetRolePolicy",
           "iam:ListAttachedRolePolicies",
           "iam:ListRolePolicies",
-          "iam:ListRoleTags",
         ]
         "Resource" = "arn:${data.aws_partition.current.partition}:iam::*:role/*"
       },
@@ -330,7 +330,6 @@ resource "aws_iam_policy" "inventory_1" {
           "iam:ListAttachedUserPolicies",
           "iam:ListGroupsForUser",
           "iam:ListUserPolicies",
-          "iam:ListUserTags",
         ]
         "Resource" = "arn:${data.aws_partition.current.partition}:iam::*:user/*"
       },

@@ -105,15 +105,15 @@ def test_a_boundary_narrower_than_the_identity_policy_wins() -> None:
 
 
 @pytest.mark.parametrize(("account", "ready"), [("123456789012", True), ("999999999999", False)])
-def test_a_policy_naming_the_account_s_roles_covers_the_role_reads(account: str, ready: bool) -> None:
-    role_actions = ["iam:ListRoleTags"]
+def test_a_policy_naming_the_account_s_users_covers_the_user_reads(account: str, ready: bool) -> None:
+    user_actions = ["iam:ListAccessKeys", "iam:GetAccessKeyLastUsed"]
     statements = [
-        _all_but(*role_actions),
-        {"Effect": "Allow", "Action": role_actions, "Resource": f"arn:aws:iam::{account}:role/*"},
+        _all_but(*user_actions),
+        {"Effect": "Allow", "Action": user_actions, "Resource": f"arn:aws:iam::{account}:user/*"},
     ]
     policies = [_policy(*statements)]
-    report = PermissionChecker(policies, account_id="123456789012").check(REGISTRY, "role test", [])
-    assert (report.check("fetch-iam-roles").readiness is Readiness.READY) is ready
+    report = PermissionChecker(policies, account_id="123456789012").check(REGISTRY, "user test", [])
+    assert (report.check("fetch-iam-access-keys").readiness is Readiness.READY) is ready
 
 
 def test_the_account_root_is_unrestricted() -> None:
@@ -144,16 +144,16 @@ def test_comparison_finds_both_kinds_of_disagreement_and_ignores_calls_not_made(
     report = _check(_all_but("s3:GetBucketTagging", "iam:ListRoles"))
     results = [
         _result("fetch-s3-buckets", ["s3:ListAllMyBuckets", "s3:GetBucketLocation"], ["s3:GetBucketTagging"]),
-        _result("fetch-iam-roles", ["iam:ListRoles", "iam:ListRoleTags"]),  # AWS answered: a disagreement
-        _result("fetch-iam-users", ["iam:ListUsers"], ["iam:ListUserTags"]),  # refused though allowed
+        _result("fetch-iam-roles", ["iam:ListRoles", "iam:GetAccountAuthorizationDetails"]),  # answered: a disagreement
+        _result("fetch-iam-users", ["iam:ListUsers"], ["iam:GetAccountAuthorizationDetails"]),  # refused though allowed
     ]
     comparison = compare(report, results)
     disagreements = {(o.step_id, o.action, o.observed) for o in comparison.disagreements}
     assert disagreements == {
         ("fetch-iam-roles", "iam:ListRoles", Observed.ALLOWED),
-        ("fetch-iam-users", "iam:ListUserTags", Observed.DENIED),
+        ("fetch-iam-users", "iam:GetAccountAuthorizationDetails", Observed.DENIED),
     }
     assert comparison.predicted_denied == ["iam:ListRoles", "s3:GetBucketTagging"]
-    assert comparison.observed_denied == ["iam:ListUserTags", "s3:GetBucketTagging"]
+    assert comparison.observed_denied == ["iam:GetAccountAuthorizationDetails", "s3:GetBucketTagging"]
     data = comparison.to_dict()
     assert data["notExercised"] > 0 and len(data["disagreements"]) == 2

@@ -53,13 +53,30 @@ def _assigned(decl: EntityDecl, key: str, item: RawItem) -> Iterator[Relationshi
         yield relate(decl, key, "ASSIGNED", POLICY, policy["PolicyArn"])
 
 
+async def _with_authorization_details(context: FetchContext, listing: str, kind: str) -> list[RawItem]:
+    """The principals of ``listing`` with their tags and attached managed policies.
+
+    ``GetAccountAuthorizationDetails`` gives those for every principal of ``kind`` in a
+    few pages, where per-principal calls would cost two requests each (IAM's request
+    rate is low). The listing still provides what the details leave out (a user's last
+    password use, a role's description and session duration). A principal created
+    between the two reads has no details yet: empty tags and policies until the next run.
+    """
+    listed, details = await context.each(
+        ((listing, {}), ("GetAccountAuthorizationDetails", {"Filter": [kind]})),
+        lambda call: context.items(call[0], **call[1]),
+    )
+    by_arn = {detail["Arn"]: detail for detail in details}
+    return [
+        {**item, "Tags": by_arn.get(item["Arn"], {}).get("Tags", []),
+         "AttachedPolicies": by_arn.get(item["Arn"], {}).get("AttachedManagedPolicies", [])}
+        for item in listed
+    ]
+
+
 async def fetch_users(context: FetchContext) -> list[RawItem]:
     """Users with their tags and attached managed policies."""
-    users = await context.items("ListUsers")
-    return await _with_details(
-        context, users, "UserName", "UserName",
-        {"Tags": "ListUserTags", "AttachedPolicies": "ListAttachedUserPolicies"},
-    )
+    return await _with_authorization_details(context, "ListUsers", "User")
 
 
 def transform_user(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
@@ -109,11 +126,7 @@ def transform_group(item: RawItem, scope: TransformContext) -> Iterator[Entity |
 
 async def fetch_roles(context: FetchContext) -> list[RawItem]:
     """Roles with their tags and attached managed policies."""
-    roles = await context.items("ListRoles")
-    return await _with_details(
-        context, roles, "RoleName", "RoleName",
-        {"Tags": "ListRoleTags", "AttachedPolicies": "ListAttachedRolePolicies"},
-    )
+    return await _with_authorization_details(context, "ListRoles", "Role")
 
 
 def _trusted(key: str, trust: Trust, scope: TransformContext) -> Iterator[Entity | Relationship]:
@@ -243,8 +256,7 @@ STEPS: tuple[StepDecl, ...] = (
         scope=Scope.GLOBAL,
         calls=(
             _iam_call("ListUsers", "Users"),
-            _iam_call("ListUserTags", "Tags"),
-            _iam_call("ListAttachedUserPolicies", "AttachedPolicies"),
+            _iam_call("GetAccountAuthorizationDetails", "UserDetailList"),
         ),
         entities=(USER,),
         relationships=(RelationshipDecl(USER.type, "ASSIGNED", POLICY.type),),
@@ -276,8 +288,7 @@ STEPS: tuple[StepDecl, ...] = (
         scope=Scope.GLOBAL,
         calls=(
             _iam_call("ListRoles", "Roles"),
-            _iam_call("ListRoleTags", "Tags"),
-            _iam_call("ListAttachedRolePolicies", "AttachedPolicies"),
+            _iam_call("GetAccountAuthorizationDetails", "RoleDetailList"),
         ),
         entities=(ROLE, SERVICE),
         relationships=(
