@@ -253,18 +253,27 @@ class SqliteStore:
     def begin_run(self, *, instance: str | None, started_at: str, source: str = "") -> RunLease:
         """Record a run as ``running`` before it collects anything, under a lease its process holds."""
         token = uuid.uuid4().hex
-        lock = FileLock(locks_dir(self.path) / f"run-{token}.lease")
+        lock = self._lease_lock(token)
         try:
             lock.acquire()
-            cursor = self._db.execute(
-                "INSERT INTO runs (source, instance, started_at, finished_at, status, summary, report, lease) "
-                "VALUES (?, ?, ?, ?, ?, '{}', '{}', ?)",
-                (source, instance, started_at, started_at, RUNNING, token),
+            run_id = self._write_run(
+                {"source": source, "instance": instance, "started_at": started_at, "finished_at": started_at,
+                 "status": RUNNING, "report": "{}", "lease": token},
+                None,
             )
         except (OSError, sqlite3.Error) as error:
             lock.release(remove=True)
             raise StoreError(f"cannot write store {self.path}: {error}") from None
-        return RunLease(int(cursor.lastrowid or 0), lock)
+        return RunLease(run_id, lock)
+
+    def _lease_lock(self, token: str | None) -> FileLock:
+        """The lock file a running run's process holds."""
+        return FileLock(locks_dir(self.path) / f"run-{token}.lease")
+
+    def _fail_running(self, run_id: int, error: str) -> None:
+        """Mark a run that is still ``running`` failed with ``error`` (its finish time stays its start)."""
+        self._db.execute("UPDATE runs SET status = 'failure', error = ? WHERE id = ? AND status = ?",
+                         (error, run_id, RUNNING))
 
     def discard_run(self, lease: RunLease) -> None:
         """Forget a run that stored nothing and keeps no history (a command-line run that failed)."""
@@ -304,10 +313,7 @@ class SqliteStore:
     def _settle_quietly(self, lease: RunLease, error: str) -> None:
         """Mark a leased run failed, if the store still accepts a write; release its lease either way."""
         try:
-            self._db.execute(
-                "UPDATE runs SET status = 'failure', error = ?, finished_at = started_at WHERE id = ? AND status = ?",
-                (error, lease.run_id, RUNNING),
-            )
+            self._fail_running(lease.run_id, error)
         except sqlite3.Error:
             pass  # the store is failing: the next start marks the run interrupted
         finally:
@@ -317,14 +323,11 @@ class SqliteStore:
         """Mark failed the ``running`` runs whose process is gone (their lease can be taken)."""
         interrupted = []
         for run_id, token in self._db.execute("SELECT id, lease FROM runs WHERE status = ?", (RUNNING,)).fetchall():
-            lock = FileLock(locks_dir(self.path) / f"run-{token}.lease")
+            lock = self._lease_lock(token)
             if token and not lock.acquire():
                 continue  # its process still runs
             try:
-                self._db.execute(
-                    "UPDATE runs SET status = 'failure', error = ? WHERE id = ? AND status = ?",
-                    (INTERRUPTED_ERROR, run_id, RUNNING),
-                )
+                self._fail_running(run_id, INTERRUPTED_ERROR)
                 interrupted.append(run_id)
                 log.warning("run %d was interrupted before it finished; recorded as failed, nothing of it was stored",
                             run_id)
