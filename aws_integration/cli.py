@@ -81,6 +81,13 @@ def _positive(value: str) -> int:
     return number
 
 
+def _count(value: str) -> int:
+    number = int(value)
+    if not 0 <= number <= 64:
+        raise argparse.ArgumentTypeError("must be a whole number from 0 to 64")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
     parser = argparse.ArgumentParser(prog="aws-integration", description=__doc__)
@@ -102,6 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     chosen.add_argument("--exclude-services", type=_services, metavar="S1,S2",
                         help="leave these services out (their steps are disabled, their stored data kept)")
     run.add_argument("--concurrency", type=_positive, default=32, help="AWS requests in flight at once (default 32)")
+    run.add_argument("--parse-processes", type=_count, metavar="N",
+                     help="worker processes that parse large AWS answers (default: one per core but one; 0: none)")
     run.add_argument("--read-timeout", type=_seconds, default=DEFAULT_READ_TIMEOUT, metavar="SECONDS",
                      help="seconds to wait for an AWS answer before retrying the request (default 30)")
     run.add_argument("--json", action="store_true", help="print the run report as JSON")
@@ -146,6 +155,8 @@ def build_parser() -> argparse.ArgumentParser:
     schedule.add_argument("--config", type=Path, help="configuration file (default: $AWS_INTEGRATION_CONFIG)")
     schedule.add_argument("--store", type=Path, help=store_help)
     schedule.add_argument("--concurrency", type=_positive, default=32, help="AWS requests in flight per run")
+    schedule.add_argument("--parse-processes", type=_count, metavar="N",
+                          help="worker processes that parse large AWS answers (default: one per core but one; 0: none)")
     schedule.add_argument("--read-timeout", type=_seconds, default=DEFAULT_READ_TIMEOUT, metavar="SECONDS",
                           help="seconds to wait for an AWS answer before retrying the request (default 30)")
     schedule.add_argument("--no-permission-check", action="store_true", help="as for ingest")
@@ -297,6 +308,7 @@ def _job(args: argparse.Namespace, store: SqliteStore, rules: Sequence[AlertRule
         check_permissions=not getattr(args, "no_permission_check", False),
         concurrency=getattr(args, "concurrency", 32),
         read_timeout=getattr(args, "read_timeout", DEFAULT_READ_TIMEOUT),
+        parse_processes=getattr(args, "parse_processes", None),
         s3_path_style=_uses_custom_endpoint(),
         include_services=getattr(args, "include_services", None) or frozenset(),
         exclude_services=getattr(args, "exclude_services", None) or frozenset(),

@@ -32,6 +32,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,20 +59,59 @@ class Measured:
     report: dict[str, Any]
 
 
+def _tree_rss_kb(pid: int) -> int:
+    """The resident memory of a process and all its descendants, in kB (0 once it is gone)."""
+    total = 0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            with open(f"/proc/{current}/status", encoding="ascii") as status:
+                total += next((int(line.split()[1]) for line in status if line.startswith("VmRSS:")), 0)
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children", encoding="ascii") as children:
+                    pending.extend(int(child) for child in children.read().split())
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # it ended between two reads
+    return total
+
+
+class _TreeRssSampler(threading.Thread):
+    """Samples a process tree's total RSS every 20 ms: the parsing workers count too."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.peak_kb = 0
+        self.finished = threading.Event()
+
+    def run(self) -> None:
+        while not self.finished.wait(0.02):
+            self.peak_kb = max(self.peak_kb, _tree_rss_kb(self.pid))
+
+
 def _run(command: list[str], env: dict[str, str]) -> tuple[float, float, str, str]:
-    """Run a child to completion: wall seconds, its peak RSS in MB, stdout, stderr."""
+    """Run a child to completion: wall seconds, peak RSS in MB, stdout, stderr.
+
+    The peak RSS is the larger of the child's own peak (exact) and the sampled peak of
+    the child with its worker processes added up.
+    """
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()
         process = subprocess.Popen(command, env=env, stdout=out, stderr=err)
+        sampler = _TreeRssSampler(process.pid)
+        sampler.start()
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
+        sampler.finished.set()
+        sampler.join()
         process.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read(), err.read()
     if process.returncode not in (0, 1):
         raise RuntimeError(f"{command[2:4]} exited {process.returncode}: {stderr[-2000:]}")
-    return seconds, usage.ru_maxrss / 1024, stdout, stderr
+    return seconds, max(usage.ru_maxrss, sampler.peak_kb) / 1024, stdout, stderr
 
 
 def sequential(endpoint: str, store: Path) -> Measured:

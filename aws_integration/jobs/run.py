@@ -51,6 +51,7 @@ class JobSettings:
     check_permissions: bool = True
     concurrency: int = 32
     read_timeout: float = DEFAULT_READ_TIMEOUT
+    parse_processes: int | None = None
     s3_path_style: bool = False
     include_services: frozenset[str] = frozenset()
     exclude_services: frozenset[str] = frozenset()
@@ -159,7 +160,7 @@ class Job:
 
     def _client_settings(self, session: AioSession) -> ClientSettings:
         return settings_for(session, max_concurrency=self.settings.concurrency, s3_path_style=self.settings.s3_path_style,
-                            read_timeout=self.settings.read_timeout)
+                            read_timeout=self.settings.read_timeout, parse_processes=self.settings.parse_processes)
 
     async def _run_organization(
         self, instance: Instance, source: AioSession, home_session: AioSession, home_account: str
