@@ -40,6 +40,8 @@ class ApiCall:
     ``result_key`` marks a paginated listing whose items are under that key.
     ``absent_errors`` are error codes that mean "not configured" (a bucket without a
     tag set), which the call reports as ``None`` rather than as a failure.
+    ``page_size`` asks a listing for pages of that many items: EC2 answers every item
+    in one response when it is not given, however many there are.
     """
 
     service: str
@@ -47,6 +49,7 @@ class ApiCall:
     iam_action: str
     result_key: str | None = None
     absent_errors: frozenset[str] = frozenset()
+    page_size: int | None = None
 
     @property
     def method(self) -> str:

@@ -209,28 +209,36 @@ _RESERVATIONS = re.compile(rb"(<reservationSet>)(.*)(</reservationSet>)", re.S)
 
 
 def scaled_recording(recording: dict[RecordingKey, Answer], factor: int) -> dict[RecordingKey, Answer]:
-    """The recording with every DescribeInstances answer holding ``factor`` times the instances.
+    """The recording with ``factor`` times the instances: each DescribeInstances answer
+    becomes ``factor`` pages chained by ``nextToken``, each a copy of the original page
+    with new reservation and instance IDs.
 
-    Each reservation is repeated with new reservation and instance IDs. Seeding 20,000
-    instances into moto takes longer than the benchmark itself, and the replayed
-    passes cannot tell the difference.
+    Seeding 20,000 instances into moto takes longer than the benchmark itself, and the
+    replayed passes cannot tell the difference. Pages stay as large as the original one
+    (at most 1,000 instances, as AWS answers), so the profile grows in pages, as a real
+    account does.
     """
     scaled = dict(recording)
     for key, answer in recording.items():
-        if b"Action=DescribeInstances&" not in key[3] or answer.status != 200:
+        method, path, target, body, region, service = key
+        if b"Action=DescribeInstances&" not in body or b"NextToken=" in body or answer.status != 200:
             continue
         found = _RESERVATIONS.search(answer.body)
         if found is None:
             continue
-        copies = [found.group(2)] + [
-            re.sub(rb"<(reservationId|instanceId)>([a-z]+-)([0-9a-f]+)</",
-                   lambda match: b"<%s>%s%s%02x</" % (match.group(1), match.group(2), match.group(3), copy),
-                   found.group(2))
-            for copy in range(1, factor)
-        ]
-        body = answer.body[:found.start(2)] + b"".join(copies) + answer.body[found.end(2):]
-        scaled[key] = Answer(answer.status, body, tuple(
-            (name, value) for name, value in answer.headers if name.lower() != "content-length"))
+        headers = tuple((name, value) for name, value in answer.headers if name.lower() != "content-length")
+        for page in range(factor):
+            reservations = found.group(2) if page == 0 else re.sub(
+                rb"<(reservationId|instanceId)>([a-z]+-)([0-9a-f]+)</",
+                lambda match: b"<%s>%s%s%02x</" % (match.group(1), match.group(2), match.group(3), page),
+                found.group(2),
+            )
+            more = b"<nextToken>bench-page-%d</nextToken>" % (page + 1) if page + 1 < factor else b""
+            page_body = answer.body[:found.start(2)] + reservations + answer.body[found.end(2):found.end(3)] + more \
+                + answer.body[found.end(3):]
+            page_key = key if page == 0 else (method, path, target, body + b"&NextToken=bench-page-%d" % page, region,
+                                              service)
+            scaled[page_key] = Answer(answer.status, page_body, headers)
     return scaled
 
 
@@ -246,6 +254,8 @@ def memory_run(instances: int, latency: float, concurrency: int, cache: Path, fa
     recorded, recording = recorded_profile(Profile(instances=instances), concurrency, cache)
     with tempfile.TemporaryDirectory() as directory, _replayed(scaled_recording(recording, factor), latency) as proxy:
         measured = _figures(ingest(proxy.url, Path(directory) / "memory.sqlite", concurrency))
+        if proxy.counts.not_recorded:
+            raise RuntimeError(f"{proxy.counts.not_recorded} requests of the memory profile were not in its recording")
     return {"profile": {**recorded["profile"], "instances": instances * factor}, "b": measured}
 
 

@@ -30,6 +30,24 @@ def test_every_declared_operation_exists_and_paginates_as_declared(call) -> None
         assert call.result_key in (result_keys if isinstance(result_keys, list) else [result_keys])
 
 
+PAGED = [call for call in CALLS if call.page_size]
+
+
+def test_the_large_ec2_listings_ask_for_pages() -> None:
+    assert {call.operation: call.page_size for call in PAGED if call.service == "ec2"}.items() >= {
+        "DescribeInstances": 1000, "DescribeVolumes": 500, "DescribeSnapshots": 1000,
+        "DescribeNetworkInterfaces": 1000, "DescribeSecurityGroups": 1000, "DescribeRouteTables": 100,
+    }.items()
+
+
+@pytest.mark.parametrize("call", PAGED, ids=lambda call: f"{call.service}.{call.operation}")
+def test_a_page_size_is_within_what_the_api_accepts(call) -> None:  # type: ignore[no-untyped-def]
+    assert call.paginated
+    limit_key = BOTOCORE.get_paginator_model(call.service).get_paginator(call.operation)["limit_key"]
+    limit = BOTOCORE.get_service_model(call.service).operation_model(call.operation).input_shape.members[limit_key]
+    assert limit.metadata.get("min", 1) <= call.page_size <= limit.metadata.get("max", 1000)
+
+
 @pytest.mark.parametrize("call", CALLS, ids=lambda call: call.iam_action)
 def test_iam_actions_are_read_only_names(call) -> None:  # type: ignore[no-untyped-def]
     service, action = call.iam_action.split(":")

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 
 import boto3
 import pytest
+from moto import mock_aws
 
 from aws_integration.collectors import COLLECTOR_STEPS
 from aws_integration.declarations import ApiCall, Scope, StepDecl
 from aws_integration.engine.errors import IntegrationError
 from aws_integration.engine.report import DisabledReason, StepStatus
-from aws_integration.engine.runner import RunOptions
+from aws_integration.engine.runner import RunOptions, ingest
 from aws_integration.mappers import MAPPERS
 from aws_integration.registry import Registry
 from aws_integration.sample.seed import SAMPLE_REGIONS
 from aws_integration.sample.seed import seed_sample_account
 from tests.conftest import collect
+from tests.moto_aio import moto_session
 
 
 def _replace_step(step_id: str, **changes: object) -> Registry:
@@ -159,3 +162,24 @@ def test_the_longest_call_chain_follows_declared_dependencies(moto: None) -> Non
     with_keys = collect(_only("fetch-iam-users", "fetch-iam-access-keys"), options).report.longest_call_chain
     # preflight (2), ListUsers alongside GetAccountAuthorizationDetails; then ListAccessKeys, then GetAccessKeyLastUsed
     assert (users, with_keys) == (3, 5)
+
+
+def test_listings_ask_for_their_declared_page_size() -> None:
+    sent: dict[str, dict[str, object]] = {}
+
+    def observe(model: object, params: dict[str, object], **_: object) -> None:
+        sent[model.name] = dict(params["body"])  # type: ignore[attr-defined, call-overload]
+
+    session = moto_session()
+    session.register("before-call.ec2", observe)
+    with mock_aws():
+        graph = asyncio.run(ingest(
+            Registry(COLLECTOR_STEPS, MAPPERS),
+            session,
+            RunOptions(regions=(SAMPLE_REGIONS[0],), include_services=frozenset({"ec2"}), check_permissions=False),
+        ))
+    assert "failure" not in {step.status.value for step in graph.report.steps}
+    asked = {operation: str(body.get("MaxResults")) for operation, body in sent.items()}
+    assert asked["DescribeInstances"] == "1000" and asked["DescribeVolumes"] == "500"
+    assert asked["DescribeRouteTables"] == "100" and asked["DescribeSnapshots"] == "1000"
+    assert asked["DescribeAddresses"] == "None"  # no page size where none is declared

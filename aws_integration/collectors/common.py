@@ -76,10 +76,12 @@ def api_call(
     *,
     iam_action: str | None = None,
     absent_errors: Iterable[str] = (),
+    page_size: int | None = None,
 ) -> ApiCall:
     """A declared call whose IAM action is ``<prefix>:<operation>`` unless IAM names it otherwise."""
     action = iam_action or f"{IAM_PREFIXES.get(service, service)}:{operation}"
-    return ApiCall(service, operation, action, result_key=result_key, absent_errors=frozenset(absent_errors))
+    return ApiCall(service, operation, action, result_key=result_key, absent_errors=frozenset(absent_errors),
+                   page_size=page_size)
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,11 @@ NETWORK_INTERFACE = EntityDecl("aws_eni", ("NetworkInterface",), "An elastic net
 ELASTIC_IP = EntityDecl("aws_eip", ("IpAddress",), "An Elastic IP address.")
 
 
-def _ec2_call(operation: str, result_key: str | None = None) -> ApiCall:
-    return ApiCall("ec2", operation, f"ec2:{operation}", result_key=result_key)
+EC2_PAGE = 1000  # the most that most EC2 listings answer in one page (route tables: 100, volumes: 500)
+
+
+def _ec2_call(operation: str, result_key: str | None = None, page_size: int | None = None) -> ApiCall:
+    return ApiCall("ec2", operation, f"ec2:{operation}", result_key=result_key, page_size=page_size)
 
 
 def ec2_arn(scope: TransformContext, kind: str, resource_id: str) -> str:
@@ -368,14 +371,15 @@ def transform_address(item: RawItem, scope: TransformContext) -> Iterator[Entity
 
 
 def _listing_step(
-    step_id: str, name: str, operation: str, result_key: str, entity: EntityDecl, transform, relationships=()
+    step_id: str, name: str, operation: str, result_key: str, entity: EntityDecl, transform, relationships=(),
+    page_size: int | None = EC2_PAGE,
 ) -> StepDecl:
     return StepDecl(
         id=step_id,
         name=name,
         service="ec2",
         scope=Scope.REGIONAL,
-        calls=(_ec2_call(operation, result_key),),
+        calls=(_ec2_call(operation, result_key, page_size),),
         entities=(entity,),
         relationships=tuple(relationships),
         transform=transform,
@@ -398,7 +402,7 @@ STEPS: tuple[StepDecl, ...] = (
     ),
     _listing_step(
         "fetch-route-tables", "Route tables", "DescribeRouteTables", "RouteTables", ROUTE_TABLE,
-        transform_route_table, [RelationshipDecl(VPC.type, "HAS", ROUTE_TABLE.type)],
+        transform_route_table, [RelationshipDecl(VPC.type, "HAS", ROUTE_TABLE.type)], page_size=100,
     ),
     _listing_step(
         "fetch-network-acls", "Network ACLs", "DescribeNetworkAcls", "NetworkAcls", NETWORK_ACL,
@@ -413,7 +417,7 @@ STEPS: tuple[StepDecl, ...] = (
         name="EC2 instances",
         service="ec2",
         scope=Scope.REGIONAL,
-        calls=(_ec2_call("DescribeInstances", "Reservations"),),
+        calls=(_ec2_call("DescribeInstances", "Reservations", EC2_PAGE),),
         entities=(INSTANCE,),
         relationships=(
             RelationshipDecl(SUBNET.type, "HAS", INSTANCE.type),
@@ -424,7 +428,8 @@ STEPS: tuple[StepDecl, ...] = (
         fetch=fetch_instances,
         transform=transform_instance,
     ),
-    _listing_step("fetch-ebs-volumes", "EBS volumes", "DescribeVolumes", "Volumes", VOLUME, transform_volume),
+    _listing_step("fetch-ebs-volumes", "EBS volumes", "DescribeVolumes", "Volumes", VOLUME, transform_volume,
+                  page_size=500),
     _listing_step(
         "fetch-network-interfaces", "Network interfaces", "DescribeNetworkInterfaces", "NetworkInterfaces",
         NETWORK_INTERFACE, transform_network_interface, [RelationshipDecl(INSTANCE.type, "USES", NETWORK_INTERFACE.type)],

@@ -132,7 +132,7 @@ STEPS: tuple[StepDecl, ...] = (
     ),
     StepDecl(
         id="fetch-ebs-snapshots", name="EBS snapshots (owned)", service="ec2", scope=Scope.REGIONAL,
-        calls=(api_call("ec2", "DescribeSnapshots", "Snapshots"),), entities=(SNAPSHOT,),
+        calls=(api_call("ec2", "DescribeSnapshots", "Snapshots", page_size=1000),), entities=(SNAPSHOT,),
         relationships=(RelationshipDecl(SNAPSHOT.type, "USES", KEY.type), RelationshipDecl(VOLUME.type, "HAS", SNAPSHOT.type)),
         fetch=fetch_owned_snapshots, transform=transform_snapshot,
     ),

@@ -139,6 +139,8 @@ class FetchContext:
             raise LookupError(f"{operation} is not declared as paginated in step {self.step.id}")
         target = region or self.region
         client = await self._clients.get(declared.service, target)
+        if declared.page_size and "PaginationConfig" not in params:
+            params["PaginationConfig"] = {"PageSize": declared.page_size}
         iterator = client.get_paginator(declared.method).paginate(**params).__aiter__()
         while True:
             async with self._slots:
