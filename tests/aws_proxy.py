@@ -67,6 +67,7 @@ class ProxyCounts:
     forwarded: int = 0
     replayed: int = 0
     not_recorded: int = 0
+    upstream_errors: int = 0  # forwarded answers that were server errors (botocore retries them too)
     faults: Counter[str] = field(default_factory=Counter)
     by_service: Counter[str] = field(default_factory=Counter)
 
@@ -324,6 +325,9 @@ class AwsProxy:
                                (("Content-Type", "application/x-amz-json-1.1"),))
             return recorded
         answer = await self._forward(request)
+        if answer.status >= 500:
+            with self._lock:
+                self.counts.upstream_errors += 1
         if self.mode == "record" and answer.status != 502:
             self.recording[request.recording_key] = answer
         return answer

@@ -440,23 +440,18 @@ class SqliteStore:
                 f"SELECT key, {table.column_list} FROM {table.name} WHERE source = ?", (source,)
             )
         }
-        placeholders = ", ".join("?" for _ in table.columns)
-        assignments = ", ".join(f"{column} = ?" for column in table.columns)
+        inserted: list[tuple[Any, ...]] = []
+        rewritten: list[tuple[Any, ...]] = []
+        seen_again: list[tuple[Any, ...]] = []
+        deleted: list[tuple[str, str]] = []
         for key, values in rows.items():
             previous = existing.get(key)
             if previous is None:
-                self._db.execute(
-                    f"INSERT INTO {table.name} (source, key, {table.column_list}, first_run, last_run) "
-                    f"VALUES (?, ?, {placeholders}, ?, ?)",
-                    (source, key, *values, run_id, run_id),
-                )
+                inserted.append((source, key, *values, run_id, run_id))
                 changes.created += 1
                 log.append(Change(kind, ChangeKind.CREATED, key, values[0], to_record(key, values), {}))
             elif previous != values:
-                self._db.execute(
-                    f"UPDATE {table.name} SET {assignments}, last_run = ? WHERE source = ? AND key = ?",
-                    (*values, run_id, source, key),
-                )
+                rewritten.append((*values, run_id, source, key))
                 changes.updated += 1
                 record = to_record(key, values)
                 log.append(
@@ -464,7 +459,7 @@ class SqliteStore:
                            changed_fields(to_record(key, previous), record))
                 )
             else:
-                self._db.execute(f"UPDATE {table.name} SET last_run = ? WHERE source = ? AND key = ?", (run_id, source, key))
+                seen_again.append((run_id, source, key))
                 changes.unchanged += 1
         for key, previous in existing.items():
             if key in rows:
@@ -472,9 +467,21 @@ class SqliteStore:
             if previous[0] in partial_types:
                 changes.kept_from_earlier_runs += 1
             else:
-                self._db.execute(f"DELETE FROM {table.name} WHERE source = ? AND key = ?", (source, key))
+                deleted.append((source, key))
                 changes.deleted += 1
                 log.append(Change(kind, ChangeKind.DELETED, key, previous[0], to_record(key, previous), {}))
+        placeholders = ", ".join("?" for _ in table.columns)
+        assignments = ", ".join(f"{column} = ?" for column in table.columns)
+        self._db.executemany(
+            f"INSERT INTO {table.name} (source, key, {table.column_list}, first_run, last_run) "
+            f"VALUES (?, ?, {placeholders}, ?, ?)",
+            inserted,
+        )
+        self._db.executemany(
+            f"UPDATE {table.name} SET {assignments}, last_run = ? WHERE source = ? AND key = ?", rewritten
+        )
+        self._db.executemany(f"UPDATE {table.name} SET last_run = ? WHERE source = ? AND key = ?", seen_again)
+        self._db.executemany(f"DELETE FROM {table.name} WHERE source = ? AND key = ?", deleted)
         self._log_changes(run_id, log)
         return changes
 
