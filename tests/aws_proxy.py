@@ -15,8 +15,9 @@ every answer. Everything else is forwarded to the upstream server unchanged, or,
 benchmarks, answered from a recording: in ``record`` mode every forwarded answer is
 kept, keyed on the method, path, operation header, body and the signed region and service; in
 ``replay`` mode the upstream is never asked (moto's CPU cost per request is far above
-AWS's and would dominate a measurement). The proxy counts what it did, per kind, so a
-test can check a run's report against it.
+AWS's and would dominate a measurement). ``edit`` sees every forwarded answer and may
+give AWS's answer where moto's differs (a field moto does not return yet). The proxy
+counts what it did, per kind, so a test can check a run's report against it.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import struct
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -207,6 +208,7 @@ class AwsProxy:
         failing_services: Mapping[str, str] | None = None,
         mode: str = "forward",
         recording: dict[RecordingKey, Answer] | None = None,
+        edit: Callable[[str, str, Answer], Answer] | None = None,
     ) -> None:
         if mode not in ("forward", "record", "replay"):
             raise ValueError(f"unknown proxy mode {mode!r}")
@@ -217,6 +219,7 @@ class AwsProxy:
         self.stall_seconds = stall_seconds
         self.latency_seconds = latency_seconds
         self.failing_services = dict(failing_services or {})
+        self.edit = edit
         self.counts = ProxyCounts()
         self.url = ""
         self._random = random.Random(seed)
@@ -325,6 +328,8 @@ class AwsProxy:
                                (("Content-Type", "application/x-amz-json-1.1"),))
             return recorded
         answer = await self._forward(request)
+        if self.edit is not None:
+            answer = self.edit(request.method, request.target, answer)
         if answer.status >= 500:
             with self._lock:
                 self.counts.upstream_errors += 1

@@ -35,12 +35,16 @@ def bucket_region(location: dict | None) -> str:
 
 
 async def fetch_buckets(context: FetchContext) -> list[RawItem]:
-    """List buckets, then read each bucket's configuration in the bucket's own region."""
+    """List buckets, then read each bucket's configuration in the bucket's own region.
+
+    AWS names each bucket's region in ``ListBuckets`` (``BucketRegion``); a bucket
+    listed without one is located with ``GetBucketLocation``.
+    """
     buckets = await context.items("ListBuckets")
 
     async def describe(bucket: RawItem) -> RawItem:
         name = bucket["Name"]
-        region = bucket_region(await context.call("GetBucketLocation", Bucket=name))
+        region = bucket.get("BucketRegion") or bucket_region(await context.call("GetBucketLocation", Bucket=name))
         tagging, encryption, versioning, access_block = await context.each(
             ("GetBucketTagging", "GetBucketEncryption", "GetBucketVersioning", "GetPublicAccessBlock"),
             lambda operation: context.call(operation, region=region, Bucket=name),
