@@ -6,6 +6,9 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -165,3 +168,33 @@ def test_every_client_of_a_run_uses_the_shared_tls_session() -> None:
             return type(client._endpoint.http_session)
 
     assert asyncio.run(session_class()) is SharedTlsHttpSession
+
+
+WORKER_OWNER = """
+import os, signal, sys, time
+from aws_integration.engine.parsing import ParseWorkers, _warm_up
+
+workers = ParseWorkers(1, min_bytes=0)
+workers.start()
+print(workers._executor.submit(_warm_up).result(timeout=60), flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_workers_end_when_the_main_process_is_killed() -> None:
+    owner = subprocess.run([sys.executable, "-c", WORKER_OWNER], capture_output=True, text=True, timeout=120,
+                           check=False)
+    assert owner.returncode == -signal.SIGKILL, owner.stderr
+    worker = int(owner.stdout.split()[0])
+    deadline = time.monotonic() + 10
+    while _alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(worker)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has ended
+    except FileNotFoundError:
+        return False

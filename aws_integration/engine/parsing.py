@@ -23,6 +23,8 @@ import logging
 import multiprocessing
 import os
 import signal
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -106,9 +108,19 @@ def _botocore_session() -> botocore.session.Session:
     return botocore.session.get_session()
 
 
-def _ignore_interrupts() -> None:
-    """Ctrl-C reaches the whole process group: the main process stops the workers itself."""
+def _start_worker() -> None:
+    """Set up a worker: Ctrl-C, which reaches the whole process group, is left to the main
+    process, which stops the workers itself; and a worker ends when the main process is
+    gone, even when it was killed without a chance to stop them."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+
+    def end_with_parent() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=end_with_parent, name="end-with-parent", daemon=True).start()
 
 
 def _warm_up() -> int:
@@ -135,7 +147,7 @@ class ParseWorkers:
         """Start the workers now, so that they are ready when the first large answer arrives."""
         if self.processes > 0 and self._executor is None:
             self._executor = ProcessPoolExecutor(
-                self.processes, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_interrupts)
+                self.processes, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker)
             for _ in range(self.processes):
                 self._executor.submit(_warm_up)
 
