@@ -44,7 +44,7 @@ class SharedTlsHttpSession(AIOHTTPSession):
     client certificate and proxy settings, and while the CA bundle file is unchanged.
     """
 
-    _built: ClassVar[dict[tuple[object, ...], tuple[ssl.SSLContext, ssl.SSLContext | None]]] = {}
+    _built: ClassVar[dict[tuple[object, ...], tuple[int | None, tuple[ssl.SSLContext, ssl.SSLContext | None]]]] = {}
     _lock: ClassVar[threading.Lock] = threading.Lock()
 
     def _build_ssl_contexts(self, proxy_url: str | None) -> tuple[ssl.SSLContext, ssl.SSLContext | None]:
@@ -53,13 +53,13 @@ class SharedTlsHttpSession(AIOHTTPSession):
             stamp = os.stat(bundle).st_mtime_ns if isinstance(bundle, str) else None
         except OSError:
             stamp = None  # botocore reports the missing bundle when it loads it
-        key = (repr(self._verify), bundle, stamp, self._cert_file, self._key_file, proxy_url,
+        key = (repr(self._verify), bundle, self._cert_file, self._key_file, proxy_url,
                repr(sorted(self._proxy_config.settings.items())))
         with self._lock:
             built = self._built.get(key)
-            if built is None:
-                built = self._built[key] = super()._build_ssl_contexts(proxy_url)
-        return built
+            if built is None or built[0] != stamp:  # a changed bundle replaces the contexts built from the old one
+                built = self._built[key] = (stamp, super()._build_ssl_contexts(proxy_url))
+        return built[1]
 
 
 @dataclass(frozen=True)
