@@ -19,7 +19,7 @@ from botocore.parsers import ResponseParserError
 from moto import mock_aws
 
 from aws_integration.engine.clients import ClientPool, ClientSettings, SharedTlsHttpSession
-from aws_integration.engine.parsing import ParserWithWorkers, ParseWorkers, shared_parse_workers
+from aws_integration.engine.parsing import ParserWithWorkers, ParseWorkers, default_parse_processes, shared_parse_workers
 from aws_integration.engine.runner import RunOptions
 from aws_integration.sample.seed import SAMPLE_REGIONS, seed_sample_account
 from tests.conftest import collect
@@ -198,3 +198,11 @@ def _alive(pid: int) -> bool:
             return stat.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has ended
     except FileNotFoundError:
         return False
+
+
+def test_one_worker_per_usable_core_but_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _: {0, 1, 2}, raising=False)
+    assert default_parse_processes() == 2
+    monkeypatch.delattr(os, "sched_getaffinity")  # macOS has no affinity: every core counts
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    assert default_parse_processes() == 0

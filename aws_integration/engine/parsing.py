@@ -60,7 +60,8 @@ PARSER_DEFAULTS: dict[str, Any] = {"timestamp_parser": parse_timestamp}
 
 def default_parse_processes() -> int:
     """One worker per core this process may use, besides the one the event loop runs on."""
-    return max(0, len(os.sched_getaffinity(0)) - 1)
+    usable = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else range(os.cpu_count() or 1)
+    return max(0, len(usable) - 1)
 
 
 @dataclass(frozen=True)
