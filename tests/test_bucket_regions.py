@@ -31,12 +31,15 @@ def _with_bucket_regions(method: str, target: str, answer: Answer) -> Answer:
     return Answer(answer.status, body, headers)
 
 
-def _collect_s3(endpoint: str, monkeypatch: pytest.MonkeyPatch, edit: object = None) -> tuple[CollectedGraph, list[str]]:
+def _collect_s3(
+    endpoint: str, monkeypatch: pytest.MonkeyPatch, *, listed_regions: bool
+) -> tuple[CollectedGraph, list[str]]:
+    """An S3-only run through the proxy; with ``listed_regions``, ListBuckets names each bucket's region."""
     asked: list[str] = []
 
     def record(method: str, target: str, answer: Answer) -> Answer:
         asked.append(target)
-        return _with_bucket_regions(method, target, answer) if edit else answer
+        return _with_bucket_regions(method, target, answer) if listed_regions else answer
 
     with AwsProxy(endpoint, edit=record) as proxy:
         monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
@@ -52,7 +55,7 @@ def _regions(graph: CollectedGraph) -> dict[str, str]:
 
 def test_listed_bucket_regions_spare_a_location_call_per_bucket(endpoint: str, monkeypatch: pytest.MonkeyPatch) -> None:
     seed_sample_account(endpoint)
-    graph, asked = _collect_s3(endpoint, monkeypatch, edit=_with_bucket_regions)
+    graph, asked = _collect_s3(endpoint, monkeypatch, listed_regions=True)
     assert _regions(graph) == REGIONS
     assert not [target for target in asked if target.endswith("?location")]
     assert [step.status.value for step in graph.report.steps if step.step_id == "fetch-s3-buckets"] == ["success"]
@@ -60,6 +63,6 @@ def test_listed_bucket_regions_spare_a_location_call_per_bucket(endpoint: str, m
 
 def test_buckets_listed_without_a_region_are_located(endpoint: str, monkeypatch: pytest.MonkeyPatch) -> None:
     seed_sample_account(endpoint)
-    graph, asked = _collect_s3(endpoint, monkeypatch)
+    graph, asked = _collect_s3(endpoint, monkeypatch, listed_regions=False)
     assert _regions(graph) == REGIONS
     assert len([target for target in asked if target.endswith("?location")]) == len(REGIONS)

@@ -19,7 +19,12 @@ from botocore.parsers import ResponseParserError
 from moto import mock_aws
 
 from aws_integration.engine.clients import ClientPool, ClientSettings, SharedTlsHttpSession
-from aws_integration.engine.parsing import ParserWithWorkers, ParseWorkers, default_parse_processes, shared_parse_workers
+from aws_integration.engine.parsing import (
+    ParserWithWorkers,
+    ParseWorkers,
+    default_parse_processes,
+    shared_parse_workers,
+)
 from aws_integration.engine.runner import RunOptions
 from aws_integration.sample.seed import SAMPLE_REGIONS, seed_sample_account
 from tests.conftest import collect
@@ -50,13 +55,15 @@ def test_a_worker_parses_an_answer_exactly_as_botocore_does_here(service: str, o
     ec2 = boto3.client("ec2", region_name=REGION)
     image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
     ec2.run_instances(ImageId=image, MinCount=3, MaxCount=3, TagSpecifications=[
-        {"ResourceType": "instance", "Tags": [{"Key": "Team", "Value": "ünïcode = ok"}, {"Key": "Empty", "Value": ""}]}])
+        {"ResourceType": "instance",
+         "Tags": [{"Key": "Team", "Value": "ünïcode = ok"}, {"Key": "Empty", "Value": ""}]}])
     boto3.client("iam").create_role(RoleName="app", AssumeRolePolicyDocument="{}", Tags=[{"Key": "A", "Value": "1"}])
     boto3.client("logs", region_name=REGION).create_log_group(logGroupName="/app/one")
     workers = shared_parse_workers(1, EVERY_ANSWER)
     before = workers.offloaded
 
-    in_worker = asyncio.run(_call(ClientSettings(parse_processes=1, parse_offload_bytes=EVERY_ANSWER), service, operation))
+    offloading = ClientSettings(parse_processes=1, parse_offload_bytes=EVERY_ANSWER)
+    in_worker = asyncio.run(_call(offloading, service, operation))
     assert workers.offloaded == before + 1
     here = asyncio.run(_call(ClientSettings(parse_processes=0), service, operation))
 
