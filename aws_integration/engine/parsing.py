@@ -109,12 +109,12 @@ def _botocore_session() -> botocore.session.Session:
     return botocore.session.get_session()
 
 
-def _start_worker() -> None:
-    """Set up a worker: Ctrl-C, which reaches the whole process group, is left to the main
-    process, which stops the workers itself; and a worker ends when the main process is
-    gone, even when it was killed without a chance to stop them."""
+def _start_worker(parent: int) -> None:
+    """Set up a worker of the main process ``parent``: Ctrl-C, which reaches the whole
+    process group, is left to the main process, which stops the workers itself; and a
+    worker ends when the main process is gone, even when it was killed without a chance
+    to stop them (also while this worker was still starting)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    parent = os.getppid()
 
     def end_with_parent() -> None:
         while os.getppid() == parent:
@@ -148,7 +148,8 @@ class ParseWorkers:
         """Start the workers now, so that they are ready when the first large answer arrives."""
         if self.processes > 0 and self._executor is None:
             self._executor = ProcessPoolExecutor(
-                self.processes, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker)
+                self.processes, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker,
+                initargs=(os.getpid(),))
             for _ in range(self.processes):
                 self._executor.submit(_warm_up)
 
