@@ -9,7 +9,7 @@ same object, so none of them can drift from what the collector really does.
 from __future__ import annotations
 
 import enum
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from aws_integration.engine.context import FetchContext, TransformContext
 
 RawItem = dict[str, Any]
-Fetch = Callable[["FetchContext"], Awaitable[list[RawItem]]]
+Fetch = Callable[["FetchContext"], Awaitable[list[RawItem]] | AsyncIterator[RawItem]]
 Transform = Callable[[RawItem, "TransformContext"], Iterable[Entity | Relationship]]
 Mapper = Callable[[Mapping[str, list[tuple["TransformContext", RawItem]]]], Iterable[EntityPatch | Relationship]]
 
@@ -96,9 +96,10 @@ ACCOUNT_ENTITY = EntityDecl("aws_account", ("Account",), "The AWS account being 
 class StepDecl:
     """A collector step: what it calls, what it produces, what it needs first.
 
-    ``fetch`` gathers raw items (the default paginates the first declared call and
-    returns the items under its ``result_key``); ``transform`` is a pure function from
-    one raw item to entities and relationships.
+    ``fetch`` gathers raw items: a list, or an async iterator, which lets the run
+    transform each page as it arrives and let it go (the default streams the items
+    under the first declared call's ``result_key``, page by page); ``transform`` is a
+    pure function from one raw item to entities and relationships.
     """
 
     id: str

@@ -183,3 +183,24 @@ def test_listings_ask_for_their_declared_page_size() -> None:
     assert asked["DescribeInstances"] == "1000" and asked["DescribeVolumes"] == "500"
     assert asked["DescribeRouteTables"] == "100" and asked["DescribeSnapshots"] == "1000"
     assert asked["DescribeAddresses"] == "None"  # no page size where none is declared
+
+
+def test_a_listing_is_transformed_page_by_page(moto: None) -> None:
+    logs = boto3.client("logs", region_name="us-east-1")
+    for index in range(120):  # moto answers DescribeLogGroups 50 at a time
+        logs.create_log_group(logGroupName=f"/paged/{index:03d}")
+    events: list[str] = []
+
+    def transform(item, scope):  # type: ignore[no-untyped-def]
+        events.append("item")
+        return iter(())
+
+    listing = next(step for step in COLLECTOR_STEPS if step.id == "fetch-log-groups")
+    step = dataclasses.replace(listing, fetch=None, transform=transform)  # the default fetch: the declared listing
+    session = moto_session()
+    session.register("before-call.cloudwatch-logs.DescribeLogGroups", lambda **_: events.append("page"))
+    graph = asyncio.run(ingest(Registry(steps=(step,), mappers=()), session,
+                               RunOptions(regions=("us-east-1",), check_permissions=False)))
+    assert _status(graph, "fetch-log-groups").status is StepStatus.SUCCESS
+    assert (events.count("page"), events.count("item")) == (3, 120)
+    assert events.index("item") < events.index("page", 1)  # page one was transformed before page two was asked for

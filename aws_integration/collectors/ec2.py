@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import contextlib
+from collections.abc import AsyncIterator, Iterator
 
 from aws_integration.collectors.common import build_entity, relate
 from aws_integration.collectors.iam import INSTANCE_PROFILE
@@ -228,10 +229,12 @@ def transform_security_group(item: RawItem, scope: TransformContext) -> Iterator
         yield relate(VPC, _vpc_key(scope, item["VpcId"]), "HAS", SECURITY_GROUP, key)
 
 
-async def fetch_instances(context: FetchContext) -> list[RawItem]:
-    """Instances of every reservation."""
-    reservations = await context.items("DescribeInstances")
-    return [instance for reservation in reservations for instance in reservation.get("Instances", [])]
+async def fetch_instances(context: FetchContext) -> AsyncIterator[RawItem]:
+    """Instances of every reservation, page by page."""
+    async with contextlib.aclosing(context.stream("DescribeInstances")) as reservations:
+        async for reservation in reservations:
+            for instance in reservation.get("Instances", []):
+                yield instance
 
 
 def transform_instance(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:

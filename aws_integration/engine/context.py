@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -164,16 +165,21 @@ class FetchContext:
             self.allowed_actions.add(declared.iam_action)
             yield page
 
+    async def stream(self, operation: str, *, region: str | None = None, **params: Any) -> AsyncIterator[RawItem]:
+        """The items of a declared paginated call, page by page: a page is let go once its items are."""
+        result_key = self.step.call(operation).result_key or ""
+        async with contextlib.aclosing(self.pages(operation, region=region, **params)) as pages:
+            async for page in pages:
+                found: Any = page
+                for part in result_key.split("."):  # CloudFront nests its items: DistributionList.Items
+                    found = found.get(part) if isinstance(found, Mapping) else None
+                for item in found or []:
+                    yield item
+
     async def items(self, operation: str, *, region: str | None = None, **params: Any) -> list[RawItem]:
         """All items of a declared paginated call, across pages."""
-        result_key = self.step.call(operation).result_key or ""
-        collected: list[RawItem] = []
-        async for page in self.pages(operation, region=region, **params):
-            found: Any = page
-            for part in result_key.split("."):  # CloudFront nests its items: DistributionList.Items
-                found = found.get(part) if isinstance(found, Mapping) else None
-            collected.extend(found or [])
-        return collected
+        async with contextlib.aclosing(self.stream(operation, region=region, **params)) as items:
+            return [item async for item in items]
 
     @staticmethod
     async def each(items: Iterable[T], function: Callable[[T], Awaitable[R]]) -> list[R]:

@@ -9,10 +9,12 @@ transforms its raw items with the step's pure transform. A unit that AWS refuses
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import inspect
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -84,9 +86,22 @@ class _UnitResult:
     allowed_actions: set[str] = field(default_factory=set)
 
 
-async def _default_fetch(context: FetchContext) -> list[RawItem]:
-    first = context.step.calls[0]
-    return await context.items(first.operation)
+async def _default_fetch(context: FetchContext) -> AsyncIterator[RawItem]:
+    async with contextlib.aclosing(context.stream(context.step.calls[0].operation)) as items:
+        async for item in items:
+            yield item
+
+
+async def _fetched(step: StepDecl, context: FetchContext) -> AsyncIterator[RawItem]:
+    """The items a step's fetch gathers: as they arrive when it streams them, else its list."""
+    fetched = (step.fetch or _default_fetch)(context)
+    if inspect.isawaitable(fetched):
+        for item in await fetched:
+            yield item
+        return
+    async with contextlib.aclosing(fetched) as items:
+        async for item in items:
+            yield item
 
 
 def _account_relationships(step: StepDecl, entities: Iterable[Entity], account_key: str) -> list[Relationship]:
@@ -277,15 +292,16 @@ class Runner:
         context = FetchContext(step, scope, clients, self._slots, self.home_region, dependencies)
         unit = _UnitResult(region=region)
         try:
-            items = await (step.fetch or _default_fetch)(context)
-            if step.id in self._read_later:
-                unit.items = [(scope, item) for item in items]
-            for item in items:
-                for produced in step.transform(item, scope):
-                    if isinstance(produced, Entity):
-                        unit.entities.append(produced)
-                    else:
-                        unit.relationships.append(produced)
+            read_later = step.id in self._read_later
+            async with contextlib.aclosing(_fetched(step, context)) as items:
+                async for item in items:  # each page is transformed as it arrives, and then let go
+                    if read_later:
+                        unit.items.append((scope, item))
+                    for produced in step.transform(item, scope):
+                        if isinstance(produced, Entity):
+                            unit.entities.append(produced)
+                        else:
+                            unit.relationships.append(produced)
             unit.relationships.extend(_account_relationships(step, unit.entities, scope.account_key))
             _check_declared(step, unit.entities, unit.relationships)
         except PermissionDenied as denied:
