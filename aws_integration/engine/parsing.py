@@ -145,7 +145,7 @@ class ParseWorkers:
         self._executor: ProcessPoolExecutor | None = None
 
     def start(self) -> None:
-        """Start the workers now, so that they are ready when the first large answer arrives."""
+        """Start the workers (the first large answer does, unless they were started before)."""
         if self.processes > 0 and self._executor is None:
             self._executor = ProcessPoolExecutor(
                 self.processes, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker,

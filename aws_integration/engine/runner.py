@@ -86,10 +86,8 @@ class _UnitResult:
     allowed_actions: set[str] = field(default_factory=set)
 
 
-async def _default_fetch(context: FetchContext) -> AsyncIterator[RawItem]:
-    async with contextlib.aclosing(context.stream(context.step.calls[0].operation)) as items:
-        async for item in items:
-            yield item
+def _default_fetch(context: FetchContext) -> AsyncIterator[RawItem]:
+    return context.stream(context.step.calls[0].operation)
 
 
 async def _fetched(step: StepDecl, context: FetchContext) -> AsyncIterator[RawItem]:
