@@ -8,6 +8,7 @@ types and the verb (``aws_vpc_contains_subnet``).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any, Union
@@ -24,6 +25,7 @@ class GraphError(ValueError):
     """An entity or relationship breaks the data model's rules."""
 
 
+@functools.cache  # a handful of (type, verb, type) triples, named for every relationship
 def relationship_type(from_type: str, verb: str, to_type: str) -> str:
     """Name a relationship type as ``<fromType>_<verb>_<toType minus shared prefix>``.
 

@@ -32,9 +32,14 @@ class ChangeKind(str, enum.Enum):
     DELETED = "deleted"
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical(value: Any) -> str:
     """The one JSON spelling of a value, so that equal values compare equal as text."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    if not value and isinstance(value, dict):
+        return "{}"  # most relationships' properties: spelled without the encoder
+    return _CANONICAL.encode(value)
 
 
 def entity_record(key: str, row: EntityRow) -> dict[str, Any]:
