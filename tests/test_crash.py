@@ -23,6 +23,7 @@ from aws_integration.sample.seed import SAMPLE_REGIONS, seed_sample_account
 from aws_integration.store import GraphBatch, SqliteStore, StoreError
 from aws_integration.store.locks import locks_dir
 from aws_integration.store.sqlite import INTERRUPTED_ERROR, RUNNING
+from aws_integration.store import sqlite as sqlite_store
 
 NOW = "2026-01-01T00:00:00+00:00"
 
@@ -60,14 +61,14 @@ def _commit_then_die(path: str) -> None:
     """In a child process: begin a run and get killed halfway through writing its graph."""
     store = SqliteStore(path)
     batch = _batch(store, [_vpc("v1", "10.9.0.0/16"), _vpc("v2")])
-    original = store._merge_table
+    original = sqlite_store.merge_staged
 
     def merge_then_die(*args: Any, **kwargs: Any) -> Any:
         changes = original(*args, **kwargs)  # the entities are written, the transaction is open
         os.kill(os.getpid(), signal.SIGKILL)
         return changes
 
-    store._merge_table = merge_then_die  # type: ignore[method-assign]
+    sqlite_store.merge_staged = merge_then_die  # this forked child's copy of the module only
     store.commit_run(batch)
 
 
@@ -160,18 +161,21 @@ def _has_new_vpc(graph: dict[str, Any]) -> bool:
     return any(entity.get("tag.Name") == "added-after-the-first-run" for entity in graph["entities"])
 
 
-def test_a_commit_that_fails_records_its_run_failed_at_once(tmp_path: Path) -> None:
+def test_a_commit_that_fails_records_its_run_failed_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with SqliteStore(tmp_path / "graph.sqlite") as store:
         store.commit_run(_batch(store, [_vpc("v1")]))
         batch = _batch(store, [_vpc("v2")])
+        assert batch.lease is not None
+        store.staging(batch.lease).add(1, [_vpc("v3")], [])  # staged while the run collected
 
         def disk_full(*args: Any, **kwargs: Any) -> Any:
             raise sqlite3.OperationalError("database or disk is full")
 
-        store._drop_orphaned = disk_full  # type: ignore[method-assign]
+        monkeypatch.setattr(sqlite_store, "drop_orphaned", disk_full)
         with pytest.raises(StoreError, match="disk is full"):
             store.commit_run(batch)
         failed = store.runs()[0]
         assert (failed.status, failed.error) == ("failure", f"cannot write store {store.path}: database or disk is full")
         assert [entity["_key"] for entity in store.entities()] == ["v1"]
+        assert store.select("SELECT COUNT(*) FROM temp.staged_entities") == [(0,)]  # the failed run's rows are gone
     assert list(locks_dir(tmp_path / "graph.sqlite").iterdir()) == []

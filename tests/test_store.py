@@ -10,6 +10,7 @@ import pytest
 from aws_integration.graph.model import Entity, Relationship
 from aws_integration.store import Change, ChangeKind, GraphBatch, RecordKind, SqliteStore, StoreError
 from aws_integration.store.migrations import BASE_SCHEMA, SCHEMA_VERSION
+from aws_integration.store import sqlite as sqlite_store
 
 SOURCE = "test:1"
 
@@ -89,7 +90,7 @@ def test_a_failed_commit_writes_nothing(store: SqliteStore, monkeypatch: pytest.
     def explode(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise sqlite3.OperationalError("disk I/O error")
 
-    monkeypatch.setattr(store, "_drop_orphaned", explode)
+    monkeypatch.setattr(sqlite_store, "drop_orphaned", explode)  # fails after the entities were merged
     with pytest.raises(StoreError, match="disk I/O error"):
         store.commit_run(_batch([_vpc("v2")]))
     assert [entity["_key"] for entity in store.entities()] == ["v1"]
@@ -194,3 +195,34 @@ def test_a_version_1_store_is_migrated_and_keeps_its_graph(tmp_path: Path) -> No
 def test_the_store_file_is_readable_by_its_owner_only(tmp_path: Path) -> None:
     SqliteStore(tmp_path / "private.sqlite").close()
     assert (tmp_path / "private.sqlite").stat().st_mode & 0o777 == 0o600
+
+
+ODD_VALUES = {
+    "nothing": None,
+    "huge": 2**70,
+    "negative": -(2**63),
+    "ratio": 1.5,
+    "tiny": 1e-7,
+    "text": 'Zürich ☃ "quoted" \\ back\nslash\ttab \x01',
+    "list": ["a", 1, 2.5, True],
+    "flag": False,
+    "tag.Code": "007",
+}
+
+
+def test_change_records_built_in_sql_equal_the_stored_records(store: SqliteStore) -> None:
+    """Created and deleted changes are written by SQL; they must read back as the records themselves."""
+    odd = Entity("odd", "aws_vpc", ("Network", "Resource"), "odd ☃", dict(ODD_VALUES))
+    plain = _vpc("v1")
+    edge = Relationship("odd", "aws_vpc", "CONNECTS", "v1", "aws_vpc", dict(ODD_VALUES))
+    created = store.commit_run(_batch([odd, plain], [edge]))
+    records = {change.key: change.record for change in store.changes(created.run_id)}
+    assert records == {"odd": odd.to_dict(), "v1": plain.to_dict(), edge.key: edge.to_dict()}
+    assert records["odd"]["huge"] == 2**70 and records["odd"]["nothing"] is None
+
+    deleted = store.commit_run(_batch([plain]))
+    changes = store.changes(deleted.run_id)
+    assert {(change.change, change.key) for change in changes} == {
+        (ChangeKind.DELETED, "odd"), (ChangeKind.DELETED, edge.key)
+    }
+    assert {change.key: change.record for change in changes} == {"odd": odd.to_dict(), edge.key: edge.to_dict()}

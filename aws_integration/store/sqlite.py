@@ -1,6 +1,9 @@
 """The SQLite store: the latest graph of each source, the history of runs, their change sets.
 
-One run is one transaction. A run replaces its source's graph, except for the types it
+While a run collects, its records are staged page by page in tables private to the
+process (:mod:`~aws_integration.store.staging`); the graph is only changed by the
+run's commit, one transaction that merges them in SQL (:mod:`~aws_integration.store.merge`).
+A run replaces its source's graph, except for the types it
 marks partial (their step did not succeed): entities and relationships of those types
 that the run did not see are kept from earlier runs, and are not reported deleted.
 Relationships whose endpoints are not in the stored graph are not written, and are
@@ -15,26 +18,19 @@ import logging
 import os
 import sqlite3
 import uuid
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from aws_integration.graph.model import Entity, Relationship
+from aws_integration.store.errors import StoreError
 from aws_integration.store.locks import FileLock, locks_dir
+from aws_integration.store.merge import Changes, drop_dangling, drop_orphaned, merge_staged
 from aws_integration.store.migrations import SCHEMA_VERSION, NewerSchema, migrate
-from aws_integration.store.records import (
-    Change,
-    ChangeKind,
-    EntityRow,
-    RecordKind,
-    RelationshipRow,
-    canonical,
-    changed_fields,
-    entity_record,
-    relationship_record,
-)
+from aws_integration.store.records import Change, ChangeKind, RecordKind, canonical, entity_record, relationship_record
+from aws_integration.store.staging import COLLECTED, StagedGraph, create_staging_tables, drop_staged, stage_records
+from aws_integration.store.tables import ENTITIES, RELATIONSHIPS, Table
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +40,6 @@ INTERRUPTED_ERROR = (
     "interrupted: the process running it ended before the run finished (killed, crashed or the machine "
     "stopped); nothing of it was stored"
 )
-
-
-class StoreError(Exception):
-    """The store cannot be opened, read or written; the message says why."""
 
 
 def default_store_path() -> Path:
@@ -61,7 +53,12 @@ def default_store_path() -> Path:
 
 @dataclass
 class GraphBatch:
-    """What one run hands to the store."""
+    """What one run hands to the store.
+
+    ``entities`` and ``relationships`` are merged together with whatever the leased run
+    staged through :meth:`SqliteStore.staging` while it collected (a run that staged
+    everything hands over empty lists).
+    """
 
     source: str
     entities: list[Entity]
@@ -86,17 +83,6 @@ class RunLease:
 
     run_id: int
     lock: FileLock
-
-
-@dataclass
-class Changes:
-    """What a run changed for one kind of record."""
-
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    deleted: int = 0
-    kept_from_earlier_runs: int = 0
 
 
 @dataclass
@@ -180,37 +166,6 @@ class RunRecord:
         }
 
 
-@dataclass(frozen=True)
-class _Table:
-    """A graph table: its columns after (source, key), in row order, the type first."""
-
-    name: str
-    columns: tuple[str, ...]
-    kind: RecordKind
-    to_record: Callable[[str, Any], dict[str, Any]]
-
-    @property
-    def column_list(self) -> str:
-        return ", ".join(self.columns)
-
-
-_ENTITIES = _Table("entities", ("type", "classes", "display_name", "properties"), RecordKind.ENTITY, entity_record)
-_RELATIONSHIPS = _Table(
-    "relationships",
-    ("type", "verb", "from_key", "from_type", "to_key", "to_type", "properties"),
-    RecordKind.RELATIONSHIP,
-    relationship_record,
-)
-
-
-def _entity_row(entity: Entity) -> EntityRow:
-    return entity.type, canonical(list(entity.classes)), entity.display_name, canonical(entity.properties)
-
-
-def _relationship_row(rel: Relationship) -> RelationshipRow:
-    return rel.type, rel.verb, rel.from_key, rel.from_type, rel.to_key, rel.to_type, canonical(rel.properties)
-
-
 class SqliteStore:
     """A graph store in one SQLite file, readable and writable by its owner only.
 
@@ -231,6 +186,7 @@ class SqliteStore:
             self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
             self._db.execute("PRAGMA foreign_keys = ON")
             migrate(self._db)
+            create_staging_tables(self._db)
             self.interrupted_runs = self._mark_interrupted_runs()
         except NewerSchema as newer:
             raise StoreError(
@@ -266,6 +222,10 @@ class SqliteStore:
             raise StoreError(f"cannot write store {self.path}: {error}") from None
         return RunLease(run_id, lock)
 
+    def staging(self, lease: RunLease) -> StagedGraph:
+        """The sink a leased run's graph is staged in, page by page, until it is committed or fails."""
+        return StagedGraph(self._db, str(self.path), lease.run_id)
+
     def _lease_lock(self, token: str | None) -> FileLock:
         """The lock file a running run's process holds."""
         return FileLock(locks_dir(self.path) / f"run-{token}.lease")
@@ -275,10 +235,15 @@ class SqliteStore:
         self._db.execute("UPDATE runs SET status = 'failure', error = ? WHERE id = ? AND status = ?",
                          (error, run_id, RUNNING))
 
+    def _forget_running(self, run_id: int) -> None:
+        """Delete a run that is still ``running``, and what it staged."""
+        drop_staged(self._db, run_id)
+        self._db.execute("DELETE FROM runs WHERE id = ? AND status = ?", (run_id, RUNNING))
+
     def discard_run(self, lease: RunLease) -> None:
         """Forget a run that stored nothing and keeps no history (a command-line run that failed)."""
         try:
-            self._db.execute("DELETE FROM runs WHERE id = ? AND status = ?", (lease.run_id, RUNNING))
+            self._forget_running(lease.run_id)
         except sqlite3.Error as error:
             raise StoreError(f"cannot write store {self.path}: {error}") from None
         finally:
@@ -304,16 +269,23 @@ class SqliteStore:
         except sqlite3.Error as error:
             message = f"cannot write store {self.path}: {error}"
             if batch.lease is not None:
-                self._settle_quietly(batch.lease, message)
+                self.abandon_run(batch.lease, message)
             raise StoreError(message) from None
         if batch.lease is not None:
             batch.lease.lock.release(remove=True)
         return summary
 
-    def _settle_quietly(self, lease: RunLease, error: str) -> None:
-        """Mark a leased run failed, if the store still accepts a write; release its lease either way."""
+    def abandon_run(self, lease: RunLease, error: str, keep_record: bool = True) -> None:
+        """Mark a leased run failed (or forget it), if the store still accepts a write; release its lease either way.
+
+        For a run the store itself failed: nothing more is written, and no error is raised.
+        """
         try:
-            self._fail_running(lease.run_id, error)
+            if keep_record:
+                drop_staged(self._db, lease.run_id)
+                self._fail_running(lease.run_id, error)
+            else:
+                self._forget_running(lease.run_id)
         except sqlite3.Error:
             pass  # the store is failing: the next start marks the run interrupted
         finally:
@@ -354,6 +326,8 @@ class SqliteStore:
         columns = {"source": source, "instance": instance, "started_at": started_at, "finished_at": finished_at,
                    "status": status, "error": error, "report": canonical(report or {})}
         try:
+            if lease is not None:
+                drop_staged(self._db, lease.run_id)
             return self._write_run(columns, lease)
         except sqlite3.Error as failure:
             raise StoreError(f"cannot write store {self.path}: {failure}") from None
@@ -380,112 +354,41 @@ class SqliteStore:
             batch.lease,
         )
         baseline = self._db.execute("SELECT 1 FROM entities WHERE source = ? LIMIT 1", (batch.source,)).fetchone() is None
-        entity_changes = self._merge_table(
-            _ENTITIES,
-            batch.source,
-            run_id,
-            {entity.key: _entity_row(entity) for entity in batch.entities},
-            batch.partial_entity_types,
-        )
-        known = {key for (key,) in self._db.execute("SELECT key FROM entities")}
-        dangling: Counter[str] = Counter()
-        valid: dict[str, tuple[str, ...]] = {}
-        for rel in batch.relationships:
-            if rel.from_key in known and rel.to_key in known:
-                valid[rel.key] = _relationship_row(rel)
-            else:
-                dangling[rel.type] += 1
-        relationship_changes = self._merge_table(
-            _RELATIONSHIPS, batch.source, run_id, valid, batch.partial_relationship_types
-        )
-        relationship_changes.deleted += self._drop_orphaned(batch.source, run_id)
+        # What the run staged while it collected is already there; records handed over now join it.
+        stage_records(self._db, ENTITIES, run_id, COLLECTED, batch.entities)
+        stage_records(self._db, RELATIONSHIPS, run_id, COLLECTED, batch.relationships)
+        entity_changes = merge_staged(self._db, ENTITIES, source=batch.source, run_id=run_id, stage=COLLECTED,
+                                      partial_types=batch.partial_entity_types)
+        dangling = drop_dangling(self._db, run_id, COLLECTED)
+        relationship_changes = merge_staged(self._db, RELATIONSHIPS, source=batch.source, run_id=run_id,
+                                            stage=COLLECTED, partial_types=batch.partial_relationship_types)
+        relationship_changes.deleted += drop_orphaned(self._db, batch.source, run_id)
+        drop_staged(self._db, run_id)
         for derivation in self.derivations:
             if derivation.source != batch.source:
                 self._derive(derivation, run_id)
-        return CommitSummary(run_id, entity_changes, relationship_changes, dict(dangling), baseline)
+        return CommitSummary(run_id, entity_changes, relationship_changes, dangling, baseline)
 
     def _derive(self, derivation: Derivation, run_id: int) -> None:
         classes = sorted(derivation.input_classes)
         rows = self._db.execute(
-            f"SELECT key, {_ENTITIES.column_list} FROM entities WHERE source != ? AND EXISTS "
+            f"SELECT key, {ENTITIES.column_list} FROM entities WHERE source != ? AND EXISTS "
             f"(SELECT 1 FROM json_each(classes) c WHERE c.value IN ({', '.join('?' for _ in classes)}))",
             (derivation.source, *classes),
         ).fetchall()
         entities, relationships = derivation.derive([entity_record(key, tuple(row)) for key, *row in rows])  # type: ignore[arg-type]
         # What another source already holds (a Person imported from HR data) wins over the derived copy.
-        taken_entities = self._keys_elsewhere(_ENTITIES, derivation.source, [entity.key for entity in entities])
-        taken_relationships = self._keys_elsewhere(_RELATIONSHIPS, derivation.source, [rel.key for rel in relationships])
-        entities = [entity for entity in entities if entity.key not in taken_entities]
-        relationships = [rel for rel in relationships if rel.key not in taken_relationships]
-        self._merge_table(_ENTITIES, derivation.source, run_id, {e.key: _entity_row(e) for e in entities}, set())
-        self._merge_table(
-            _RELATIONSHIPS, derivation.source, run_id, {r.key: _relationship_row(r) for r in relationships}, set()
-        )
-        self._drop_orphaned(derivation.source, run_id)
+        taken_entities = self._keys_elsewhere(ENTITIES, derivation.source, [entity.key for entity in entities])
+        taken_relationships = self._keys_elsewhere(RELATIONSHIPS, derivation.source, [rel.key for rel in relationships])
+        stage = derivation.source
+        stage_records(self._db, ENTITIES, run_id, stage, (e for e in entities if e.key not in taken_entities))
+        stage_records(self._db, RELATIONSHIPS, run_id, stage, (r for r in relationships if r.key not in taken_relationships))
+        for table in (ENTITIES, RELATIONSHIPS):
+            merge_staged(self._db, table, source=derivation.source, run_id=run_id, stage=stage, partial_types=set())
+        drop_orphaned(self._db, derivation.source, run_id)
+        drop_staged(self._db, run_id, stage)
 
-    def _merge_table(
-        self,
-        table: _Table,
-        source: str,
-        run_id: int,
-        rows: dict[str, tuple[str, ...]],
-        partial_types: set[str],
-    ) -> Changes:
-        kind, to_record = table.kind, table.to_record
-        changes = Changes()
-        log: list[Change] = []
-        existing = {
-            key: tuple(values)
-            for key, *values in self._db.execute(
-                f"SELECT key, {table.column_list} FROM {table.name} WHERE source = ?", (source,)
-            )
-        }
-        inserted: list[tuple[Any, ...]] = []
-        rewritten: list[tuple[Any, ...]] = []
-        seen_again: list[tuple[Any, ...]] = []
-        deleted: list[tuple[str, str]] = []
-        for key, values in rows.items():
-            previous = existing.get(key)
-            if previous is None:
-                inserted.append((source, key, *values, run_id, run_id))
-                changes.created += 1
-                log.append(Change(kind, ChangeKind.CREATED, key, values[0], to_record(key, values), {}))
-            elif previous != values:
-                rewritten.append((*values, run_id, source, key))
-                changes.updated += 1
-                record = to_record(key, values)
-                log.append(
-                    Change(kind, ChangeKind.UPDATED, key, values[0], record,
-                           changed_fields(to_record(key, previous), record))
-                )
-            else:
-                seen_again.append((run_id, source, key))
-                changes.unchanged += 1
-        for key, previous in existing.items():
-            if key in rows:
-                continue
-            if previous[0] in partial_types:
-                changes.kept_from_earlier_runs += 1
-            else:
-                deleted.append((source, key))
-                changes.deleted += 1
-                log.append(Change(kind, ChangeKind.DELETED, key, previous[0], to_record(key, previous), {}))
-        placeholders = ", ".join("?" for _ in table.columns)
-        assignments = ", ".join(f"{column} = ?" for column in table.columns)
-        self._db.executemany(
-            f"INSERT INTO {table.name} (source, key, {table.column_list}, first_run, last_run) "
-            f"VALUES (?, ?, {placeholders}, ?, ?)",
-            inserted,
-        )
-        self._db.executemany(
-            f"UPDATE {table.name} SET {assignments}, last_run = ? WHERE source = ? AND key = ?", rewritten
-        )
-        self._db.executemany(f"UPDATE {table.name} SET last_run = ? WHERE source = ? AND key = ?", seen_again)
-        self._db.executemany(f"DELETE FROM {table.name} WHERE source = ? AND key = ?", deleted)
-        self._log_changes(run_id, log)
-        return changes
-
-    def _keys_elsewhere(self, table: _Table, source: str, keys: list[str], chunk: int = 500) -> set[str]:
+    def _keys_elsewhere(self, table: Table, source: str, keys: list[str], chunk: int = 500) -> set[str]:
         """Which of ``keys`` another source already holds (looked up by key, a chunk at a time)."""
         taken: set[str] = set()
         for start in range(0, len(keys), chunk):
@@ -495,40 +398,6 @@ class SqliteStore:
                 (source, *part),
             ))
         return taken
-
-    def _log_changes(self, run_id: int, changes: Iterable[Change]) -> None:
-        self._db.executemany(
-            "INSERT INTO changes (run_id, kind, change, key, type, record, changed) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                (run_id, item.kind.value, item.change.value, item.key, item.type, canonical(item.record),
-                 canonical(item.changed))
-                for item in changes
-            ),
-        )
-
-    def _drop_orphaned(self, source: str, run_id: int) -> int:
-        """Delete kept relationships whose endpoint this run deleted, and log them deleted."""
-        orphaned = self._db.execute(
-            f"""
-            SELECT key, {_RELATIONSHIPS.column_list} FROM relationships
-            WHERE source = ?
-              AND (NOT EXISTS (SELECT 1 FROM entities e WHERE e.key = relationships.from_key)
-                   OR NOT EXISTS (SELECT 1 FROM entities e WHERE e.key = relationships.to_key))
-            """,
-            (source,),
-        ).fetchall()
-        self._db.executemany(
-            "DELETE FROM relationships WHERE source = ? AND key = ?", ((source, key) for key, *_ in orphaned)
-        )
-        self._log_changes(
-            run_id,
-            (
-                Change(RecordKind.RELATIONSHIP, ChangeKind.DELETED, key, values[0],
-                       relationship_record(key, tuple(values)), {})  # type: ignore[arg-type]
-                for key, *values in orphaned
-            ),
-        )
-        return len(orphaned)
 
     def _read(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
         try:
@@ -547,7 +416,7 @@ class SqliteStore:
 
     def entities(self, source: str | None = None, types: Iterable[str] | None = None) -> Iterator[dict[str, Any]]:
         """Stored entities in the bulk-upload shape, optionally of one source or some types."""
-        sql, params = f"SELECT key, {_ENTITIES.column_list} FROM entities", []
+        sql, params = f"SELECT key, {ENTITIES.column_list} FROM entities", []
         clauses = []
         if source:
             clauses.append("source = ?")
@@ -563,7 +432,7 @@ class SqliteStore:
 
     def relationships(self, source: str | None = None) -> Iterator[dict[str, Any]]:
         """Stored relationships in the bulk-upload shape."""
-        sql = f"SELECT key, {_RELATIONSHIPS.column_list} FROM relationships"
+        sql = f"SELECT key, {RELATIONSHIPS.column_list} FROM relationships"
         params: list[str] = []
         if source:
             sql += " WHERE source = ?"

@@ -1,0 +1,166 @@
+"""Merging a run's staged records into the graph, in SQL, with the change set it makes.
+
+Every comparison is a join between a staging table and its graph table, and every
+write is one statement, so a commit holds a few thousand rows in memory at a time
+whatever the size of the account: the change set is written as its rows are read.
+For one source, a record the run staged is created when the source had no such key,
+updated when any column differs, and otherwise only marked seen; a stored record the
+run did not stage is deleted, unless its type is partial in this run (its step did
+not succeed), in which case it is kept from earlier runs.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from aws_integration.store.records import Change, ChangeKind, canonical, changed_fields
+from aws_integration.store.tables import RELATIONSHIPS, Table
+
+_CHUNK = 1000
+_IN_STAGE = "s.run_id = :run AND s.stage = :stage"
+
+
+@dataclass
+class Changes:
+    """What a run changed for one kind of record."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    kept_from_earlier_runs: int = 0
+
+
+def _chunks(cursor: sqlite3.Cursor) -> Iterator[list[Any]]:
+    while rows := cursor.fetchmany(_CHUNK):
+        yield rows
+
+
+def log_changes(db: sqlite3.Connection, run_id: int, changes: Iterable[Change]) -> None:
+    """Write changes into the run's change set."""
+    db.executemany(
+        "INSERT INTO changes (run_id, kind, change, key, type, record, changed) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            (run_id, item.kind.value, item.change.value, item.key, item.type, canonical(item.record),
+             canonical(item.changed))
+            for item in changes
+        ),
+    )
+
+
+def merge_staged(
+    db: sqlite3.Connection, table: Table, *, source: str, run_id: int, stage: str, partial_types: set[str]
+) -> Changes:
+    """Make ``source``'s records in ``table`` what the run staged, logging each change; returns the counts."""
+    params = {"source": source, "run": run_id, "stage": stage, "partial": canonical(sorted(partial_types))}
+    changes = Changes()
+    _delete_unseen(db, table, params, partial_types, changes)
+    _update_changed(db, table, params, changes)
+    _insert_new(db, table, params, changes)
+    staged = db.execute(f"SELECT COUNT(*) FROM {table.staged} s WHERE {_IN_STAGE}", params).fetchone()[0]
+    changes.unchanged = staged - changes.created - changes.updated
+    return changes
+
+
+def _log_rows(
+    db: sqlite3.Connection, table: Table, change: ChangeKind, alias: str, rows: str, params: dict[str, Any]
+) -> int:
+    """Log the rows ``rows`` selects (``FROM … alias WHERE …``) as changes, built in SQL; returns how many."""
+    cursor = db.execute(
+        f"INSERT INTO changes (run_id, kind, change, key, type, record, changed) "
+        f"SELECT :run, '{table.kind.value}', '{change.value}', {alias}.key, {alias}.type, {table.record_sql(alias)}, "
+        f"'{{}}' {rows}",
+        params,
+    )
+    return cursor.rowcount
+
+
+def _delete_unseen(
+    db: sqlite3.Connection, table: Table, params: dict[str, Any], partial_types: set[str], changes: Changes
+) -> None:
+    unseen = f"t.source = :source AND NOT EXISTS (SELECT 1 FROM {table.staged} s WHERE {_IN_STAGE} AND s.key = t.key)"
+    not_partial = "t.type NOT IN (SELECT value FROM json_each(:partial))"
+    changes.deleted = _log_rows(
+        db, table, ChangeKind.DELETED, "t", f"FROM {table.name} t WHERE {unseen} AND {not_partial}", params
+    )
+    if partial_types:
+        changes.kept_from_earlier_runs = db.execute(
+            f"SELECT COUNT(*) FROM {table.name} t WHERE {unseen} AND NOT ({not_partial})", params
+        ).fetchone()[0]
+    if changes.deleted:
+        db.execute(f"DELETE FROM {table.name} AS t WHERE {unseen} AND {not_partial}", params)
+
+
+def _update_changed(db: sqlite3.Connection, table: Table, params: dict[str, Any], changes: Changes) -> None:
+    width = len(table.columns)
+    differs = f"({table.prefixed('s')}) <> ({table.prefixed('t')})"
+    cursor = db.execute(
+        f"SELECT s.key, {table.prefixed('s')}, {table.prefixed('t')} FROM {table.staged} s "
+        f"JOIN {table.name} t ON t.source = :source AND t.key = s.key WHERE {_IN_STAGE} AND {differs}",
+        params,
+    )
+    for rows in _chunks(cursor):
+        updated = []
+        for key, *values in rows:
+            new, old = tuple(values[:width]), tuple(values[width:])
+            record = table.to_record(key, new)
+            updated.append(Change(table.kind, ChangeKind.UPDATED, key, new[0], record,
+                                  changed_fields(table.to_record(key, old), record)))
+        changes.updated += len(updated)
+        log_changes(db, params["run"], updated)
+    db.execute(
+        f"UPDATE {table.name} AS t SET ({table.column_list}) = "
+        f"(SELECT {table.prefixed('s')} FROM {table.staged} s WHERE {_IN_STAGE} AND s.key = t.key) "
+        f"WHERE t.source = :source AND EXISTS "
+        f"(SELECT 1 FROM {table.staged} s WHERE {_IN_STAGE} AND s.key = t.key AND {differs})",
+        params,
+    )
+    # Every stored row left is one the run saw, or one of a partial type it may not have seen.
+    db.execute(
+        f"UPDATE {table.name} SET last_run = :run WHERE source = :source AND "
+        f"(type NOT IN (SELECT value FROM json_each(:partial)) "
+        f"OR key IN (SELECT s.key FROM {table.staged} s WHERE {_IN_STAGE}))",
+        params,
+    )
+
+
+def _insert_new(db: sqlite3.Connection, table: Table, params: dict[str, Any], changes: Changes) -> None:
+    new = f"{_IN_STAGE} AND NOT EXISTS (SELECT 1 FROM {table.name} t WHERE t.source = :source AND t.key = s.key)"
+    changes.created = _log_rows(db, table, ChangeKind.CREATED, "s", f"FROM {table.staged} s WHERE {new}", params)
+    if changes.created:
+        db.execute(
+            f"INSERT INTO {table.name} (source, key, {table.column_list}, first_run, last_run) "
+            f"SELECT :source, s.key, {table.prefixed('s')}, :run, :run FROM {table.staged} s WHERE {new}",
+            params,
+        )
+
+
+def drop_dangling(db: sqlite3.Connection, run_id: int, stage: str) -> dict[str, int]:
+    """Unstage relationships with an end that is not in the graph; returns how many, by type."""
+    params = {"run": run_id, "stage": stage}
+    dangling = (
+        f"{_IN_STAGE} AND (NOT EXISTS (SELECT 1 FROM entities e WHERE e.key = s.from_key) "
+        "OR NOT EXISTS (SELECT 1 FROM entities e WHERE e.key = s.to_key))"
+    )
+    counts = dict(db.execute(
+        f"SELECT s.type, COUNT(*) FROM {RELATIONSHIPS.staged} s WHERE {dangling} GROUP BY s.type", params
+    ).fetchall())
+    if counts:
+        db.execute(f"DELETE FROM {RELATIONSHIPS.staged} AS s WHERE {dangling}", params)
+    return counts
+
+
+def drop_orphaned(db: sqlite3.Connection, source: str, run_id: int) -> int:
+    """Delete ``source``'s relationships with an end no longer in the graph, logging them deleted."""
+    orphaned = (
+        "r.source = :source AND (NOT EXISTS (SELECT 1 FROM entities e WHERE e.key = r.from_key) "
+        "OR NOT EXISTS (SELECT 1 FROM entities e WHERE e.key = r.to_key))"
+    )
+    params = {"source": source, "run": run_id}
+    count = _log_rows(db, RELATIONSHIPS, ChangeKind.DELETED, "r", f"FROM relationships r WHERE {orphaned}", params)
+    if count:
+        db.execute(f"DELETE FROM relationships AS r WHERE {orphaned}", params)
+    return count
