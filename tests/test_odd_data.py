@@ -33,7 +33,7 @@ def test_every_tag_aws_accepts_reaches_the_store_exactly(tmp_path: Path) -> None
         ec2.create_tags(Resources=[vpc_id], Tags=tags)
         graph = collect(options=RunOptions(regions=("us-east-1",), include_services=frozenset({"ec2"}),
                                            check_permissions=False))
-    vpc = next(entity for entity in graph.entities if entity.properties.get("vpcId") == vpc_id)
+    vpc = next(e for e in graph.entities if e.type == "aws_vpc" and e.properties.get("vpcId") == vpc_id)
     assert len(tags) == 50
     for tag in tags:
         assert vpc.properties[f"tag.{tag['Key']}"] == typed_tag_value(tag["Value"]), tag["Key"]

@@ -26,7 +26,7 @@ from moto import mock_aws
 from aws_integration.collectors.common import ListThenDescribe
 from aws_integration.declarations import StepDecl
 from aws_integration.engine.context import TransformContext
-from aws_integration.engine.runner import RunOptions, _check_declared
+from aws_integration.engine.runner import RunOptions, _Contract
 from aws_integration.graph.model import Entity, GraphError
 from aws_integration.registry import Registry, default_registry
 from tests.conftest import collect
@@ -159,9 +159,9 @@ def test_a_transform_never_crashes_on_what_aws_may_answer(step: StepDecl) -> Non
         except KeyError as missing:  # tag_pairs calls a tag's key "Key" in every tag format (TagKey, key)
             assert missing.args[0] in names | {"Key"}, f"{step.id} asked for {missing.args[0]!r}, which is not in the shape"
             return
-        entities = [thing for thing in produced if isinstance(thing, Entity)]
-        relationships = [thing for thing in produced if not isinstance(thing, Entity)]
-        _check_declared(step, entities, relationships)  # declared types, schema-valid entities
+        contract = _Contract.of(step)
+        for thing in produced:
+            contract.check(thing)  # declared types, schema-valid entities
 
     check()
 
@@ -186,5 +186,5 @@ def test_graph_errors_are_the_only_other_refusal() -> None:
     """The schema check the property test relies on does refuse a bad entity."""
     vpcs = next(step for step in default_registry().steps if step.id == "fetch-vpcs")
     with pytest.raises(GraphError):
-        _check_declared(vpcs, [Entity("k", "aws_subnet", ("Network",), "k", {})], [])
+        _Contract.of(vpcs).check(Entity("k", "aws_subnet", ("Network",), "k", {}))
     assert asyncio.iscoroutinefunction(ListThenDescribe.__call__)

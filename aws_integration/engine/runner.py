@@ -11,10 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
+import itertools
 import logging
 import time
-from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -30,6 +30,7 @@ from aws_integration.engine.preflight import Identity, enabled_regions, identify
 from aws_integration.engine.report import DeniedCall, DisabledReason, RunReport, StepResult, StepStatus
 from aws_integration.graph.model import Entity, EntityPatch, GraphError, Relationship
 from aws_integration.graph.schema import validate_entity
+from aws_integration.graph.sink import GraphSink, InMemoryGraph, SinkError
 from aws_integration.permissions.checker import PermissionReport, check_principal
 from aws_integration.permissions.comparison import compare
 from aws_integration.permissions.principal import PolicyReader, principal_from_arn
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 DependencyItems = dict[str, list[tuple[TransformContext, RawItem]]]
 PoolFactory = Callable[[AioSession, ClientSettings], Any]
 PREFLIGHT_CHAIN = 2  # GetCallerIdentity, then DescribeRegions
+PAGE_RECORDS = 500  # records handed to the sink at a time
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,11 @@ class RunOptions:
 
 @dataclass
 class CollectedGraph:
-    """A run's graph and report, ready for the store."""
+    """A run's graph and report, ready for the store.
+
+    ``entities`` and ``relationships`` are the graph when the run held it in memory
+    (no sink was given); they are empty when the graph went to a sink as it was collected.
+    """
 
     entities: list[Entity]
     relationships: list[Relationship]
@@ -76,8 +82,8 @@ class CollectedGraph:
 class _UnitResult:
     region: str | None
     items: list[tuple[TransformContext, RawItem]] = field(default_factory=list)
-    entities: list[Entity] = field(default_factory=list)
-    relationships: list[Relationship] = field(default_factory=list)
+    entities: int = 0
+    relationships: int = 0
     denied: PermissionDenied | None = None
     error: str | None = None
     api_calls: int = 0
@@ -102,33 +108,85 @@ async def _fetched(step: StepDecl, context: FetchContext) -> AsyncIterator[RawIt
             yield item
 
 
-def _account_relationships(step: StepDecl, entities: Iterable[Entity], account_key: str) -> list[Relationship]:
-    owned = {decl.type for decl in step.entities if decl.owned_by_account}
-    return [
-        Relationship(account_key, "aws_account", "HAS", entity.key, entity.type)
-        for entity in entities
-        if entity.type in owned
-    ]
+@dataclass(frozen=True)
+class _Contract:
+    """What a step or mapper declared it produces: the only types it may emit (the declaration is the contract)."""
+
+    step_id: str
+    entity_types: frozenset[str]
+    relationship_types: frozenset[tuple[str, str, str]]
+    owned_by_account: frozenset[str]
+
+    @classmethod
+    def of(cls, step: AnyStep) -> _Contract:
+        """The contract ``step`` declares."""
+        entities = getattr(step, "entities", ())
+        return cls(
+            step.id,
+            frozenset(decl.type for decl in entities),
+            frozenset((rel.from_type, rel.verb, rel.to_type) for rel in step.all_relationships),
+            frozenset(decl.type for decl in entities if decl.owned_by_account),
+        )
+
+    def check(self, produced: Entity | Relationship) -> None:
+        """Raise :class:`GraphError` unless the record is of a declared type (and a valid entity)."""
+        if isinstance(produced, Entity):
+            if produced.type not in self.entity_types:
+                raise GraphError(f"step {self.step_id} produced undeclared entity type {produced.type}")
+            validate_entity(produced)
+        elif (produced.from_type, produced.verb, produced.to_type) not in self.relationship_types:
+            raise GraphError(f"step {self.step_id} produced undeclared relationship type {produced.type}")
 
 
-def _check_declared(step: AnyStep, entities: Iterable[Entity], relationships: Iterable[Relationship]) -> None:
-    """A step may only produce the types it declares: the declaration is the contract."""
-    entity_types = {decl.type for decl in getattr(step, "entities", ())}
-    for entity in entities:
-        if entity.type not in entity_types:
-            raise GraphError(f"step {step.id} produced undeclared entity type {entity.type}")
-        validate_entity(entity)
-    declared = {(rel.from_type, rel.verb, rel.to_type) for rel in step.all_relationships}
-    for relationship in relationships:
-        if (relationship.from_type, relationship.verb, relationship.to_type) not in declared:
-            raise GraphError(f"step {step.id} produced undeclared relationship type {relationship.type}")
+class _UnitWriter:
+    """One unit's records on their way to the sink: checked, counted, and handed over a page at a time.
+
+    Entities of a type a mapper enriches stay with the runner instead (``held``): the
+    mappers patch them once every step has run.
+    """
+
+    def __init__(self, runner: Runner, contract: _Contract, unit: int, account_key: str) -> None:
+        self._runner = runner
+        self._contract = contract
+        self._account_key = account_key
+        self.unit = unit
+        self.entities: list[Entity] = []
+        self.relationships: list[Relationship] = []
+        self.held: list[Entity] = []
+        self.entity_count = 0
+        self.relationship_count = 0
+
+    def add(self, produced: Entity | Relationship) -> None:
+        """Take one record the step's transform produced."""
+        self._contract.check(produced)
+        if isinstance(produced, Entity):
+            self.entity_count += 1
+            (self.held if produced.type in self._runner.held_types else self.entities).append(produced)
+            if produced.type in self._contract.owned_by_account:
+                self.add(Relationship(self._account_key, "aws_account", "HAS", produced.key, produced.type))
+        else:
+            self.relationship_count += 1
+            self.relationships.append(produced)
+        if len(self.entities) + len(self.relationships) >= PAGE_RECORDS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Hand what was taken since the last page to the sink."""
+        if self.entities or self.relationships:
+            self._runner.emit(self.unit, self.entities, self.relationships)
+            self.entities, self.relationships = [], []
 
 
 class Runner:
     """Runs a registry's steps against one account."""
 
     def __init__(
-        self, registry: Registry, session: AioSession, options: RunOptions, pool: PoolFactory = ClientPool
+        self,
+        registry: Registry,
+        session: AioSession,
+        options: RunOptions,
+        pool: PoolFactory = ClientPool,
+        sink: GraphSink | None = None,
     ) -> None:
         self.registry = registry
         self.session = session
@@ -142,8 +200,10 @@ class Runner:
         # Raw items are kept only for the steps and mappers that read them: the rest go as soon
         # as they are transformed (a large account's instances would otherwise stay in memory twice).
         self._read_later = {dependency for step in registry.all_steps for dependency in step.depends_on}
-        self._entities: dict[str, Entity] = {}
-        self._relationships: dict[str, Relationship] = {}
+        self._sink: GraphSink = sink if sink is not None else InMemoryGraph()
+        self._units = itertools.count(1)
+        self.held_types = frozenset(name for mapper in registry.mappers for name in mapper.enriches)
+        self._held: dict[str, Entity] = {}
         self._prediction_calls = 0
 
     async def run(self) -> CollectedGraph:
@@ -159,14 +219,19 @@ class Runner:
             tasks: dict[str, asyncio.Task[StepResult]] = {}
             for step in self.registry.steps:
                 tasks[step.id] = asyncio.create_task(self._run_step(step, tasks, clients, identity, regions))
-            await asyncio.gather(*tasks.values())
+            try:
+                await asyncio.gather(*tasks.values())
+            except BaseException:  # the sink failed, or the run was stopped: no step goes on alone
+                for task in [*tasks.values(), *([prediction] if prediction else [])]:
+                    task.cancel()
+                await asyncio.gather(*tasks.values(), *([prediction] if prediction else []), return_exceptions=True)
+                raise
             predicted = await prediction if prediction else None
             requests = clients.requests
         for mapper in self.registry.mappers:
             self._results[mapper.id] = self._run_mapper(mapper)
-        if self.options.tag_with_account_name and self.options.account_name:
-            for entity in self._entities.values():
-                entity.properties["tag.AccountName"] = self.options.account_name
+        self._hand_over(list(self._held.values()), [])  # the mappers are done with them
+        self._held.clear()
         ordered = [self._results[step.id] for step in self.registry.all_steps]
         api_calls = preflight_calls + self._prediction_calls + sum(result.api_calls for result in ordered)
         report = RunReport(
@@ -177,8 +242,8 @@ class Runner:
             finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             seconds=time.monotonic() - clock,
             steps=ordered,
-            entity_counts=dict(Counter(entity.type for entity in self._entities.values())),
-            relationship_counts=dict(Counter(rel.type for rel in self._relationships.values())),
+            entity_counts=self._sink.entity_counts(),
+            relationship_counts=self._sink.relationship_counts(),
             api_calls=api_calls,
             retries=requests - api_calls,
             longest_call_chain=max(self._chain_ends.values(), default=PREFLIGHT_CHAIN),
@@ -188,13 +253,28 @@ class Runner:
         elif predicted is not None:
             report.permission_check = {"unavailable": predicted}
         partial = [result for result in ordered if result.status is not StepStatus.SUCCESS]
+        in_memory = self._sink if isinstance(self._sink, InMemoryGraph) else InMemoryGraph()
         return CollectedGraph(
-            entities=list(self._entities.values()),
-            relationships=list(self._relationships.values()),
+            entities=list(in_memory.entities.values()),
+            relationships=list(in_memory.relationships.values()),
             report=report,
             partial_entity_types={name for result in partial for name in result.entity_types},
             partial_relationship_types={name for result in partial for name in result.relationship_types},
         )
+
+    def emit(self, unit: int, entities: list[Entity], relationships: list[Relationship]) -> None:
+        """Hand records to the sink, tagged with the account's name when the user asked for it."""
+        if entities and self.options.tag_with_account_name and self.options.account_name:
+            for entity in entities:
+                entity.properties["tag.AccountName"] = self.options.account_name
+        self._sink.add(unit, entities, relationships)
+
+    def _hand_over(self, entities: list[Entity], relationships: list[Relationship]) -> None:
+        """Hand records produced all at once to the sink, a page at a time, as one unit that succeeded."""
+        unit = next(self._units)
+        for start in range(0, max(len(entities), len(relationships)), PAGE_RECORDS):
+            self.emit(unit, entities[start:start + PAGE_RECORDS], relationships[start:start + PAGE_RECORDS])
+        self._sink.keep(unit)
 
     async def _predict(self, clients: ClientPool, identity: Identity) -> PermissionReport | str:
         """The checker's verdicts for the run's own identity, or why there are none."""
@@ -289,19 +369,18 @@ class Runner:
         dependencies = {dep: self._raw.get(dep, []) for dep in step.depends_on}
         context = FetchContext(step, scope, clients, self._slots, self.home_region, dependencies)
         unit = _UnitResult(region=region)
+        writer = _UnitWriter(self, _Contract.of(step), next(self._units), scope.account_key)
         try:
             read_later = step.id in self._read_later
             async with contextlib.aclosing(_fetched(step, context)) as items:
-                async for item in items:  # each page is transformed as it arrives, and then let go
+                async for item in items:  # each page is transformed as it arrives, and handed on
                     if read_later:
                         unit.items.append((scope, item))
                     for produced in step.transform(item, scope):
-                        if isinstance(produced, Entity):
-                            unit.entities.append(produced)
-                        else:
-                            unit.relationships.append(produced)
-            unit.relationships.extend(_account_relationships(step, unit.entities, scope.account_key))
-            _check_declared(step, unit.entities, unit.relationships)
+                        writer.add(produced)
+            writer.flush()
+        except SinkError:
+            raise
         except PermissionDenied as denied:
             unit = _UnitResult(region=region, denied=denied)
         except (ClientError, BotoCoreError, GraphError) as error:
@@ -315,6 +394,12 @@ class Runner:
         except Exception as error:  # a transform bug must fail its step, not the run
             log.exception("step %s failed in %s", step.id, region or "global")
             unit = _UnitResult(region=region, error=f"{region or 'global'}: {type(error).__name__}: {error}")
+        if unit.error or unit.denied:  # a unit that fails contributes nothing
+            self._sink.discard(writer.unit)
+        else:
+            self._sink.keep(writer.unit)
+            self._held.update((entity.key, entity) for entity in writer.held)
+            unit.entities, unit.relationships = writer.entity_count, writer.relationship_count
         unit.api_calls = context.api_calls
         unit.retries = context.retries
         unit.longest_chain = context.longest_chain
@@ -342,13 +427,8 @@ class Runner:
         # What the successful units saw is kept even when others failed: their types are
         # marked partial, so the store keeps earlier data for everything else.
         self._raw[step.id] = [pair for unit in units for pair in unit.items]
-        for unit in units:
-            for entity in unit.entities:
-                self._entities[entity.key] = entity
-            for relationship in unit.relationships:
-                self._relationships[relationship.key] = relationship
-            result.entities += len(unit.entities)
-            result.relationships += len(unit.relationships)
+        result.entities = sum(unit.entities for unit in units)
+        result.relationships = sum(unit.relationships for unit in units)
         return result
 
     def _run_mapper(self, mapper: MapperDecl) -> StepResult:
@@ -360,35 +440,42 @@ class Runner:
         try:
             patches: list[EntityPatch] = []
             relationships: list[Relationship] = []
+            contract = _Contract.of(mapper)
             for produced in mapper.map({dep: self._raw[dep] for dep in mapper.depends_on}):
-                (patches if isinstance(produced, EntityPatch) else relationships).append(produced)
-            _check_declared(mapper, [], relationships)
+                if isinstance(produced, EntityPatch):
+                    patches.append(produced)
+                else:
+                    contract.check(produced)
+                    relationships.append(produced)
             for patch in patches:
-                entity = self._entities.get(patch.key)
-                if entity is None:
-                    raise GraphError(f"mapper {mapper.id} patches unknown entity {patch.key}")
-                if entity.type not in mapper.enriches:
-                    raise GraphError(f"mapper {mapper.id} patches undeclared type {entity.type}")
+                entity = self._held.get(patch.key)
+                if entity is None or entity.type not in mapper.enriches:
+                    raise GraphError(f"mapper {mapper.id} patches {patch.key}, which is not an entity of a type "
+                                     f"it enriches ({', '.join(mapper.enriches)})")
             for patch in patches:
-                self._entities[patch.key].properties.update(patch.properties)
+                self._held[patch.key].properties.update(patch.properties)
         except (GraphError, KeyError, ValueError) as error:
             result.status = StepStatus.FAILURE
             result.message = f"{type(error).__name__}: {error}"
             result.errors = [result.message]
             return result
-        for relationship in relationships:
-            self._relationships[relationship.key] = relationship
+        self._hand_over([], relationships)
         result.relationships = len(relationships)
         result.seconds = time.monotonic() - clock
         return result
 
 
 async def ingest(
-    registry: Registry, session: AioSession, options: RunOptions, pool: PoolFactory = ClientPool
+    registry: Registry,
+    session: AioSession,
+    options: RunOptions,
+    pool: PoolFactory = ClientPool,
+    sink: GraphSink | None = None,
 ) -> CollectedGraph:
     """Run every declared step against the account the session's credentials reach.
 
     ``pool`` makes the run's clients (the benchmark's sequential baseline swaps in
-    blocking boto3 clients).
+    blocking boto3 clients). The graph goes to ``sink`` page by page as it is
+    collected; without one, it is held in memory and returned.
     """
-    return await Runner(registry, session, options, pool).run()
+    return await Runner(registry, session, options, pool, sink).run()

@@ -30,7 +30,7 @@ from aws_integration.engine.runner import RunOptions, ingest
 from aws_integration.jobs.alerts import Alert, AlertSink, match_rules
 from aws_integration.jobs.organization import MemberAccount, member_accounts
 from aws_integration.registry import Registry
-from aws_integration.store import Change, CommitSummary, GraphBatch, RunLease, SqliteStore
+from aws_integration.store import Change, CommitSummary, GraphBatch, RunLease, SqliteStore, StoreError
 
 run_log = logging.getLogger("aws_integration.runs")
 SessionFactory = Callable[[str | None], AioSession]
@@ -228,8 +228,12 @@ class Job:
         account_name = member.name if member else None
         started, clock = _now(), time.monotonic()
         lease = self.store.begin_run(instance=name, started_at=started, source=f"aws:{account_id}" if account_id else "")
-        try:
-            collected = await ingest(self.registry, session, self._options(instance, member, session))
+        try:  # the graph is staged in the store as it is collected, and merged by the commit below
+            collected = await ingest(self.registry, session, self._options(instance, member, session),
+                                     sink=self.store.staging(lease))
+        except StoreError as error:  # the store failed while staging: the run cannot be stored
+            self.store.abandon_run(lease, str(error), keep_record=instance is not None)
+            raise
         except (IntegrationError, BotoCoreError) as error:
             return self._failed(instance, account_id, account_name, started, clock, str(error), lease=lease)
         except asyncio.CancelledError:
@@ -244,8 +248,8 @@ class Job:
         summary = self.store.commit_run(
             GraphBatch(
                 source=f"aws:{report.account_id}",
-                entities=collected.entities,
-                relationships=collected.relationships,
+                entities=[],
+                relationships=[],
                 partial_entity_types=collected.partial_entity_types,
                 partial_relationship_types=collected.partial_relationship_types,
                 status=report.status,
