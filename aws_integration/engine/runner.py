@@ -1,9 +1,11 @@
 """The concurrent runner: every step in every region it applies to, at once.
 
 Steps wait only for the steps they depend on; each (step, region) unit fetches, then
-transforms its raw items with the step's pure transform. A unit that AWS refuses is
-``disabled`` for ``permission`` with the denied IAM action named; any other error is a
-``failure`` of that step alone. Nothing is silently turned into an empty list.
+transforms its raw items with the step's pure transform, and hands the records to the
+run's sink a page at a time (a job's store stages them; by default they are held in
+memory). A unit that AWS refuses is ``disabled`` for ``permission`` with the denied
+IAM action named; any other error is a ``failure`` of that step alone, and takes back
+what it handed over. Nothing is silently turned into an empty list.
 """
 
 from __future__ import annotations
