@@ -219,6 +219,8 @@ def test_change_records_built_in_sql_equal_the_stored_records(store: SqliteStore
     records = {change.key: change.record for change in store.changes(created.run_id)}
     assert records == {"odd": odd.to_dict(), "v1": plain.to_dict(), edge.key: edge.to_dict()}
     assert records["odd"]["huge"] == 2**70 and records["odd"]["nothing"] is None
+    stored = {record["_key"]: record for record in [*store.entities(), *store.relationships()]}
+    assert all(list(records[key]) == list(stored[key]) for key in records)  # fields in the order records have
 
     deleted = store.commit_run(_batch([plain]))
     changes = store.changes(deleted.run_id)
@@ -226,3 +228,7 @@ def test_change_records_built_in_sql_equal_the_stored_records(store: SqliteStore
         (ChangeKind.DELETED, "odd"), (ChangeKind.DELETED, edge.key)
     }
     assert {change.key: change.record for change in changes} == {"odd": odd.to_dict(), edge.key: edge.to_dict()}
+
+    updated = store.commit_run(_batch([_vpc("v1", "10.9.0.0/16")]))
+    [change] = store.changes(updated.run_id)
+    assert change.change is ChangeKind.UPDATED and list(change.record) == list(next(store.entities()))

@@ -40,7 +40,7 @@ class Table:
     kind: RecordKind
     to_record: Callable[[str, Any], dict[str, Any]]
     to_row: Callable[[Any], tuple[str, ...]]
-    record_fields: str  # ``to_record``'s reserved fields as json_set() arguments, the row's alias ``{a}``
+    record_fields: str  # SQL for ``to_record``'s JSON up to its properties; the row's alias is ``{a}``
 
     @property
     def column_list(self) -> str:
@@ -57,11 +57,14 @@ class Table:
         return ", ".join(f"{alias}.{column}" for column in self.columns)
 
     def record_sql(self, alias: str) -> str:
-        """SQL for the JSON of ``to_record`` over the row aliased ``alias`` (the change log is written with it).
+        """SQL for the JSON text of ``to_record`` over the row aliased ``alias`` (the change log is written with it).
 
-        Property values keep their JSON text; the record's fields are not sorted.
+        The reserved fields come first, then the stored properties' own JSON text, as in
+        ``to_record``: nothing is decoded or re-encoded.
         """
-        return f"json_set({alias}.properties, {self.record_fields.format(a=alias)})"
+        properties = f"{alias}.properties"
+        return (f"{self.record_fields.format(a=alias)} || "
+                f"CASE {properties} WHEN '{{}}' THEN '}}' ELSE ',' || substr({properties}, 2) END")
 
 
 ENTITIES = Table(
@@ -70,9 +73,9 @@ ENTITIES = Table(
     RecordKind.ENTITY,
     entity_record,
     entity_row,
-    "'$._key', {a}.key, '$._type', {a}.type, "
-    "'$._class', CASE json_array_length({a}.classes) WHEN 1 THEN json_extract({a}.classes, '$[0]') ELSE json({a}.classes) END, "
-    "'$.displayName', {a}.display_name",
+    """'{{"_key":' || json_quote({a}.key) || ',"_type":' || json_quote({a}.type) || ',"_class":' || """
+    """CASE json_array_length({a}.classes) WHEN 1 THEN json_quote(json_extract({a}.classes, '$[0]')) """
+    """ELSE {a}.classes END || ',"displayName":' || json_quote({a}.display_name)""",
 )
 RELATIONSHIPS = Table(
     "relationships",
@@ -80,7 +83,8 @@ RELATIONSHIPS = Table(
     RecordKind.RELATIONSHIP,
     relationship_record,
     relationship_row,
-    "'$._key', {a}.key, '$._type', {a}.type, '$._class', {a}.verb, '$._fromEntityKey', {a}.from_key, "
-    "'$._toEntityKey', {a}.to_key, '$.displayName', {a}.verb",
+    """'{{"_key":' || json_quote({a}.key) || ',"_type":' || json_quote({a}.type) || ',"_class":' || """
+    """json_quote({a}.verb) || ',"_fromEntityKey":' || json_quote({a}.from_key) || """
+    """',"_toEntityKey":' || json_quote({a}.to_key) || ',"displayName":' || json_quote({a}.verb)""",
 )
 GRAPH_TABLES = (ENTITIES, RELATIONSHIPS)
