@@ -204,3 +204,20 @@ def test_a_listing_is_transformed_page_by_page(moto: None) -> None:
     assert _status(graph, "fetch-log-groups").status is StepStatus.SUCCESS
     assert (events.count("page"), events.count("item")) == (3, 120)
     assert events.index("item") < events.index("page", 1)  # page one was transformed before page two was asked for
+
+
+def test_details_are_asked_while_the_listing_goes_on(moto: None) -> None:
+    logs = boto3.client("logs", region_name="us-east-1")
+    for index in range(120):  # moto answers DescribeLogGroups 50 at a time
+        logs.create_log_group(logGroupName=f"/paged/{index:03d}", tags={"index": f"group-{index}"})
+    events: list[str] = []
+    listing = next(step for step in COLLECTOR_STEPS if step.id == "fetch-log-groups")  # lists, then tags each group
+    session = moto_session()
+    session.register("before-call.cloudwatch-logs.DescribeLogGroups", lambda **_: events.append("page"))
+    session.register("before-call.cloudwatch-logs.ListTagsForResource", lambda **_: events.append("detail"))
+    graph = asyncio.run(ingest(Registry(steps=(listing,), mappers=()), session,
+                               RunOptions(regions=("us-east-1",), check_permissions=False)))
+    groups = sorted((e for e in graph.entities if e.type == "aws_cloudwatch_log_group"), key=lambda e: e.display_name)
+    assert [group.properties["tag.index"] for group in groups] == [f"group-{index}" for index in range(120)]
+    assert (events.count("page"), events.count("detail")) == (3, 120)
+    assert events.index("detail") < len(events) - 1 - events[::-1].index("page")  # before the last page was asked

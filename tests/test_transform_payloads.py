@@ -10,7 +10,7 @@ field of the shape (which the runner reports as the step's failure).
 
 from __future__ import annotations
 
-import asyncio
+import inspect
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from functools import cache
@@ -187,4 +187,4 @@ def test_graph_errors_are_the_only_other_refusal() -> None:
     vpcs = next(step for step in default_registry().steps if step.id == "fetch-vpcs")
     with pytest.raises(GraphError):
         _Contract.of(vpcs).check(Entity("k", "aws_subnet", ("Network",), "k", {}))
-    assert asyncio.iscoroutinefunction(ListThenDescribe.__call__)
+    assert inspect.isasyncgenfunction(ListThenDescribe.__call__)  # a fetch that streams its items

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import asyncio
+import contextlib
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -100,13 +103,18 @@ class Detail:
     pick: str | None = None
 
 
+DESCRIBE_WINDOW = 500  # listed items being described at once, at most: the listing waits beyond that
+
+
 @dataclass(frozen=True)
 class ListThenDescribe:
-    """A fetch that pages through ``list_operation`` and then makes each detail call per item, concurrently.
+    """A fetch that pages through ``list_operation`` and makes each detail call per listed item.
 
-    ``as_item`` turns listed values that are not mappings (names, ARNs, URLs) into items;
-    ``keep`` drops items before their details are fetched. Being data, it also tells
-    tests the shape of the items it produces.
+    Items are described as soon as their page is listed, while the listing goes on, and
+    are handed on in listing order once described; at most :data:`DESCRIBE_WINDOW` are
+    held at a time. ``as_item`` turns listed values that are not mappings (names, ARNs,
+    URLs) into items; ``keep`` drops items before their details are fetched. Being data,
+    it also tells tests the shape of the items it produces.
     """
 
     list_operation: str
@@ -115,26 +123,39 @@ class ListThenDescribe:
     as_item: Callable[[Any], RawItem] | None = None
     keep: Callable[[RawItem], bool] | None = None
 
-    async def __call__(self, context: FetchContext) -> list[RawItem]:
-        listed = await context.items(self.list_operation, **dict(self.list_params or {}))
-        items = [self.as_item(value) if self.as_item else value for value in listed]
-        if self.keep is not None:
-            items = [item for item in items if self.keep(item)]
+    async def __call__(self, context: FetchContext) -> AsyncIterator[RawItem]:
+        in_flight: deque[asyncio.Future[RawItem]] = deque()
+        try:
+            async with contextlib.aclosing(
+                context.stream(self.list_operation, **dict(self.list_params or {}))
+            ) as listed:
+                async for value in listed:
+                    item = self.as_item(value) if self.as_item else value
+                    if self.keep is None or self.keep(item):
+                        in_flight.append(asyncio.ensure_future(self._describe(context, item)))
+                        await asyncio.sleep(0)  # its calls start now, not when the listing next waits
+                    while in_flight and (len(in_flight) >= DESCRIBE_WINDOW or in_flight[0].done()):
+                        yield await in_flight.popleft()
+            while in_flight:
+                yield await in_flight.popleft()
+        finally:  # a failed call, or a consumer that stopped: the other calls are not left running
+            for task in in_flight:
+                task.cancel()
+            await asyncio.gather(*in_flight, return_exceptions=True)
 
-        async def answer(item: RawItem, detail: Detail) -> Any:
-            params = detail.params(item)
-            if detail.paginated:
-                return await context.items(detail.operation, **params)
-            found: Any = await context.call(detail.operation, **params)
-            for part in detail.pick.split(".") if detail.pick else ():
-                found = found.get(part) if isinstance(found, Mapping) else None
-            return found
+    async def _describe(self, context: FetchContext, item: RawItem) -> RawItem:
+        answers = await context.each(self.details, lambda detail: self._answer(context, item, detail))
+        return {**item, **{detail.field: value for detail, value in zip(self.details, answers)}}
 
-        async def describe(item: RawItem) -> RawItem:
-            answers = await context.each(self.details, lambda detail: answer(item, detail))
-            return {**item, **{detail.field: value for detail, value in zip(self.details, answers)}}
-
-        return await context.each(items, describe)
+    @staticmethod
+    async def _answer(context: FetchContext, item: RawItem, detail: Detail) -> Any:
+        params = detail.params(item)
+        if detail.paginated:
+            return await context.items(detail.operation, **params)
+        found: Any = await context.call(detail.operation, **params)
+        for part in detail.pick.split(".") if detail.pick else ():
+            found = found.get(part) if isinstance(found, Mapping) else None
+        return found
 
 
 def list_then_describe(
