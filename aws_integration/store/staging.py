@@ -32,7 +32,7 @@ def create_staging_tables(db: sqlite3.Connection) -> None:
     """Create the connection's staging tables (TEMP tables exist per connection)."""
     for table in GRAPH_TABLES:
         db.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS staged_{table.name} (run_id INTEGER NOT NULL, stage TEXT NOT NULL, "
+            f"CREATE TABLE IF NOT EXISTS {table.staged} (run_id INTEGER NOT NULL, stage TEXT NOT NULL, "
             f"key TEXT NOT NULL, unit INTEGER NOT NULL, {', '.join(f'{c} TEXT NOT NULL' for c in table.columns)}, "
             "PRIMARY KEY (run_id, stage, key)) WITHOUT ROWID"
         )
