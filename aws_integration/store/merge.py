@@ -25,6 +25,17 @@ _IN_ORDER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 _IN_STAGE = "s.run_id = :run AND s.stage = :stage"
 
 
+def _not_partial(alias: str) -> str:
+    """SQL: the row's type is not one of the run's partial types (``:partial``, a JSON list)."""
+    return f"{alias}.type NOT IN (SELECT value FROM json_each(:partial))"
+
+
+def _missing_end(alias: str) -> str:
+    """SQL: the relationship row has an end that is not an entity of any source."""
+    return (f"(NOT EXISTS (SELECT 1 FROM entities e WHERE e.key = {alias}.from_key) "
+            f"OR NOT EXISTS (SELECT 1 FROM entities e WHERE e.key = {alias}.to_key))")
+
+
 @dataclass
 class Changes:
     """What a run changed for one kind of record."""
@@ -84,7 +95,7 @@ def _delete_unseen(
     db: sqlite3.Connection, table: Table, params: dict[str, Any], partial_types: set[str], changes: Changes
 ) -> None:
     unseen = f"t.source = :source AND NOT EXISTS (SELECT 1 FROM {table.staged} s WHERE {_IN_STAGE} AND s.key = t.key)"
-    not_partial = "t.type NOT IN (SELECT value FROM json_each(:partial))"
+    not_partial = _not_partial("t")
     changes.deleted = _log_rows(
         db, table, ChangeKind.DELETED, "t", f"FROM {table.name} t WHERE {unseen} AND {not_partial}", params
     )
@@ -122,9 +133,8 @@ def _update_changed(db: sqlite3.Connection, table: Table, params: dict[str, Any]
     )
     # Every stored row left is one the run saw, or one of a partial type it may not have seen.
     db.execute(
-        f"UPDATE {table.name} SET last_run = :run WHERE source = :source AND "
-        f"(type NOT IN (SELECT value FROM json_each(:partial)) "
-        f"OR key IN (SELECT s.key FROM {table.staged} s WHERE {_IN_STAGE}))",
+        f"UPDATE {table.name} AS t SET last_run = :run WHERE t.source = :source AND "
+        f"({_not_partial('t')} OR t.key IN (SELECT s.key FROM {table.staged} s WHERE {_IN_STAGE}))",
         params,
     )
 
@@ -143,10 +153,7 @@ def _insert_new(db: sqlite3.Connection, table: Table, params: dict[str, Any], ch
 def drop_dangling(db: sqlite3.Connection, run_id: int, stage: str) -> dict[str, int]:
     """Unstage relationships with an end that is not in the graph; returns how many, by type."""
     params = {"run": run_id, "stage": stage}
-    dangling = (
-        f"{_IN_STAGE} AND (NOT EXISTS (SELECT 1 FROM entities e WHERE e.key = s.from_key) "
-        "OR NOT EXISTS (SELECT 1 FROM entities e WHERE e.key = s.to_key))"
-    )
+    dangling = f"{_IN_STAGE} AND {_missing_end('s')}"
     counts = dict(db.execute(
         f"SELECT s.type, COUNT(*) FROM {RELATIONSHIPS.staged} s WHERE {dangling} GROUP BY s.type", params
     ).fetchall())
@@ -157,10 +164,7 @@ def drop_dangling(db: sqlite3.Connection, run_id: int, stage: str) -> dict[str, 
 
 def drop_orphaned(db: sqlite3.Connection, source: str, run_id: int) -> int:
     """Delete ``source``'s relationships with an end no longer in the graph, logging them deleted."""
-    orphaned = (
-        "r.source = :source AND (NOT EXISTS (SELECT 1 FROM entities e WHERE e.key = r.from_key) "
-        "OR NOT EXISTS (SELECT 1 FROM entities e WHERE e.key = r.to_key))"
-    )
+    orphaned = f"r.source = :source AND {_missing_end('r')}"
     params = {"source": source, "run": run_id}
     count = _log_rows(db, RELATIONSHIPS, ChangeKind.DELETED, "r", f"FROM relationships r WHERE {orphaned}", params)
     if count:
