@@ -5,41 +5,54 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import importlib.metadata
 import itertools
 import json
 import logging
 import os
+import re
 import secrets
 import signal
 import sys
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 from aiobotocore.session import AioSession
 from botocore.exceptions import BotoCoreError
 
 from aws_integration.config import AlertRule, ConfigError, Instance, config_path, load_config
-from aws_integration.engine.clients import DEFAULT_READ_TIMEOUT, ClientSettings, new_session, settings_for
+from aws_integration.engine.clients import (
+    DEFAULT_READ_TIMEOUT,
+    ClientSettings,
+    check_client_configuration,
+    new_session,
+    settings_for,
+)
 from aws_integration.engine.errors import IntegrationError
 from aws_integration.engine.report import RunReport, StepStatus
 from aws_integration.jobs.alerts import AlertSink
-from aws_integration.jobs.history import format_changes, format_runs
+from aws_integration.jobs.history import change_lines, format_changes, format_runs
 from aws_integration.jobs.lock import InstanceLock
 from aws_integration.jobs.run import AccountRun, InstanceRun, Job, JobSettings
 from aws_integration.registry import Registry, default_registry
 from aws_integration.setup.instructions import render_instructions
 from aws_integration.setup.templates import DEFAULT_ROLE_NAME, RoleSettings, cloudformation, terraform
-from aws_integration.store import SqliteStore, StoreError, default_store_path
+from aws_integration.store import CommitSummary, SqliteStore, StoreError, default_store_path
 from aws_integration.store.bulk import DEFAULT_IMPORT_SOURCE, BulkDataError, load_bulk_files
 from aws_integration.store.derivations import open_graph_store
 from aws_integration.store.locks import locks_dir
 
+T = TypeVar("T")
 EXIT_OK = 0
 EXIT_STEP_FAILED = 1
 EXIT_ERROR = 2
 EXIT_NOT_READY = 3
+EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE  # 141: what a shell reports for `export | head`
+EXIT_TERMINATED = 128 + signal.SIGTERM  # 143, as a shell reports a process SIGTERM ended
+REPLACE_DELETION_LIMIT = 10  # records an import may delete from its source without --yes
 
 TEMPLATE_FORMATS: dict[str, tuple[str, Callable[[Registry, RoleSettings], str]]] = {
     "cloudformation": ("aws-integration-role.cfn.json", cloudformation),
@@ -88,14 +101,35 @@ def _count(value: str) -> int:
     return number
 
 
+def _plain(docstring: str | None) -> str:
+    """A docstring as ``--help`` shows it: without reStructuredText markup."""
+    text = re.sub(r":[a-z]+:`~?([^`]+)`", r"\1", docstring or "")
+    return text.replace("``", "")
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("aws-integration")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
-    parser = argparse.ArgumentParser(prog="aws-integration", description=__doc__)
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="log progress (-vv for debug)")
+    parser = argparse.ArgumentParser(prog="aws-integration", description=_plain(__doc__))
+    verbosity = argparse.ArgumentParser(add_help=False)
+    verbosity.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS,
+                           help="log each step's outcome (-vv: also each AWS request)")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="log each step's outcome (-vv: also each AWS request)")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
 
+    def command(name: str, **options: Any) -> argparse.ArgumentParser:
+        """A subcommand; each takes -v/-vv after its name too."""
+        return commands.add_parser(name, parents=[verbosity], **options)
+
     store_help = f"SQLite store (default: ${'{'}AWS_INTEGRATION_STORE{'}'} or {default_store_path()})"
-    run = commands.add_parser("ingest", help="collect the account's resources into the store")
+    run = command("ingest", help="collect the account's resources into the store")
     run.add_argument("--config", type=Path, help="configuration file (default: $AWS_INTEGRATION_CONFIG with --instance)")
     run.add_argument("--instance", help="run this instance of the configuration file once (for cron)")
     run.add_argument("--regions", type=_regions, help="comma-separated regions (default: every enabled region)")
@@ -119,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="do not read the caller's IAM policies to compare the checker's prediction with the run",
     )
 
-    permissions = commands.add_parser(
+    permissions = command(
         "permissions",
         help="report which resource types the role's policies let a run see (exit 0: all ready, 3: not all, 2: error)",
     )
@@ -135,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     permissions.add_argument("--profile", help="AWS profile (default: the standard credential chain)")
     permissions.add_argument("--json", action="store_true", help="print the report as JSON")
 
-    setup = commands.add_parser(
+    setup = command(
         "setup", help="generate the least-privilege IAM policy, CloudFormation or Terraform from the declarations"
     )
     setup.add_argument("--format", choices=["policy", *TEMPLATE_FORMATS], default="policy", help="what to generate")
@@ -149,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     setup.add_argument("--partition", default="aws", help="ARN partition of the policy format (default: aws)")
     setup.add_argument("--output", type=Path, metavar="DIR", help="write the file(s) into this directory")
 
-    schedule = commands.add_parser(
+    schedule = command(
         "schedule", help="run every configured instance on its polling interval until stopped (SIGTERM/SIGINT)"
     )
     schedule.add_argument("--config", type=Path, help="configuration file (default: $AWS_INTEGRATION_CONFIG)")
@@ -161,39 +195,46 @@ def build_parser() -> argparse.ArgumentParser:
                           help="seconds to wait for an AWS answer before retrying the request (default 30)")
     schedule.add_argument("--no-permission-check", action="store_true", help="as for ingest")
 
-    runs = commands.add_parser("runs", help="list the run history: start, duration, status, counts, skipped types")
+    runs = command("runs", help="list the run history: start, duration, status, counts, skipped types")
     runs.add_argument("--instance", help="only this instance's runs")
     runs.add_argument("--store", type=Path, help=store_help)
     runs.add_argument("--limit", type=_positive, default=20, help="newest N runs (default 20)")
     runs.add_argument("--json", action="store_true", help="print JSON")
 
-    changes = commands.add_parser("changes", help="print what a run created, updated and deleted")
+    changes = command("changes", help="print what a run created, updated and deleted")
     changes.add_argument("run_id", type=int, metavar="RUN_ID", help="a run ID from 'aws-integration runs'")
     changes.add_argument("--store", type=Path, help=store_help)
     changes.add_argument("--json", action="store_true", help="print JSON")
 
-    config = commands.add_parser("config", help="validate the configuration file and list its instances")
+    config = command("config", help="validate the configuration file and list its instances")
     config.add_argument("--config", type=Path, help="configuration file (default: $AWS_INTEGRATION_CONFIG)")
 
-    query = commands.add_parser("query", help="ask the stored graph: FIND aws_instance WITH tag.Environment = 'staging'")
+    query = command("query", help="ask the stored graph: FIND aws_instance WITH tag.Environment = 'staging'")
     query.add_argument("query", metavar="QUERY", help="FIND <type|Class|*> [AS a] [WITH ...] [THAT VERB ...] "
                                                       "[RETURN ...] [LIMIT n] (see docs/query.md)")
     query.add_argument("--store", type=Path, help=store_help)
     query.add_argument("--format", choices=["table", "json", "csv"], default="table", help="output format")
 
-    export = commands.add_parser("export", help="print the stored graph (the bulk-upload shape)")
+    export = command("export", help="print the stored graph (the bulk-upload shape)")
     export.add_argument("--store", type=Path, help=store_help)
     export.add_argument("--source", help="only this source (e.g. aws:123456789012)")
     export.add_argument("--format", choices=["json", "jsonl"], default="json",
                         help='json: {"entities": [...], "relationships": [...]}; jsonl: one record per line')
 
-    load = commands.add_parser("import", help="add custom entities and relationships from JSON or YAML files")
+    load = command("import", help="add custom entities and relationships from JSON or YAML files")
     load.add_argument("files", nargs="+", type=Path, metavar="FILE", help='files of {"entities": [...], "relationships": [...]}')
     load.add_argument("--store", type=Path, help=store_help)
     load.add_argument("--source", default=DEFAULT_IMPORT_SOURCE,
-                      help=f"the source the files replace (default {DEFAULT_IMPORT_SOURCE}); AWS runs never touch it")
+                      help=f"the source the files replace (default {DEFAULT_IMPORT_SOURCE}); AWS runs never touch it, "
+                           "and integrations' sources (aws:...) cannot be imported into")
+    mode = load.add_mutually_exclusive_group()
+    mode.add_argument("--merge", action="store_true",
+                      help="add the files' records to the source and update those of the same key; delete nothing")
+    mode.add_argument("--yes", action="store_true",
+                      help=f"replace even when that deletes more than {REPLACE_DELETION_LIMIT} records")
+    load.add_argument("--dry-run", action="store_true", help="print the change set the import would make; write nothing")
 
-    docs = commands.add_parser("docs", help="print the data-model reference generated from the declarations")
+    docs = command("docs", help="print the data-model reference generated from the declarations")
     docs.add_argument("--output", type=Path, help="write to this file instead of standard output")
     return parser
 
@@ -232,6 +273,12 @@ def _format_summary(report: RunReport, store_path: Path) -> str:
         + (f" ({report.retries} retried requests)" if report.retries else ""),
         f"Status: {report.status} ({counts[StepStatus.SUCCESS]} steps succeeded, "
         f"{counts[StepStatus.DISABLED]} disabled, {counts[StepStatus.FAILURE]} failed)",
+    ]
+    if report.unverified_regions:
+        lines.append(f"Regions not verified (used as given): {report.unverified_regions}")
+    lines += [
+        f"Scope: {len(report.scope)} types in {', '.join(report.regions) or 'no region'} and global; "
+        "stored data of other regions and of types not collected is kept",
         "",
         f"Entities ({sum(report.entity_counts.values())}):",
     ]
@@ -254,13 +301,13 @@ def _format_summary(report: RunReport, store_path: Path) -> str:
         entities, relationships = store["entities"], store["relationships"]
         lines += [
             "",
-            f"Stored in {store_path} (run {store['run_id']}): entities {entities['created']} new, "
+            f"Stored in {store_path} (run {store['runId']}): entities {entities['created']} new, "
             f"{entities['updated']} changed, {entities['deleted']} deleted, "
-            f"{entities['kept_from_earlier_runs']} kept from earlier runs; relationships "
+            f"{entities['keptFromEarlierRuns']} kept from earlier runs; relationships "
             f"{relationships['created']} new, {relationships['updated']} changed, {relationships['deleted']} deleted, "
-            f"{relationships['kept_from_earlier_runs']} kept from earlier runs",
+            f"{relationships['keptFromEarlierRuns']} kept from earlier runs",
         ]
-        dangling = store.get("dangling_relationships") or {}
+        dangling = store.get("danglingRelationships") or {}
         if dangling:
             lines.append(
                 "Not stored, endpoint missing from the graph: "
@@ -297,6 +344,39 @@ def _instance(args: argparse.Namespace) -> tuple[Instance, tuple[AlertRule, ...]
             raise IntegrationError("the configuration has several instances: name one with --instance")
         return config.instances[0], config.alerts
     return config.instance(args.instance), config.alerts
+
+
+class Terminated(Exception):
+    """SIGTERM stopped the command; handled as Ctrl-C is."""
+
+
+async def _stoppable(work: Coroutine[Any, Any, T]) -> T:
+    """Await ``work``; SIGTERM cancels it as Ctrl-C does (a run is recorded interrupted), then raises Terminated."""
+    task = asyncio.current_task()
+    loop = asyncio.get_running_loop()
+    terminated = False
+
+    def stop() -> None:
+        nonlocal terminated
+        terminated = True
+        if task is not None:
+            task.cancel()
+
+    loop.add_signal_handler(signal.SIGTERM, stop)
+    try:
+        return await work
+    except asyncio.CancelledError:
+        if terminated:
+            raise Terminated() from None
+        raise
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
+
+
+def _check_aws_configuration(args: argparse.Namespace, instances: Sequence[Instance | None]) -> None:
+    """Refuse a retry or endpoint setting no client can use before anything is opened or created."""
+    for profile in {(instance.profile if instance else None) or getattr(args, "profile", None) for instance in instances}:
+        check_client_configuration(new_session(profile))
 
 
 def _job(args: argparse.Namespace, store: SqliteStore, rules: Sequence[AlertRule] = ()) -> Job:
@@ -353,17 +433,22 @@ def run_ingest(args: argparse.Namespace) -> int:
     """``aws-integration ingest``: one run, of the command line's account or of a configured instance."""
     loaded = _instance(args)  # a bad configuration stops everything before the store is touched
     instance, rules = loaded if loaded else (None, ())
+    _check_aws_configuration(args, [instance])
     store_path = args.store or default_store_path()
-    created = not store_path.exists()
-    with open_graph_store(store_path) as store:
-        lock = InstanceLock(store_path, instance.name) if instance else contextlib.nullcontext()
-        try:
-            with lock:
-                outcome = asyncio.run(_job(args, store, rules).run(instance))
-        except IntegrationError:
-            if created and instance is None and not store.runs(limit=1):
-                _remove_store(store_path)  # a run that could not start leaves no empty store behind
-            raise
+    created, unused = not store_path.exists(), False
+    try:
+        with open_graph_store(store_path) as store:
+            lock = InstanceLock(store_path, instance.name) if instance else contextlib.nullcontext()
+            try:
+                with lock:
+                    outcome = asyncio.run(_stoppable(_job(args, store, rules).run(instance)))
+            except IntegrationError:
+                unused = created and instance is None and not store.runs(limit=1)
+                raise
+    except IntegrationError:
+        if unused:
+            _remove_store(store_path)  # a run that could not start leaves no empty store behind
+        raise
     if instance is not None and not instance.organization and outcome.accounts[0].report is None:
         raise IntegrationError(f"{outcome.accounts[0].error} (recorded as run {outcome.accounts[0].run_id})")
     _print_instance_run(outcome, store_path, args.json)
@@ -371,8 +456,9 @@ def run_ingest(args: argparse.Namespace) -> int:
 
 
 def _remove_store(store_path: Path) -> None:
-    """Delete a store this command created and never wrote a run into."""
-    store_path.unlink(missing_ok=True)
+    """Delete a (closed) store this command created and never wrote a run into, with SQLite's side files."""
+    for path in (store_path, *(store_path.with_name(store_path.name + suffix) for suffix in ("-wal", "-shm"))):
+        path.unlink(missing_ok=True)
     with contextlib.suppress(OSError):
         locks_dir(store_path).rmdir()  # only when empty: another run's lock keeps it
 
@@ -384,6 +470,7 @@ def run_permissions(args: argparse.Namespace) -> int:
     if args.boundary_file and not args.policy_file:
         raise IntegrationError("--boundary-file needs --policy-file")
     session = new_session(args.profile)
+    check_client_configuration(session)
     request = DiagnosticRequest(args.role_arn, tuple(args.policy_file), tuple(args.boundary_file))
     try:
         report = asyncio.run(diagnose(default_registry(), session, _client_settings(session), request))
@@ -472,6 +559,7 @@ def run_schedule(args: argparse.Namespace) -> int:
         raise IntegrationError(
             f"no instance in {path} has a polling interval (DISABLED instances run only with 'ingest --instance')"
         )
+    _check_aws_configuration(args, scheduled)
     store_path = args.store or default_store_path()
 
     async def serve(store: SqliteStore) -> None:
@@ -521,12 +609,15 @@ def run_changes(args: argparse.Namespace) -> int:
 
 def run_query(args: argparse.Namespace) -> int:
     """``aws-integration query``: the stored graph, asked in the query language."""
-    from aws_integration.query import QueryError, QuerySyntaxError
+    from aws_integration.query import QueryError, QuerySyntaxError, parse_query
+    from aws_integration.query.run import query_warnings
     from aws_integration.query.run import run_query as answer
 
     with open_graph_store(_existing_store(args)) as store:
         try:
             result = answer(store, args.query)
+            for warning in query_warnings(store, parse_query(args.query), default_registry().entity_decls):
+                print(f"aws-integration: warning: {warning}", file=sys.stderr)
         except QuerySyntaxError as error:
             pointer = "\n" + textwrap.indent(error.pointer(), "  ") if sys.stderr.isatty() else ""
             raise IntegrationError(f"query: {error}{pointer}") from None
@@ -551,19 +642,47 @@ def run_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _refuse_large_replace(source: str) -> Callable[[CommitSummary], None]:
+    """A commit check: a replace may not delete more than REPLACE_DELETION_LIMIT records unasked."""
+
+    def check(summary: CommitSummary) -> None:
+        entities, relationships = summary.entities.deleted, summary.relationships.deleted
+        if entities + relationships > REPLACE_DELETION_LIMIT:
+            raise IntegrationError(
+                f"this import replaces source {source!r} and would delete {entities} entities and {relationships} "
+                f"relationships the files no longer list (more than {REPLACE_DELETION_LIMIT}); nothing was imported: "
+                "list them with --dry-run, keep them with --merge, or replace anyway with --yes")
+
+    return check
+
+
+def _import_counts(summary: CommitSummary) -> str:
+    entities, relationships = summary.entities, summary.relationships
+    return (f"entities {entities.created} new, {entities.updated} changed, {entities.deleted} deleted; relationships "
+            f"{relationships.created} new, {relationships.updated} changed, {relationships.deleted} deleted")
+
+
 def run_import(args: argparse.Namespace) -> int:
     """``aws-integration import``: custom data, validated whole before anything is written."""
     store_path = args.store or default_store_path()
-    if not store_path.exists():  # an invalid import must not even create the store
-        load_bulk_files(args.files, args.source, None)
+    if not store_path.exists():  # an invalid import (or a dry run) must not even create the store
+        batch = load_bulk_files(args.files, args.source, None, merge=args.merge)
+        if args.dry_run:
+            print(f"Would import {len(batch.entities)} entities and {len(batch.relationships)} relationships into "
+                  f"source {args.source!r} of a new store {store_path}, all of them new (dry run: nothing was written)")
+            return EXIT_OK
     with open_graph_store(store_path) as store:
-        batch = load_bulk_files(args.files, args.source, store)
-        summary = store.commit_run(batch)
-    entities, relationships = summary.entities, summary.relationships
-    print(f"Imported {len(batch.entities)} entities and {len(batch.relationships)} relationships into source "
-          f"{args.source!r} of {store_path} (run {summary.run_id}): entities {entities.created} new, "
-          f"{entities.updated} changed, {entities.deleted} deleted; relationships {relationships.created} new, "
-          f"{relationships.updated} changed, {relationships.deleted} deleted")
+        batch = load_bulk_files(args.files, args.source, store, merge=args.merge)
+        what = f"{len(batch.entities)} entities and {len(batch.relationships)} relationships into source {args.source!r}"
+        if args.dry_run:
+            summary, changes = store.preview_run(batch)
+            print(f"Would import {what} of {store_path}: {_import_counts(summary)} (dry run: nothing was written)")
+            for change in changes:
+                print("\n".join(change_lines(change)))
+            return EXIT_OK
+        summary = store.commit_run(batch, None if args.merge or args.yes else _refuse_large_replace(args.source))
+    mode = " (merged: nothing deleted)" if args.merge else ""
+    print(f"Imported {what} of {store_path} (run {summary.run_id}){mode}: {_import_counts(summary)}")
     return EXIT_OK
 
 
@@ -599,7 +718,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _configure_logging(args.verbose, args.command)
     try:
-        return COMMANDS[args.command](args)
+        code = COMMANDS[args.command](args)
+        sys.stdout.flush()  # inside the handlers: a reader that went away is a broken pipe, not a traceback
+        return code
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to say to a closed pipe
+        return EXIT_BROKEN_PIPE
     except ConfigError as error:
         for problem in error.problems:
             print(f"aws-integration: error: {error.path}: {problem}", file=sys.stderr)
@@ -615,6 +739,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (IntegrationError, StoreError) as error:
         print(f"aws-integration: error: {error}", file=sys.stderr)
         return EXIT_ERROR
+    except OSError as error:  # a path the command was given: missing, not writable, a directory, an existing file
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"aws-integration: error: {where}{error.strerror or error}", file=sys.stderr)
+        return EXIT_ERROR
     except KeyboardInterrupt:
         print("aws-integration: interrupted; nothing was stored", file=sys.stderr)
         return 130
+    except Terminated:
+        print("aws-integration: terminated (SIGTERM); nothing was stored", file=sys.stderr)
+        return EXIT_TERMINATED

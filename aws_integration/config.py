@@ -16,7 +16,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -29,6 +28,7 @@ from pydantic import (
 )
 
 from aws_integration.engine.errors import IntegrationError
+from aws_integration.safe_load import UnsafeDocument, load_yaml
 
 CONFIG_ENV = "AWS_INTEGRATION_CONFIG"
 _ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+")
@@ -276,9 +276,9 @@ def _problem(error: Mapping[str, Any]) -> str:
 def parse_config(text: str, path: Path, known_services: frozenset[str] | None = None) -> Config:
     """Validate a configuration; raises :class:`ConfigError` listing every problem."""
     try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise ConfigError(path, [_yaml_problem(error)]) from None
+        raw = load_yaml(text)
+    except UnsafeDocument as error:
+        raise ConfigError(path, [str(error)]) from None
     if not isinstance(raw, Mapping):
         raise ConfigError(path, ["the file must be a mapping with an 'instances' list"])
     problems: list[str] = []
@@ -303,25 +303,12 @@ def config_path(given: Path | None) -> Path:
     raise IntegrationError(f"no configuration file: pass --config or set {CONFIG_ENV}")
 
 
-def _yaml_problem(error: yaml.YAMLError) -> str:
-    """Where and what, without quoting the file (which may hold an external ID):
-    ``not valid YAML at line 4: expected ',' or ']', but got '<stream end>' (while parsing
-    a flow sequence from line 3)``."""
-    mark = getattr(error, "problem_mark", None)
-    message = "not valid YAML" + (f" at line {mark.line + 1}" if mark else "")
-    problem = getattr(error, "problem", None)
-    if problem:
-        message += f": {problem}"
-    context, context_mark = getattr(error, "context", None), getattr(error, "context_mark", None)
-    if context and context_mark:
-        message += f" ({context} from line {context_mark.line + 1})"
-    return message
-
-
 def load_config(path: Path, known_services: frozenset[str] | None = None) -> Config:
     """Read and validate the configuration at ``path``."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise ConfigError(path, [f"cannot read it: {error.strerror}"]) from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(path, [f"not UTF-8 text (byte {error.start + 1} cannot be read)"]) from None
     return parse_config(text, path, known_services)

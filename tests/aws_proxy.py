@@ -157,6 +157,17 @@ class _Request:
         return (self.method, self.target, self.header("x-amz-target"), self.body, *self.scope)
 
     @property
+    def operation(self) -> str:
+        """The operation asked: named by JSON and query protocols; ``METHOD /path`` for REST ones."""
+        target = self.header("x-amz-target")
+        if target:
+            return target.rsplit(".", 1)[-1]
+        action = re.search(rb"(?:^|&)Action=([A-Za-z0-9]+)", self.body)
+        if action:
+            return action.group(1).decode()
+        return f"{self.method} {self.target.split('?')[0]}"
+
+    @property
     def scope(self) -> tuple[str, str]:
         """(region, signing name) from the SigV4 credential scope; empty when unsigned."""
         found = _CREDENTIAL_SCOPE.search(self.header("authorization"))
@@ -195,6 +206,8 @@ class AwsProxy:
 
     ``failing_services`` maps signing names (``sqs``, ``ec2``...) to the answer every
     request of that service gets (``"500"``, ``"503"``, ``"throttle"`` or ``"expired"``).
+    ``replace`` maps ``(signing name, operation)`` (see ``_Request.operation``) to a
+    function of the upstream's answer that gives the answer sent instead.
     """
 
     def __init__(
@@ -209,6 +222,7 @@ class AwsProxy:
         mode: str = "forward",
         recording: dict[RecordingKey, Answer] | None = None,
         edit: Callable[[str, str, Answer], Answer] | None = None,
+        replace: Mapping[tuple[str, str], Callable[[Answer], Answer]] | None = None,
     ) -> None:
         if mode not in ("forward", "record", "replay"):
             raise ValueError(f"unknown proxy mode {mode!r}")
@@ -220,6 +234,7 @@ class AwsProxy:
         self.latency_seconds = latency_seconds
         self.failing_services = dict(failing_services or {})
         self.edit = edit
+        self.replace = dict(replace or {})
         self.counts = ProxyCounts()
         self.url = ""
         self._random = random.Random(seed)
@@ -330,6 +345,11 @@ class AwsProxy:
         answer = await self._forward(request)
         if self.edit is not None:
             answer = self.edit(request.method, request.target, answer)
+        replacement = self.replace.get((request.scope[1], request.operation))
+        if replacement is not None:
+            answer = replacement(answer)
+            with self._lock:
+                self.counts.faults["replaced"] += 1
         if answer.status >= 500:
             with self._lock:
                 self.counts.upstream_errors += 1

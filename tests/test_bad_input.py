@@ -3,6 +3,7 @@ traceback, and nothing written (the store keeps its graph and history, no file a
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -47,8 +48,23 @@ def _corrupt(store: Path) -> None:
 
 
 def _newer(store: Path) -> None:
-    with sqlite3.connect(store) as db:
+    with contextlib.closing(sqlite3.connect(store)) as db, db:  # closed, so no -wal file is left behind
         db.execute("UPDATE meta SET value = '99' WHERE name = 'schema_version'")
+
+
+def _other_application(store: Path) -> None:
+    store.unlink()
+    with contextlib.closing(sqlite3.connect(store)) as db, db:
+        db.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)")
+        db.execute("INSERT INTO invoices VALUES (1, 9.5)")
+
+
+def _latin1_config(store: Path) -> None:
+    (store.parent / "aws-integration.yaml").write_bytes("instances:\n  - name: caf\xe9\n".encode("latin-1"))
+
+
+ALIAS_BOMB = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{chr(98 + level)}: &{chr(98 + level)} [{', '.join([f'*{chr(97 + level)}'] * 10)}]\n" for level in range(7))
 
 
 def _config(text: str) -> dict[str, str]:
@@ -94,6 +110,35 @@ CASES = {
     "invalid import file": Case(("import", "{dir}/bad.json", "--store", "{store}"), "bad.json: (file): not valid JSON",
                                 {"bad.json": '{"entities": [}'}),
     "query syntax error": Case(("query", "FIND aws_instance WITH", "--store", "{store}"), "query: expected"),
+    "query nested 3,000 parentheses deep": Case(("query", "FIND t WITH " + "(" * 3000 + "x = 1" + ")" * 3000,
+                                                 "--store", "{store}"), "parentheses nested more than 100 deep"),
+    "attempts that are not a number": Case(("ingest", "--store", "{dir}/new.sqlite"), "AWS_MAX_ATTEMPTS",
+                                           env={"AWS_MAX_ATTEMPTS": "abc"}),
+    "an unknown retry mode": Case(("ingest", "--store", "{dir}/new.sqlite"), "AWS_RETRY_MODE",
+                                  env={"AWS_RETRY_MODE": "eventually"}),
+    "an endpoint port out of range": Case(("ingest", "--store", "{dir}/new.sqlite"),
+                                          "is not a usable endpoint URL: Port out of range",
+                                          env={"AWS_ENDPOINT_URL": "http://127.0.0.1:99999"}),
+    "an endpoint without a scheme": Case(("permissions",), "AWS_ENDPOINT_URL_S3='localhost' is not a usable endpoint",
+                                         env={"AWS_ENDPOINT_URL_S3": "localhost"}),
+    "configuration that is not UTF-8": Case(("ingest", *CONFIG, "--store", "{dir}/new.sqlite"), "not UTF-8 text",
+                                            prepare=_latin1_config),
+    "configuration with an alias bomb": Case(("config", *CONFIG), "expands to more than 200,000 values",
+                                             _config(ALIAS_BOMB)),
+    "configuration naming a key twice": Case(("ingest", *CONFIG, "--store", "{store}"), "found duplicate key 'name'",
+                                             _config("instances:\n  - name: a\n    name: b\n")),
+    "import nested 100,000 levels deep": Case(("import", "{dir}/deep.json", "--store", "{store}"),
+                                              "the JSON document is nested too deeply",
+                                              {"deep.json": "[" * 100_000 + "]" * 100_000}),
+    "import into an integration's source": Case(("import", "{dir}/custom.json", "--source", "aws:123456789012",
+                                                 "--store", "{store}"), "written only by the aws integration"),
+    "ingest into another application's database": Case(("ingest", "--store", "{store}"),
+                                                       "is not an aws-integration store (it holds other tables: invoices)",
+                                                       prepare=_other_application),
+    "query another application's database": Case(("query", "FIND *", "--store", "{store}"),
+                                                 "is not an aws-integration store", prepare=_other_application),
+    "history of another application's database": Case(("runs", "--store", "{store}"),
+                                                      "is not an aws-integration store", prepare=_other_application),
 }
 
 

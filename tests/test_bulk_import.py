@@ -150,12 +150,18 @@ def test_an_invalid_file_is_rejected_whole_with_every_problem(tmp_path: Path) ->
         ("broken.yaml", "entities: [", "(file): not valid YAML"),
         ("list.json", "[]", '(file): must be a mapping with only "entities" and "relationships" lists'),
         ("extra.json", '{"entities": [], "users": []}', '(file): must be a mapping with only'),
-        ("graph.txt", "{}", "(file): not valid TXT: name the file .json, .yaml or .yml"),
+        ("graph.txt", "{}", "(file): name the file .json, .yaml or .yml"),
+        ("latin1.yaml", "entities: []\n# caf\xe9", "(file): not UTF-8 text"),
+        ("deep.json", "[" * 100_000 + "]" * 100_000, "(file): the JSON document is nested too deeply"),
+        ("deep.yaml", "[" * 100_000 + "]" * 100_000, "(file): the YAML document is nested too deeply"),
+        ("nan.json", '{"entities": [{"_key": "k", "_type": "t", "_class": "Host", "load": NaN}]}',
+         "(file): not valid JSON: NaN is not a JSON number"),
+        ("twice.yaml", "entities: []\nentities: []", "(file): not valid YAML at line 2: found duplicate key 'entities'"),
         ("wrong.json", '{"entities": {}}', "entities: must be a list"),
     ],
 )
 def test_unreadable_files(tmp_path: Path, name: str, text: str, problem: str) -> None:
-    (tmp_path / name).write_text(text, encoding="utf-8")
+    (tmp_path / name).write_bytes(text.encode("latin-1" if name.startswith("latin1") else "utf-8"))
     with pytest.raises(BulkDataError) as raised:
         load_bulk_files([tmp_path / name], "custom", None)
     assert raised.value.problems[0].startswith(f"{tmp_path / name}: {problem}")

@@ -179,18 +179,35 @@ def test_permissions_names_the_action_it_needs_and_falls_back_to_policy_files(
     policy = tmp_path / "inventory.json"
     policy.write_text(json.dumps({"PolicyDocument": json.loads(allow_document(_every_declared_action_but("iam:ListUsers")))}))
 
+    role_arn = "arn:aws:iam::123456789012:role/Inventory"
     with server.iam_enforced():
         refused = _run("permissions", env=env)
-        fallback = _run("permissions", "--policy-file", str(policy), env=env)
+        fallback = _run("permissions", "--policy-file", str(policy), "--role-arn", role_arn, env=env)
 
     _assert_one_line_error(refused, "cannot read the policies of role Inventory: iam:GetRole denied")
     assert "--policy-file" in refused.stderr
     assert fallback.returncode == 3, fallback.stderr
     assert "Permissions of role Inventory (policies from the files given)" in fallback.stdout
-    assert "Read from the policy files given, because cannot read the policies of role Inventory: iam:GetRole" \
-        in fallback.stdout
+    assert "Read from the policy files given (--policy-file); IAM was not read." in fallback.stdout
     users_row = next(line for line in fallback.stdout.splitlines() if line.startswith("aws_iam_user "))
     assert "iam:ListUsers" in users_row
+
+
+def test_policy_files_are_used_whenever_given_and_the_setup_policy_is_accepted(
+    server: MotoServer, endpoint: str, tmp_path: Path
+) -> None:
+    # IAM could be read, and would say everything is allowed: the files given are what is checked.
+    env = _as(inventory_role(endpoint_url=endpoint, actions=_every_declared_action_but()))
+    generated = _run("setup", "--format", "policy", env=env)
+    assert generated.returncode == 0 and generated.stdout.lstrip().startswith("[")
+    (tmp_path / "setup.json").write_text(generated.stdout)
+    (tmp_path / "narrow.json").write_text(allow_document(["s3:ListAllMyBuckets"]))
+    with server.iam_enforced():
+        full = _run("permissions", "--policy-file", str(tmp_path / "setup.json"), "--json", env=env)
+        narrow = _run("permissions", "--policy-file", str(tmp_path / "narrow.json"), env=env)
+    assert full.returncode == 0, full.stdout + full.stderr
+    assert json.loads(full.stdout)["notes"][0].startswith("Read from the policy files given")
+    assert narrow.returncode == 3 and "will be skipped" in narrow.stdout
 
 
 def test_permissions_of_another_role_all_ready(endpoint: str) -> None:
@@ -209,7 +226,9 @@ def test_permissions_of_another_role_all_ready(endpoint: str) -> None:
 
 @pytest.mark.parametrize(
     ("content", "expected"),
-    [("{not json", "not JSON"), ('{"Statement": [{"Effect": "Maybe", "Action": "*", "Resource": "*"}]}', "Effect")],
+    [("{not json", "not JSON"), ('{"Statement": [{"Effect": "Maybe", "Action": "*", "Resource": "*"}]}', "Effect"),
+     ("42", "policy file"), ("[]", "empty list"), ('[{"Statement": []}, "x"]', "policy file"),
+     ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": NaN}]}', "policy file")],
 )
 def test_malformed_policy_files_are_one_line_errors(tmp_path: Path, content: str, expected: str) -> None:
     policy = tmp_path / "bad.json"

@@ -23,6 +23,7 @@ from aws_integration.sample.seed import SAMPLE_REGIONS, seed_sample_account
 from aws_integration.store import GraphBatch, SqliteStore, StoreError
 from aws_integration.store.locks import locks_dir
 from aws_integration.store.sqlite import INTERRUPTED_ERROR, RUNNING
+from tests.aws_proxy import AwsProxy
 from aws_integration.store import sqlite as sqlite_store
 
 NOW = "2026-01-01T00:00:00+00:00"
@@ -179,3 +180,25 @@ def test_a_commit_that_fails_records_its_run_failed_at_once(tmp_path: Path, monk
         assert [entity["_key"] for entity in store.entities()] == ["v1"]
         assert store.select("SELECT COUNT(*) FROM temp.staged_entities") == [(0,)]  # the failed run's rows are gone
     assert list(locks_dir(tmp_path / "graph.sqlite").iterdir()) == []
+
+
+@pytest.mark.e2e
+def test_sigterm_stops_a_run_like_ctrl_c_it_is_recorded_interrupted(endpoint: str, tmp_path: Path) -> None:
+    seed_sample_account(endpoint)
+    store, config = tmp_path / "graph.sqlite", tmp_path / "aws-integration.yaml"
+    config.write_text(f"instances:\n  - name: sample\n    regions: [{', '.join(SAMPLE_REGIONS)}]\n", encoding="utf-8")
+    with AwsProxy(endpoint, latency_seconds=0.3) as slow:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "aws_integration", "ingest", "--config", str(config), "--instance", "sample",
+             "--store", str(store), "--no-permission-check"],
+            env={**os.environ, "AWS_ENDPOINT_URL": slow.url}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        deadline = time.monotonic() + 60
+        while slow.counts.requests < 5 and time.monotonic() < deadline:  # it is collecting
+            time.sleep(0.1)
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 143, stderr
+    assert "Traceback" not in stderr and "terminated (SIGTERM); nothing was stored" in stderr
+    [run] = _runs(store)
+    assert run["status"] == "interrupted" and run["instance"] == "sample"

@@ -90,7 +90,7 @@ def test_a_service_failing_every_request_fails_its_step_alone_and_keeps_its_data
     # Retries are bounded: each S3 call was sent exactly `attempts` times, then given up.
     assert proxy.counts.by_service["s3"] == failed["apiCalls"] * attempts
     assert "aws_s3_bucket" in {skipped["type"] for skipped in second["skippedTypes"]}
-    assert second["store"]["entities"]["kept_from_earlier_runs"] == len(buckets)
+    assert second["store"]["entities"]["keptFromEarlierRuns"] == len(buckets)
     assert _export(store) == before
 
 

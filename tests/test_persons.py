@@ -99,3 +99,28 @@ def test_the_sample_account_maps_its_people(sample: SampleAccount, tmp_path: Pat
         mapped = sorted(r["_fromEntityKey"].rsplit("/", 1)[-1] for r in store.relationships(source="mapper:person"))
     assert persons == ["alice@example.com", "bob@example.com"]
     assert mapped == ["alice", "bob@example.com"]  # ci-deployer is tagged userType=bot
+
+
+def test_a_person_another_source_holds_is_the_one_users_map_to_whatever_its_key(tmp_path: Path) -> None:
+    with open_graph_store(tmp_path / "graph.sqlite") as store:
+        store.commit_run(_batch("hr", Entity("hr:emp-7", "hr_person", ("Person",), "Bob Jones",
+                                             {"email": "Bob@Example.com"})))
+        store.commit_run(_batch("okta", _user("okta:bob", email="bob@example.com"),
+                                _user("okta:carol", email="carol@example.com", firstName="Carol", lastName="Diaz")))
+        persons = {e["_key"]: e for e in store.entities(types=["person", "hr_person"])}
+        assert set(persons) == {"hr:emp-7", "person:carol@example.com"}  # one Person per address
+        assert persons["person:carol@example.com"]["displayName"] == "Carol Diaz"
+        assert (persons["person:carol@example.com"]["firstName"], persons["person:carol@example.com"]["lastName"]) == (
+            "Carol", "Diaz")
+        links = {r["_fromEntityKey"]: r for r in store.relationships(source="mapper:person")}
+        assert links["okta:bob"]["_toEntityKey"] == "hr:emp-7"
+        assert links["okta:bob"]["_type"] == "directory_user_is_hr_person"  # named after both real types
+
+
+def test_iam_name_tags_name_the_person() -> None:
+    users = [{"_key": "u1", "_type": "aws_iam_user", "_class": "User", "tag.Email": "dan@example.com",
+              "tag.Name": "Dan the Admin"},
+             {"_key": "u2", "_type": "aws_iam_user", "_class": "User", "tag.Email": "eve@example.com",
+              "tag.FirstName": "Eve", "tag.LastName": "Ng", "tag.Name": "eve-admin"}]
+    persons, _ = map_persons(users)
+    assert [(p.display_name, p.properties.get("firstName")) for p in persons] == [("Dan the Admin", None), ("Eve Ng", "Eve")]

@@ -198,6 +198,12 @@ def test_the_query_command(store: SqliteStore, capsys: pytest.CaptureFixture[str
         "aws-integration: error: query: expected a property name, found the end of the query at position 23"
     ]
     assert main(["query", "FIND Host", "--store", str(Path(path).with_name("missing.sqlite"))]) == 2
+    capsys.readouterr()
+    assert main(["query", "FIND aws_instnace", "--store", path]) == 0
+    captured = capsys.readouterr()
+    assert "(0 entities)" in captured.out
+    assert captured.err == ("aws-integration: warning: no entity type 'aws_instnace' is stored or declared "
+                            "(did you mean aws_instance?)\n")
 
 
 def test_every_documented_query_parses() -> None:
@@ -211,3 +217,43 @@ def test_every_documented_query_parses() -> None:
         if "WITH state\"" in f'{query}"':  # the documented syntax error
             continue
         compile_query(parse_query(query))
+
+
+def test_projections_keep_their_json_types(store: SqliteStore) -> None:
+    result = run_query(store, "FIND aws_instance AS i WITH state = 'running' RETURN i.displayName, i.public, i.cpuCount")
+    assert result.rows == [("db-1", False, 8), ("web-1", True, 2)] or result.rows == [("web-1", True, 2), ("db-1", False, 8)]
+    assert '"i.public": true' in result.to_json() and '"i.public": false' in result.to_json()
+    assert {line.split()[1] for line in result.to_table().splitlines()[1:-1]} == {"true", "false"}
+
+
+def test_output_cannot_forge_lines_or_formulas(tmp_path: Path) -> None:
+    hostile = [_entity("h1", "aws_instance", "Host", "web\x1b[2J\rFAKE  row\nsecond\x00line"),
+               _entity("h2", "aws_instance", "Host", "=HYPERLINK(\"http://evil\")"),
+               _entity("h3", "aws_instance", "Host", "+1+2"), _entity("h4", "aws_instance", "Host", "-2"),
+               _entity("h5", "aws_instance", "Host", "@SUM(A1)"), _entity("h6", "aws_instance", "Host", "plain")]
+    with SqliteStore(tmp_path / "graph.sqlite") as opened:
+        opened.commit_run(GraphBatch("test", hostile, [], set(), set(), "success", "t0", "t1"))
+        result = run_query(opened, "FIND aws_instance")
+    table = result.to_table()
+    assert "\x1b" not in table and "\x00" not in table and "\r" not in table
+    assert len(table.splitlines()) == 1 + 6 + 1  # header, one line per entity, the count
+    assert "web\\x1b[2J\\rFAKE  row\\nsecond\\x00line" in table
+    import csv
+    import io
+
+    names = {row[1]: row[2] for row in list(csv.reader(io.StringIO(result.to_csv())))[1:]}
+    assert names == {"h1": "web\x1b[2J\rFAKE  row\nsecond\x00line", "h2": "'=HYPERLINK(\"http://evil\")",
+                     "h3": "'+1+2", "h4": "'-2", "h5": "'@SUM(A1)", "h6": "plain"}
+    assert result.records()[0]["displayName"] == "web\x1b[2J\rFAKE  row\nsecond\x00line"  # JSON keeps the value exact
+
+
+def test_names_that_match_nothing_are_warned_about_not_refused(store: SqliteStore, capsys: pytest.CaptureFixture[str]) -> None:
+    from aws_integration.query.run import query_warnings
+
+    assert query_warnings(store, parse_query("FIND aws_instnace")) == [
+        "no entity type 'aws_instnace' is stored or declared (did you mean aws_instance?)"]
+    assert query_warnings(store, parse_query("FIND Hots")) == ["no entity class 'Hots' is known (did you mean Host?)"]
+    assert query_warnings(store, parse_query("FIND aws_instance WITH cpuCont > 1 AND state = 'running'")) == [
+        "no stored aws_instance has the property 'cpuCont'"]
+    assert query_warnings(store, parse_query("FIND aws_lambda_function"), ["aws_lambda_function"]) == []  # declared
+    assert query_warnings(store, parse_query("FIND aws_instance AS i THAT PROTECTS Firewall RETURN i.state")) == []

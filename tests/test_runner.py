@@ -134,9 +134,23 @@ def test_services_left_out_by_the_configuration_are_disabled_but_the_account_is_
     assert steps["fetch-account"].status is StepStatus.SUCCESS
     assert steps["fetch-instances"].status is StepStatus.SUCCESS
     assert (steps["fetch-s3-buckets"].status, steps["fetch-s3-buckets"].reason) == (StepStatus.DISABLED, DisabledReason.CONFIG)
-    assert steps["fetch-iam-access-keys"].reason is DisabledReason.PARENT_DISABLED
+    # A step that depends on a left-out step is left out too, for the same reason: nothing went wrong.
+    assert steps["fetch-iam-access-keys"].status is StepStatus.DISABLED
+    assert steps["fetch-iam-access-keys"].reason is DisabledReason.CONFIG
+    assert graph.report.status == "success"
     assert "aws_s3_bucket" in graph.partial_entity_types
     assert not any(entity.type == "aws_iam_user" for entity in graph.entities)
+    # The run's scope holds what it collected, nothing of what it left out.
+    assert ("aws_instance", "us-east-1") in graph.units and ("aws_account", "") in graph.units
+    assert not any(type_name in ("aws_s3_bucket", "aws_iam_access_key") for type_name, _ in graph.units)
+
+
+def test_a_dependency_that_failed_still_disables_its_dependents_as_parent_disabled(sample) -> None:  # type: ignore[no-untyped-def]
+    registry = _replace_step("fetch-iam-users", transform=_raising(ValueError("boom")))
+    graph = asyncio.run(ingest(registry, moto_session(), RunOptions(regions=SAMPLE_REGIONS,
+                                                                     exclude_services=frozenset({"s3"}))))
+    assert _status(graph, "fetch-iam-access-keys").reason is DisabledReason.PARENT_DISABLED
+    assert graph.report.status == "failure"
 
 
 def _only(*step_ids: str) -> Registry:
@@ -221,3 +235,15 @@ def test_details_are_asked_while_the_listing_goes_on(moto: None) -> None:
     assert [group.properties["tag.index"] for group in groups] == [f"group-{index}" for index in range(120)]
     assert (events.count("page"), events.count("detail")) == (3, 120)
     assert events.index("detail") < len(events) - 1 - events[::-1].index("page")  # before the last page was asked
+
+
+def test_tag_with_account_name_alone_tags_with_the_alias_else_the_id(moto: None) -> None:
+    seed_sample_account()
+    graph = collect(options=RunOptions(regions=SAMPLE_REGIONS[:1], tag_with_account_name=True))
+    names = {entity.properties.get("tag.AccountName") for entity in graph.entities}
+    assert names == {"123456789012"}, names  # the sample account has no alias
+    boto3.client("iam").create_account_alias(AccountAlias="acme-prod")
+    graph = collect(options=RunOptions(regions=SAMPLE_REGIONS[:1], tag_with_account_name=True))
+    assert {entity.properties.get("tag.AccountName") for entity in graph.entities} == {"acme-prod"}
+    named = collect(options=RunOptions(regions=SAMPLE_REGIONS[:1], tag_with_account_name=True, account_name="given"))
+    assert {entity.properties.get("tag.AccountName") for entity in named.entities} == {"given"}

@@ -232,3 +232,30 @@ def test_change_records_built_in_sql_equal_the_stored_records(store: SqliteStore
     updated = store.commit_run(_batch([_vpc("v1", "10.9.0.0/16")]))
     [change] = store.changes(updated.run_id)
     assert change.change is ChangeKind.UPDATED and list(change.record) == list(next(store.entities()))
+
+
+def test_a_reader_holding_the_store_open_does_not_block_a_commit(store: SqliteStore) -> None:
+    store.commit_run(_batch([_vpc("v1")]))
+    assert store.select("SELECT * FROM pragma_journal_mode") == [("wal",)]
+    reader = sqlite3.connect(store.path, isolation_level=None)
+    try:
+        reader.execute("BEGIN")
+        assert reader.execute("SELECT COUNT(*) FROM entities").fetchone() == (1,)  # a read transaction, held open
+        summary = store.commit_run(_batch([_vpc("v1"), _vpc("v2")]))
+        assert summary.entities.created == 1
+        assert reader.execute("SELECT COUNT(*) FROM entities").fetchone() == (1,)  # it still sees its snapshot
+        reader.execute("COMMIT")
+        assert reader.execute("SELECT COUNT(*) FROM entities").fetchone() == (2,)
+    finally:
+        reader.close()
+
+
+def test_a_full_disk_says_so_and_keeps_the_graph(store: SqliteStore) -> None:
+    store.commit_run(_batch([_vpc("v1")]))
+    (pages,) = store.select("SELECT * FROM pragma_page_count")[0]
+    store._db.execute(f"PRAGMA max_page_count = {pages + 2}")  # the file cannot grow: what a full disk does
+    many = [_vpc(f"v-{index}", "10.0.0.0/16" + "x" * 200) for index in range(2000)]
+    with pytest.raises(StoreError, match="full") as raised:
+        store.commit_run(_batch(many))
+    assert "cannot rollback" not in str(raised.value)
+    assert [entity["_key"] for entity in store.entities()] == ["v1"]

@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import logging
 import os
 import ssl
 import threading
 from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
+from botocore.exceptions import BotoCoreError
 from botocore.httpsession import get_cert_path
 
 from aiobotocore.config import AioConfig
@@ -23,6 +28,8 @@ from aiobotocore.httpsession import AIOHTTPSession
 from aiobotocore.parsers import AioResponseParserFactory
 from aiobotocore.session import AioSession, get_session
 
+from aws_integration.engine.answers import checked_answer, expect_operation
+from aws_integration.engine.errors import IntegrationError
 from aws_integration.engine.parsing import (
     DEFAULT_OFFLOAD_BYTES,
     PARSER_DEFAULTS,
@@ -34,10 +41,13 @@ from aws_integration.engine.parsing import (
 
 DEFAULT_HOME_REGION = "us-east-1"
 DEFAULT_READ_TIMEOUT = 30.0
+log = logging.getLogger(__name__)
 
 
 class SharedTlsHttpSession(AIOHTTPSession):
-    """aiobotocore's HTTP session, with its TLS contexts built once per process instead of once per client.
+    """aiobotocore's HTTP session, with its TLS contexts built once per process instead of once per client,
+    and every successful answer checked to be the answer of the operation asked (see
+    :mod:`~aws_integration.engine.answers`).
 
     Building one loads the CA bundle: about 30 ms of CPU, and a run creates a client per
     service and region, over a hundred. A context is kept for the same verification,
@@ -60,6 +70,10 @@ class SharedTlsHttpSession(AIOHTTPSession):
             if built is None or built[0] != stamp:  # a changed bundle replaces the contexts built from the old one
                 built = self._built[key] = (stamp, super()._build_ssl_contexts(proxy_url))
         return built[1]
+
+    async def send(self, request: Any) -> Any:
+        """Send the request; a 2xx answer that is not the operation's answer raises :class:`NotAnAwsAnswer`."""
+        return await checked_answer(await super().send(request))
 
 
 @dataclass(frozen=True)
@@ -99,17 +113,67 @@ def settings_for(
     profile; without them, standard mode with six attempts.
     """
     defaults = ClientSettings()
-    attempts = session.get_config_variable("max_attempts")
-    # botocore answers "legacy" when nothing is configured: only an explicit choice counts.
-    mode = os.environ.get("AWS_RETRY_MODE") or session.get_scoped_config().get("retry_mode")
+    attempts, mode = _retry_configuration(session)
     return ClientSettings(
         max_concurrency=max_concurrency,
-        max_attempts=int(attempts) if attempts else defaults.max_attempts,
+        max_attempts=attempts or defaults.max_attempts,
         retry_mode=mode or defaults.retry_mode,
         read_timeout=read_timeout,
         s3_path_style=s3_path_style,
         parse_processes=defaults.parse_processes if parse_processes is None else parse_processes,
     )
+
+
+RETRY_MODES = ("legacy", "standard", "adaptive")
+
+
+def _retry_configuration(session: AioSession) -> tuple[int | None, str | None]:
+    """The attempts and retry mode the user chose (environment or profile), checked; None where not chosen."""
+    try:
+        attempts = session.get_config_variable("max_attempts")
+        # botocore answers "legacy" when nothing is configured: only an explicit choice counts.
+        mode = os.environ.get("AWS_RETRY_MODE") or session.get_scoped_config().get("retry_mode")
+    except ValueError:
+        raise IntegrationError("AWS_MAX_ATTEMPTS (or max_attempts in the profile) must be a whole number "
+                               "of at least 1") from None
+    except BotoCoreError as error:  # an unknown profile, an unreadable config file
+        raise IntegrationError(str(error)) from None
+    if attempts is not None and (not str(attempts).strip().isdigit() or int(attempts) < 1):
+        raise IntegrationError("AWS_MAX_ATTEMPTS (or max_attempts in the profile) must be a whole number of at least 1")
+    if mode and mode not in RETRY_MODES:
+        raise IntegrationError(f"AWS_RETRY_MODE (or retry_mode in the profile) must be one of {', '.join(RETRY_MODES)}")
+    return (int(attempts) if attempts else None), mode
+
+
+def _endpoint_problem(url: str) -> str | None:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises ValueError when out of range or not a number)
+    except ValueError as error:
+        return str(error)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "it needs http:// or https:// and a host"
+    return None
+
+
+def check_client_configuration(session: AioSession) -> None:
+    """Refuse, in one line, an AWS configuration no client can use: retries, endpoint URLs.
+
+    Commands call it before they open the store, so a bad setting creates nothing.
+    """
+    _retry_configuration(session)
+    endpoints = {name: value for name, value in os.environ.items()
+                 if name == "AWS_ENDPOINT_URL" or name.startswith("AWS_ENDPOINT_URL_")}
+    try:
+        configured = session.get_config_variable("endpoint_url")
+    except BotoCoreError as error:
+        raise IntegrationError(str(error)) from None
+    if configured and "AWS_ENDPOINT_URL" not in endpoints:
+        endpoints["endpoint_url (profile)"] = configured
+    for name, url in sorted(endpoints.items()):
+        problem = _endpoint_problem(url)
+        if problem:
+            raise IntegrationError(f"{name}={url!r} is not a usable endpoint URL: {problem}")
 
 
 def new_session(profile: str | None = None) -> AioSession:
@@ -163,6 +227,12 @@ class _ParserFactory(AioResponseParserFactory):
         return ParserWithWorkers(super().create_parser(protocol_name), self._workers)
 
 
+def _log_call(service: str, region: str, http_response: Any, parsed: Mapping[str, Any], model: Any, **_: Any) -> None:
+    metadata = parsed.get("ResponseMetadata", {})
+    log.debug("%s %s in %s: HTTP %s, %s retries, request %s", service, model.name, region,
+              getattr(http_response, "status_code", "?"), metadata.get("RetryAttempts", 0), metadata.get("RequestId", "-"))
+
+
 class ClientPool:
     """One client per (service, region), created on first use and closed at the end.
 
@@ -192,9 +262,12 @@ class ClientPool:
                 client = await self._stack.enter_async_context(
                     self._session.create_client(service, region_name=region, config=self._config)
                 )
+                client.meta.events.register("before-call", expect_operation)
                 client.meta.events.register("before-parse", _parseable_server_errors)
                 client.meta.events.register("before-parse", self._parse_workers.mark)
                 client.meta.events.register("request-created", self._count_request)
+                if log.isEnabledFor(logging.DEBUG):  # -vv: one line per request, with nothing signed in it
+                    client.meta.events.register("after-call", functools.partial(_log_call, service, region))
                 self._clients[key] = client
             return client
 

@@ -43,8 +43,14 @@ def error_code(error: ClientError) -> str:
 def is_permission_error(error: ClientError) -> bool:
     """Whether AWS refused the call for lack of permission.
 
-    A bare HTTP 403 without an error code in the body (botocore then reports the
-    status as the code) is a refusal too.
+    An HTTP 403 whose error code cannot be read is a refusal too: S3 answers HEAD
+    requests with no body, and a body botocore cannot parse leaves the code empty or
+    the status itself. A 403 with a readable code of another kind (an expired token, a
+    bad signature) is not.
     """
     code = error_code(error)
-    return code in PERMISSION_ERROR_CODES or code == "403"
+    if code in PERMISSION_ERROR_CODES:
+        return True
+    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    unreadable = not code.strip() or code == "Unknown" or code.isdigit()
+    return unreadable and (status == 403 or code == "403")

@@ -75,38 +75,55 @@ async def identify(clients: ClientPool, region: str) -> Identity:
         raise explain_failure(error, GET_CALLER_IDENTITY) from None
     except RuntimeError as error:  # botocore's refresh of credentials that are still expired
         raise IntegrationError(f"the AWS credentials cannot be used: {error}") from None
-    arn = response["Arn"]
-    return Identity(account_id=response["Account"], partition=arn.split(":")[1], arn=arn)
+    arn, account = response.get("Arn"), response.get("Account")
+    if not isinstance(arn, str) or arn.count(":") < 5 or not isinstance(account, str):
+        raise IntegrationError(f"{GET_CALLER_IDENTITY.iam_action} failed: its answer names no account and ARN")
+    return Identity(account_id=account, partition=arn.split(":")[1], arn=arn)
+
+
+@dataclass(frozen=True)
+class Regions:
+    """The regions a run covers; ``unverified`` says why they could not be checked, when they could not."""
+
+    names: list[str]
+    unverified: str | None = None
 
 
 async def enabled_regions(
     clients: ClientPool, region: str, partition: str, requested: tuple[str, ...] | None
-) -> list[str]:
+) -> Regions:
     """The caller's partition's enabled regions (``ec2:DescribeRegions``), narrowed to ``requested``.
 
     A requested region that is unknown or not enabled is an error, not a silent no-op.
-    When DescribeRegions is denied, the requested regions are used as given.
+    When DescribeRegions is denied or fails and regions were requested, they are used
+    as given (an EC2 endpoint that fails must not stop every other service), and the
+    result says they are unverified; without requested regions the failure is an error.
     """
-    client = await clients.get("ec2", region)
     try:
+        client = await clients.get("ec2", region)
         response = await client.describe_regions()
+        listed = response["Regions"]
     except ClientError as error:
-        if is_permission_error(error) and requested:
-            return sorted(set(requested))
+        if requested and error_code(error) not in CREDENTIAL_ERROR_CODES:
+            return Regions(sorted(set(requested)), str(explain_failure(error, DESCRIBE_REGIONS)))
         raise explain_failure(error, DESCRIBE_REGIONS) from None
-    except BotoCoreError as error:
-        raise explain_failure(error, DESCRIBE_REGIONS) from None
+    except (BotoCoreError, KeyError) as error:
+        failure = explain_failure(error, DESCRIBE_REGIONS) if isinstance(error, BotoCoreError) else IntegrationError(
+            f"{DESCRIBE_REGIONS.iam_action} failed: its answer has no list of regions")
+        if requested:
+            return Regions(sorted(set(requested)), str(failure))
+        raise failure from None
     foreign = await clients.foreign_regions(partition)
     enabled = {
         entry["RegionName"]
-        for entry in response.get("Regions", [])
+        for entry in listed
         if entry.get("OptInStatus", "opt-in-not-required") != "not-opted-in" and entry["RegionName"] not in foreign
     }
     if not requested:
-        return sorted(enabled)
+        return Regions(sorted(enabled))
     unknown = sorted(set(requested) - enabled)
     if unknown:
         raise IntegrationError(
             f"unknown or disabled region(s): {', '.join(unknown)} (enabled: {', '.join(sorted(enabled))})"
         )
-    return sorted(set(requested))
+    return Regions(sorted(set(requested)))

@@ -111,6 +111,10 @@ class RunReport:
     longest_call_chain: int = 0  # calls that had to happen one after another: the run's critical path
     store: dict[str, Any] = field(default_factory=dict)
     permission_check: dict[str, Any] = field(default_factory=dict)
+    # What the run looked at: each type with the regions (or "global") it collected it in.
+    # Stored records outside it are kept; inside it, the run's records replace them.
+    scope: dict[str, list[str]] = field(default_factory=dict)
+    unverified_regions: str | None = None  # why the regions asked for could not be checked against DescribeRegions
 
     @property
     def status(self) -> str:
@@ -150,6 +154,7 @@ class RunReport:
             "accountId": self.account_id,
             "partition": self.partition,
             "regions": self.regions,
+            "unverifiedRegions": self.unverified_regions,
             "startedAt": self.started_at,
             "finishedAt": self.finished_at,
             "seconds": round(self.seconds, 3),
@@ -169,6 +174,7 @@ class RunReport:
                 }
                 for skipped in self.skipped_types
             ],
+            "scope": self.scope,
             "permissionCheck": self.permission_check,
             "store": self.store,
         }

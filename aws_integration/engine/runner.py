@@ -16,7 +16,8 @@ import inspect
 import itertools
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections import defaultdict
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -71,6 +72,9 @@ class CollectedGraph:
 
     ``entities`` and ``relationships`` are the graph when the run held it in memory
     (no sink was given); they are empty when the graph went to a sink as it was collected.
+    ``units`` is the run's scope: the (type, scope) pairs it collected successfully
+    (scope: a region, or ``""`` for a global step), the only ones in which the store may
+    replace what earlier runs stored.
     """
 
     entities: list[Entity]
@@ -78,6 +82,7 @@ class CollectedGraph:
     report: RunReport
     partial_entity_types: set[str]
     partial_relationship_types: set[str]
+    units: frozenset[tuple[str, str]] = frozenset()
 
 
 @dataclass
@@ -147,10 +152,11 @@ class _UnitWriter:
     mappers patch them once every step has run.
     """
 
-    def __init__(self, runner: Runner, contract: _Contract, unit: int, account_key: str) -> None:
+    def __init__(self, runner: Runner, contract: _Contract, unit: int, account_key: str, scope: str) -> None:
         self._runner = runner
         self._contract = contract
         self._account_key = account_key
+        self._scope = scope
         self.unit = unit
         self.entities: list[Entity] = []
         self.relationships: list[Relationship] = []
@@ -162,11 +168,13 @@ class _UnitWriter:
         """Take one record the step's transform produced."""
         self._contract.check(produced)
         if isinstance(produced, Entity):
+            produced.scope = self._scope
             self.entity_count += 1
             (self.held if produced.type in self._runner.held_types else self.entities).append(produced)
             if produced.type in self._contract.owned_by_account:
                 self.add(Relationship(self._account_key, "aws_account", "HAS", produced.key, produced.type))
         else:
+            produced.place(self._scope)
             self.relationship_count += 1
             self.relationships.append(produced)
         if len(self.entities) + len(self.relationships) >= PAGE_RECORDS:
@@ -207,6 +215,11 @@ class Runner:
         self.held_types = frozenset(name for mapper in registry.mappers for name in mapper.enriches)
         self._held: dict[str, Entity] = {}
         self._prediction_calls = 0
+        # Per step: the scopes (regions, "" for global) it collected, and those it should have.
+        self._coverage: dict[str, tuple[set[str], set[str]]] = {}
+        self._regions: list[str] = []
+        self._tag_name = options.account_name  # what tag.AccountName says, once known
+        self._account_id = ""
 
     async def run(self) -> CollectedGraph:
         """Identify the account, discover regions, run every step, build the report."""
@@ -214,7 +227,11 @@ class Runner:
         clock = time.monotonic()
         async with self._pool(self.session, self.options.client_settings) as clients:
             identity = await identify(clients, self.home_region)
-            regions = await enabled_regions(clients, self.home_region, identity.partition, self.options.regions)
+            self._account_id = identity.account_id
+            checked = await enabled_regions(clients, self.home_region, identity.partition, self.options.regions)
+            regions = self._regions = checked.names
+            if checked.unverified:
+                log.warning("the regions asked for could not be verified, running in them as given: %s", checked.unverified)
             preflight_calls = 2
             CALL_CHAIN.set(PREFLIGHT_CHAIN)  # the steps' tasks, created now, start after these two
             prediction = asyncio.create_task(self._predict(clients, identity)) if self.options.check_permissions else None
@@ -250,6 +267,9 @@ class Runner:
             retries=requests - api_calls,
             longest_call_chain=max(self._chain_ends.values(), default=PREFLIGHT_CHAIN),
         )
+        report.unverified_regions = checked.unverified
+        units = self._collected_units(ordered)
+        report.scope = _scope_by_type(units)
         if isinstance(predicted, PermissionReport):
             report.permission_check = compare(predicted, ordered).to_dict()
         elif predicted is not None:
@@ -262,14 +282,44 @@ class Runner:
             report=report,
             partial_entity_types={name for result in partial for name in result.entity_types},
             partial_relationship_types={name for result in partial for name in result.relationship_types},
+            units=units,
         )
 
+    def _collected_units(self, results: list[StepResult]) -> frozenset[tuple[str, str]]:
+        """The (type, scope) pairs every step producing the type collected: the run's scope.
+
+        A pair that one step collected and another (producing the same type) missed is
+        out: what the second stored there stays.
+        """
+        collected: dict[str, set[str]] = defaultdict(set)
+        missed: dict[str, set[str]] = defaultdict(set)
+        for result in results:
+            done, expected = self._coverage.get(result.step_id, (set(), set()))
+            for type_name in result.entity_types + result.relationship_types:
+                collected[type_name] |= done
+                missed[type_name] |= expected - done
+        return frozenset((name, scope) for name, scopes in collected.items() for scope in scopes - missed[name])
+
     def emit(self, unit: int, entities: list[Entity], relationships: list[Relationship]) -> None:
-        """Hand records to the sink, tagged with the account's name when the user asked for it."""
-        if entities and self.options.tag_with_account_name and self.options.account_name:
+        """Hand records to the sink, tagged with the account's name when the user asked for it.
+
+        The name is the one given, else the account entity's (its alias, else its ID):
+        the account step then runs before the others (see ``_run_step``).
+        """
+        if entities and self.options.tag_with_account_name:
             for entity in entities:
-                entity.properties["tag.AccountName"] = self.options.account_name
+                if self._tag_name is None and entity.type == ACCOUNT_ENTITY.type:
+                    self._tag_name = entity.display_name
+                entity.properties["tag.AccountName"] = self._tag_name or self._account_id
         self._sink.add(unit, entities, relationships)
+
+    def _waits_for_account_name(self, step: StepDecl) -> str | None:
+        """The account step, when ``step`` must wait for it to know the name it tags entities with."""
+        if not self.options.tag_with_account_name or self.options.account_name:
+            return None
+        producing = next((other.id for other in self.registry.steps
+                          if any(entity.type == ACCOUNT_ENTITY.type for entity in other.entities)), None)
+        return producing if producing != step.id else None
 
     def _hand_over(self, entities: list[Entity], relationships: list[Relationship]) -> None:
         """Hand records produced all at once to the sink, a page at a time, as one unit that succeeded."""
@@ -303,16 +353,29 @@ class Runner:
         )
 
     def _parent_problem(self, step: AnyStep) -> StepResult | None:
-        """A disabled result when a step this one depends on did not succeed."""
-        failed = [dep for dep in step.depends_on if self._results[dep].status is not StepStatus.SUCCESS]
+        """A disabled result when a step this one depends on did not succeed.
+
+        When every such step was left out by the configuration, this one is left out
+        too (``config``): the user chose it, nothing went wrong.
+        """
+        failed = [self._results[dep] for dep in step.depends_on if self._results[dep].status is not StepStatus.SUCCESS]
         if not failed:
             return None
         result = self._new_result(step, StepStatus.DISABLED)
-        result.reason = DisabledReason.PARENT_DISABLED
+        left_out = all(dep.status is StepStatus.DISABLED and dep.reason is DisabledReason.CONFIG for dep in failed)
+        result.reason = DisabledReason.CONFIG if left_out else DisabledReason.PARENT_DISABLED
         result.message = "depends on " + ", ".join(
-            f"{dep} ({self._results[dep].status.value})" for dep in failed
+            f"{dep.step_id} ({'excluded by the configuration' if left_out else dep.status.value})" for dep in failed
         )
         return result
+
+    def _cover(self, step: AnyStep, collected: Iterable[str], expected: Iterable[str] | None = None) -> None:
+        """Note the scopes a step collected, and those it should have (by default, wherever it runs)."""
+        if expected is None:
+            regional = not isinstance(step, StepDecl) or step.scope is Scope.REGIONAL
+            everywhere = set(self._regions) | ({""} if isinstance(step, MapperDecl) else set())
+            expected = everywhere if regional else {""}
+        self._coverage[step.id] = (set(collected), set(expected))
 
     def _excluded(self, step: StepDecl) -> StepResult | None:
         """A disabled result when the configuration leaves the step's service out.
@@ -335,11 +398,14 @@ class Runner:
         identity: Identity,
         regions: list[str],
     ) -> StepResult:
-        for dependency in step.depends_on:
+        account_step = self._waits_for_account_name(step)
+        waits_for = (*step.depends_on, *((account_step,) if account_step else ()))
+        for dependency in waits_for:
             await tasks[dependency]
-        CALL_CHAIN.set(max((self._chain_ends[dep] for dep in step.depends_on), default=CALL_CHAIN.get()))
+        CALL_CHAIN.set(max((self._chain_ends[dep] for dep in waits_for), default=CALL_CHAIN.get()))
         blocked = self._parent_problem(step) or self._excluded(step)
         if blocked:
+            self._cover(step, ())
             self._results[step.id] = blocked
             self._chain_ends[step.id] = CALL_CHAIN.get()
             return blocked
@@ -353,6 +419,8 @@ class Runner:
             *(self._run_unit(step, clients, identity, region) for region in unit_regions)
         )
         result = self._aggregate(step, units)
+        self._cover(step, (unit.region or "" for unit in units if not (unit.error or unit.denied)),
+                    (region or "" for region in unit_regions))
         self._chain_ends[step.id] = max((unit.longest_chain for unit in units), default=CALL_CHAIN.get())
         result.seconds = time.monotonic() - clock
         result.regions = [region for region in unit_regions if region]
@@ -371,7 +439,7 @@ class Runner:
         dependencies = {dep: self._raw.get(dep, []) for dep in step.depends_on}
         context = FetchContext(step, scope, clients, self._slots, self.home_region, dependencies)
         unit = _UnitResult(region=region)
-        writer = _UnitWriter(self, _Contract.of(step), next(self._units), scope.account_key)
+        writer = _UnitWriter(self, _Contract.of(step), next(self._units), scope.account_key, region or "")
         try:
             read_later = step.id in self._read_later
             async with contextlib.aclosing(_fetched(step, context)) as items:
@@ -434,6 +502,11 @@ class Runner:
         return result
 
     def _run_mapper(self, mapper: MapperDecl) -> StepResult:
+        result = self._map(mapper)
+        self._cover(mapper, () if result.status is not StepStatus.SUCCESS else self._regions + [""])
+        return result
+
+    def _map(self, mapper: MapperDecl) -> StepResult:
         blocked = self._parent_problem(mapper)
         if blocked:
             return blocked
@@ -456,6 +529,9 @@ class Runner:
                                      f"it enriches ({', '.join(mapper.enriches)})")
             for patch in patches:
                 self._held[patch.key].properties.update(patch.properties)
+            for relationship in relationships:  # in the scope of the entity it enriches (a subnet's region)
+                end = self._held.get(relationship.from_key) or self._held.get(relationship.to_key)
+                relationship.place(end.scope if end else "")
         except (GraphError, KeyError, ValueError) as error:
             result.status = StepStatus.FAILURE
             result.message = f"{type(error).__name__}: {error}"
@@ -481,3 +557,11 @@ async def ingest(
     collected; without one, it is held in memory and returned.
     """
     return await Runner(registry, session, options, pool, sink).run()
+
+
+def _scope_by_type(units: frozenset[tuple[str, str]]) -> dict[str, list[str]]:
+    """The run's scope for the report: each type with the regions (or ``global``) it was collected in."""
+    by_type: dict[str, list[str]] = defaultdict(list)
+    for type_name, scope in sorted(units):
+        by_type[type_name].append(scope or "global")
+    return dict(by_type)

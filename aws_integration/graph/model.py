@@ -73,6 +73,9 @@ class Entity:
     classes: tuple[str, ...]
     display_name: str
     properties: dict[str, PropertyValue] = field(default_factory=dict)
+    # The unit of collection that produced it (a region, "" for what has none): a run
+    # replaces only the (type, scope) units it collected. Not part of the record.
+    scope: str = field(default="", compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.key:
@@ -113,6 +116,7 @@ class Relationship:
     to_key: str
     to_type: str
     properties: dict[str, PropertyValue] = field(default_factory=dict, hash=False, compare=False)
+    scope: str = field(default="", hash=False, compare=False, repr=False)  # as an entity's scope
 
     def __post_init__(self) -> None:
         if not self.from_key or not self.to_key:
@@ -131,6 +135,10 @@ class Relationship:
     def type(self) -> str:
         """The derived relationship type, e.g. ``aws_vpc_contains_subnet``."""
         return relationship_type(self.from_type, self.verb, self.to_type)
+
+    def place(self, scope: str) -> None:
+        """Set the unit of collection it came from (neither hashed nor compared, so safe to set late)."""
+        object.__setattr__(self, "scope", scope)
 
     def to_dict(self) -> dict[str, Any]:
         """The relationship in the bulk-upload shape."""

@@ -6,6 +6,14 @@ lower-cased. Users tagged ``userType`` ``bot``, ``generic``, ``service`` or ``sy
 are not people and map to nobody. Each mapped user ``IS`` its person. The mapping is
 recomputed from all users of all sources, so several sources share one Person, and a
 Person disappears only when no user maps to it any more.
+
+There is one Person per address, whatever its key: a Person another source holds (an
+HR import's ``hr:emp-7`` with ``email: bob@example.com``) is the one users map to,
+and no derived copy is made; the ``IS`` relationship's type names both real types
+(``aws_iam_user_is_hr_person``). A derived Person's key is ``person:<address>``. It
+carries ``firstName``/``lastName`` when a user has them (IAM tags ``FirstName`` and
+``LastName``, or properties of those names), and its ``displayName`` is the full
+name, else the user's ``Name`` tag, else the address.
 """
 
 from __future__ import annotations
@@ -24,6 +32,9 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 _EMAIL_FIELDS = ("tag.Email", "tag.email", "email")
 _NAME_FIELDS = ("username", "userName", "name", "displayName")
 _USER_TYPE_FIELDS = ("tag.userType", "tag.UserType", "userType")
+_FIRST_NAME_FIELDS = ("firstName", "tag.FirstName", "tag.firstName")
+_LAST_NAME_FIELDS = ("lastName", "tag.LastName", "tag.lastName")
+_FULL_NAME_FIELDS = ("tag.Name", "tag.name")
 
 
 def _email(value: Any) -> str | None:
@@ -49,17 +60,51 @@ def person_key(email: str) -> str:
     return f"person:{email}"
 
 
-def map_persons(users: Iterable[Mapping[str, Any]]) -> tuple[list[Entity], list[Relationship]]:
-    """The persons behind ``users`` (records of ``User`` entities) and each user's ``IS`` relationship."""
-    persons: dict[str, Entity] = {}
+def _classes(record: Mapping[str, Any]) -> set[str]:
+    classes = record.get("_class")
+    return {classes} if isinstance(classes, str) else set(classes or ())
+
+
+def _text(record: Mapping[str, Any], fields: tuple[str, ...]) -> str | None:
+    for field in fields:
+        value = record.get(field)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
+def _names(users: list[Mapping[str, Any]], email: str) -> tuple[str, dict[str, str]]:
+    """A person's display name and first/last names, from the first of its users that has them."""
+    first = next((name for user in users if (name := _text(user, _FIRST_NAME_FIELDS))), None)
+    last = next((name for user in users if (name := _text(user, _LAST_NAME_FIELDS))), None)
+    names = {field: value for field, value in (("firstName", first), ("lastName", last)) if value}
+    full = " ".join(names.values()) or next((name for user in users if (name := _text(user, _FULL_NAME_FIELDS))), None)
+    return full or email, names
+
+
+def map_persons(records: Iterable[Mapping[str, Any]]) -> tuple[list[Entity], list[Relationship]]:
+    """The persons behind the user records, and each user's ``IS`` relationship.
+
+    ``Person`` records (``_class`` Person) among them (held by other sources) are the persons of their
+    addresses: users map to them, and no derived copy is made.
+    """
+    held: dict[str, tuple[str, str]] = {}  # address -> (key, type) of a Person another source holds
+    users_by_email: dict[str, list[Mapping[str, Any]]] = {}
+    for record in sorted(records, key=lambda found: str(found["_key"])):
+        classes = _classes(record)
+        if PERSON_CLASS in classes:
+            address = _email(record.get("email"))
+            if address:
+                held.setdefault(address, (str(record["_key"]), str(record["_type"])))
+        elif address := user_email(record):  # every other record is a user
+            users_by_email.setdefault(address, []).append(record)
+    persons: list[Entity] = []
     relationships: list[Relationship] = []
-    for user in users:
-        email = user_email(user)
-        if email is None:
-            continue
-        key = person_key(email)
-        if key not in persons:
-            persons[key] = Entity(key, PERSON_TYPE, (PERSON_CLASS,), email,
-                                  {"email": email, "emailDomain": email.rsplit("@", 1)[1]})
-        relationships.append(Relationship(str(user["_key"]), str(user["_type"]), "IS", key, PERSON_TYPE))
-    return list(persons.values()), relationships
+    for email, users in sorted(users_by_email.items()):
+        key, type_name = held.get(email, (person_key(email), PERSON_TYPE))
+        if email not in held:
+            display_name, names = _names(users, email)
+            persons.append(Entity(key, PERSON_TYPE, (PERSON_CLASS,), display_name,
+                                  {"email": email, "emailDomain": email.rsplit("@", 1)[1], **names}))
+        relationships += [Relationship(str(user["_key"]), str(user["_type"]), "IS", key, type_name) for user in users]
+    return persons, relationships

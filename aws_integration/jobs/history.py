@@ -41,10 +41,11 @@ def _skipped(run: RunRecord) -> str:
 
 
 def format_runs(runs: Sequence[RunRecord]) -> str:
-    """A table of runs: ID, instance, account, start, duration, status, counts, skipped types or error."""
+    """A table of runs: ID, instance, account, start, duration, status, counts, scope, skipped types or error."""
     if not runs:
         return "No runs yet."
-    header = ("RUN", "INSTANCE", "ACCOUNT", "STARTED", "TOOK", "STATUS", "ENTITIES", "CHANGES", "SKIPPED / ERROR")
+    header = ("RUN", "INSTANCE", "ACCOUNT", "STARTED", "TOOK", "STATUS", "ENTITIES", "CHANGES", "SCOPE",
+              "SKIPPED / ERROR")
     rows = [
         (
             str(run.id),
@@ -55,6 +56,7 @@ def format_runs(runs: Sequence[RunRecord]) -> str:
             run.status,
             str(run.entity_count) if not run.error else "-",
             _counts(run),
+            run.scope_line(),
             _skipped(run),
         )
         for run in runs
@@ -70,7 +72,8 @@ def _value(value: Any) -> str:
     return "(absent)" if value is None else json.dumps(value, ensure_ascii=False)
 
 
-def _change_line(change: Change) -> list[str]:
+def change_lines(change: Change) -> list[str]:
+    """One change as people read it: ``+``/``~``/``-``, type and name, then each changed field of an update."""
     name = change.record.get("displayName") or change.key
     lines = [f"{_SIGNS[change.change]} {change.type} {name}" + (f" ({change.key})" if name != change.key else "")]
     if change.change is ChangeKind.UPDATED:
@@ -96,5 +99,5 @@ def format_changes(run: RunRecord, changes: Sequence[Change]) -> str:
     if skipped:
         lines.append(f"Not compared (their step did not succeed; stored data kept): {', '.join(skipped)}")
     for change in changes:
-        lines += _change_line(change)
+        lines += change_lines(change)
     return "\n".join(lines)

@@ -250,8 +250,10 @@ class Job:
                 source=f"aws:{report.account_id}",
                 entities=[],
                 relationships=[],
-                partial_entity_types=collected.partial_entity_types,
-                partial_relationship_types=collected.partial_relationship_types,
+                # The run replaces only the (type, region) units it collected; the rest is kept.
+                partial_entity_types=set(),
+                partial_relationship_types=set(),
+                units=collected.units,
                 status=report.status,
                 started_at=report.started_at,
                 finished_at=report.finished_at,

@@ -1,8 +1,8 @@
 """The permission diagnostic: whose policies, read how, and the report as text.
 
 The principal is the role given, or the caller (``sts:GetCallerIdentity``). Its
-policies come from IAM; when IAM refuses or cannot be reached and policy files were
-given, those files are used instead and the report says why.
+policies come from IAM, unless policy files are given: then those files are checked,
+and AWS is not asked (the report says so).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from aws_integration.engine.preflight import identify
 from aws_integration.permissions.checker import PermissionReport, Readiness, StepCheck, check_principal
 from aws_integration.permissions.evaluator import Decision
 from aws_integration.permissions.principal import (
-    PolicyReadDenied,
     Principal,
     PrincipalPolicies,
     policies_from_files,
@@ -57,22 +56,17 @@ def _from_files(request: DiagnosticRequest, principal: Principal | None) -> Prin
 async def diagnose(
     registry: Registry, session: AioSession, settings: ClientSettings, request: DiagnosticRequest
 ) -> PermissionReport:
-    """Read the principal's policies (or, failing that, the files) and check every declared step."""
-    fallback_note = None
+    """Check every declared step against the policy files given, else the principal's policies read from IAM."""
+    if request.policy_files:
+        principal = principal_from_arn(request.role_arn) if request.role_arn else None
+        report = check_principal(registry, _from_files(request, principal))
+        report.notes.insert(0, "Read from the policy files given (--policy-file); IAM was not read.")
+        return report
     try:
         policies = await _read_from_iam(session, settings, request.role_arn)
     except IntegrationError as error:
-        if not request.policy_files:
-            raise IntegrationError(f"{error}; pass the policies with --policy-file instead") from None
-        fallback_note = f"Read from the policy files given, because {error}."
-        principal = error.principal if isinstance(error, PolicyReadDenied) else None
-        if principal is None and request.role_arn:
-            principal = principal_from_arn(request.role_arn)
-        policies = _from_files(request, principal)
-    report = check_principal(registry, policies)
-    if fallback_note:
-        report.notes.insert(0, fallback_note)
-    return report
+        raise IntegrationError(f"{error}; pass the policies with --policy-file instead") from None
+    return check_principal(registry, policies)
 
 
 def _detail(check: StepCheck) -> str:

@@ -90,6 +90,8 @@ class Policy:
 def _document(document: str | Mapping[str, Any]) -> Mapping[str, Any]:
     if isinstance(document, Mapping):
         return document
+    if not isinstance(document, str):
+        raise PolicyError(f"a policy document must be a JSON object, not {type(document).__name__}")
     text = document.strip()
     if text.startswith("%"):
         text = urllib.parse.unquote(text)

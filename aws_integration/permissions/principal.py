@@ -13,7 +13,6 @@ a refusal names the exact IAM action that is missing.
 from __future__ import annotations
 
 import enum
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +23,7 @@ from aws_integration.declarations import ApiCall
 from aws_integration.engine.clients import ClientPool
 from aws_integration.engine.errors import IntegrationError, error_code, is_permission_error
 from aws_integration.permissions.policy import Policy, PolicyError, parse_policy
+from aws_integration.safe_load import UnsafeDocument, load_json
 
 
 def _iam(operation: str, result_key: str | None = None) -> ApiCall:
@@ -241,10 +241,11 @@ def _unwrap(document: Any) -> Any:
 
 
 def policies_from_files(paths: Iterable[str]) -> list[Policy]:
-    """Policy documents from files, for when IAM cannot be read.
+    """Policy documents from files, used instead of reading IAM.
 
-    A file holds one document, or the JSON the AWS CLI prints for
-    ``get-role-policy``/``get-user-policy`` or ``get-policy-version``.
+    A file holds one document, the JSON the AWS CLI prints for
+    ``get-role-policy``/``get-user-policy`` or ``get-policy-version``, or a JSON array
+    of those (what ``aws-integration setup --format policy`` prints).
     """
     policies = []
     for path in paths:
@@ -253,12 +254,19 @@ def policies_from_files(paths: Iterable[str]) -> list[Policy]:
                 text = handle.read()
         except OSError as error:
             raise IntegrationError(f"cannot read policy file {path}: {error.strerror}") from None
+        except UnicodeDecodeError:
+            raise IntegrationError(f"policy file {path}: not UTF-8 text") from None
         try:
             try:
-                document: Any = json.loads(text)
-            except json.JSONDecodeError:
+                document: Any = load_json(text)
+            except UnsafeDocument:
                 document = text  # parse_policy explains what is wrong, or reads URL-encoded JSON
-            policies.append(parse_policy(_unwrap(document), name=path))
+            documents = document if isinstance(document, list) else [document]
+            if not documents:
+                raise PolicyError("the file holds an empty list, not a policy document")
+            for index, item in enumerate(documents):
+                name = f"{path}[{index}]" if isinstance(document, list) else path
+                policies.append(parse_policy(_unwrap(item), name=name))
         except PolicyError as error:
             raise IntegrationError(f"policy file {path}: {error}") from None
     return policies

@@ -49,6 +49,7 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE,
 )
+MAX_NESTING = 100  # parentheses deep, in a WITH condition
 _UNCLOSED = re.compile(r"""['"`]""")
 
 
@@ -110,6 +111,7 @@ class _Parser:
         self.tokens = tokenize(query)
         self.index = 0
         self.aliases: list[str] = []
+        self.depth = 0  # parentheses open around the current condition
 
     @property
     def current(self) -> Token:
@@ -211,22 +213,28 @@ class _Parser:
 
     # condition := term (OR term)*
     def condition(self) -> Condition:
-        left = self.term()
+        terms = [self.term()]
         while self.keyword("OR"):
-            left = BooleanOp("OR", left, self.term())
-        return left
+            terms.append(self.term())
+        return _balanced("OR", terms)
 
     def term(self) -> Condition:
-        left = self.factor()
+        factors = [self.factor()]
         while self.keyword("AND"):
-            left = BooleanOp("AND", left, self.factor())
-        return left
+            factors.append(self.factor())
+        return _balanced("AND", factors)
 
     def factor(self) -> Condition:
+        opening = self.current
         if self.punct("("):
+            self.depth += 1
+            if self.depth > MAX_NESTING:
+                raise QuerySyntaxError(self.query, opening.position,
+                                       f"parentheses nested more than {MAX_NESTING} deep")
             inner = self.condition()
             if not self.punct(")"):
                 raise self.error("AND, OR or )")
+            self.depth -= 1
             return inner
         token = self.current
         if token.kind == "quoted":
@@ -287,6 +295,14 @@ class _Parser:
             hint = f" (aliases: {', '.join(named)})" if named else " (name one with AS)"
             raise QuerySyntaxError(self.query, token.position, f"unknown alias {token.text!r}{hint}")
         return token.text
+
+
+def _balanced(operator: str, operands: list[Condition]) -> Condition:
+    """``a OP b OP c ...`` as a balanced tree, so thousands of operands nest only a dozen deep."""
+    if len(operands) == 1:
+        return operands[0]
+    middle = len(operands) // 2
+    return BooleanOp(operator, _balanced(operator, operands[:middle]), _balanced(operator, operands[middle:]))
 
 
 def parse_query(query: str) -> Query:

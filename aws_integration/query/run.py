@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import csv
 import io
+import difflib
 import json
+import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from aws_integration.graph.schema import KNOWN_CLASSES
+from aws_integration.query.ast import BooleanOp, Comparison, Condition, Query
 from aws_integration.query.parser import parse_query
 from aws_integration.query.sql import compile_query
 from aws_integration.store import SqliteStore
 
 _ENTITY_COLUMNS = ("_type", "_key", "displayName")
+_RESERVED = frozenset({"_key", "_type", "_class", "displayName", "_source"})
 
 
 def _value(text: str | None) -> Any:
@@ -36,14 +42,14 @@ class QueryResult:
             return [row[0] for row in self.rows]
         return [dict(zip(self.columns, row)) for row in self.rows]
 
-    def _table_rows(self) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
+    def _cells(self, cell: Callable[[Any], str]) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
         if self.entities:
-            return _ENTITY_COLUMNS, [tuple(_cell(row[0].get(name)) for name in _ENTITY_COLUMNS) for row in self.rows]
-        return self.columns, [tuple(_cell(value) for value in row) for row in self.rows]
+            return _ENTITY_COLUMNS, [tuple(cell(row[0].get(name)) for name in _ENTITY_COLUMNS) for row in self.rows]
+        return self.columns, [tuple(cell(value) for value in row) for row in self.rows]
 
     def to_table(self) -> str:
-        """Aligned columns, with a count line."""
-        header, rows = self._table_rows()
+        """Aligned columns, with a count line; control characters are shown escaped, so no value forges a line."""
+        header, rows = self._cells(_table_cell)
         widths = [max(len(row[index]) for row in [header, *rows]) for index in range(len(header))]
         lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in [header, *rows]]
         noun = "entity" if self.entities else "row"
@@ -56,8 +62,12 @@ class QueryResult:
         return json.dumps(self.records(), indent=2, ensure_ascii=False)
 
     def to_csv(self) -> str:
-        """CSV with a header; entities give ``_type,_key,displayName``, lists and objects as JSON."""
-        header, rows = self._table_rows()
+        """CSV with a header; entities give ``_type,_key,displayName``, lists and objects as JSON.
+
+        A text cell that a spreadsheet would run as a formula (it starts with ``=``,
+        ``+``, ``-``, ``@``, a tab or a carriage return) is prefixed with ``'``.
+        """
+        header, rows = self._cells(_csv_cell)
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(header)
@@ -71,6 +81,73 @@ def _cell(value: Any) -> str:
     if isinstance(value, str):
         return value
     return json.dumps(value, ensure_ascii=False)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _escape_control(match: re.Match[str]) -> str:
+    char = match.group()
+    return _NAMED.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
+
+
+def _table_cell(value: Any) -> str:
+    return _CONTROL.sub(_escape_control, _cell(value))
+
+
+def _csv_cell(value: Any) -> str:
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return _cell(value)
+
+
+def _conditions(condition: Condition | None) -> Iterator[Comparison]:
+    stack = [condition] if condition is not None else []
+    while stack:
+        item = stack.pop()
+        if isinstance(item, BooleanOp):
+            stack += [item.right, item.left]
+        elif isinstance(item, Comparison):
+            yield item
+
+
+def _nearest(name: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
+def query_warnings(store: SqliteStore, query: Query, declared_types: Iterable[str] = ()) -> list[str]:
+    """What in ``query`` names nothing: types that are neither stored nor declared, classes no
+    entity has, properties no stored entity of the node's types carries. A query with
+    such a name is still answered (it finds nothing there); the warning says why."""
+    stored = {name for (name,) in store.select("SELECT DISTINCT type FROM entities")}
+    types = stored | set(declared_types)
+    classes = set(KNOWN_CLASSES) | {name for (name,) in store.select(
+        "SELECT DISTINCT c.value FROM entities, json_each(entities.classes) c")}
+    warnings: list[str] = []
+    for node in query.nodes:
+        for name in node.target.types:
+            if name not in types:
+                warnings.append(f"no entity type {name!r} is stored or declared{_nearest(name, types)}")
+        for name in node.target.classes:
+            if name not in classes:
+                warnings.append(f"no entity class {name!r} is known{_nearest(name, classes)}")
+        present = [name for name in node.target.types if name in stored]
+        if not present or node.target.classes:
+            continue
+        for comparison in _conditions(node.condition):
+            if comparison.property_name in _RESERVED:
+                continue
+            found = store.select(
+                f"SELECT 1 FROM entities WHERE type IN ({', '.join('?' for _ in present)}) "
+                "AND json_type(properties, ?) IS NOT NULL LIMIT 1",
+                (*present, f'$."{comparison.property_name}"'),
+            )
+            if not found:
+                warnings.append(f"no stored {' or '.join(present)} has the property {comparison.property_name!r}")
+    return list(dict.fromkeys(warnings))
 
 
 def run_query(store: SqliteStore, text: str) -> QueryResult:

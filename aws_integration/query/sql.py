@@ -172,7 +172,8 @@ def _return_column(compiler: _Compiler, entity: str, item: ReturnItem) -> str:
         return f"json_quote({entity}.{_COLUMNS[item.property_name]})"
     if item.property_name == "_class":
         return f"{entity}.classes"
-    return f"json_quote(json_extract({entity}.properties, {compiler.bind(_path(item.property_name))}))"
+    # ``->`` gives the value's own JSON text: true stays true (json_extract would give 1).
+    return f"({entity}.properties -> {compiler.bind(_path(item.property_name))})"
 
 
 def compile_query(query: Query) -> CompiledQuery:

@@ -11,13 +11,11 @@ store. Any problem rejects the whole import, with every problem listed by file a
 
 from __future__ import annotations
 
-import json
+import math
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from aws_integration.graph.model import (
     RESERVED_PROPERTIES,
@@ -28,6 +26,8 @@ from aws_integration.graph.model import (
     relationship_type,
 )
 from aws_integration.graph.schema import KNOWN_CLASSES, REQUIRED_PROPERTIES
+from aws_integration.safe_load import UnsafeDocument, load_json, load_yaml
+from aws_integration.store.sources import import_source_problem
 from aws_integration.store.sqlite import GraphBatch, SqliteStore, StoreError
 
 DEFAULT_IMPORT_SOURCE = "custom"
@@ -42,13 +42,25 @@ class BulkDataError(StoreError):
         super().__init__(f"{len(problems)} problem(s) in the import: " + "; ".join(problems[:3]))
 
 
+INT64 = range(-(2**63), 2**63)
+
+
 def _read(path: Path) -> Any:
-    text = path.read_text(encoding="utf-8")
-    if path.suffix.lower() == ".json":
-        return json.loads(text)
-    if path.suffix.lower() in (".yaml", ".yml"):
-        return yaml.safe_load(text)
-    raise ValueError("name the file .json, .yaml or .yml")
+    if path.suffix.lower() not in (".json", ".yaml", ".yml"):
+        raise UnsafeDocument("name the file .json, .yaml or .yml")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise UnsafeDocument("not UTF-8 text") from None
+    return load_json(text) if path.suffix.lower() == ".json" else load_yaml(text)
+
+
+def _scalar_problem(name: str, value: Any) -> str | None:
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{name}: {value} is not a number JSON can carry (NaN and infinities are refused)"
+    if isinstance(value, int) and not isinstance(value, bool) and value not in INT64:
+        return f"{name}: {value} does not fit in 64 bits (store it as a string)"
+    return None
 
 
 def _property_problem(name: str, value: Any) -> str | None:
@@ -58,16 +70,17 @@ def _property_problem(name: str, value: Any) -> str | None:
         return f"{name}: names starting with _ are reserved"
     scalar = (str, int, float, bool)
     if value is None or isinstance(value, scalar):
-        return None
+        return _scalar_problem(name, value)
     if isinstance(value, list) and all(isinstance(item, scalar) for item in value):
-        return None
+        return next((problem for item in value if (problem := _scalar_problem(name, item))), None)
     return f"{name}: must be a string, number, boolean, null or a list of those, not {type(value).__name__}"
 
 
 class _Validator:
-    def __init__(self, store: SqliteStore | None, source: str) -> None:
+    def __init__(self, store: SqliteStore | None, source: str, merge: bool) -> None:
         self.store = store
         self.source = source
+        self.merge = merge
         self.problems: list[str] = []
         self.entities: dict[str, Entity] = {}
         self.relationships: dict[str, Relationship] = {}
@@ -83,8 +96,8 @@ class _Validator:
         except OSError as error:
             self.problem(path, "(file)", f"cannot read it: {error.strerror}")
             return
-        except (ValueError, yaml.YAMLError) as error:
-            self.problem(path, "(file)", f"not valid {path.suffix.lstrip('.').upper() or 'data'}: {error}".split("\n")[0])
+        except UnsafeDocument as error:
+            self.problem(path, "(file)", str(error))
             return
         if not isinstance(content, Mapping) or set(content) - {"entities", "relationships"}:
             self.problem(path, "(file)", 'must be a mapping with only "entities" and "relationships" lists')
@@ -190,20 +203,28 @@ class _Validator:
             return self.entities[key].type
         if self.store is None:
             return None
-        rows = self.store.select("SELECT type FROM entities WHERE key = ? AND source != ? LIMIT 1", (key, self.source))
+        # A replace drops the source's stored entities; a merge keeps them, so they count as ends.
+        own = "" if self.merge else " AND source != ?"
+        rows = self.store.select(f"SELECT type FROM entities WHERE key = ?{own} LIMIT 1",
+                                 (key,) if self.merge else (key, self.source))
         return str(rows[0][0]) if rows else None
 
 
 def load_bulk_files(
-    paths: Sequence[Path], source: str, store: SqliteStore | None, started_at: str | None = None
+    paths: Sequence[Path], source: str, store: SqliteStore | None, started_at: str | None = None, *, merge: bool = False
 ) -> GraphBatch:
     """Validate ``paths`` as one import into ``source``; raises :class:`BulkDataError` listing every problem.
 
-    Relationship ends are looked up in the files and in the store's other sources
-    (the imported source is replaced by the files, so its old entities do not count);
-    without a store (none exists yet), in the files only.
+    The files replace what ``source`` holds, or, with ``merge``, are added to it (a
+    record of the same key is updated; nothing is deleted). Relationship ends are
+    looked up in the files and in the store's other sources (and, for a merge, in the
+    source itself); without a store (none exists yet), in the files only. Sources an
+    integration or a derivation writes are refused.
     """
-    validator = _Validator(store, source)
+    refused = import_source_problem(source)
+    if refused:
+        raise BulkDataError([refused])
+    validator = _Validator(store, source, merge)
     for path in paths:
         validator.file(path)
     for path, place, record in validator.pending_relationships:
@@ -220,5 +241,6 @@ def load_bulk_files(
         status="success",
         started_at=now,
         finished_at=now,
-        report={"import": [str(path) for path in paths]},
+        report={"import": [str(path) for path in paths], "mode": "merge" if merge else "replace"},
+        units=frozenset() if merge else None,  # a merge's scope is empty: it deletes nothing
     )

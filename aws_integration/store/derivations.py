@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aws_integration.graph.persons import USER_CLASS, map_persons
+from aws_integration.graph.persons import PERSON_CLASS, USER_CLASS, map_persons
 from aws_integration.store.sqlite import Derivation, SqliteStore
 
 PERSON_SOURCE = "mapper:person"
-PERSON_MAPPING = Derivation(PERSON_SOURCE, frozenset({USER_CLASS}), map_persons)
+PERSON_MAPPING = Derivation(PERSON_SOURCE, frozenset({USER_CLASS, PERSON_CLASS}), map_persons)
 DEFAULT_DERIVATIONS = (PERSON_MAPPING,)
 
 

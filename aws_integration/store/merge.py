@@ -5,19 +5,21 @@ write is one statement, so a commit holds a few thousand rows in memory at a tim
 whatever the size of the account: the change set is written as its rows are read.
 For one source, a record the run staged is created when the source had no such key,
 updated when any column differs, and otherwise only marked seen; a stored record the
-run did not stage is deleted, unless its type is partial in this run (its step did
-not succeed), in which case it is kept from earlier runs.
+run did not stage is deleted only when it lies in the run's scope: its type is not
+partial in this run (its step did not succeed) and, when the run names the units it
+collected, its (type, scope) is one of them (a region the run did not look at is kept).
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from aws_integration.store.records import Change, ChangeKind, canonical, changed_fields
+from aws_integration.store.records import Change, ChangeKind, RecordKind, canonical, changed_fields
 from aws_integration.store.tables import RELATIONSHIPS, Table
 
 _CHUNK = 1000
@@ -25,9 +27,15 @@ _IN_ORDER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 _IN_STAGE = "s.run_id = :run AND s.stage = :stage"
 
 
-def _not_partial(alias: str) -> str:
-    """SQL: the row's type is not one of the run's partial types (``:partial``, a JSON list)."""
-    return f"{alias}.type NOT IN (SELECT value FROM json_each(:partial))"
+def _in_scope(alias: str) -> str:
+    """SQL: the row lies in what the run looked at.
+
+    Its type is not one of the run's partial types (``:partial``, a JSON list) and,
+    unless the run covers its whole source (``:whole``), its (type, scope) is one of
+    the units the run collected (``:units``, a JSON list of pairs).
+    """
+    return (f"({alias}.type NOT IN (SELECT value FROM json_each(:partial)) AND (:whole OR ({alias}.type, {alias}.scope) "
+            f"IN (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(:units))))")
 
 
 def _missing_end(alias: str) -> str:
@@ -45,6 +53,11 @@ class Changes:
     unchanged: int = 0
     deleted: int = 0
     kept_from_earlier_runs: int = 0
+
+    def to_dict(self) -> dict[str, int]:
+        """JSON-ready form (camelCase)."""
+        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+                "deleted": self.deleted, "keptFromEarlierRuns": self.kept_from_earlier_runs}
 
 
 def _chunks(cursor: sqlite3.Cursor) -> Iterator[list[Any]]:
@@ -64,13 +77,28 @@ def log_changes(db: sqlite3.Connection, run_id: int, changes: Iterable[Change]) 
     )
 
 
+Units = frozenset[tuple[str, str]]  # (type, scope) pairs a run collected
+
+
 def merge_staged(
-    db: sqlite3.Connection, table: Table, *, source: str, run_id: int, stage: str, partial_types: set[str]
+    db: sqlite3.Connection,
+    table: Table,
+    *,
+    source: str,
+    run_id: int,
+    stage: str,
+    partial_types: set[str],
+    units: Units | None = None,
 ) -> Changes:
-    """Make ``source``'s records in ``table`` what the run staged, logging each change; returns the counts."""
-    params = {"source": source, "run": run_id, "stage": stage, "partial": canonical(sorted(partial_types))}
+    """Make ``source``'s records in ``table`` within the run's scope what the run staged, logging each change.
+
+    ``units`` are the (type, scope) pairs the run collected; ``None`` means all of the
+    source (an import, a derivation). Returns the counts.
+    """
+    params = {"source": source, "run": run_id, "stage": stage, "partial": canonical(sorted(partial_types)),
+              "whole": units is None, "units": canonical(sorted(map(list, units or ())))}
     changes = Changes()
-    _delete_unseen(db, table, params, partial_types, changes)
+    _delete_unseen(db, table, params, bool(partial_types) or units is not None, changes)
     _update_changed(db, table, params, changes)
     _insert_new(db, table, params, changes)
     staged = db.execute(f"SELECT COUNT(*) FROM {table.staged} s WHERE {_IN_STAGE}", params).fetchone()[0]
@@ -92,19 +120,19 @@ def _log_rows(
 
 
 def _delete_unseen(
-    db: sqlite3.Connection, table: Table, params: dict[str, Any], partial_types: set[str], changes: Changes
+    db: sqlite3.Connection, table: Table, params: dict[str, Any], scoped: bool, changes: Changes
 ) -> None:
     unseen = f"t.source = :source AND NOT EXISTS (SELECT 1 FROM {table.staged} s WHERE {_IN_STAGE} AND s.key = t.key)"
-    not_partial = _not_partial("t")
+    in_scope = _in_scope("t")
     changes.deleted = _log_rows(
-        db, table, ChangeKind.DELETED, "t", f"FROM {table.name} t WHERE {unseen} AND {not_partial}", params
+        db, table, ChangeKind.DELETED, "t", f"FROM {table.name} t WHERE {unseen} AND {in_scope}", params
     )
-    if partial_types:
+    if scoped:
         changes.kept_from_earlier_runs = db.execute(
-            f"SELECT COUNT(*) FROM {table.name} t WHERE {unseen} AND NOT ({not_partial})", params
+            f"SELECT COUNT(*) FROM {table.name} t WHERE {unseen} AND NOT ({in_scope})", params
         ).fetchone()[0]
     if changes.deleted:
-        db.execute(f"DELETE FROM {table.name} AS t WHERE {unseen} AND {not_partial}", params)
+        db.execute(f"DELETE FROM {table.name} AS t WHERE {unseen} AND {in_scope}", params)
 
 
 def _update_changed(db: sqlite3.Connection, table: Table, params: dict[str, Any], changes: Changes) -> None:
@@ -131,10 +159,16 @@ def _update_changed(db: sqlite3.Connection, table: Table, params: dict[str, Any]
         f"(SELECT 1 FROM {table.staged} s WHERE {_IN_STAGE} AND s.key = t.key AND {differs})",
         params,
     )
-    # Every stored row left is one the run saw, or one of a partial type it may not have seen.
+    # A record seen in another unit than before (a bucket listed from another region) moves there.
+    db.execute(
+        f"UPDATE {table.name} AS t SET scope = s.scope FROM {table.staged} s "
+        f"WHERE t.source = :source AND s.key = t.key AND {_IN_STAGE} AND s.scope <> t.scope",
+        params,
+    )
+    # Every stored row left is one the run saw, or one outside its scope that it did not look at.
     db.execute(
         f"UPDATE {table.name} AS t SET last_run = :run WHERE t.source = :source AND "
-        f"({_not_partial('t')} OR t.key IN (SELECT s.key FROM {table.staged} s WHERE {_IN_STAGE}))",
+        f"({_in_scope('t')} OR t.key IN (SELECT s.key FROM {table.staged} s WHERE {_IN_STAGE}))",
         params,
     )
 
@@ -144,8 +178,8 @@ def _insert_new(db: sqlite3.Connection, table: Table, params: dict[str, Any], ch
     changes.created = _log_rows(db, table, ChangeKind.CREATED, "s", f"FROM {table.staged} s WHERE {new}", params)
     if changes.created:
         db.execute(
-            f"INSERT INTO {table.name} (source, key, {table.column_list}, first_run, last_run) "
-            f"SELECT :source, s.key, {table.prefixed('s')}, :run, :run FROM {table.staged} s WHERE {new}",
+            f"INSERT INTO {table.name} (source, key, scope, {table.column_list}, first_run, last_run) "
+            f"SELECT :source, s.key, s.scope, {table.prefixed('s')}, :run, :run FROM {table.staged} s WHERE {new}",
             params,
         )
 
@@ -163,10 +197,67 @@ def drop_dangling(db: sqlite3.Connection, run_id: int, stage: str) -> dict[str, 
 
 
 def drop_orphaned(db: sqlite3.Connection, source: str, run_id: int) -> int:
-    """Delete ``source``'s relationships with an end no longer in the graph, logging them deleted."""
-    orphaned = f"r.source = :source AND {_missing_end('r')}"
+    """Delete relationships with an end no longer in the graph, logging them deleted in the run's change set.
+
+    Those of ``source``, and those of any other source that point at an entity this
+    run deleted: a relationship goes with its endpoint, whoever wrote it.
+    """
+    gone = f"(SELECT c.key FROM changes c WHERE c.run_id = :run AND c.kind = '{RecordKind.ENTITY.value}' " \
+           f"AND c.change = '{ChangeKind.DELETED.value}')"
     params = {"source": source, "run": run_id}
-    count = _log_rows(db, RELATIONSHIPS, ChangeKind.DELETED, "r", f"FROM relationships r WHERE {orphaned}", params)
-    if count:
-        db.execute(f"DELETE FROM relationships AS r WHERE {orphaned}", params)
+    count = 0
+    for orphaned in (f"r.source = :source AND {_missing_end('r')}",
+                     f"r.source <> :source AND (r.from_key IN {gone} OR r.to_key IN {gone}) AND {_missing_end('r')}"):
+        deleted = _log_rows(db, RELATIONSHIPS, ChangeKind.DELETED, "r", f"FROM relationships r WHERE {orphaned}", params)
+        if deleted:
+            db.execute(f"DELETE FROM relationships AS r WHERE {orphaned}", params)
+        count += deleted
     return count
+
+
+@dataclass(frozen=True)
+class KeyConflict:
+    """A key the run staged that another source held, and whose record the graph keeps."""
+
+    kind: RecordKind
+    key: str
+    holder: str
+    kept: str
+
+    def to_dict(self) -> dict[str, str]:
+        """JSON-ready form."""
+        return {"kind": self.kind.value, "key": self.key, "heldBy": self.holder, "kept": self.kept}
+
+
+def claim_keys(
+    db: sqlite3.Connection, table: Table, *, source: str, run_id: int, stage: str, rank: Callable[[str], int]
+) -> list[KeyConflict]:
+    """Keep every key unique across sources: settle each staged key that another source holds.
+
+    The higher ``rank`` wins: the holder's record is deleted (and logged deleted in
+    this run's change set) when the run's source outranks it; otherwise the run's
+    record is unstaged and the holder's stays. Returns every conflict.
+    """
+    params: dict[str, Any] = {"source": source, "run": run_id, "stage": stage}
+    rows = db.execute(
+        f"SELECT s.key, t.source FROM {table.staged} s JOIN {table.name} t ON t.key = s.key AND t.source <> :source "
+        f"WHERE {_IN_STAGE} ORDER BY s.key", params,
+    ).fetchall()
+    mine = rank(source)
+    conflicts, taken, left_out = [], defaultdict(list), []
+    for key, holder in rows:
+        if mine > rank(holder):
+            taken[holder].append(key)
+            conflicts.append(KeyConflict(table.kind, key, holder, source))
+        else:
+            left_out.append(key)
+            conflicts.append(KeyConflict(table.kind, key, holder, holder))
+    for holder, keys in taken.items():
+        held = f"FROM {table.name} AS t WHERE t.source = :holder AND t.key IN (SELECT value FROM json_each(:keys))"
+        values = {**params, "holder": holder, "keys": canonical(keys)}
+        _log_rows(db, table, ChangeKind.DELETED, "t", held, values)
+        db.execute(f"DELETE {held}", values)
+    if left_out:
+        db.execute(f"DELETE FROM {table.staged} AS s WHERE {_IN_STAGE} AND s.key IN (SELECT value FROM json_each(:keys))",
+                   {**params, "keys": canonical(left_out)})
+    return conflicts

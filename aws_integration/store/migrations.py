@@ -82,6 +82,19 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "ALTER TABLE runs ADD COLUMN lease TEXT",
         "CREATE INDEX runs_status ON runs (status)",
     ),
+    # 5: each record remembers the unit of collection it came from (its scope: a region,
+    #    or '' for what has none), so a run replaces only the (type, scope) units it
+    #    collected. Stored records get the region they carry; a relationship the scope
+    #    of the entity whose unit produced it (an account's HAS: its target; else its source).
+    5: (
+        "ALTER TABLE entities ADD COLUMN scope TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE relationships ADD COLUMN scope TEXT NOT NULL DEFAULT ''",
+        "UPDATE entities SET scope = coalesce(json_extract(properties, '$.region'), '') "
+        "WHERE json_type(properties, '$.region') = 'text'",
+        "UPDATE relationships SET scope = coalesce((SELECT e.scope FROM entities e WHERE e.source = relationships.source "
+        "AND e.key = CASE WHEN relationships.from_type = 'aws_account' THEN relationships.to_key "
+        "ELSE relationships.from_key END), '')",
+    ),
 }
 
 SCHEMA_VERSION = max(MIGRATIONS, default=1)
@@ -95,6 +108,24 @@ class NewerSchema(Exception):
         self.version = version
 
 
+class NotAStore(Exception):
+    """The database holds tables of another application: it is not a store, and is left alone."""
+
+    def __init__(self, tables: list[str]) -> None:
+        super().__init__(tables)
+        self.tables = tables
+
+
+STORE_TABLES = frozenset({"meta", "runs", "entities", "relationships"})
+
+
+def _check_is_store(db: sqlite3.Connection) -> None:
+    """Raise :class:`NotAStore` unless the database is empty or has the store's tables."""
+    tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if tables and not STORE_TABLES <= tables:
+        raise NotAStore(sorted(tables - STORE_TABLES - {"sqlite_sequence"})[:5])
+
+
 def _version(db: sqlite3.Connection) -> int:
     row = db.execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone()
     return int(row[0]) if row else 1
@@ -105,8 +136,10 @@ def migrate(db: sqlite3.Connection) -> int:
 
     A store already at the current version is only read. Otherwise the version is read
     again and raised under one write lock, so two processes opening the same old store
-    migrate it once.
+    migrate it once. A database with other tables than the store's is refused
+    (:class:`NotAStore`), untouched.
     """
+    _check_is_store(db)
     has_meta = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
     if has_meta:
         current = _version(db)
@@ -128,6 +161,7 @@ def migrate(db: sqlite3.Connection) -> int:
         db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(max(found, SCHEMA_VERSION)),))
         db.execute("COMMIT")
     except BaseException:
-        db.execute("ROLLBACK")
+        if db.in_transaction:  # SQLite rolls back by itself on a full disk
+            db.execute("ROLLBACK")
         raise
     return found

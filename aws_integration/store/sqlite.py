@@ -19,15 +19,16 @@ import os
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from aws_integration.graph.model import Entity, Relationship
 from aws_integration.store.errors import StoreError
 from aws_integration.store.locks import FileLock, locks_dir
-from aws_integration.store.merge import Changes, drop_dangling, drop_orphaned, merge_staged
-from aws_integration.store.migrations import SCHEMA_VERSION, NewerSchema, migrate
+from aws_integration.store.merge import Changes, KeyConflict, Units, claim_keys, drop_dangling, drop_orphaned, merge_staged
+from aws_integration.store.sources import Rank, rank_of
+from aws_integration.store.migrations import SCHEMA_VERSION, NewerSchema, NotAStore, migrate
 from aws_integration.store.records import Change, ChangeKind, RecordKind, canonical, entity_record, relationship_record
 from aws_integration.store.staging import COLLECTED, StagedGraph, create_staging_tables, drop_staged, stage_records
 from aws_integration.store.tables import ENTITIES, RELATIONSHIPS, Table
@@ -57,7 +58,9 @@ class GraphBatch:
 
     ``entities`` and ``relationships`` are merged together with whatever the leased run
     staged through :meth:`SqliteStore.staging` while it collected (a run that staged
-    everything hands over empty lists).
+    everything hands over empty lists). ``units`` is the run's scope: the (type, scope)
+    pairs it collected, the only ones in which it replaces what is stored (``None``:
+    the whole source, less the partial types).
     """
 
     source: str
@@ -71,6 +74,7 @@ class GraphBatch:
     report: dict[str, Any] = field(default_factory=dict)
     instance: str | None = None
     lease: RunLease | None = None
+    units: Units | None = None
 
 
 @dataclass
@@ -98,10 +102,26 @@ class CommitSummary:
     relationships: Changes
     dangling_relationships: dict[str, int]
     baseline: bool = False
+    key_conflicts: list[dict[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return asdict(self)
+        """JSON-ready form, in camelCase like every other JSON the program writes."""
+        return {
+            "runId": self.run_id,
+            "entities": self.entities.to_dict(),
+            "relationships": self.relationships.to_dict(),
+            "danglingRelationships": self.dangling_relationships,
+            "baseline": self.baseline,
+            "keyConflicts": self.key_conflicts,
+        }
+
+
+class _Preview(Exception):
+    """Raised inside a commit to roll it back once its summary is known."""
+
+    def __init__(self, summary: CommitSummary) -> None:
+        super().__init__()
+        self.summary = summary
 
 
 @dataclass(frozen=True)
@@ -143,6 +163,18 @@ class RunRecord:
         return sum((self.report.get("entityCounts") or {}).values())
 
     @property
+    def scope(self) -> dict[str, list[str]] | None:
+        """What the run looked at: each type with the regions (or ``global``) it collected (None: nothing)."""
+        return self.report.get("scope")
+
+    def scope_line(self) -> str:
+        """The scope in a few words: how many types, in which regions."""
+        if not self.scope:
+            return "-"
+        regions = self.report.get("regions") or []
+        return f"{len(self.scope)} types in {', '.join(regions) if regions else 'global'}"
+
+    @property
     def skipped_types(self) -> list[str]:
         """The types the run could not (fully) see, each once."""
         return sorted({item["type"] for item in self.report.get("skippedTypes", [])})
@@ -162,6 +194,7 @@ class RunRecord:
             "entities": self.entity_count,
             "relationships": sum((self.report.get("relationshipCounts") or {}).values()),
             "skippedTypes": self.skipped_types,
+            "scope": {"regions": self.report.get("regions", []), "types": sorted(self.scope or ())},
             "summary": self.summary,
         }
 
@@ -179,15 +212,31 @@ class SqliteStore:
         self.path = Path(path)
         self.derivations = tuple(derivations)
         try:
+            self._open()
+        except BaseException:
+            opened = getattr(self, "_db", None)
+            if opened is not None:  # closed, so it leaves no -wal or -shm file behind
+                opened.close()
+            raise
+
+    def _open(self) -> None:
+        try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             if not self.path.exists():
                 # Created empty with owner-only permissions before SQLite writes anything.
                 self.path.touch(mode=0o600)
             self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
             self._db.execute("PRAGMA foreign_keys = ON")
-            migrate(self._db)
+            migrate(self._db)  # first: a database that is not a store is refused before anything changes it
+            # Readers never block the writer's commit, nor the writer the readers (docs/reliability.md).
+            self._db.execute("PRAGMA journal_mode = WAL")
             create_staging_tables(self._db)
             self.interrupted_runs = self._mark_interrupted_runs()
+        except NotAStore as other:
+            raise StoreError(
+                f"{self.path} is not an aws-integration store (it holds other tables: {', '.join(other.tables)}); "
+                "it was left as it was: name another --store"
+            ) from None
         except NewerSchema as newer:
             raise StoreError(
                 f"store {self.path} has schema version {newer.version}, newer than this version understands "
@@ -249,22 +298,26 @@ class SqliteStore:
         finally:
             lease.lock.release(remove=True)
 
-    def commit_run(self, batch: GraphBatch) -> CommitSummary:
+    def commit_run(self, batch: GraphBatch, check: Callable[[CommitSummary], None] | None = None) -> CommitSummary:
         """Store a run's graph and its change set in one transaction, and record the run.
 
-        When the commit fails, a leased run is recorded as failed with the error, and
-        the store keeps the previous graph.
+        ``check`` sees the summary before the transaction commits; an exception it
+        raises leaves the store as it was. When the commit fails, a leased run is
+        recorded as failed with the error, and the store keeps the previous graph.
         """
         try:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 summary = self._merge(batch)
+                if check is not None:
+                    check(summary)
                 self._db.execute(
                     "UPDATE runs SET summary = ? WHERE id = ?", (canonical(summary.to_dict()), summary.run_id)
                 )
                 self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                if self._db.in_transaction:  # SQLite rolls back by itself on a full disk
+                    self._db.execute("ROLLBACK")
                 raise
         except sqlite3.Error as error:
             message = f"cannot write store {self.path}: {error}"
@@ -274,6 +327,20 @@ class SqliteStore:
         if batch.lease is not None:
             batch.lease.lock.release(remove=True)
         return summary
+
+    def preview_run(self, batch: GraphBatch) -> tuple[CommitSummary, list[Change]]:
+        """What committing ``batch`` would change, with its change set; the store is left as it was."""
+        changes: list[Change] = []
+
+        def keep_changes(summary: CommitSummary) -> None:
+            changes.extend(self._changes_of(summary.run_id))
+            raise _Preview(summary)
+
+        try:
+            self.commit_run(batch, keep_changes)
+        except _Preview as preview:
+            return preview.summary, changes
+        raise AssertionError("the preview committed")  # keep_changes always raises
 
     def abandon_run(self, lease: RunLease, error: str, keep_record: bool = True) -> None:
         """Mark a leased run failed (or forget it), if the store still accepts a write; release its lease either way.
@@ -357,17 +424,38 @@ class SqliteStore:
         # What the run staged while it collected is already there; records handed over now join it.
         stage_records(self._db, ENTITIES, run_id, COLLECTED, batch.entities)
         stage_records(self._db, RELATIONSHIPS, run_id, COLLECTED, batch.relationships)
+        conflicts = self._claim_keys(ENTITIES, batch.source, run_id)
         entity_changes = merge_staged(self._db, ENTITIES, source=batch.source, run_id=run_id, stage=COLLECTED,
-                                      partial_types=batch.partial_entity_types)
+                                      partial_types=batch.partial_entity_types, units=batch.units)
         dangling = drop_dangling(self._db, run_id, COLLECTED)
+        conflicts += self._claim_keys(RELATIONSHIPS, batch.source, run_id)
         relationship_changes = merge_staged(self._db, RELATIONSHIPS, source=batch.source, run_id=run_id,
-                                            stage=COLLECTED, partial_types=batch.partial_relationship_types)
+                                            stage=COLLECTED, partial_types=batch.partial_relationship_types,
+                                            units=batch.units)
         relationship_changes.deleted += drop_orphaned(self._db, batch.source, run_id)
         drop_staged(self._db, run_id)
         for derivation in self.derivations:
             if derivation.source != batch.source:
                 self._derive(derivation, run_id)
-        return CommitSummary(run_id, entity_changes, relationship_changes, dangling, baseline)
+        return CommitSummary(run_id, entity_changes, relationship_changes, dangling, baseline,
+                             [conflict.to_dict() for conflict in conflicts])
+
+    def _claim_keys(self, table: Table, source: str, run_id: int) -> list[KeyConflict]:
+        """Settle the staged keys other sources hold (see :mod:`~aws_integration.store.sources`).
+
+        An import never leaves a record out: one whose key another import or an
+        integration holds refuses the whole import.
+        """
+        conflicts = claim_keys(self._db, table, source=source, run_id=run_id, stage=COLLECTED, rank=rank_of)
+        refused = [conflict for conflict in conflicts if conflict.kept != source]
+        if refused and rank_of(source) is Rank.IMPORTED:
+            first = refused[0]
+            raise StoreError(f"{first.kind.value} {first.key!r} is already stored by source {first.holder!r} (keys are "
+                             f"unique across sources; {len(refused)} such key(s)); nothing was imported")
+        for conflict in refused:
+            log.warning("%s %s is already stored by source %s: the copy of %s is left out", conflict.kind.value,
+                        conflict.key, conflict.holder, source)
+        return conflicts
 
     def _derive(self, derivation: Derivation, run_id: int) -> None:
         classes = sorted(derivation.input_classes)
@@ -377,27 +465,15 @@ class SqliteStore:
             (derivation.source, *classes),
         ).fetchall()
         entities, relationships = derivation.derive([entity_record(key, tuple(row)) for key, *row in rows])  # type: ignore[arg-type]
-        # What another source already holds (a Person imported from HR data) wins over the derived copy.
-        taken_entities = self._keys_elsewhere(ENTITIES, derivation.source, [entity.key for entity in entities])
-        taken_relationships = self._keys_elsewhere(RELATIONSHIPS, derivation.source, [rel.key for rel in relationships])
         stage = derivation.source
-        stage_records(self._db, ENTITIES, run_id, stage, (e for e in entities if e.key not in taken_entities))
-        stage_records(self._db, RELATIONSHIPS, run_id, stage, (r for r in relationships if r.key not in taken_relationships))
+        stage_records(self._db, ENTITIES, run_id, stage, entities)
+        stage_records(self._db, RELATIONSHIPS, run_id, stage, relationships)
         for table in (ENTITIES, RELATIONSHIPS):
+            # What another source already holds (a Person imported from HR data) wins over the derived copy.
+            claim_keys(self._db, table, source=derivation.source, run_id=run_id, stage=stage, rank=rank_of)
             merge_staged(self._db, table, source=derivation.source, run_id=run_id, stage=stage, partial_types=set())
         drop_orphaned(self._db, derivation.source, run_id)
         drop_staged(self._db, run_id, stage)
-
-    def _keys_elsewhere(self, table: Table, source: str, keys: list[str], chunk: int = 500) -> set[str]:
-        """Which of ``keys`` another source already holds (looked up by key, a chunk at a time)."""
-        taken: set[str] = set()
-        for start in range(0, len(keys), chunk):
-            part = keys[start:start + chunk]
-            taken.update(key for (key,) in self._db.execute(
-                f"SELECT key FROM {table.name} WHERE source != ? AND key IN ({', '.join('?' for _ in part)})",
-                (source, *part),
-            ))
-        return taken
 
     def _read(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
         try:
@@ -478,6 +554,9 @@ class SqliteStore:
     def changes(self, run_id: int) -> list[Change]:
         """The change set of a run: entities first, then relationships, each by type and key."""
         self.run(run_id)
+        return self._changes_of(run_id)
+
+    def _changes_of(self, run_id: int) -> list[Change]:
         rows = self._read(
             "SELECT kind, change, key, type, record, changed FROM changes WHERE run_id = ? ORDER BY kind, type, key",
             (run_id,),

@@ -33,7 +33,7 @@ def create_staging_tables(db: sqlite3.Connection) -> None:
     for table in GRAPH_TABLES:
         db.execute(
             f"CREATE TABLE IF NOT EXISTS {table.staged} (run_id INTEGER NOT NULL, stage TEXT NOT NULL, "
-            f"key TEXT NOT NULL, unit INTEGER NOT NULL, {', '.join(f'{c} TEXT NOT NULL' for c in table.columns)}, "
+            f"key TEXT NOT NULL, unit INTEGER NOT NULL, scope TEXT NOT NULL, {', '.join(f'{c} TEXT NOT NULL' for c in table.columns)}, "
             "PRIMARY KEY (run_id, stage, key)) WITHOUT ROWID"
         )
 
@@ -48,7 +48,8 @@ def transaction(db: sqlite3.Connection) -> Iterator[None]:
     try:
         yield
     except BaseException:
-        db.execute("ROLLBACK")
+        if db.in_transaction:  # SQLite rolls back by itself on a full disk
+            db.execute("ROLLBACK")
         raise
     db.execute("COMMIT")
 
@@ -56,12 +57,12 @@ def transaction(db: sqlite3.Connection) -> Iterator[None]:
 def stage_records(
     db: sqlite3.Connection, table: Table, run_id: int, stage: str, records: Iterable[Any], unit: int = 0
 ) -> None:
-    """Stage entities or relationships; a key staged again replaces the earlier row."""
+    """Stage entities or relationships, each with its scope; a key staged again replaces the earlier row."""
     placeholders = ", ".join("?" for _ in table.columns)
     db.executemany(
-        f"INSERT OR REPLACE INTO {table.staged} (run_id, stage, key, unit, {table.column_list}) "
-        f"VALUES (?, ?, ?, ?, {placeholders})",
-        ((run_id, stage, record.key, unit, *table.to_row(record)) for record in records),
+        f"INSERT OR REPLACE INTO {table.staged} (run_id, stage, key, unit, scope, {table.column_list}) "
+        f"VALUES (?, ?, ?, ?, ?, {placeholders})",
+        ((run_id, stage, record.key, unit, record.scope, *table.to_row(record)) for record in records),
     )
 
 
