@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import importlib.metadata
 import itertools
 import json
@@ -20,10 +21,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+import botocore.session
 from aiobotocore.session import AioSession
 from botocore.exceptions import BotoCoreError
 
-from aws_integration.config import AlertRule, ConfigError, Instance, config_path, load_config
+from aws_integration.config import AlertRule, ConfigError, Instance, Known, config_path, load_config
 from aws_integration.engine.clients import (
     DEFAULT_READ_TIMEOUT,
     ClientSettings,
@@ -33,7 +35,7 @@ from aws_integration.engine.clients import (
 )
 from aws_integration.engine.errors import IntegrationError
 from aws_integration.engine.report import RunReport, StepStatus
-from aws_integration.jobs.alerts import AlertSink
+from aws_integration.jobs.alerts import AlertSink, rule_warnings
 from aws_integration.jobs.history import change_lines, format_changes, format_runs
 from aws_integration.jobs.lock import InstanceLock
 from aws_integration.jobs.run import AccountRun, InstanceRun, Job, JobSettings
@@ -334,11 +336,21 @@ def _client_settings(session: AioSession, concurrency: int = 32) -> ClientSettin
     return settings_for(session, max_concurrency=concurrency, s3_path_style=_uses_custom_endpoint())
 
 
+def _known() -> Known:
+    """The declared services and types, and botocore's regions: what a configuration is checked against."""
+    registry = default_registry()
+    session = botocore.session.get_session()
+    regions = {region for partition in session.get_available_partitions()
+               for region in session.get_available_regions("ec2", partition_name=partition)}
+    return Known(registry.services, frozenset(registry.entity_decls) | frozenset(registry.relationship_decls),
+                 frozenset(regions))
+
+
 def _instance(args: argparse.Namespace) -> tuple[Instance, tuple[AlertRule, ...]] | None:
     """The configured instance to run and the alert rules, when ``--instance`` or ``--config`` says so."""
     if args.instance is None and args.config is None:
         return None
-    config = load_config(config_path(args.config), default_registry().services)
+    config = load_config(config_path(args.config), _known())
     if args.instance is None:
         if len(config.instances) != 1:
             raise IntegrationError("the configuration has several instances: name one with --instance")
@@ -371,6 +383,11 @@ async def _stoppable(work: Coroutine[Any, Any, T]) -> T:
         raise
     finally:
         loop.remove_signal_handler(signal.SIGTERM)
+
+
+def _warn_about_rules(store: SqliteStore, rules: Sequence[AlertRule]) -> None:
+    for warning in rule_warnings(store, rules):
+        print(f"aws-integration: warning: {warning}", file=sys.stderr)
 
 
 def _check_aws_configuration(args: argparse.Namespace, instances: Sequence[Instance | None]) -> None:
@@ -438,6 +455,7 @@ def run_ingest(args: argparse.Namespace) -> int:
     created, unused = not store_path.exists(), False
     try:
         with open_graph_store(store_path) as store:
+            _warn_about_rules(store, rules)
             lock = InstanceLock(store_path, instance.name) if instance else contextlib.nullcontext()
             try:
                 with lock:
@@ -497,7 +515,15 @@ def run_setup(args: argparse.Namespace) -> int:
     from aws_integration.setup.policy import least_privilege_policies, policy_files
 
     registry = default_registry()
-    settings = RoleSettings(args.trusted_principal, _external_id(args), args.role_name)
+    partitions = botocore.session.get_session().get_available_partitions()
+    if args.partition not in partitions:
+        raise IntegrationError(f"--partition must be one of {', '.join(partitions)}, not {args.partition!r}")
+    try:
+        settings = RoleSettings(args.trusted_principal, args.external_id, args.role_name, args.partition)
+    except ValueError as error:
+        raise IntegrationError(str(error)) from None
+    if settings.external_id is None:
+        settings = dataclasses.replace(settings, external_id=_external_id(args))
     if args.format == "policy":
         documents = least_privilege_policies(registry, args.partition)
         files = policy_files(documents)
@@ -519,7 +545,7 @@ def run_setup(args: argparse.Namespace) -> int:
 def run_config(args: argparse.Namespace) -> int:
     """``aws-integration config``: every problem of the file, or what each instance will do."""
     path = config_path(args.config)
-    config = load_config(path, default_registry().services)
+    config = load_config(path, _known())
     print(f"{path}: {len(config.instances)} instance(s)")
     for instance in config.instances:
         access = instance.role_arn or (f"profile {instance.profile}" if instance.profile else "default credentials")
@@ -553,7 +579,7 @@ def run_schedule(args: argparse.Namespace) -> int:
     from aws_integration.jobs.scheduler import Scheduler
 
     path = config_path(args.config)
-    config = load_config(path, default_registry().services)
+    config = load_config(path, _known())
     scheduled = [instance for instance in config.instances if instance.polling_interval.period is not None]
     if not scheduled:
         raise IntegrationError(
@@ -567,6 +593,7 @@ def run_schedule(args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
+        _warn_about_rules(store, config.alerts)
         job = _job(args, store, config.alerts)
 
         def last_start(name: str) -> datetime | None:

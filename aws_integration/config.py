@@ -9,8 +9,10 @@ external ID) may be written in the file or named as an environment variable with
 from __future__ import annotations
 
 import enum
+import difflib
 import os
 import re
+from dataclasses import dataclass
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -69,6 +71,25 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
 
 
+@dataclass(frozen=True)
+class Known:
+    """What the configuration's names are checked against: the declared services and
+    entity and relationship types, and the regions botocore knows in any partition."""
+
+    services: frozenset[str] | None = None
+    types: frozenset[str] | None = None
+    regions: frozenset[str] | None = None
+
+
+def _known(info: ValidationInfo) -> Known:
+    return (info.context or {}).get("known") or Known()
+
+
+def _nearest(name: str, known: frozenset[str]) -> str:
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
 class ServiceFilter(_Model):
     """Which services' steps run: all but ``exclude``, or only ``include``."""
 
@@ -78,7 +99,7 @@ class ServiceFilter(_Model):
     @field_validator("include", "exclude")
     @classmethod
     def _known(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
-        known = (info.context or {}).get("services")
+        known = _known(info).services
         unknown = sorted(set(value) - known) if known is not None else []
         if unknown:
             raise ValueError(f"unknown service(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})")
@@ -120,13 +141,18 @@ class Instance(_Model):
 
     @field_validator("regions")
     @classmethod
-    def _regions(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    def _regions(cls, value: tuple[str, ...] | None, info: ValidationInfo) -> tuple[str, ...] | None:
         if value is not None:
             if not value:
                 raise ValueError("list at least one region, or leave regions out for every enabled region")
             bad = [region for region in value if not _REGION.fullmatch(region)]
             if bad:
                 raise ValueError(f"not region names: {', '.join(bad)}")
+            known = _known(info).regions
+            unknown = [region for region in value if known is not None and region not in known]
+            if unknown:
+                raise ValueError(f"unknown region {unknown[0]!r}{_nearest(unknown[0], known or frozenset())}: no "
+                                 "partition has it (a region launched after this botocore needs an upgrade)")
         return value
 
     @model_validator(mode="after")
@@ -180,6 +206,14 @@ class AlertRule(_Model):
     new_value: Any = Field(None, alias="to")
     instances: tuple[str, ...] = ()
     webhook: Webhook | None = None
+
+    @field_validator("type")
+    @classmethod
+    def _declared_type(cls, value: str, info: ValidationInfo) -> str:
+        known = _known(info).types
+        if known is not None and value not in known:
+            raise ValueError(f"no entity or relationship type {value!r} is declared{_nearest(value, known)}")
+        return value
 
     @property
     def checks_old_value(self) -> bool:
@@ -273,7 +307,7 @@ def _problem(error: Mapping[str, Any]) -> str:
     return f"{_place(tuple(error['loc']))}: {message}"
 
 
-def parse_config(text: str, path: Path, known_services: frozenset[str] | None = None) -> Config:
+def parse_config(text: str, path: Path, known: Known | None = None) -> Config:
     """Validate a configuration; raises :class:`ConfigError` listing every problem."""
     try:
         raw = load_yaml(text)
@@ -284,7 +318,7 @@ def parse_config(text: str, path: Path, known_services: frozenset[str] | None = 
     problems: list[str] = []
     resolved = _resolve_secrets(raw, (), problems)
     try:
-        config = Config.model_validate(resolved, context={"services": known_services})
+        config = Config.model_validate(resolved, context={"known": known})
     except ValidationError as error:
         problems += [_problem(item) for item in error.errors(include_input=False)]
         raise ConfigError(path, problems) from None
@@ -303,7 +337,7 @@ def config_path(given: Path | None) -> Path:
     raise IntegrationError(f"no configuration file: pass --config or set {CONFIG_ENV}")
 
 
-def load_config(path: Path, known_services: frozenset[str] | None = None) -> Config:
+def load_config(path: Path, known: Known | None = None) -> Config:
     """Read and validate the configuration at ``path``."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -311,4 +345,4 @@ def load_config(path: Path, known_services: frozenset[str] | None = None) -> Con
         raise ConfigError(path, [f"cannot read it: {error.strerror}"]) from None
     except UnicodeDecodeError as error:
         raise ConfigError(path, [f"not UTF-8 text (byte {error.start + 1} cannot be read)"]) from None
-    return parse_config(text, path, known_services)
+    return parse_config(text, path, known)

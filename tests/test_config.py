@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 
 from aws_integration.cli import main
-from aws_integration.config import CONFIG_ENV, ConfigError, PollingInterval, config_path, load_config, parse_config
+from aws_integration.config import (
+    CONFIG_ENV,
+    ConfigError,
+    Known,
+    PollingInterval,
+    config_path,
+    load_config,
+    parse_config,
+)
 from aws_integration.engine.errors import IntegrationError
 
 SERVICES = frozenset({"ec2", "iam", "s3"})
@@ -61,7 +69,7 @@ instances:
 
 
 def _parse(text: str) -> object:
-    return parse_config(text, Path("aws-integration.yaml"), SERVICES)
+    return parse_config(text, Path("aws-integration.yaml"), Known(services=SERVICES))
 
 
 def test_a_good_file(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -163,3 +171,43 @@ def test_the_config_command(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, cap
     assert len(errors) == 6
     assert all(line.startswith(f"aws-integration: error: {bad}: instances[") for line in errors)
     assert "abc" not in "\n".join(errors)
+
+
+def test_alert_types_and_regions_are_checked_against_what_is_known() -> None:
+    from aws_integration.cli import _known
+
+    text = """
+instances:
+  - name: prod
+    regions: [us-east-1, eu-west-9, us-gov-west-1, cn-north-1]
+alerts:
+  - {name: typo, type: aws_security_gruop, change: [created]}
+  - {name: edge, type: aws_vpc_contains_subnet, change: [created]}
+  - {name: fine, type: aws_instance, change: [deleted]}
+"""
+    with pytest.raises(ConfigError) as raised:
+        parse_config(text, Path("a.yaml"), _known())
+    problems = raised.value.problems
+    assert any(p.startswith("instances[0].regions: ") and "unknown region 'eu-west-9' (did you mean eu-west-" in p
+               for p in problems), problems
+    assert any(p.startswith("alerts[0].type: ") and "(did you mean aws_security_group?)" in p for p in problems), problems
+    assert len(problems) == 2, problems  # other partitions' regions and relationship types are known
+
+
+def test_a_rule_on_a_property_no_stored_entity_has_is_warned_about(tmp_path: Path) -> None:
+    from aws_integration.config import AlertRule
+    from aws_integration.graph.model import Entity
+    from aws_integration.jobs.alerts import rule_warnings
+    from aws_integration.store import GraphBatch, SqliteStore
+
+    rules = [AlertRule.model_validate(rule) for rule in (
+        {"name": "typo", "type": "aws_security_group", "change": ["updated"], "property": "allowsIngresFromInternet"},
+        {"name": "right", "type": "aws_security_group", "change": ["updated"], "property": "allowsIngressFromInternet"},
+        {"name": "not yet collected", "type": "aws_instance", "change": ["updated"], "property": "anything"},
+    )]
+    group = Entity("sg-1", "aws_security_group", ("Firewall",), "sg", {"allowsIngressFromInternet": False})
+    with SqliteStore(tmp_path / "graph.sqlite") as store:
+        store.commit_run(GraphBatch("aws:1", [group], [], set(), set(), "success", "t", "t"))
+        assert rule_warnings(store, rules) == [
+            "alert 'typo': no stored aws_security_group has the property 'allowsIngresFromInternet' "
+            "(did you mean allowsIngressFromInternet?)"]

@@ -96,3 +96,11 @@ def test_the_readme_states_the_coverage() -> None:
     types, services = len(REGISTRY.entity_decls), len(REGISTRY.services)
     assert f"{types} resource types across {services} AWS services" in readme
     assert types >= 60 and services >= 20
+    # The permission report counts the same resource types (the preflight and mappers' rows apart).
+    from aws_integration.permissions.checker import check_principal
+    from aws_integration.permissions.policy import parse_policy
+    from aws_integration.permissions.principal import PrincipalPolicies
+
+    allow_all = parse_policy({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
+    report = check_principal(REGISTRY, PrincipalPolicies(None, [allow_all], None, from_files=True))
+    assert report.resource_types == types and report.to_dict()["totals"]["ready"] == types

@@ -38,7 +38,7 @@ def _managed(name: str):  # type: ignore[no-untyped-def]
 def test_every_declared_action_allowed_makes_every_step_ready() -> None:
     report = _check(_all_but())
     assert report.all_ready and not report.anything_skipped
-    assert report.count(Readiness.READY) == len(report.type_rows)
+    assert report.count(Readiness.READY) == report.resource_types == len(REGISTRY.entity_decls)
 
 
 def test_a_missing_action_skips_exactly_its_step() -> None:
@@ -131,7 +131,7 @@ def test_the_report_states_what_it_cannot_see() -> None:
     report = _check(_all_but())
     text = format_report(report)
     assert "service control policies" in text.lower() and "session policies" in text
-    assert json.loads(json.dumps(report.to_dict()))["totals"]["ready"] == len(report.type_rows)
+    assert json.loads(json.dumps(report.to_dict()))["totals"]["ready"] == report.resource_types
 
 
 def _result(step_id: str, allowed: list[str], denied: list[str] = ()) -> StepResult:  # type: ignore[assignment]

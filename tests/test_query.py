@@ -257,3 +257,22 @@ def test_names_that_match_nothing_are_warned_about_not_refused(store: SqliteStor
         "no stored aws_instance has the property 'cpuCont'"]
     assert query_warnings(store, parse_query("FIND aws_lambda_function"), ["aws_lambda_function"]) == []  # declared
     assert query_warnings(store, parse_query("FIND aws_instance AS i THAT PROTECTS Firewall RETURN i.state")) == []
+
+
+def test_an_iso_date_compares_with_epoch_milliseconds_and_with_iso_text(tmp_path: Path) -> None:
+    hosts = [_entity("old", "aws_instance", "Host", "old", launchTime=1735725600000),   # 2025-01-01T10:00Z
+             _entity("new", "aws_instance", "Host", "new", launchTime=1767261600000),   # 2026-01-01T10:00Z
+             _entity("imported", "on_prem_server", "Host", "imported", launchTime="2026-03-01T00:00:00Z"),
+             _entity("words", "on_prem_server", "Host", "words", launchTime="soon")]
+    with SqliteStore(tmp_path / "graph.sqlite") as opened:
+        opened.commit_run(GraphBatch("test", hosts, [], set(), set(), "success", "t0", "t1"))
+
+        def keys(query: str) -> list[str]:
+            return sorted(entity["_key"] for entity in run_query(opened, query).records())
+
+        assert keys("FIND Host WITH launchTime >= '2026-01-01'") == ["imported", "new", "words"]  # "soon" > text
+        assert keys("FIND aws_instance WITH launchTime >= '2026-01-01'") == ["new"]
+        assert keys("FIND aws_instance WITH launchTime < '2026-01-01T10:00:00Z'") == ["old"]
+        assert keys("FIND aws_instance WITH launchTime = '2026-01-01T12:00:00+02:00'") == ["new"]
+        assert keys("FIND aws_instance WITH launchTime != '2026-01-01T10:00:00Z'") == ["old"]
+        assert keys("FIND aws_instance WITH launchTime ^= '2026'") == []  # only comparisons convert dates

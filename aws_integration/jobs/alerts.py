@@ -11,6 +11,7 @@ fails the run.
 from __future__ import annotations
 
 import asyncio
+import difflib
 import json
 import logging
 import random
@@ -22,7 +23,7 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from aws_integration.config import AlertRule, Webhook
-from aws_integration.store import Change, ChangeKind
+from aws_integration.store import Change, ChangeKind, SqliteStore
 
 alert_log = logging.getLogger("aws_integration.alerts")
 CHANGES_PER_ALERT = 50
@@ -109,6 +110,30 @@ def match_rules(
         if matched:
             alerts.append(Alert(rule.name, instance, account_id, run_id, matched, rule.webhook))
     return alerts
+
+
+SAMPLED_ENTITIES = 1000  # stored entities of a type looked at for the properties it carries
+
+
+def rule_warnings(store: SqliteStore, rules: Sequence[AlertRule]) -> list[str]:
+    """Rules whose property no stored entity of their type carries (a typo would never match).
+
+    Only types that have stored entities are judged (up to SAMPLED_ENTITIES of each);
+    a rule on a type not yet collected gets no warning.
+    """
+    warnings = []
+    for rule in rules:
+        if rule.property_name is None or rule.property_name in ("_key", "_type", "_class", "displayName"):
+            continue
+        rows = store.select(
+            "SELECT DISTINCT p.key FROM (SELECT properties FROM entities WHERE type = ? LIMIT ?) e, "
+            "json_each(e.properties) p", (rule.type, SAMPLED_ENTITIES))
+        carried = {name for (name,) in rows}
+        if carried and rule.property_name not in carried:
+            close = difflib.get_close_matches(rule.property_name, sorted(carried), n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            warnings.append(f"alert {rule.name!r}: no stored {rule.type} has the property {rule.property_name!r}{hint}")
+    return warnings
 
 
 class WebhookError(Exception):

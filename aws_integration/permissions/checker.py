@@ -77,6 +77,7 @@ class StepCheck:
     blocked_by: tuple[str, ...] = ()
     inherited_missing: tuple[str, ...] = ()
     note: str | None = None
+    resource: bool = True  # False for rows that are not resource types: the preflight, mappers' derivations
 
     @property
     def missing_actions(self) -> tuple[str, ...]:
@@ -126,8 +127,13 @@ class PermissionReport:
         return [(type_name, check) for check in self.checks for type_name in check.types]
 
     def count(self, readiness: Readiness) -> int:
-        """How many resource types have this verdict."""
-        return sum(1 for _, check in self.type_rows if check.readiness is readiness)
+        """How many resource types (collected, not derived) have this verdict."""
+        return sum(1 for _, check in self.type_rows if check.readiness is readiness and check.resource)
+
+    @property
+    def resource_types(self) -> int:
+        """How many resource types the report judges: each collected type once (the preflight and derivations apart)."""
+        return sum(1 for _, check in self.type_rows if check.resource)
 
     @property
     def all_ready(self) -> bool:
@@ -207,7 +213,7 @@ class PermissionChecker:
         if readiness is not Readiness.READY:
             note = "without ec2:DescribeRegions, runs need --regions to name the regions to read"
         return StepCheck(PREFLIGHT_STEP_ID, "Identify the account and its enabled regions",
-                         ("(enabled regions)",), readiness, actions, note=note)
+                         ("(enabled regions)",), readiness, actions, note=note, resource=False)
 
     def check(self, registry: Registry, subject: str, policy_sources: list[str]) -> PermissionReport:
         """A verdict for every step and mapper of ``registry``."""
@@ -226,7 +232,8 @@ class PermissionChecker:
             if _RANK[parent.readiness] > _RANK[readiness]:
                 readiness = parent.readiness
         note = f"depends on {', '.join(blocked)}" if blocked else None
-        return StepCheck(step.id, step.name, _types(step), readiness, actions, blocked, inherited, note)
+        return StepCheck(step.id, step.name, _types(step), readiness, actions, blocked, inherited, note,
+                         resource=isinstance(step, StepDecl))
 
 
 def check_principal(registry: Registry, policies: PrincipalPolicies) -> PermissionReport:

@@ -101,8 +101,9 @@ def format_report(report: PermissionReport) -> str:
     total = len(rows)
     lines += [
         "",
-        f"Total: {total} resource types: {report.count(Readiness.READY)} ready, "
-        f"{report.count(Readiness.SKIPPED)} will be skipped, {report.count(Readiness.UNCERTAIN)} uncertain",
+        f"Total: {report.resource_types} resource types: {report.count(Readiness.READY)} ready, "
+        f"{report.count(Readiness.SKIPPED)} will be skipped, {report.count(Readiness.UNCERTAIN)} uncertain"
+        + (f" (and {total - report.resource_types} other rows: the preflight and what is derived from them)" if total > report.resource_types else ""),
     ]
     missing = sorted({action for check in report.checks for action in check.missing_actions})
     if missing:

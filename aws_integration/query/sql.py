@@ -17,7 +17,9 @@ asset graphs expect; ``THAT !VERB`` keeps the entities with no such neighbour.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 from aws_integration.query.ast import (
@@ -61,6 +63,22 @@ def _json_types(value: Literal) -> tuple[str, ...]:
     if isinstance(value, (int, float)):
         return ("integer", "real")
     return ("text",)
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?")
+
+
+def _epoch_millis(value: Literal) -> int | None:
+    """An ISO 8601 date or time as epoch milliseconds (UTC when it names no zone); None for other literals."""
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return int(parsed.timestamp() * 1000)
 
 
 def _path(name: str) -> str:
@@ -114,9 +132,19 @@ class _Compiler:
                 return "0"
             test = self._value_test("c.value", comparison)
             return f"EXISTS (SELECT 1 FROM json_each({entity}.classes) c WHERE {test})"
-        column, path = f"{entity}.properties", self.bind(_path(name))
         if isinstance(value, Undefined):
+            column, path = f"{entity}.properties", self.bind(_path(name))
             return f"COALESCE(json_type({column}, {path}), 'null') = 'null'"
+        millis = _epoch_millis(value) if comparison.operator in _SQL_OPERATORS else None
+        if millis is not None:  # a date: stored as epoch milliseconds (or, in imported data, as ISO text)
+            as_number = Comparison(name, comparison.operator, millis, comparison.position)
+            return f"({self._property_test(entity, comparison)} OR {self._property_test(entity, as_number)})"
+        return self._property_test(entity, comparison)
+
+    def _property_test(self, entity: str, comparison: Comparison) -> str:
+        """SQL true when the property, of the literal's JSON type (or a list holding one), satisfies the comparison."""
+        name, value = comparison.property_name, comparison.value
+        column, path = f"{entity}.properties", self.bind(_path(name))
         types = self.bind(*_json_types(value))
         scalar = f"json_type({column}, {path}) IN ({types}) AND {self._value_test(f'json_extract({column}, {path})', comparison)}"
         array = (f"json_type({column}, {path}) = 'array' AND EXISTS (SELECT 1 FROM json_each({column}, {path}) j "

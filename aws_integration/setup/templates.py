@@ -8,6 +8,7 @@ with those policies attached. The ARN partition is the deployment's own.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,16 +20,38 @@ CFN_PARTITION = "${AWS::Partition}"
 TF_PARTITION = "${data.aws_partition.current.partition}"
 
 
+_ACCOUNT_ID = re.compile(r"\d{12}")
+_PRINCIPAL_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:(root|(role|user)/([\w+=,.@-]+/)*[\w+=,.@-]{1,64})")
+_EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]{2,1224}")
+_ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}")
+
+
 @dataclass(frozen=True)
 class RoleSettings:
     """Who may assume the role, with which external ID, under which name.
 
-    Without values the templates take them as parameters/variables.
+    Without values the templates take them as parameters/variables. Every value is
+    checked as IAM checks it (``ValueError`` names the first that is not valid), so a
+    generated template is one AWS accepts; an account ID as trusted principal means
+    that account's root.
     """
 
     trusted_principal: str | None = None
     external_id: str | None = None
     role_name: str = DEFAULT_ROLE_NAME
+    partition: str = "aws"
+
+    def __post_init__(self) -> None:
+        if self.trusted_principal is not None:
+            if _ACCOUNT_ID.fullmatch(self.trusted_principal):
+                object.__setattr__(self, "trusted_principal", f"arn:{self.partition}:iam::{self.trusted_principal}:root")
+            elif not _PRINCIPAL_ARN.fullmatch(self.trusted_principal):
+                raise ValueError("--trusted-principal must be a 12-digit account ID or an IAM ARN such as "
+                                 "arn:aws:iam::111122223333:root, ...:role/NAME or ...:user/NAME")
+        if self.external_id is not None and not _EXTERNAL_ID.fullmatch(self.external_id):
+            raise ValueError("--external-id must be 2 to 1224 letters, digits and +=,.@:/-_ (what AWS accepts)")
+        if not _ROLE_NAME.fullmatch(self.role_name):
+            raise ValueError("--role-name must be 1 to 64 letters, digits and +=,.@-_ (what IAM accepts)")
 
 
 def _cfn_resource(value: str) -> Any:
