@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -141,3 +142,39 @@ def test_with_regions_given_a_failing_describe_regions_stops_no_other_service(en
     assert code == 0 and report["status"] == "success", stderr
     assert "DescribeRegions" in report["unverifiedRegions"] and report["regions"] == sorted(SAMPLE_REGIONS)
     assert _stored(store, "aws_s3_bucket") and _stored(store, "aws_instance")
+
+
+def test_an_error_is_stored_as_one_bounded_line_never_with_the_answer_under_it() -> None:
+    from botocore.parsers import ResponseParserError
+
+    from aws_integration.engine.errors import MAX_ERROR_CHARS, brief
+
+    error = ResponseParserError("Unable to parse response (syntax error), invalid XML received. Further retries may "
+                                "succeed:\nb'<DescribeInstancesResponse>" + "x" * 23_000 + "'")
+    assert brief(error) == ("Unable to parse response (syntax error), invalid XML received. Further retries may "
+                            "succeed:")
+    assert len(brief(ValueError("y" * 5000))) == MAX_ERROR_CHARS
+
+
+def _broken_inside(upstream: Answer) -> Answer:
+    """The operation's own document, whole at both ends, but not well-formed inside."""
+    root = re.search(rb"<([A-Za-z]+)[ >]", upstream.body.split(b"?>", 1)[-1])
+    assert root is not None
+    name = root.group(1)
+    return Answer(200, b'<?xml version="1.0"?><' + name + b"><Broken><Item>" + b"y" * 5000 + b"</" + name + b">",
+                  upstream.headers)
+
+
+@pytest.mark.e2e
+def test_an_answer_broken_inside_fails_its_step_in_one_line_and_keeps_its_data(endpoint: str, tmp_path: Path) -> None:
+    seed_sample_account(endpoint)
+    store = tmp_path / "graph.sqlite"
+    assert _ingest(store, endpoint, *REGIONS)[0] == 0
+    users = _stored(store, "aws_iam_user")
+    with AwsProxy(endpoint, replace={("iam", "ListUsers"): _broken_inside}) as proxy:
+        code, report, stderr = _ingest(store, proxy.url, *REGIONS)
+    assert code == 1 and "Traceback" not in stderr, stderr
+    step = next(step for step in report["steps"] if step["stepId"] == "fetch-iam-users")
+    assert step["status"] == "failure" and "Unable to parse response" in step["message"]
+    assert "yyyy" not in json.dumps(report) and "yyyy" not in stderr
+    assert _stored(store, "aws_iam_user") == users

@@ -276,3 +276,10 @@ def test_an_iso_date_compares_with_epoch_milliseconds_and_with_iso_text(tmp_path
         assert keys("FIND aws_instance WITH launchTime = '2026-01-01T12:00:00+02:00'") == ["new"]
         assert keys("FIND aws_instance WITH launchTime != '2026-01-01T10:00:00Z'") == ["old"]
         assert keys("FIND aws_instance WITH launchTime ^= '2026'") == []  # only comparisons convert dates
+
+
+def test_three_thousand_ors_are_answered(store: SqliteStore) -> None:
+    many = " OR ".join(f"cpuCount = {number}" for number in range(3000))
+    assert [entity["_key"] for entity in run_query(store, f"FIND aws_instance WITH {many}").records()] == ["i1", "i2", "i3"]
+    anded = " AND ".join("state = 'running'" for _ in range(3000))
+    assert [entity["_key"] for entity in run_query(store, f"FIND aws_instance WITH {anded}").records()] == ["i1", "i3"]

@@ -13,9 +13,11 @@ from botocore.exceptions import (
     PartialCredentialsError,
 )
 
+from botocore.parsers import ResponseParserError
+
 from aws_integration.declarations import ApiCall
 from aws_integration.engine.clients import ClientPool
-from aws_integration.engine.errors import IntegrationError, error_code, is_permission_error
+from aws_integration.engine.errors import IntegrationError, brief, error_code, is_permission_error
 
 GET_CALLER_IDENTITY = ApiCall("sts", "GetCallerIdentity", "sts:GetCallerIdentity")
 DESCRIBE_REGIONS = ApiCall("ec2", "DescribeRegions", "ec2:DescribeRegions")
@@ -54,7 +56,7 @@ def explain_failure(error: Exception, call: ApiCall) -> IntegrationError:
         if is_permission_error(error):
             return IntegrationError(f"permission denied: {call.iam_action} ({code})")
         return IntegrationError(f"{call.iam_action} failed: {code}")
-    return IntegrationError(f"{call.iam_action} failed: {error}")
+    return IntegrationError(f"{call.iam_action} failed: {brief(error)}")
 
 
 async def identify(clients: ClientPool, region: str) -> Identity:
@@ -71,7 +73,7 @@ async def identify(clients: ClientPool, region: str) -> Identity:
         raise IntegrationError(f"cannot load AWS credentials: {type(error).__name__}: {error}") from None
     try:
         response = await client.get_caller_identity()
-    except (BotoCoreError, ClientError) as error:
+    except (BotoCoreError, ClientError, ResponseParserError) as error:
         raise explain_failure(error, GET_CALLER_IDENTITY) from None
     except RuntimeError as error:  # botocore's refresh of credentials that are still expired
         raise IntegrationError(f"the AWS credentials cannot be used: {error}") from None
@@ -107,9 +109,9 @@ async def enabled_regions(
         if requested and error_code(error) not in CREDENTIAL_ERROR_CODES:
             return Regions(sorted(set(requested)), str(explain_failure(error, DESCRIBE_REGIONS)))
         raise explain_failure(error, DESCRIBE_REGIONS) from None
-    except (BotoCoreError, KeyError) as error:
-        failure = explain_failure(error, DESCRIBE_REGIONS) if isinstance(error, BotoCoreError) else IntegrationError(
-            f"{DESCRIBE_REGIONS.iam_action} failed: its answer has no list of regions")
+    except (BotoCoreError, ResponseParserError, KeyError) as error:
+        failure = IntegrationError(f"{DESCRIBE_REGIONS.iam_action} failed: its answer has no list of regions") \
+            if isinstance(error, KeyError) else explain_failure(error, DESCRIBE_REGIONS)
         if requested:
             return Regions(sorted(set(requested)), str(failure))
         raise failure from None

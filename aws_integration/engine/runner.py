@@ -24,11 +24,12 @@ from typing import Any
 
 from aiobotocore.session import AioSession
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from aws_integration.declarations import ACCOUNT_ENTITY, AnyStep, MapperDecl, RawItem, Scope, StepDecl
 from aws_integration.engine.clients import ClientPool, ClientSettings, home_region
 from aws_integration.engine.context import CALL_CHAIN, FetchContext, TransformContext
-from aws_integration.engine.errors import IntegrationError, PermissionDenied
+from aws_integration.engine.errors import IntegrationError, PermissionDenied, brief
 from aws_integration.engine.preflight import Identity, enabled_regions, identify
 from aws_integration.engine.report import DeniedCall, DisabledReason, RunReport, StepResult, StepStatus
 from aws_integration.graph.model import Entity, EntityPatch, GraphError, Relationship
@@ -453,8 +454,8 @@ class Runner:
             raise
         except PermissionDenied as denied:
             unit = _UnitResult(region=region, denied=denied)
-        except (ClientError, BotoCoreError, GraphError) as error:
-            unit = _UnitResult(region=region, error=f"{region or 'global'}: {error}")
+        except (ClientError, BotoCoreError, ResponseParserError, GraphError) as error:
+            unit = _UnitResult(region=region, error=f"{region or 'global'}: {brief(error)}")
         except KeyError as missing:  # AWS left out a field the transform needs: name it, fail the step
             unit = _UnitResult(
                 region=region,
@@ -463,7 +464,7 @@ class Runner:
             )
         except Exception as error:  # a transform bug must fail its step, not the run
             log.exception("step %s failed in %s", step.id, region or "global")
-            unit = _UnitResult(region=region, error=f"{region or 'global'}: {type(error).__name__}: {error}")
+            unit = _UnitResult(region=region, error=f"{region or 'global'}: {type(error).__name__}: {brief(error)}")
         if unit.error or unit.denied:  # a unit that fails contributes nothing
             self._sink.discard(writer.unit)
         else:
