@@ -279,7 +279,8 @@ def _format_summary(report: RunReport, store_path: Path) -> str:
     if report.unverified_regions:
         lines.append(f"Regions not verified (used as given): {report.unverified_regions}")
     lines += [
-        f"Scope: {len(report.scope)} types in {', '.join(report.regions) or 'no region'} and global; "
+        f"Scope: {len({name for step in steps for name in step.entity_types} & set(report.scope))} entity types "
+        f"in {', '.join(report.regions) or 'no region'} and global; "
         "stored data of other regions and of types not collected is kept",
         "",
         f"Entities ({sum(report.entity_counts.values())}):",
@@ -642,8 +643,9 @@ def run_query(args: argparse.Namespace) -> int:
 
     with open_graph_store(_existing_store(args)) as store:
         try:
-            result = answer(store, args.query)
-            for warning in query_warnings(store, parse_query(args.query), default_registry().entity_decls):
+            parsed = parse_query(args.query)
+            result = answer(store, parsed)
+            for warning in query_warnings(store, parsed, default_registry().entity_decls):
                 print(f"aws-integration: warning: {warning}", file=sys.stderr)
         except QuerySyntaxError as error:
             pointer = "\n" + textwrap.indent(error.pointer(), "  ") if sys.stderr.isatty() else ""

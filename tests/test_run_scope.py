@@ -55,7 +55,7 @@ def test_a_run_over_fewer_regions_keeps_the_other_regions(sample: SampleAccount,
         assert scope["aws_instance"] == [SAMPLE_REGIONS[0]] and scope["aws_s3_bucket"] == ["global"]
         record = store.run(narrow.run_id)
         assert record.to_dict()["scope"]["regions"] == [SAMPLE_REGIONS[0]]
-        assert f"types in {SAMPLE_REGIONS[0]}" in format_runs([record])  # what `runs` prints
+        assert f"entity types in {SAMPLE_REGIONS[0]}" in format_runs([record])  # what `runs` prints
         again = _run(store, _instance())
         assert (again.summary.entities.created, again.summary.entities.deleted) == (0, 0)
     assert full.status == narrow.status == again.status == "success"

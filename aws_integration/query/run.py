@@ -150,9 +150,9 @@ def query_warnings(store: SqliteStore, query: Query, declared_types: Iterable[st
     return list(dict.fromkeys(warnings))
 
 
-def run_query(store: SqliteStore, text: str) -> QueryResult:
-    """Parse, compile and run ``text``; syntax errors raise :class:`QuerySyntaxError`."""
-    compiled = compile_query(parse_query(text))
+def run_query(store: SqliteStore, query: str | Query) -> QueryResult:
+    """Compile and run ``query`` (parsed first when it is text); syntax errors raise :class:`QuerySyntaxError`."""
+    compiled = compile_query(parse_query(query) if isinstance(query, str) else query)
     rows = store.select(compiled.sql, compiled.params)
     width = 1 if compiled.entities else len(compiled.columns)
     return QueryResult(compiled.columns, [tuple(_value(cell) for cell in row[:width]) for row in rows], compiled.entities)

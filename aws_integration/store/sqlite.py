@@ -168,11 +168,12 @@ class RunRecord:
         return self.report.get("scope")
 
     def scope_line(self) -> str:
-        """The scope in a few words: how many types, in which regions."""
+        """The scope in a few words: how many entity types, in which regions."""
         if not self.scope:
             return "-"
         regions = self.report.get("regions") or []
-        return f"{len(self.scope)} types in {', '.join(regions) if regions else 'global'}"
+        declared = {name for step in self.report.get("steps", []) for name in step.get("entityTypes", [])}
+        return f"{len(declared & set(self.scope))} entity types in {', '.join(regions) if regions else 'global'}"
 
     @property
     def skipped_types(self) -> list[str]:
