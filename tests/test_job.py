@@ -14,12 +14,13 @@ import pytest
 from moto.core import set_initial_no_auth_action_count
 
 from aws_integration.config import AlertRule, Instance
+from aws_integration.graph.model import Entity
 from aws_integration.jobs.alerts import Alert, AlertSink
 from aws_integration.jobs.run import InstanceRun, Job, JobSettings
 from aws_integration.registry import default_registry
 from aws_integration.sample.principals import allow_document, inventory_user
 from aws_integration.sample.seed import AMI_ID, HOME_REGION, SAMPLE_REGIONS, SampleAccount
-from aws_integration.store import Change, ChangeKind, SqliteStore
+from aws_integration.store import Change, ChangeKind, GraphBatch, SqliteStore
 from tests.conftest import MOTO_UNVERIFIABLE_SERVICES, enforceable_registry
 from tests.moto_aio import moto_session
 from tests.test_permission_enforced import _every_declared_action_but
@@ -244,6 +245,11 @@ def test_an_organization_is_ingested_account_by_account(
 
     settings = dataclasses.replace(SETTINGS, exclude_services=MOTO_UNVERIFIABLE_SERVICES)
     with SqliteStore(tmp_path / "graph.sqlite") as store:
+        # What earlier runs stored for the member that will fail and the one that is skipped.
+        for member in ("no-role", "skipped"):
+            kept = Entity(f"arn:aws:s3:::{member}-kept", "aws_s3_bucket", ("DataStore",), "kept",
+                          {"classification": None, "encrypted": True})
+            store.commit_run(GraphBatch(f"aws:{members[member]}", [kept], [], set(), set(), "success", "t0", "t0"))
         outcome = _run_organization(Job(default_registry(), store, settings), instance)
         runs = {run.account_id: run for run in outcome.accounts}
         assert set(runs) == {MANAGEMENT, members["alpha"], members["beta"], members["no-role"]}
@@ -266,7 +272,9 @@ def test_an_organization_is_ingested_account_by_account(
         assert history == {MANAGEMENT: "success", members["alpha"]: "success", members["beta"]: "success",
                            members["no-role"]: "failure"}
         assert outcome.status == "failure"
-        assert not list(store.entities(source=f"aws:{members['skipped']}"))
+        # A member that failed or was skipped is outside every run's scope: its data is kept.
+        for member in ("no-role", "skipped"):
+            assert [e["_key"] for e in store.entities(source=f"aws:{members[member]}")] == [f"arn:aws:s3:::{member}-kept"]
 
 
 def test_an_organization_that_cannot_be_listed_is_one_recorded_failure(
