@@ -126,19 +126,22 @@ def test_a_store_from_before_scopes_gets_each_record_its_region(tmp_path: Path) 
         for statement in MIGRATIONS[version]:
             db.execute(statement)
     db.execute("INSERT INTO meta VALUES ('schema_version', '4')")
-    rows = [("aws_account:1", "aws_account", "{}"), ("i-1", "aws_instance", '{"region":"eu-west-1"}'),
-            ("b-1", "aws_s3_bucket", "{}")]
+    instance, bucket = "arn:aws:ec2:eu-west-1:1:instance/i-1", "arn:aws:s3:::b-1"
+    # A bucket carries the region it lives in, but is listed by a global unit: its ARN says so.
+    rows = [("aws_account:1", "aws_account", "{}"), (instance, "aws_instance", '{"region":"eu-west-1"}'),
+            (bucket, "aws_s3_bucket", '{"region":"eu-west-1"}'), ("hr:emp-1", "hr_person", "{}")]
     db.executemany("INSERT INTO entities VALUES ('aws:1', ?, ?, '[\"X\"]', 'x', ?, 1, 1)", rows)
     db.executemany("INSERT INTO relationships VALUES ('aws:1', ?, 't', 'HAS', ?, ?, ?, ?, '{}', 1, 1)", [
-        ("aws_account:1|has|i-1", "aws_account:1", "aws_account", "i-1", "aws_instance"),
-        ("i-1|uses|b-1", "i-1", "aws_instance", "b-1", "aws_s3_bucket"),
-        ("b-1|uses|i-1", "b-1", "aws_s3_bucket", "i-1", "aws_instance"),
+        ("account-has-instance", "aws_account:1", "aws_account", instance, "aws_instance"),
+        ("instance-uses-bucket", instance, "aws_instance", bucket, "aws_s3_bucket"),
+        ("bucket-uses-instance", bucket, "aws_s3_bucket", instance, "aws_instance"),
     ])
     db.close()
     with SqliteStore(path) as store:
-        assert dict(store.select("SELECT key, scope FROM entities")) == {"aws_account:1": "", "i-1": "eu-west-1", "b-1": ""}
+        assert dict(store.select("SELECT key, scope FROM entities")) == {
+            "aws_account:1": "", instance: "eu-west-1", bucket: "", "hr:emp-1": ""}
         assert dict(store.select("SELECT key, scope FROM relationships")) == {
-            "aws_account:1|has|i-1": "eu-west-1", "i-1|uses|b-1": "eu-west-1", "b-1|uses|i-1": ""}
+            "account-has-instance": "eu-west-1", "instance-uses-bucket": "eu-west-1", "bucket-uses-instance": ""}
 
 
 @pytest.mark.parametrize("units", [None, frozenset({("aws_vpc", "r1")})])

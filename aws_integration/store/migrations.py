@@ -84,16 +84,15 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     ),
     # 5: each record remembers the unit of collection it came from (its scope: a region,
     #    or '' for what has none), so a run replaces only the (type, scope) units it
-    #    collected. Stored records get the region they carry; a relationship the scope
-    #    of the entity whose unit produced it (an account's HAS: its target; else its source).
+    #    collected. Stored records get the region of their ARN key (a bucket's ARN has
+    #    none, like its global unit; a regional resource's names its region), other keys
+    #    ''; a relationship, that of the end whose unit produced it: an account's HAS
+    #    its target, any other its source.
     5: (
         "ALTER TABLE entities ADD COLUMN scope TEXT NOT NULL DEFAULT ''",
         "ALTER TABLE relationships ADD COLUMN scope TEXT NOT NULL DEFAULT ''",
-        "UPDATE entities SET scope = coalesce(json_extract(properties, '$.region'), '') "
-        "WHERE json_type(properties, '$.region') = 'text'",
-        "UPDATE relationships SET scope = coalesce((SELECT e.scope FROM entities e WHERE e.source = relationships.source "
-        "AND e.key = CASE WHEN relationships.from_type = 'aws_account' THEN relationships.to_key "
-        "ELSE relationships.from_key END), '')",
+        "UPDATE entities SET scope = arn_region(key)",
+        "UPDATE relationships SET scope = arn_region(CASE WHEN from_type = 'aws_account' THEN to_key ELSE from_key END)",
     ),
 }
 
@@ -126,6 +125,12 @@ def _check_is_store(db: sqlite3.Connection) -> None:
         raise NotAStore(sorted(tables - STORE_TABLES - {"sqlite_sequence"})[:5])
 
 
+def arn_region(key: str) -> str:
+    """The region field of an ARN key (``arn:aws:ec2:us-east-1:...``); ``""`` for other keys and global ARNs."""
+    parts = key.split(":", 5)
+    return parts[3] if len(parts) == 6 and parts[0] == "arn" else ""
+
+
 def _version(db: sqlite3.Connection) -> int:
     row = db.execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone()
     return int(row[0]) if row else 1
@@ -147,6 +152,7 @@ def migrate(db: sqlite3.Connection) -> int:
             raise NewerSchema(current)
         if current == SCHEMA_VERSION:
             return current
+    db.create_function("arn_region", 1, arn_region, deterministic=True)  # for migration 5
     db.execute("BEGIN IMMEDIATE")
     try:
         for statement in BASE_SCHEMA.split(";"):
