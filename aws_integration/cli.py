@@ -33,7 +33,7 @@ from aws_integration.engine.clients import (
     new_session,
     settings_for,
 )
-from aws_integration.engine.errors import IntegrationError
+from aws_integration.errors import IntegrationError
 from aws_integration.engine.report import RunReport, StepStatus
 from aws_integration.jobs.alerts import AlertSink, rule_warnings
 from aws_integration.jobs.history import change_lines, format_changes, format_runs

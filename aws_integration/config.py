@@ -29,7 +29,7 @@ from pydantic import (
     model_validator,
 )
 
-from aws_integration.engine.errors import IntegrationError
+from aws_integration.errors import IntegrationError
 from aws_integration.safe_load import UnsafeDocument, load_yaml
 
 CONFIG_ENV = "AWS_INTEGRATION_CONFIG"

@@ -17,7 +17,7 @@ from aws_integration.config import (
     load_config,
     parse_config,
 )
-from aws_integration.engine.errors import IntegrationError
+from aws_integration.errors import IntegrationError
 
 SERVICES = frozenset({"ec2", "iam", "s3"})
 SECRET = "ext-id-that-must-never-be-printed"

@@ -147,7 +147,7 @@ def test_with_regions_given_a_failing_describe_regions_stops_no_other_service(en
 def test_an_error_is_stored_as_one_bounded_line_never_with_the_answer_under_it() -> None:
     from botocore.parsers import ResponseParserError
 
-    from aws_integration.engine.errors import MAX_ERROR_CHARS, brief
+    from aws_integration.errors import MAX_ERROR_CHARS, brief
 
     error = ResponseParserError("Unable to parse response (syntax error), invalid XML received. Further retries may "
                                 "succeed:\nb'<DescribeInstancesResponse>" + "x" * 23_000 + "'")

@@ -12,7 +12,7 @@ from moto import mock_aws
 from moto.core import set_initial_no_auth_action_count
 
 from aws_integration.engine.clients import ClientPool, ClientSettings
-from aws_integration.engine.errors import IntegrationError
+from aws_integration.errors import IntegrationError
 from aws_integration.permissions.checker import Readiness, check_principal
 from aws_integration.permissions.principal import (
     PolicyReadDenied,

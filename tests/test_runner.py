@@ -11,7 +11,7 @@ from moto import mock_aws
 
 from aws_integration.collectors import COLLECTOR_STEPS
 from aws_integration.declarations import ApiCall, Scope, StepDecl
-from aws_integration.engine.errors import IntegrationError
+from aws_integration.errors import IntegrationError
 from aws_integration.engine.report import DisabledReason, StepStatus
 from aws_integration.engine.runner import RunOptions, ingest
 from aws_integration.mappers import MAPPERS

@@ -16,7 +16,8 @@ from aiobotocore.session import AioSession
 from botocore.exceptions import BotoCoreError, ClientError
 
 from aws_integration.engine.clients import home_region, new_session
-from aws_integration.engine.errors import IntegrationError, error_code
+from aws_integration.engine.errors import error_code
+from aws_integration.errors import IntegrationError
 
 SESSION_NAME = "aws-integration"
 SESSION_SECONDS = 3600

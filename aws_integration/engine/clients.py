@@ -29,7 +29,7 @@ from aiobotocore.parsers import AioResponseParserFactory
 from aiobotocore.session import AioSession, get_session
 
 from aws_integration.engine.answers import checked_answer, expect_operation
-from aws_integration.engine.errors import IntegrationError
+from aws_integration.errors import IntegrationError
 from aws_integration.engine.parsing import (
     DEFAULT_OFFLOAD_BYTES,
     PARSER_DEFAULTS,

@@ -1,4 +1,4 @@
-"""Errors the engine raises or records; none of them carries a credential."""
+"""How the AWS engine reads AWS's refusals; none of its errors carries a credential."""
 
 from __future__ import annotations
 
@@ -15,22 +15,6 @@ PERMISSION_ERROR_CODES = frozenset(
         "Forbidden",
     }
 )
-
-
-MAX_ERROR_CHARS = 500
-
-
-def brief(error: BaseException) -> str:
-    """An error as one bounded line: botocore puts a whole unparseable answer after the first line."""
-    text = str(error).strip().split("\n", 1)[0]
-    return text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 1] + "…"
-
-
-class IntegrationError(Exception):
-    """A problem the user must fix (configuration, credentials, endpoint, store).
-
-    The CLI prints its message as one line and exits non-zero.
-    """
 
 
 class PermissionDenied(Exception):

@@ -17,7 +17,8 @@ from botocore.parsers import ResponseParserError
 
 from aws_integration.declarations import ApiCall
 from aws_integration.engine.clients import ClientPool
-from aws_integration.engine.errors import IntegrationError, brief, error_code, is_permission_error
+from aws_integration.engine.errors import error_code, is_permission_error
+from aws_integration.errors import IntegrationError, brief
 
 GET_CALLER_IDENTITY = ApiCall("sts", "GetCallerIdentity", "sts:GetCallerIdentity")
 DESCRIBE_REGIONS = ApiCall("ec2", "DescribeRegions", "ec2:DescribeRegions")

@@ -29,7 +29,8 @@ from botocore.parsers import ResponseParserError
 from aws_integration.declarations import ACCOUNT_ENTITY, AnyStep, MapperDecl, RawItem, Scope, StepDecl
 from aws_integration.engine.clients import ClientPool, ClientSettings, home_region
 from aws_integration.engine.context import CALL_CHAIN, FetchContext, TransformContext
-from aws_integration.engine.errors import IntegrationError, PermissionDenied, brief
+from aws_integration.engine.errors import PermissionDenied
+from aws_integration.errors import IntegrationError, brief
 from aws_integration.engine.preflight import Identity, enabled_regions, identify
 from aws_integration.engine.report import DeniedCall, DisabledReason, RunReport, StepResult, StepStatus
 from aws_integration.graph.model import Entity, EntityPatch, GraphError, Relationship

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from types import TracebackType
 
-from aws_integration.engine.errors import IntegrationError
+from aws_integration.errors import IntegrationError
 from aws_integration.store.locks import FileLock, locks_dir
 
 

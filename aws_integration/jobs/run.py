@@ -24,7 +24,7 @@ from botocore.exceptions import BotoCoreError
 from aws_integration.config import AlertRule, Instance
 from aws_integration.engine.assume import assume_role_session
 from aws_integration.engine.clients import DEFAULT_READ_TIMEOUT, ClientPool, ClientSettings, home_region, new_session, settings_for
-from aws_integration.engine.errors import IntegrationError
+from aws_integration.errors import IntegrationError
 from aws_integration.engine.report import RunReport
 from aws_integration.engine.runner import RunOptions, ingest
 from aws_integration.jobs.alerts import Alert, AlertSink, match_rules

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
 from aws_integration.config import Instance
-from aws_integration.engine.errors import IntegrationError
+from aws_integration.errors import IntegrationError
 from aws_integration.jobs.lock import InstanceLock
 from aws_integration.store import StoreError
 

@@ -14,7 +14,7 @@ from aiobotocore.session import AioSession
 from botocore.exceptions import BotoCoreError
 
 from aws_integration.engine.clients import ClientPool, ClientSettings, home_region
-from aws_integration.engine.errors import IntegrationError
+from aws_integration.errors import IntegrationError
 from aws_integration.engine.preflight import identify
 from aws_integration.permissions.checker import PermissionReport, Readiness, StepCheck, check_principal
 from aws_integration.permissions.evaluator import Decision

@@ -21,7 +21,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from aws_integration.declarations import ApiCall
 from aws_integration.engine.clients import ClientPool
-from aws_integration.engine.errors import IntegrationError, error_code, is_permission_error
+from aws_integration.engine.errors import error_code, is_permission_error
+from aws_integration.errors import IntegrationError
 from aws_integration.permissions.policy import Policy, PolicyError, parse_policy
 from aws_integration.safe_load import UnsafeDocument, load_json
 
