@@ -9,7 +9,6 @@ external ID) may be written in the file or named as an environment variable with
 from __future__ import annotations
 
 import enum
-import difflib
 import os
 import re
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from pydantic import (
 
 from aws_integration.errors import IntegrationError
 from aws_integration.safe_load import UnsafeDocument, load_yaml
+from aws_integration.suggest import did_you_mean
 
 CONFIG_ENV = "AWS_INTEGRATION_CONFIG"
 _ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+")
@@ -83,11 +83,6 @@ class Known:
 
 def _known(info: ValidationInfo) -> Known:
     return (info.context or {}).get("known") or Known()
-
-
-def _nearest(name: str, known: frozenset[str]) -> str:
-    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]}?)" if close else ""
 
 
 class ServiceFilter(_Model):
@@ -151,7 +146,7 @@ class Instance(_Model):
             known = _known(info).regions
             unknown = [region for region in value if known is not None and region not in known]
             if unknown:
-                raise ValueError(f"unknown region {unknown[0]!r}{_nearest(unknown[0], known or frozenset())}: no "
+                raise ValueError(f"unknown region {unknown[0]!r}{did_you_mean(unknown[0], known or ())}: no "
                                  "partition has it (a region launched after this botocore needs an upgrade)")
         return value
 
@@ -212,7 +207,7 @@ class AlertRule(_Model):
     def _declared_type(cls, value: str, info: ValidationInfo) -> str:
         known = _known(info).types
         if known is not None and value not in known:
-            raise ValueError(f"no entity or relationship type {value!r} is declared{_nearest(value, known)}")
+            raise ValueError(f"no entity or relationship type {value!r} is declared{did_you_mean(value, known)}")
         return value
 
     @property

@@ -6,16 +6,14 @@
   once expanded, so 300 bytes of nested aliases (an "alias bomb") are refused at
   once, with bounded memory, and a recursive alias is refused too.
 - JSON's ``NaN``, ``Infinity`` and ``-Infinity`` are refused (no JSON reader
-  elsewhere accepts them), and so is YAML's ``.nan`` / ``.inf`` where a loader's
-  caller asks for finite numbers (:func:`non_finite_place`).
+  elsewhere accepts them); YAML's ``.nan`` / ``.inf`` are plain floats here, which
+  callers that need finite numbers check (the import does, record by record).
 - A document nested deeper than the parser can follow is an error, not a crash.
 """
 
 from __future__ import annotations
 
 import json
-import math
-from collections.abc import Mapping
 from typing import Any
 
 import yaml
@@ -123,17 +121,3 @@ def load_json(text: str) -> Any:
         raise UnsafeDocument(f"not valid JSON at line {error.lineno}, column {error.colno}: {error.msg}") from None
     except RecursionError:
         raise UnsafeDocument("the JSON document is nested too deeply") from None
-
-
-def non_finite_place(value: Any, place: str = "") -> str | None:
-    """The place of the first NaN or infinite number in ``value`` (``place`` names the value), or ``None``."""
-    stack: list[tuple[Any, str]] = [(value, place)]
-    while stack:
-        item, where = stack.pop()
-        if isinstance(item, float) and not math.isfinite(item):
-            return where or "(document)"
-        if isinstance(item, Mapping):
-            stack.extend((child, f"{where}.{key}" if where else str(key)) for key, child in item.items())
-        elif isinstance(item, list):
-            stack.extend((child, f"{where}[{index}]") for index, child in enumerate(item))
-    return None

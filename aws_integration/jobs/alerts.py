@@ -11,7 +11,6 @@ fails the run.
 from __future__ import annotations
 
 import asyncio
-import difflib
 import json
 import logging
 import random
@@ -23,7 +22,9 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from aws_integration.config import AlertRule, Webhook
+from aws_integration.graph.model import RESERVED_PROPERTIES
 from aws_integration.store import Change, ChangeKind, SqliteStore
+from aws_integration.suggest import did_you_mean
 
 alert_log = logging.getLogger("aws_integration.alerts")
 CHANGES_PER_ALERT = 50
@@ -123,16 +124,15 @@ def rule_warnings(store: SqliteStore, rules: Sequence[AlertRule]) -> list[str]:
     """
     warnings = []
     for rule in rules:
-        if rule.property_name is None or rule.property_name in ("_key", "_type", "_class", "displayName"):
+        if rule.property_name is None or rule.property_name in RESERVED_PROPERTIES:
             continue
         rows = store.select(
             "SELECT DISTINCT p.key FROM (SELECT properties FROM entities WHERE type = ? LIMIT ?) e, "
             "json_each(e.properties) p", (rule.type, SAMPLED_ENTITIES))
         carried = {name for (name,) in rows}
         if carried and rule.property_name not in carried:
-            close = difflib.get_close_matches(rule.property_name, sorted(carried), n=1, cutoff=0.6)
-            hint = f" (did you mean {close[0]}?)" if close else ""
-            warnings.append(f"alert {rule.name!r}: no stored {rule.type} has the property {rule.property_name!r}{hint}")
+            warnings.append(f"alert {rule.name!r}: no stored {rule.type} has the property {rule.property_name!r}"
+                            f"{did_you_mean(rule.property_name, carried)}")
     return warnings
 
 

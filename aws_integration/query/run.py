@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import csv
 import io
-import difflib
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from aws_integration.graph.model import RESERVED_PROPERTIES
 from aws_integration.graph.schema import KNOWN_CLASSES
 from aws_integration.query.ast import BooleanOp, Comparison, Condition, Query
 from aws_integration.query.parser import parse_query
 from aws_integration.query.sql import compile_query
 from aws_integration.store import SqliteStore
+from aws_integration.suggest import did_you_mean
 
 _ENTITY_COLUMNS = ("_type", "_key", "displayName")
-_RESERVED = frozenset({"_key", "_type", "_class", "displayName", "_source"})
+_OWN_FIELDS = RESERVED_PROPERTIES | {"_source"}  # an entity's own fields, not properties
 
 
 def _value(text: str | None) -> Any:
@@ -113,11 +114,6 @@ def _conditions(condition: Condition | None) -> Iterator[Comparison]:
             yield item
 
 
-def _nearest(name: str, known: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]}?)" if close else ""
-
-
 def query_warnings(store: SqliteStore, query: Query, declared_types: Iterable[str] = ()) -> list[str]:
     """What in ``query`` names nothing: types that are neither stored nor declared, classes no
     entity has, properties no stored entity of the node's types carries. A query with
@@ -130,15 +126,15 @@ def query_warnings(store: SqliteStore, query: Query, declared_types: Iterable[st
     for node in query.nodes:
         for name in node.target.types:
             if name not in types:
-                warnings.append(f"no entity type {name!r} is stored or declared{_nearest(name, types)}")
+                warnings.append(f"no entity type {name!r} is stored or declared{did_you_mean(name, types)}")
         for name in node.target.classes:
             if name not in classes:
-                warnings.append(f"no entity class {name!r} is known{_nearest(name, classes)}")
+                warnings.append(f"no entity class {name!r} is known{did_you_mean(name, classes)}")
         present = [name for name in node.target.types if name in stored]
         if not present or node.target.classes:
             continue
         for comparison in _conditions(node.condition):
-            if comparison.property_name in _RESERVED:
+            if comparison.property_name in _OWN_FIELDS:
                 continue
             found = store.select(
                 f"SELECT 1 FROM entities WHERE type IN ({', '.join('?' for _ in present)}) "

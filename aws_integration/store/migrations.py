@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from aws_integration.store.transactions import transaction
+
 BASE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS runs (
@@ -153,8 +155,7 @@ def migrate(db: sqlite3.Connection) -> int:
         if current == SCHEMA_VERSION:
             return current
     db.create_function("arn_region", 1, arn_region, deterministic=True)  # for migration 5
-    db.execute("BEGIN IMMEDIATE")
-    try:
+    with transaction(db, immediate=True):
         for statement in BASE_SCHEMA.split(";"):
             if statement.strip():
                 db.execute(statement)
@@ -165,9 +166,4 @@ def migrate(db: sqlite3.Connection) -> int:
             for statement in MIGRATIONS[version]:
                 db.execute(statement)
         db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(max(found, SCHEMA_VERSION)),))
-        db.execute("COMMIT")
-    except BaseException:
-        if db.in_transaction:  # SQLite rolls back by itself on a full disk
-            db.execute("ROLLBACK")
-        raise
     return found

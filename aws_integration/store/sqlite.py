@@ -32,6 +32,7 @@ from aws_integration.store.migrations import SCHEMA_VERSION, NewerSchema, NotASt
 from aws_integration.store.records import Change, ChangeKind, RecordKind, canonical, entity_record, relationship_record
 from aws_integration.store.staging import COLLECTED, StagedGraph, create_staging_tables, drop_staged, stage_records
 from aws_integration.store.tables import ENTITIES, RELATIONSHIPS, Table
+from aws_integration.store.transactions import transaction
 
 log = logging.getLogger(__name__)
 
@@ -307,19 +308,13 @@ class SqliteStore:
         recorded as failed with the error, and the store keeps the previous graph.
         """
         try:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
+            with transaction(self._db, immediate=True):
                 summary = self._merge(batch)
                 if check is not None:
                     check(summary)
                 self._db.execute(
                     "UPDATE runs SET summary = ? WHERE id = ?", (canonical(summary.to_dict()), summary.run_id)
                 )
-                self._db.execute("COMMIT")
-            except BaseException:
-                if self._db.in_transaction:  # SQLite rolls back by itself on a full disk
-                    self._db.execute("ROLLBACK")
-                raise
         except sqlite3.Error as error:
             message = f"cannot write store {self.path}: {error}"
             if batch.lease is not None:

@@ -20,6 +20,7 @@ from aws_integration.graph.model import Entity, Relationship
 from aws_integration.graph.sink import SinkError
 from aws_integration.store.errors import StoreError
 from aws_integration.store.tables import ENTITIES, GRAPH_TABLES, RELATIONSHIPS, Table
+from aws_integration.store.transactions import transaction
 
 COLLECTED = ""
 
@@ -36,22 +37,6 @@ def create_staging_tables(db: sqlite3.Connection) -> None:
             f"key TEXT NOT NULL, unit INTEGER NOT NULL, scope TEXT NOT NULL, {', '.join(f'{c} TEXT NOT NULL' for c in table.columns)}, "
             "PRIMARY KEY (run_id, stage, key)) WITHOUT ROWID"
         )
-
-
-@contextlib.contextmanager
-def transaction(db: sqlite3.Connection) -> Iterator[None]:
-    """One transaction around the block, unless the connection is already in one."""
-    if db.in_transaction:
-        yield
-        return
-    db.execute("BEGIN")
-    try:
-        yield
-    except BaseException:
-        if db.in_transaction:  # SQLite rolls back by itself on a full disk
-            db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
 
 
 def stage_records(
