@@ -118,10 +118,12 @@ def query_warnings(store: SqliteStore, query: Query, declared_types: Iterable[st
     """What in ``query`` names nothing: types that are neither stored nor declared, classes no
     entity has, properties no stored entity of the node's types carries. A query with
     such a name is still answered (it finds nothing there); the warning says why."""
-    stored = {name for (name,) in store.select("SELECT DISTINCT type FROM entities")}
+    stored = {name for (name,) in store.select("SELECT DISTINCT type FROM entities")}  # read from its index
     types = stored | set(declared_types)
-    classes = set(KNOWN_CLASSES) | {name for (name,) in store.select(
-        "SELECT DISTINCT c.value FROM entities, json_each(entities.classes) c")}
+    classes = set(KNOWN_CLASSES)
+    if any(name not in classes for node in query.nodes for name in node.target.classes):
+        # Only then every stored entity's classes are read (a scan of the whole graph).
+        classes |= {name for (name,) in store.select("SELECT DISTINCT c.value FROM entities, json_each(entities.classes) c")}
     warnings: list[str] = []
     for node in query.nodes:
         for name in node.target.types:
