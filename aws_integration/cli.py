@@ -25,7 +25,7 @@ import botocore.session
 from aiobotocore.session import AioSession
 from botocore.exceptions import BotoCoreError
 
-from aws_integration.config import AlertRule, ConfigError, Instance, Known, config_path, load_config
+from aws_integration.config import AlertRule, AwsInstance, ConfigError, Instance, Known, config_path, load_config
 from aws_integration.engine.clients import (
     DEFAULT_READ_TIMEOUT,
     ClientSettings,
@@ -34,11 +34,11 @@ from aws_integration.engine.clients import (
     settings_for,
 )
 from aws_integration.errors import IntegrationError
-from aws_integration.engine.report import RunReport, StepStatus
+from aws_integration.steps.report import RunReport, StepStatus
 from aws_integration.jobs.alerts import AlertSink, rule_warnings
 from aws_integration.jobs.history import change_lines, format_changes, format_runs
 from aws_integration.jobs.lock import InstanceLock
-from aws_integration.jobs.run import AccountRun, InstanceRun, Job, JobSettings
+from aws_integration.jobs.run import InstanceRun, Job, JobSettings, TargetRun
 from aws_integration.registry import Registry, default_registry
 from aws_integration.setup.instructions import render_instructions
 from aws_integration.setup.templates import DEFAULT_ROLE_NAME, RoleSettings, cloudformation, terraform
@@ -266,22 +266,34 @@ def _uses_custom_endpoint() -> bool:
     return any(name == "AWS_ENDPOINT_URL" or name.startswith("AWS_ENDPOINT_URL_") for name in os.environ)
 
 
+def _headline(report: RunReport) -> tuple[str, str]:
+    """What the run reached, and where its scope lies, in the words of its integration."""
+    if report.integration == "aws":
+        regions: list[str] = report.details.get("regions", [])
+        return (f"Account {report.target_id}: {len(regions)} region(s) ({', '.join(regions)})",
+                f"in {', '.join(regions) or 'no region'} and global; stored data of other regions and of types "
+                "not collected is kept")
+    scope = f", {report.details['tokenScope']}-scoped token" if report.details.get("tokenScope") else ""
+    return (f"Console {report.target_id}{scope}", "of the console; stored data of types not collected is kept")
+
+
 def _format_summary(report: RunReport, store_path: Path) -> str:
     steps = report.steps
     counts = {status: sum(1 for step in steps if step.status is status) for status in StepStatus}
+    reached, where = _headline(report)
     lines = [
-        f"Account {report.account_id}: {len(report.regions)} region(s) ({', '.join(report.regions)}), "
-        f"{report.seconds:.1f} s, {report.api_calls} API calls"
+        f"{reached}, {report.seconds:.1f} s, {report.api_calls} API calls"
         + (f" ({report.retries} retried requests)" if report.retries else ""),
         f"Status: {report.status} ({counts[StepStatus.SUCCESS]} steps succeeded, "
         f"{counts[StepStatus.DISABLED]} disabled, {counts[StepStatus.FAILURE]} failed)",
     ]
-    if report.unverified_regions:
-        lines.append(f"Regions not verified (used as given): {report.unverified_regions}")
+    if report.details.get("note"):
+        lines.append(f"Note: {report.details['note']}")
+    if report.details.get("unverifiedRegions"):
+        lines.append(f"Regions not verified (used as given): {report.details['unverifiedRegions']}")
     lines += [
         f"Scope: {len({name for step in steps for name in step.entity_types} & set(report.scope))} entity types "
-        f"in {', '.join(report.regions) or 'no region'} and global; "
-        "stored data of other regions and of types not collected is kept",
+        f"{where}",
         "",
         f"Entities ({sum(report.entity_counts.values())}):",
     ]
@@ -338,13 +350,15 @@ def _client_settings(session: AioSession, concurrency: int = 32) -> ClientSettin
 
 
 def _known() -> Known:
-    """The declared services and types, and botocore's regions: what a configuration is checked against."""
-    registry = default_registry()
+    """AWS's services, every integration's types, and botocore's regions: what a configuration is checked against."""
+    from aws_integration.integrations import integrations
+
     session = botocore.session.get_session()
     regions = {region for partition in session.get_available_partitions()
                for region in session.get_available_regions("ec2", partition_name=partition)}
-    return Known(registry.services, frozenset(registry.entity_decls) | frozenset(registry.relationship_decls),
-                 frozenset(regions))
+    registries = [integration.registry() for integration in integrations().values()]
+    types = frozenset(name for registry in registries for name in (*registry.entity_decls, *registry.relationship_decls))
+    return Known(default_registry().services, types, frozenset(regions))
 
 
 def _instance(args: argparse.Namespace) -> tuple[Instance, tuple[AlertRule, ...]] | None:
@@ -393,7 +407,8 @@ def _warn_about_rules(store: SqliteStore, rules: Sequence[AlertRule]) -> None:
 
 def _check_aws_configuration(args: argparse.Namespace, instances: Sequence[Instance | None]) -> None:
     """Refuse a retry or endpoint setting no client can use before anything is opened or created."""
-    for profile in {(instance.profile if instance else None) or getattr(args, "profile", None) for instance in instances}:
+    aws = [instance for instance in instances if instance is None or isinstance(instance, AwsInstance)]
+    for profile in {(instance.profile if instance else None) or getattr(args, "profile", None) for instance in aws}:
         check_client_configuration(new_session(profile))
 
 
@@ -414,16 +429,17 @@ def _job(args: argparse.Namespace, store: SqliteStore, rules: Sequence[AlertRule
     return Job(default_registry(), store, settings, rules, AlertSink())
 
 
-def _account_json(run: AccountRun) -> dict[str, object]:
+def _target_json(run: TargetRun) -> dict[str, object]:
     if run.report is not None:
         return {**run.report.to_dict(), "runId": run.run_id, "alerts": [alert.payload() for alert in run.alerts]}
-    return {"accountId": run.account_id, "status": run.status, "error": run.error, "runId": run.run_id}
+    return {"integration": run.integration, "targetId": run.target_id, "status": run.status, "error": run.error,
+            "runId": run.run_id}
 
 
 def _print_instance_run(outcome: InstanceRun, store_path: Path, as_json: bool) -> None:
     organization = len(outcome.accounts) != 1 or bool(outcome.left_out)
     if as_json:
-        accounts = [_account_json(run) for run in outcome.accounts]
+        accounts = [_target_json(run) for run in outcome.accounts]
         left_out = [{"accountId": member.id, "name": member.name, "reason": member.skipped_because}
                     for member in outcome.left_out]
         body: object = (
@@ -434,7 +450,7 @@ def _print_instance_run(outcome: InstanceRun, store_path: Path, as_json: bool) -
         return
     for run in outcome.accounts:
         if organization:
-            print(f"== {run.account_name or run.account_id} ({run.account_id}) ==")
+            print(f"== {run.target_name or run.target_id} ({run.target_id}) ==")
         if run.report is not None:
             print(_format_summary(run.report, store_path))
             for alert in run.alerts:
@@ -468,7 +484,7 @@ def run_ingest(args: argparse.Namespace) -> int:
         if unused:
             _remove_store(store_path)  # a run that could not start leaves no empty store behind
         raise
-    if instance is not None and not instance.organization and outcome.accounts[0].report is None:
+    if instance is not None and not getattr(instance, "organization", False) and outcome.accounts[0].report is None:
         raise IntegrationError(f"{outcome.accounts[0].error} (recorded as run {outcome.accounts[0].run_id})")
     _print_instance_run(outcome, store_path, args.json)
     return EXIT_STEP_FAILED if outcome.status == "failure" else EXIT_OK
@@ -549,17 +565,7 @@ def run_config(args: argparse.Namespace) -> int:
     config = load_config(path, _known())
     print(f"{path}: {len(config.instances)} instance(s)")
     for instance in config.instances:
-        access = instance.role_arn or (f"profile {instance.profile}" if instance.profile else "default credentials")
-        external = " with an external ID" if instance.external_id else ""
-        regions = ", ".join(instance.regions) if instance.regions else "every enabled region"
-        chosen = instance.services
-        services_text = (
-            f"only {', '.join(chosen.include)}" if chosen.include
-            else f"all but {', '.join(chosen.exclude)}" if chosen.exclude else "all services"
-        )
-        scope = (f"every account of the organization, {instance.organization_concurrency} at once, "
-                 f"through role {instance.role_name}" if instance.organization else f"account via {access}{external}")
-        print(f"  {instance.name}: {instance.polling_interval.value}, {scope}; {regions}; {services_text}")
+        print(f"  {instance.name}: {instance.polling_interval.value}, {instance.summary()}")
     for rule in config.alerts:
         changes = "/".join(kind.value for kind in rule.change)
         where = f" of {rule.property_name}" if rule.property_name else ""

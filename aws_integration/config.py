@@ -11,17 +11,15 @@ from __future__ import annotations
 import enum
 import os
 import re
-from dataclasses import dataclass
 from collections.abc import Mapping
-from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
+    Discriminator,
     Field,
     SecretStr,
+    Tag,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -29,60 +27,16 @@ from pydantic import (
 )
 
 from aws_integration.errors import IntegrationError
+from aws_integration.integrations.sentinelone.config import SentinelOneInstance
+from aws_integration.settings_model import Known, PollingInterval, SettingsModel, known_names
+
+_Model = SettingsModel
 from aws_integration.safe_load import UnsafeDocument, load_yaml
 from aws_integration.suggest import did_you_mean
 
 CONFIG_ENV = "AWS_INTEGRATION_CONFIG"
 _ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+")
 _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d")
-
-
-class PollingInterval(str, enum.Enum):
-    """How often an instance runs; ``DISABLED`` instances run only by hand."""
-
-    DISABLED = "DISABLED"
-    THIRTY_MINUTES = "THIRTY_MINUTES"
-    ONE_HOUR = "ONE_HOUR"
-    FOUR_HOURS = "FOUR_HOURS"
-    EIGHT_HOURS = "EIGHT_HOURS"
-    TWELVE_HOURS = "TWELVE_HOURS"
-    ONE_DAY = "ONE_DAY"
-    ONE_WEEK = "ONE_WEEK"
-
-    @property
-    def period(self) -> timedelta | None:
-        """The time between runs (None when disabled)."""
-        return _PERIODS[self]
-
-
-_PERIODS = {
-    PollingInterval.DISABLED: None,
-    PollingInterval.THIRTY_MINUTES: timedelta(minutes=30),
-    PollingInterval.ONE_HOUR: timedelta(hours=1),
-    PollingInterval.FOUR_HOURS: timedelta(hours=4),
-    PollingInterval.EIGHT_HOURS: timedelta(hours=8),
-    PollingInterval.TWELVE_HOURS: timedelta(hours=12),
-    PollingInterval.ONE_DAY: timedelta(days=1),
-    PollingInterval.ONE_WEEK: timedelta(weeks=1),
-}
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
-
-
-@dataclass(frozen=True)
-class Known:
-    """What the configuration's names are checked against: the declared services and
-    entity and relationship types, and the regions botocore knows in any partition."""
-
-    services: frozenset[str] | None = None
-    types: frozenset[str] | None = None
-    regions: frozenset[str] | None = None
-
-
-def _known(info: ValidationInfo) -> Known:
-    return (info.context or {}).get("known") or Known()
 
 
 class ServiceFilter(_Model):
@@ -94,7 +48,7 @@ class ServiceFilter(_Model):
     @field_validator("include", "exclude")
     @classmethod
     def _known(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
-        known = _known(info).services
+        known = known_names(info).services
         unknown = sorted(set(value) - known) if known is not None else []
         if unknown:
             raise ValueError(f"unknown service(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})")
@@ -107,9 +61,10 @@ class ServiceFilter(_Model):
         return self
 
 
-class Instance(_Model):
-    """One integration instance: an account and how to reach it."""
+class AwsInstance(_Model):
+    """An AWS instance: an account (or an Organization) and how to reach it."""
 
+    integration: Literal["aws"] = "aws"
     name: str = Field(min_length=1, max_length=80)
     description: str = ""
     polling_interval: PollingInterval = Field(PollingInterval.ONE_DAY, alias="pollingInterval")
@@ -127,6 +82,18 @@ class Instance(_Model):
         """The name of the configured role (the one assumed in every member of an organization)."""
         return self.role_arn.rsplit("/", 1)[-1] if self.role_arn else None
 
+    def summary(self) -> str:
+        """What a run of the instance reaches, in one line (no secret in it)."""
+        access = self.role_arn or (f"profile {self.profile}" if self.profile else "default credentials")
+        external = " with an external ID" if self.external_id else ""
+        regions = ", ".join(self.regions) if self.regions else "every enabled region"
+        chosen = self.services
+        services = (f"only {', '.join(chosen.include)}" if chosen.include
+                    else f"all but {', '.join(chosen.exclude)}" if chosen.exclude else "all services")
+        scope = (f"every account of the organization, {self.organization_concurrency} at once, "
+                 f"through role {self.role_name}" if self.organization else f"account via {access}{external}")
+        return f"{scope}; {regions}; {services}"
+
     @field_validator("role_arn")
     @classmethod
     def _role_arn(cls, value: str | None) -> str | None:
@@ -143,7 +110,7 @@ class Instance(_Model):
             bad = [region for region in value if not _REGION.fullmatch(region)]
             if bad:
                 raise ValueError(f"not region names: {', '.join(bad)}")
-            known = _known(info).regions
+            known = known_names(info).regions
             unknown = [region for region in value if known is not None and region not in known]
             if unknown:
                 raise ValueError(f"unknown region {unknown[0]!r}{did_you_mean(unknown[0], known or ())}: no "
@@ -151,7 +118,7 @@ class Instance(_Model):
         return value
 
     @model_validator(mode="after")
-    def _credentials(self) -> "Instance":
+    def _credentials(self) -> "AwsInstance":
         if self.external_id is not None and self.role_arn is None:
             raise ValueError("externalId needs roleArn")
         if self.role_arn is not None and self.external_id is None:
@@ -159,6 +126,23 @@ class Instance(_Model):
         if self.organization and self.role_arn is None:
             raise ValueError("organization needs roleArn: the same role is assumed in every member account")
         return self
+
+
+def _integration_of(value: Any) -> str:
+    """Which integration an instance is for: its ``integration`` field, ``aws`` when it has none."""
+    if isinstance(value, Mapping):
+        named = value.get("integration", "aws")
+        return named if isinstance(named, str) else repr(named)
+    return str(getattr(value, "integration", "aws"))
+
+
+INTEGRATION_NAMES = ("aws", "sentinelone")
+Instance = Annotated[
+    Annotated[AwsInstance, Tag("aws")] | Annotated[SentinelOneInstance, Tag("sentinelone")],
+    Discriminator(_integration_of, custom_error_type="integration",
+                  custom_error_message=f"integration must be one of {', '.join(INTEGRATION_NAMES)}"),
+]
+"""One integration instance: AWS (the default, so files without ``integration`` keep working) or SentinelOne."""
 
 
 class ChangeKindName(str, enum.Enum):
@@ -205,7 +189,7 @@ class AlertRule(_Model):
     @field_validator("type")
     @classmethod
     def _declared_type(cls, value: str, info: ValidationInfo) -> str:
-        known = _known(info).types
+        known = known_names(info).types
         if known is not None and value not in known:
             raise ValueError(f"no entity or relationship type {value!r} is declared{did_you_mean(value, known)}")
         return value
@@ -282,8 +266,14 @@ def _place(location: tuple[int | str, ...]) -> str:
     return place or "(file)"
 
 
+UNRESOLVED_SECRETS = frozenset({"apiToken"})
+
+
 def _resolve_secrets(raw: Any, location: tuple[int | str, ...], problems: list[str]) -> Any:
-    """Replace ``{fromEnv: NAME}`` by the variable's value; a missing variable is a problem."""
+    """Replace ``{fromEnv: NAME}`` by the variable's value; a missing variable is a problem.
+
+    An ``apiToken`` is left as it is written: its model reads it, and refuses a literal one.
+    """
     if isinstance(raw, Mapping):
         if set(raw) == {"fromEnv"}:
             name = raw["fromEnv"]
@@ -291,15 +281,20 @@ def _resolve_secrets(raw: Any, location: tuple[int | str, ...], problems: list[s
                 problems.append(f"{_place(location)}: environment variable {name!r} is not set")
                 return "(unset)"  # reported above; a placeholder keeps it from also counting as missing
             return os.environ[name]
-        return {key: _resolve_secrets(value, location + (key,), problems) for key, value in raw.items()}
+        return {key: value if key in UNRESOLVED_SECRETS else _resolve_secrets(value, location + (key,), problems)
+                for key, value in raw.items()}
     if isinstance(raw, list):
         return [_resolve_secrets(value, location + (index,), problems) for index, value in enumerate(raw)]
     return raw
 
 
 def _problem(error: Mapping[str, Any]) -> str:
+    """One problem with its place; the union's tag (``instances.0.aws.roleArn``) is not part of the place."""
     message = str(error["msg"]).removeprefix("Value error, ")
-    return f"{_place(tuple(error['loc']))}: {message}"
+    location = tuple(error["loc"])
+    if len(location) > 2 and location[0] == "instances" and location[2] in INTEGRATION_NAMES:
+        location = location[:2] + location[3:]
+    return f"{_place(location)}: {message}"
 
 
 def parse_config(text: str, path: Path, known: Known | None = None) -> Config:
@@ -313,7 +308,7 @@ def parse_config(text: str, path: Path, known: Known | None = None) -> Config:
     problems: list[str] = []
     resolved = _resolve_secrets(raw, (), problems)
     try:
-        config = Config.model_validate(resolved, context={"known": known})
+        config = Config.model_validate(resolved, context={"known": known, "base": path.parent})
     except ValidationError as error:
         problems += [_problem(item) for item in error.errors(include_input=False)]
         raise ConfigError(path, problems) from None

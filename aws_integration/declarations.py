@@ -1,7 +1,8 @@
-"""Declarations: every resource type is described once, here-shaped, in its collector.
+"""AWS declarations: every resource type is described once, here-shaped, in its collector.
 
 A :class:`StepDecl` names its AWS API calls and the IAM action each needs, the entity
-and relationship types it produces and the steps it depends on. The engine runs it,
+and relationship types it produces and the steps it depends on (the neutral types of
+:mod:`aws_integration.steps.declarations`, re-exported here). The engine runs it,
 and the permission checker, the policy generator and the data-model docs read the
 same object, so none of them can drift from what the collector really does.
 """
@@ -9,21 +10,20 @@ same object, so none of them can drift from what the collector really does.
 from __future__ import annotations
 
 import enum
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from botocore import xform_name
 
-from aws_integration.graph.model import Entity, EntityPatch, Relationship, relationship_type
+from aws_integration.graph.model import Entity, Relationship
+from aws_integration.steps.declarations import EntityDecl, MapperDecl, RawItem, RelationshipDecl
 
 if TYPE_CHECKING:
     from aws_integration.engine.context import FetchContext, TransformContext
 
-RawItem = dict[str, Any]
 Fetch = Callable[["FetchContext"], Awaitable[list[RawItem]] | AsyncIterator[RawItem]]
 Transform = Callable[[RawItem, "TransformContext"], Iterable[Entity | Relationship]]
-Mapper = Callable[[Mapping[str, list[tuple["TransformContext", RawItem]]]], Iterable[EntityPatch | Relationship]]
 
 
 class Scope(str, enum.Enum):
@@ -60,33 +60,6 @@ class ApiCall:
     def paginated(self) -> bool:
         """Whether the call is a paginated listing."""
         return self.result_key is not None
-
-
-@dataclass(frozen=True)
-class EntityDecl:
-    """An entity type a step produces.
-
-    ``owned_by_account`` makes the engine add ``aws_account HAS <type>`` for each one.
-    """
-
-    type: str
-    classes: tuple[str, ...]
-    description: str
-    owned_by_account: bool = True
-
-
-@dataclass(frozen=True)
-class RelationshipDecl:
-    """A relationship type a step produces."""
-
-    from_type: str
-    verb: str
-    to_type: str
-
-    @property
-    def type(self) -> str:
-        """The derived relationship ``_type``."""
-        return relationship_type(self.from_type, self.verb, self.to_type)
 
 
 ACCOUNT_ENTITY = EntityDecl("aws_account", ("Account",), "The AWS account being ingested.", owned_by_account=False)
@@ -141,6 +114,11 @@ class StepDecl:
         """Every IAM action the step needs, in declaration order, without repeats."""
         return tuple(dict.fromkeys(call.iam_action for call in self.calls))
 
+    @property
+    def group(self) -> str:
+        """What the configuration includes or excludes: the step's service."""
+        return self.service
+
     def call(self, operation: str) -> ApiCall:
         """The declared call for ``operation``; an undeclared one is a programming error."""
         for call in self.calls:
@@ -149,30 +127,6 @@ class StepDecl:
         raise LookupError(f"step {self.id} calls {operation}, which it does not declare")
 
 
-@dataclass(frozen=True)
-class MapperDecl:
-    """A derivation over other steps' raw items (no API calls of its own).
-
-    It runs once all ``depends_on`` steps succeeded, and returns property patches for
-    entities those steps produced (``enriches``) and relationships of its own.
-    """
-
-    id: str
-    name: str
-    depends_on: tuple[str, ...]
-    enriches: tuple[str, ...]
-    map: Mapper
-    relationships: tuple[RelationshipDecl, ...] = ()
-
-    @property
-    def all_relationships(self) -> tuple[RelationshipDecl, ...]:
-        """The relationships the mapper produces."""
-        return self.relationships
-
-    @property
-    def iam_actions(self) -> tuple[str, ...]:
-        """Mappers make no API calls."""
-        return ()
-
-
 AnyStep = StepDecl | MapperDecl
+__all__ = ["ACCOUNT_ENTITY", "AnyStep", "ApiCall", "EntityDecl", "Fetch", "MapperDecl", "RawItem",
+           "RelationshipDecl", "Scope", "StepDecl", "Transform"]

@@ -5,13 +5,14 @@ from __future__ import annotations
 from aws_integration.declarations import MapperDecl, StepDecl
 from aws_integration.engine.preflight import PREFLIGHT_CALLS
 from aws_integration.registry import Registry
+from aws_integration.steps.registry import StepRegistry
 
 HEADER = """# Data model
 
 Generated from the collectors' declarations by `aws-integration docs --output docs/data-model.md`
 (`make docs`); a test fails when this file is stale. Do not edit by hand.
 
-Every entity has `_key` (the ARN where the resource has one), `_type`, `_class`,
+Every AWS entity has `_key` (the ARN where the resource has one), `_type`, `_class`,
 `displayName`, `accountId`, `region` (for regional resources) and its AWS tags as
 `tag.<Key>` properties (key exactly as in AWS; `true`/`false` become booleans and
 numbers numbers, but only when they print back as the same text: `007`, `1.50` stay
@@ -24,22 +25,65 @@ def _code(text: str) -> str:
     return f"`{text}`"
 
 
-def render_data_model(registry: Registry) -> str:
-    """Markdown tables of entities, relationships and steps with their IAM actions."""
-    lines = [HEADER, "## Entities", "", "| `_type` | `_class` | Step | Description |", "| --- | --- | --- | --- |"]
+SENTINELONE = """## SentinelOne
+
+Every SentinelOne entity has `_key` `<_type>:<console ID>`, `id`, `consoleHost` and the
+console's tags as `tag.<key>`; dates are epoch milliseconds. See docs/sentinelone.md.
+"""
+
+DERIVED = """## Derived across sources
+
+Recomputed by the store after every commit, from the records of every source
+(docs/sentinelone.md gives the matching rules). The relationship `_type` names the real
+types of both ends (an imported Person or Device keeps its own type).
+
+| `_type` | `_class` | Source | Description |
+| --- | --- | --- | --- |
+| `person` | `Person` | `mapper:person` | One person per e-mail address of the users of every source. |
+| `device` | `Device` | `mapper:device` | One machine an endpoint agent or an imported device record describes. |
+
+| From | `_class` | To | Source |
+| --- | --- | --- | --- |
+| a `User` | **IS** | `Person` | `mapper:person` |
+| `sentinelone_agent` | **PROTECTS** | `aws_instance` | `mapper:device` |
+| `sentinelone_agent` | **PROTECTS** | `Device` | `mapper:device` |
+| `Person` | **OWNS** | `Device` | `mapper:device` |
+"""
+
+
+def _types(registry: StepRegistry) -> list[str]:
+    """The entity and relationship tables of a registry."""
+    lines = ["### Entities", "", "| `_type` | `_class` | Step | Description |", "| --- | --- | --- | --- |"]
     for step in registry.steps:
         for entity in step.entities:
             classes = ", ".join(_code(name) for name in entity.classes)
             lines.append(f"| {_code(entity.type)} | {classes} | {_code(step.id)} | {entity.description} |")
-    lines += ["", "## Relationships", "", "| From | `_class` | To | `_type` | Step |", "| --- | --- | --- | --- | --- |"]
+    lines += ["", "### Relationships", "", "| From | `_class` | To | `_type` | Step |", "| --- | --- | --- | --- | --- |"]
     for type_name, (relationship, step) in sorted(registry.relationship_decls.items()):
         lines.append(
             f"| {_code(relationship.from_type)} | **{relationship.verb}** | {_code(relationship.to_type)} "
             f"| {_code(type_name)} | {_code(step.id)} |"
         )
+    return lines
+
+
+def _console_steps(registry: StepRegistry) -> list[str]:
+    lines = ["", "### Steps", "", "| Step | Endpoint | Rows per page | Depends on |", "| --- | --- | --- | --- |"]
+    for step in registry.steps:
+        depends = ", ".join(_code(dep) for dep in step.depends_on) or "–"
+        by_site = ", site by site" if step.by_site else ""
+        lines.append(f"| {_code(step.id)} | {_code(step.endpoint.name)}{by_site} | {step.endpoint.limit} | {depends} |")
+    return lines
+
+
+def render_data_model(registry: Registry, console: StepRegistry | None = None) -> str:
+    """Markdown tables of every integration's entities, relationships and steps, and the derived types."""
+    from aws_integration.integrations.sentinelone.steps import console_registry
+
+    lines = [HEADER, "## AWS", "", *_types(registry)]
     lines += [
         "",
-        "## Steps",
+        "### Steps",
         "",
         "Each step runs in every enabled region (regional) or once per account (global). When AWS refuses",
         "one of its calls, the step ends `disabled` for `permission`, and the data stored earlier for its",
@@ -58,5 +102,7 @@ def render_data_model(registry: Registry) -> str:
             calls = "<br>".join(f"{call.service}.{call.operation} ({_code(call.iam_action)})" for call in step.calls)
         lines.append(f"| {_code(step.id)} | {scope} | {depends} | {calls} |")
     preflight = ", ".join(f"{call.service}.{call.operation} ({_code(call.iam_action)})" for call in PREFLIGHT_CALLS)
-    lines += ["", f"Before any step, every run calls {preflight}.", ""]
+    lines += ["", f"Before any step, every run calls {preflight}.", "", SENTINELONE]
+    lines += _types(console or console_registry()) + _console_steps(console or console_registry())
+    lines += ["", "Before any step, every run calls `GET /web/api/v2.1/system/info` (the token's check).", "", DERIVED]
     return "\n".join(lines)

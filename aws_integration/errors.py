@@ -16,3 +16,19 @@ class IntegrationError(Exception):
 
     The CLI prints its message as one line and exits non-zero.
     """
+
+
+class PermissionDenied(Exception):
+    """A system refused a step's call: the step is disabled for ``permission``.
+
+    ``what`` was refused (an IAM action; an endpoint and the console role it needs),
+    ``why`` is the system's code for it, ``where`` the place it was refused in (a
+    region, a console), None when it has no such place.
+    """
+
+    def __init__(self, what: str, why: str, where: str | None) -> None:
+        self.what = what
+        self.why = why
+        self.where = where
+        place = f" in {where}" if where else ""
+        super().__init__(f"{why}: {what} denied{place}")

@@ -1,4 +1,4 @@
-"""The registry: every declared step and mapper, checked for consistency once."""
+"""The AWS registry: every AWS step and mapper, and every AWS API call the product makes."""
 
 from __future__ import annotations
 
@@ -6,82 +6,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
-from aws_integration.declarations import AnyStep, ApiCall, EntityDecl, MapperDecl, RelationshipDecl, StepDecl
+from aws_integration.declarations import ApiCall, StepDecl
+from aws_integration.steps.registry import RegistryError, StepRegistry
 
-
-class RegistryError(ValueError):
-    """Declarations contradict each other (duplicate ids, unknown or cyclic dependencies)."""
+__all__ = ["Registry", "RegistryError", "default_registry"]
 
 
 @dataclass(frozen=True)
-class Registry:
-    """An ordered, validated set of steps and mappers."""
+class Registry(StepRegistry):
+    """AWS's steps (:class:`StepDecl`) and mappers."""
 
     steps: tuple[StepDecl, ...]
-    mappers: tuple[MapperDecl, ...] = ()
-
-    def __post_init__(self) -> None:
-        ids = [step.id for step in self.all_steps]
-        duplicates = {step_id for step_id in ids if ids.count(step_id) > 1}
-        if duplicates:
-            raise RegistryError(f"duplicate step ids: {sorted(duplicates)}")
-        step_ids = {step.id for step in self.steps}
-        for step in self.all_steps:
-            unknown = set(step.depends_on) - step_ids
-            if unknown:
-                raise RegistryError(f"step {step.id} depends on unknown steps {sorted(unknown)}")
-        types = [entity.type for step in self.steps for entity in step.entities]
-        repeated = {name for name in types if types.count(name) > 1}
-        if repeated:
-            raise RegistryError(f"entity types declared by more than one step: {sorted(repeated)}")
-        self._check_acyclic()
-
-    def _check_acyclic(self) -> None:
-        by_id = {step.id: step for step in self.steps}
-        done: set[str] = set()
-
-        def visit(step_id: str, path: tuple[str, ...]) -> None:
-            if step_id in path:
-                raise RegistryError("dependency cycle: " + " -> ".join(path + (step_id,)))
-            if step_id in done:
-                return
-            for dependency in by_id[step_id].depends_on:
-                visit(dependency, path + (step_id,))
-            done.add(step_id)
-
-        for step_id in by_id:
-            visit(step_id, ())
-
-    @property
-    def all_steps(self) -> tuple[AnyStep, ...]:
-        """Collector steps, then mappers."""
-        return self.steps + self.mappers
-
-    def step(self, step_id: str) -> AnyStep:
-        """The step or mapper with this id."""
-        for step in self.all_steps:
-            if step.id == step_id:
-                return step
-        raise KeyError(step_id)
 
     @cached_property
     def services(self) -> frozenset[str]:
         """The AWS services the collector steps read."""
-        return frozenset(step.service for step in self.steps)
-
-    @cached_property
-    def entity_decls(self) -> dict[str, EntityDecl]:
-        """Every declared entity type (plus ``aws_account``'s)."""
-        return {entity.type: entity for step in self.steps for entity in step.entities}
-
-    @cached_property
-    def relationship_decls(self) -> dict[str, tuple[RelationshipDecl, AnyStep]]:
-        """Every declared relationship type and the step that produces it."""
-        found: dict[str, tuple[RelationshipDecl, AnyStep]] = {}
-        for step in self.all_steps:
-            for relationship in step.all_relationships:
-                found.setdefault(relationship.type, (relationship, step))
-        return found
+        return self.groups
 
     def api_calls(self) -> Iterable[ApiCall]:
         """Every declared API call, each once: preflight, collectors, the policy reader, Organizations."""
@@ -98,7 +38,7 @@ class Registry:
 
 
 def default_registry() -> Registry:
-    """All collectors this project ships."""
+    """All AWS collectors this project ships."""
     from aws_integration.collectors import COLLECTOR_STEPS
     from aws_integration.mappers import MAPPERS
 

@@ -145,7 +145,7 @@ def main() -> int:
     collected = asyncio.run(ingest(default_registry(), new_session(), options, pool=BlockingClientPool))
     report = collected.report
     with SqliteStore(args.store) as store:
-        store.commit_run(GraphBatch(f"aws:{report.account_id}", collected.entities, collected.relationships,
+        store.commit_run(GraphBatch(f"aws:{report.target_id}", collected.entities, collected.relationships,
                                     collected.partial_entity_types, collected.partial_relationship_types,
                                     report.status, report.started_at, report.finished_at, report.to_dict()))
     print(json.dumps({

@@ -20,7 +20,7 @@ from tests.conftest import collect
 
 def _commit(store: SqliteStore, graph: CollectedGraph) -> None:
     report = graph.report
-    store.commit_run(GraphBatch(f"aws:{report.account_id}", graph.entities, graph.relationships,
+    store.commit_run(GraphBatch(f"aws:{report.target_id}", graph.entities, graph.relationships,
                                 graph.partial_entity_types, graph.partial_relationship_types, report.status,
                                 report.started_at, report.finished_at, report.to_dict()))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aws_integration.engine.report import StepStatus
+from aws_integration.steps.report import StepStatus
 from aws_integration.engine.runner import CollectedGraph
 from aws_integration.sample.seed import SAMPLE_REGIONS, SampleAccount
 
@@ -38,7 +38,7 @@ def _relationship_keys(graph: CollectedGraph) -> set[str]:
 def test_every_step_succeeds_in_both_regions(graph: CollectedGraph) -> None:
     assert graph.report.status == "success"
     assert all(step.status is StepStatus.SUCCESS for step in graph.report.steps), graph.report.steps
-    assert graph.report.regions == sorted(SAMPLE_REGIONS)
+    assert graph.report.details["regions"] == sorted(SAMPLE_REGIONS)
     vpc_step = next(step for step in graph.report.steps if step.step_id == "fetch-vpcs")
     assert vpc_step.regions == sorted(SAMPLE_REGIONS)
     assert not graph.partial_entity_types and not graph.partial_relationship_types

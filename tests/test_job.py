@@ -13,7 +13,8 @@ import boto3
 import pytest
 from moto.core import set_initial_no_auth_action_count
 
-from aws_integration.config import AlertRule, Instance
+from aws_integration.config import AlertRule, AwsInstance, Instance
+from aws_integration.integrations.aws import job as aws_job
 from aws_integration.graph.model import Entity
 from aws_integration.jobs.alerts import Alert, AlertSink
 from aws_integration.jobs.run import InstanceRun, Job, JobSettings
@@ -41,7 +42,7 @@ class RecordingSink(AlertSink):
 
 
 def _instance(**fields: Any) -> Instance:
-    return Instance.model_validate({"name": "sample", "regions": list(SAMPLE_REGIONS), **fields})
+    return AwsInstance.model_validate({"name": "sample", "regions": list(SAMPLE_REGIONS), **fields})
 
 
 def _rules() -> list[AlertRule]:
@@ -155,7 +156,7 @@ def test_each_run_logs_one_structured_line(sample: SampleAccount, tmp_path: Path
     [line] = [record.getMessage() for record in caplog.records if record.name == "aws_integration.runs"]
     logged = json.loads(line)
     assert logged["event"] == "run" and logged["instance"] == "sample" and logged["runId"] == run.run_id
-    assert logged["status"] == "success" and logged["accountId"] == "123456789012"
+    assert logged["status"] == "success" and logged["targetId"] == "123456789012"
     assert logged["entities"] == sum(run.report.entity_counts.values())  # type: ignore[union-attr]
     assert logged["changes"]["entities"]["created"] == logged["entities"]
 
@@ -251,7 +252,7 @@ def test_an_organization_is_ingested_account_by_account(
                           {"classification": None, "encrypted": True})
             store.commit_run(GraphBatch(f"aws:{members[member]}", [kept], [], set(), set(), "success", "t0", "t0"))
         outcome = _run_organization(Job(default_registry(), store, settings), instance)
-        runs = {run.account_id: run for run in outcome.accounts}
+        runs = {run.target_id: run for run in outcome.accounts}
         assert set(runs) == {MANAGEMENT, members["alpha"], members["beta"], members["no-role"]}
         assert [(member.id, member.skipped_because) for member in outcome.left_out] == [
             (members["skipped"], "tagged j1-integration: SKIP")
@@ -259,7 +260,7 @@ def test_an_organization_is_ingested_account_by_account(
         for name in ("alpha", "beta"):
             run = runs[members[name]]
             assert run.status == "success", run.error
-            assert run.account_name == name
+            assert run.target_name == name
             buckets = [entity["displayName"] for entity in store.entities(source=f"aws:{members[name]}",
                                                                            types=["aws_s3_bucket"])]
             assert buckets == [f"{name}-only-bucket"]
@@ -268,7 +269,7 @@ def test_an_organization_is_ingested_account_by_account(
         assert failed.status == "failure" and failed.run_id is not None
         assert failed.error == f"cannot assume arn:aws:iam::{members['no-role']}:role/{ROLE_NAME}: AccessDenied"
         assert EXTERNAL_ID not in failed.error
-        history = {run.account_id: run.status for run in store.runs(instance="org")}
+        history = {run.target_id: run.status for run in store.runs(instance="org")}
         assert history == {MANAGEMENT: "success", members["alpha"]: "success", members["beta"]: "success",
                            members["no-role"]: "failure"}
         assert outcome.status == "failure"
@@ -321,15 +322,15 @@ def test_member_accounts_are_ingested_within_the_concurrency_bound(
         organizations.create_account(AccountName=f"member-{index}", Email=f"m{index}@example.com")
     in_flight, peak = 0, 0
 
-    async def one_account(self: Job, instance: Instance, session: Any, member: Any) -> Any:
+    async def one_account(job: Job, instance: Instance, session: Any, member: Any) -> Any:
         nonlocal in_flight, peak
         in_flight += 1
         peak = max(peak, in_flight)
         await asyncio.sleep(0.01)
         in_flight -= 1
-        return self._failed(instance, member.id, member.name, "2026-01-01T00:00:00+00:00", 0.0, "counted only")
+        return aws_job._failed(job, instance, member.id, member.name, "2026-01-01T00:00:00+00:00", 0.0, "counted only")
 
-    monkeypatch.setattr(Job, "_run_account", one_account)
+    monkeypatch.setattr(aws_job, "run_account", one_account)
     instance = _instance(name="org", roleArn=f"arn:aws:iam::{MANAGEMENT}:role/{ROLE_NAME}", externalId=EXTERNAL_ID,
                          organization=True, organizationConcurrency=3)
     with SqliteStore(tmp_path / "graph.sqlite") as store:

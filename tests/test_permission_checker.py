@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from aws_integration.engine.report import DeniedCall, StepResult, StepStatus
+from aws_integration.steps.report import Denial, StepResult, StepStatus
 from aws_integration.permissions import parse_policy
 from aws_integration.permissions.checker import PREFLIGHT_STEP_ID, PermissionChecker, PermissionReport, Readiness
 from aws_integration.permissions.comparison import Observed, compare
@@ -137,7 +137,7 @@ def test_the_report_states_what_it_cannot_see() -> None:
 def _result(step_id: str, allowed: list[str], denied: list[str] = ()) -> StepResult:  # type: ignore[assignment]
     status = StepStatus.DISABLED if denied else StepStatus.SUCCESS
     return StepResult(step_id, step_id, status, allowed_actions=allowed,
-                      denied=[DeniedCall(action, "us-east-1", "AccessDenied") for action in denied])
+                      denied=[Denial(action, "us-east-1", "AccessDenied") for action in denied])
 
 
 def test_comparison_finds_both_kinds_of_disagreement_and_ignores_calls_not_made() -> None:

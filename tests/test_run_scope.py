@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from aws_integration.collectors import COLLECTOR_STEPS
-from aws_integration.config import AlertRule, Instance
+from aws_integration.config import AlertRule, AwsInstance, Instance
 from aws_integration.graph.model import Entity
 from aws_integration.jobs.history import format_runs
 from aws_integration.jobs.run import Job, JobSettings
@@ -27,7 +27,7 @@ DELETED_INSTANCES = AlertRule.model_validate({"name": "instance gone", "type": "
 
 
 def _instance(regions: tuple[str, ...] = SAMPLE_REGIONS, **fields: Any) -> Instance:
-    return Instance.model_validate({"name": fields.pop("name", "sample"), "regions": list(regions), **fields})
+    return AwsInstance.model_validate({"name": fields.pop("name", "sample"), "regions": list(regions), **fields})
 
 
 def _run(store: SqliteStore, instance: Instance, registry: Registry | None = None, **settings: Any):  # type: ignore[no-untyped-def]

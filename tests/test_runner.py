@@ -12,7 +12,7 @@ from moto import mock_aws
 from aws_integration.collectors import COLLECTOR_STEPS
 from aws_integration.declarations import ApiCall, Scope, StepDecl
 from aws_integration.errors import IntegrationError
-from aws_integration.engine.report import DisabledReason, StepStatus
+from aws_integration.steps.report import DisabledReason, StepStatus
 from aws_integration.engine.runner import RunOptions, ingest
 from aws_integration.mappers import MAPPERS
 from aws_integration.registry import Registry
@@ -56,9 +56,9 @@ def test_unknown_region_is_a_clear_error(moto: None) -> None:
 
 def test_all_enabled_regions_are_used_by_default(moto: None) -> None:
     graph = collect(options=RunOptions())
-    assert {"us-east-1", "eu-west-1", "ap-southeast-2"} <= set(graph.report.regions)
+    assert {"us-east-1", "eu-west-1", "ap-southeast-2"} <= set(graph.report.details["regions"])
     vpcs = {entity.properties["region"] for entity in graph.entities if entity.type == "aws_vpc"}
-    assert vpcs == set(graph.report.regions)  # moto makes a default VPC in every region
+    assert vpcs == set(graph.report.details["regions"])  # moto makes a default VPC in every region
 
 
 def test_a_failing_transform_fails_its_step_only(moto: None) -> None:

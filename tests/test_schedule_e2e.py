@@ -78,7 +78,7 @@ def test_runs_changes_and_a_webhook_alert(
     runs = _cli("runs", "--instance", "sample", "--store", str(store))
     assert runs.returncode == 0, runs.stderr
     lines = runs.stdout.splitlines()
-    assert lines[0].split()[:6] == ["RUN", "INSTANCE", "ACCOUNT", "STARTED", "TOOK", "STATUS"]
+    assert lines[0].split()[:6] == ["RUN", "INSTANCE", "TARGET", "STARTED", "TOOK", "STATUS"]
     assert [line.split()[0] for line in lines[1:]] == ["2", "1"]
     listed = json.loads(_cli("runs", "--json", "--store", str(store)).stdout)
     assert [(run["id"], run["status"], run["instance"]) for run in listed] == [(2, "success", "sample"),

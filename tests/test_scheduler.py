@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from aws_integration.config import Instance
+from aws_integration.config import AwsInstance, Instance
 from aws_integration.jobs.lock import InstanceBusy, InstanceLock
 from aws_integration.jobs.scheduler import Scheduler
 
@@ -39,7 +39,7 @@ class FakeClock:
 
 
 def _instance(name: str, interval: str) -> Instance:
-    return Instance.model_validate({"name": name, "pollingInterval": interval})
+    return AwsInstance.model_validate({"name": name, "pollingInterval": interval})
 
 
 def _schedule(

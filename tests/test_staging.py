@@ -11,12 +11,12 @@ import boto3
 import pytest
 
 from aws_integration.collectors import COLLECTOR_STEPS
-from aws_integration.engine import runner
-from aws_integration.engine.report import StepStatus
+from aws_integration.steps import runner
+from aws_integration.steps.report import StepStatus
 from aws_integration.engine.runner import CollectedGraph, RunOptions, ingest
 from aws_integration.graph.model import Entity, Relationship
 from aws_integration.graph.sink import GraphSink, InMemoryGraph, SinkError
-from aws_integration.config import Instance
+from aws_integration.config import AwsInstance, Instance
 from aws_integration.jobs.run import Job, JobSettings
 from aws_integration.registry import Registry, default_registry
 from aws_integration.sample.seed import SAMPLE_REGIONS, SampleAccount
@@ -32,7 +32,7 @@ LOG_GROUPS = next(step for step in COLLECTOR_STEPS if step.id == "fetch-log-grou
 def _commit(store: SqliteStore, graph: CollectedGraph, lease=None):  # type: ignore[no-untyped-def]
     report = graph.report
     return store.commit_run(GraphBatch(
-        f"aws:{report.account_id}", graph.entities, graph.relationships, graph.partial_entity_types,
+        f"aws:{report.target_id}", graph.entities, graph.relationships, graph.partial_entity_types,
         graph.partial_relationship_types, report.status, report.started_at, report.finished_at, lease=lease,
     ))
 
@@ -143,7 +143,7 @@ def test_a_store_that_fails_while_staging_fails_the_run(
 
     monkeypatch.setattr(StagedGraph, "add", disk_full)
     settings = JobSettings(session_factory=lambda profile: moto_session(), check_permissions=False)
-    configured = Instance.model_validate({"name": instance, "regions": list(SAMPLE_REGIONS)}) if instance else None
+    configured = AwsInstance.model_validate({"name": instance, "regions": list(SAMPLE_REGIONS)}) if instance else None
     with SqliteStore(tmp_path / "graph.sqlite") as store:
         job = Job(default_registry(), store, settings, [], None)
         with pytest.raises(StoreError, match="disk is full"):

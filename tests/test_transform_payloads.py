@@ -26,7 +26,8 @@ from moto import mock_aws
 from aws_integration.collectors.common import ListThenDescribe
 from aws_integration.declarations import StepDecl
 from aws_integration.engine.context import TransformContext
-from aws_integration.engine.runner import RunOptions, _Contract
+from aws_integration.engine.runner import RunOptions
+from aws_integration.steps.runner import Contract
 from aws_integration.graph.model import Entity, GraphError
 from aws_integration.registry import Registry, default_registry
 from tests.conftest import collect
@@ -159,7 +160,7 @@ def test_a_transform_never_crashes_on_what_aws_may_answer(step: StepDecl) -> Non
         except KeyError as missing:  # tag_pairs calls a tag's key "Key" in every tag format (TagKey, key)
             assert missing.args[0] in names | {"Key"}, f"{step.id} asked for {missing.args[0]!r}, which is not in the shape"
             return
-        contract = _Contract.of(step)
+        contract = Contract.of(step)
         for thing in produced:
             contract.check(thing)  # declared types, schema-valid entities
 
@@ -186,5 +187,5 @@ def test_graph_errors_are_the_only_other_refusal() -> None:
     """The schema check the property test relies on does refuse a bad entity."""
     vpcs = next(step for step in default_registry().steps if step.id == "fetch-vpcs")
     with pytest.raises(GraphError):
-        _Contract.of(vpcs).check(Entity("k", "aws_subnet", ("Network",), "k", {}))
+        Contract.of(vpcs).check(Entity("k", "aws_subnet", ("Network",), "k", {}))
     assert inspect.isasyncgenfunction(ListThenDescribe.__call__)  # a fetch that streams its items

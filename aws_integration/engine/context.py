@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import contextvars
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -13,6 +12,7 @@ from botocore.exceptions import ClientError
 
 from aws_integration.declarations import RawItem, StepDecl
 from aws_integration.engine.errors import PermissionDenied, error_code, is_permission_error
+from aws_integration.steps.chain import CALL_CHAIN, link
 
 if TYPE_CHECKING:
     from aws_integration.engine.clients import ClientPool
@@ -20,9 +20,6 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 R = TypeVar("R")
 
-# How many calls, one after another, led to the current point of a task: each call is one
-# link further than the call it had to wait for. Tasks inherit it when they are created.
-CALL_CHAIN: contextvars.ContextVar[int] = contextvars.ContextVar("aws_integration_call_chain", default=0)
 
 
 @dataclass(frozen=True)
@@ -97,9 +94,7 @@ class FetchContext:
 
     def _link(self) -> None:
         """Count one more call in the current chain (after it answered)."""
-        link = CALL_CHAIN.get() + 1
-        CALL_CHAIN.set(link)
-        self.longest_chain = max(self.longest_chain, link)
+        self.longest_chain = max(self.longest_chain, link())
 
     def _count_retries(self, response: Mapping[str, Any]) -> None:
         self.retries += int(response.get("ResponseMetadata", {}).get("RetryAttempts") or 0)

@@ -1,8 +1,12 @@
-"""How the AWS engine reads AWS's refusals; none of its errors carries a credential."""
+"""How the AWS engine reads AWS's refusals (a refused IAM action is a neutral :class:`PermissionDenied`)."""
 
 from __future__ import annotations
 
 from botocore.exceptions import ClientError
+
+from aws_integration.errors import PermissionDenied
+
+__all__ = ["PERMISSION_ERROR_CODES", "PermissionDenied", "error_code", "is_permission_error"]
 
 PERMISSION_ERROR_CODES = frozenset(
     {
@@ -15,17 +19,6 @@ PERMISSION_ERROR_CODES = frozenset(
         "Forbidden",
     }
 )
-
-
-class PermissionDenied(Exception):
-    """AWS refused a call: the step that made it is disabled for ``permission``."""
-
-    def __init__(self, iam_action: str, code: str, region: str | None) -> None:
-        self.iam_action = iam_action
-        self.code = code
-        self.region = region
-        where = f" in {region}" if region else ""
-        super().__init__(f"{code}: {iam_action} denied{where}")
 
 
 def error_code(error: ClientError) -> str:

@@ -2,7 +2,7 @@
 
 A rule names a type, the kinds of change it cares about and, optionally, a property
 with the old and/or new value it must have (see :class:`~aws_integration.config.AlertRule`).
-All matches of one rule in one account's run make one alert: logged as a JSON line
+All matches of one rule in one target's run make one alert: logged as a JSON line
 and, when the rule has a webhook, POSTed to it as JSON with bounded retries. A
 webhook that cannot be reached is logged (by host only: URLs carry tokens) and never
 fails the run.
@@ -60,11 +60,11 @@ def _matches(rule: AlertRule, change: Change) -> bool:
 
 @dataclass(frozen=True)
 class Alert:
-    """One rule's matches in one account's run."""
+    """One rule's matches in one run of one target (an AWS account, a console)."""
 
     rule: str
     instance: str | None
-    account_id: str | None
+    target_id: str | None
     run_id: int
     changes: tuple[Change, ...]
     webhook: Webhook | None = None
@@ -76,7 +76,7 @@ class Alert:
             "event": "alert",
             "rule": self.rule,
             "instance": self.instance,
-            "accountId": self.account_id,
+            "targetId": self.target_id,
             "runId": self.run_id,
             "matches": len(self.changes),
             "truncated": len(self.changes) > len(listed),
@@ -102,14 +102,14 @@ class Alert:
 
 
 def match_rules(
-    rules: Sequence[AlertRule], changes: Sequence[Change], instance: str | None, account_id: str | None, run_id: int
+    rules: Sequence[AlertRule], changes: Sequence[Change], instance: str | None, target_id: str | None, run_id: int
 ) -> list[Alert]:
     """One alert per rule that any change matches."""
     alerts = []
     for rule in rules:
         matched = tuple(change for change in changes if _matches(rule, change))
         if matched:
-            alerts.append(Alert(rule.name, instance, account_id, run_id, matched, rule.webhook))
+            alerts.append(Alert(rule.name, instance, target_id, run_id, matched, rule.webhook))
     return alerts
 
 

@@ -41,16 +41,16 @@ def _skipped(run: RunRecord) -> str:
 
 
 def format_runs(runs: Sequence[RunRecord]) -> str:
-    """A table of runs: ID, instance, account, start, duration, status, counts, scope, skipped types or error."""
+    """A table of runs: ID, instance, target (AWS account, console), start, duration, status, counts, scope, skipped types or error."""
     if not runs:
         return "No runs yet."
-    header = ("RUN", "INSTANCE", "ACCOUNT", "STARTED", "TOOK", "STATUS", "ENTITIES", "CHANGES", "SCOPE",
+    header = ("RUN", "INSTANCE", "TARGET", "STARTED", "TOOK", "STATUS", "ENTITIES", "CHANGES", "SCOPE",
               "SKIPPED / ERROR")
     rows = [
         (
             str(run.id),
             run.instance or "-",
-            run.account_id or "-",
+            run.target_id or "-",
             run.started_at,
             _duration(run),
             run.status,
@@ -83,18 +83,25 @@ def change_lines(change: Change) -> list[str]:
     return lines
 
 
+def _target(run: RunRecord) -> str:
+    """What a run reached, in a few words: ``aws 123456789012``, ``sentinelone acme.sentinelone.net``."""
+    if not run.target_id:
+        return "target -"
+    return f"{run.integration or 'target'} {run.target_id}"
+
+
 def format_changes(run: RunRecord, changes: Sequence[Change]) -> str:
     """A run's change set: a summary line, then one line per record (+ created, ~ updated, - deleted)."""
     tally = Counter(change.change for change in changes)
     where = f"instance {run.instance}, " if run.instance else ""
     lines = [
-        f"Run {run.id} ({where}account {run.account_id or '-'}, {run.status}, started {run.started_at}): "
+        f"Run {run.id} ({where}{_target(run)}, {run.status}, started {run.started_at}): "
         f"{tally[ChangeKind.CREATED]} created, {tally[ChangeKind.UPDATED]} updated, {tally[ChangeKind.DELETED]} deleted"
     ]
     if run.error:
         lines.append(f"Nothing was stored: {run.error}")
     if run.summary.get("baseline"):
-        lines.append("First run of this account: everything is new.")
+        lines.append("First run of this source: everything is new.")
     skipped = run.skipped_types
     if skipped:
         lines.append(f"Not compared (their step did not succeed; stored data kept): {', '.join(skipped)}")

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from aws_integration.engine.report import StepResult
+from aws_integration.steps.report import StepResult
 from aws_integration.permissions.checker import PermissionReport
 from aws_integration.permissions.evaluator import Decision
 

@@ -96,6 +96,23 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "UPDATE entities SET scope = arn_region(key)",
         "UPDATE relationships SET scope = arn_region(CASE WHEN from_type = 'aws_account' THEN to_key ELSE from_key END)",
     ),
+    # 6: a run names its target generically (integration, target ID, target name) instead
+    #    of by AWS account: columns of their own, and the report's ``accountId`` becomes
+    #    ``integration: aws`` with ``targetId`` (a run of an AWS source before it was
+    #    identified keeps no target ID).
+    6: (
+        "ALTER TABLE runs ADD COLUMN integration TEXT",
+        "ALTER TABLE runs ADD COLUMN target_id TEXT",
+        "ALTER TABLE runs ADD COLUMN target_name TEXT",
+        "UPDATE runs SET report = json_remove(json_set(report, '$.integration', 'aws', '$.targetId', "
+        "json_extract(report, '$.accountId'), '$.targetName', NULL), '$.accountId') "
+        "WHERE json_type(report, '$.accountId') IS NOT NULL",
+        "UPDATE runs SET report = json_set(report, '$.integration', 'aws') "
+        "WHERE source LIKE 'aws:%' AND json_type(report, '$.integration') IS NULL",
+        "UPDATE runs SET integration = json_extract(report, '$.integration'), "
+        "target_id = json_extract(report, '$.targetId'), target_name = json_extract(report, '$.targetName')",
+        "CREATE INDEX runs_target ON runs (integration, target_id)",
+    ),
 }
 
 SCHEMA_VERSION = max(MIGRATIONS, default=1)

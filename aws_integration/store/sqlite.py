@@ -154,9 +154,19 @@ class RunRecord:
     report: dict[str, Any]
 
     @property
-    def account_id(self) -> str | None:
-        """The account the run reached (None when it failed before identifying it)."""
-        return self.report.get("accountId")
+    def integration(self) -> str | None:
+        """The integration that ran (``aws``, ``sentinelone``; None for an import)."""
+        return self.report.get("integration")
+
+    @property
+    def target_id(self) -> str | None:
+        """What the run reached: an AWS account ID, a console (None when it failed before knowing)."""
+        return self.report.get("targetId")
+
+    @property
+    def target_name(self) -> str | None:
+        """The target's name, when the run knew one."""
+        return self.report.get("targetName")
 
     @property
     def entity_count(self) -> int:
@@ -174,6 +184,8 @@ class RunRecord:
             return "-"
         regions = self.report.get("regions") or []
         declared = {name for step in self.report.get("steps", []) for name in step.get("entityTypes", [])}
+        if self.integration not in (None, "aws"):
+            return f"{len(declared & set(self.scope))} entity types of the {self.integration} target"
         return f"{len(declared & set(self.scope))} entity types in {', '.join(regions) if regions else 'global'}"
 
     @property
@@ -187,7 +199,9 @@ class RunRecord:
             "id": self.id,
             "instance": self.instance,
             "source": self.source,
-            "accountId": self.account_id,
+            "integration": self.integration,
+            "targetId": self.target_id,
+            "targetName": self.target_name,
             "startedAt": self.started_at,
             "finishedAt": self.finished_at,
             "seconds": self.report.get("seconds"),
@@ -400,6 +414,9 @@ class SqliteStore:
 
     def _write_run(self, columns: dict[str, Any], lease: RunLease | None) -> int:
         """Insert a run record, or complete the one ``lease`` began; returns the run's id."""
+        report = json.loads(columns.get("report") or "{}")
+        columns = {**columns, "integration": report.get("integration"), "target_id": report.get("targetId"),
+                   "target_name": report.get("targetName")}
         if lease is None:
             cursor = self._db.execute(
                 f"INSERT INTO runs ({', '.join(columns)}, summary) VALUES ({', '.join('?' for _ in columns)}, '{{}}')",

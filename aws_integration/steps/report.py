@@ -1,4 +1,8 @@
-"""The run report: per-step outcomes, counts and the resource types that were skipped."""
+"""The run report: per-step outcomes, counts and the resource types that were skipped.
+
+It names what the run collected generically (integration, target ID, target name); what
+only one integration knows (AWS's partition and regions) is in its ``details``.
+"""
 
 from __future__ import annotations
 
@@ -25,24 +29,28 @@ class DisabledReason(str, enum.Enum):
 
 
 @dataclass(frozen=True)
-class DeniedCall:
-    """An IAM action AWS refused, where, and with which error code."""
+class Denial:
+    """What a system refused (an IAM action, an endpoint), where (a region, a console), and with which code."""
 
-    iam_action: str
-    region: str | None
+    action: str
+    where: str | None
     code: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"action": self.action, "where": self.where, "code": self.code}
 
 
 @dataclass
 class StepResult:
-    """The outcome of one step across all regions it ran in."""
+    """The outcome of one step across all the units (AWS: regions) it ran in."""
 
     step_id: str
     name: str
     status: StepStatus
     reason: DisabledReason | None = None
     message: str | None = None
-    denied: list[DeniedCall] = field(default_factory=list)
+    denied: list[Denial] = field(default_factory=list)
     allowed_actions: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     regions: list[str] = field(default_factory=list)
@@ -56,8 +64,8 @@ class StepResult:
 
     @property
     def denied_actions(self) -> list[str]:
-        """The distinct IAM actions AWS refused to this step."""
-        return sorted({call.iam_action for call in self.denied})
+        """The distinct actions (IAM actions, endpoints) refused to this step."""
+        return sorted({denial.action for denial in self.denied})
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (camelCase keys, like the rest of the report)."""
@@ -68,7 +76,7 @@ class StepResult:
             "reason": self.reason.value if self.reason else None,
             "message": self.message,
             "deniedActions": self.denied_actions,
-            "denied": [{"iamAction": d.iam_action, "region": d.region, "code": d.code} for d in self.denied],
+            "denied": [denial.to_dict() for denial in self.denied],
             "allowedActions": self.allowed_actions,
             "errors": self.errors,
             "regions": self.regions,
@@ -95,11 +103,11 @@ class SkippedType:
 
 @dataclass
 class RunReport:
-    """Everything a user wants to know after a run."""
+    """Everything a user wants to know after a run of one target (an AWS account, a SentinelOne console)."""
 
-    account_id: str
-    partition: str
-    regions: list[str]
+    integration: str
+    target_id: str
+    target_name: str | None
     started_at: str
     finished_at: str
     seconds: float
@@ -111,10 +119,10 @@ class RunReport:
     longest_call_chain: int = 0  # calls that had to happen one after another: the run's critical path
     store: dict[str, Any] = field(default_factory=dict)
     permission_check: dict[str, Any] = field(default_factory=dict)
-    # What the run looked at: each type with the regions (or "global") it collected it in.
+    # What the run looked at: each type with the scopes (AWS: regions, or "global") it collected it in.
     # Stored records outside it are kept; inside it, the run's records replace them.
     scope: dict[str, list[str]] = field(default_factory=dict)
-    unverified_regions: str | None = None  # why the regions asked for could not be checked against DescribeRegions
+    details: dict[str, Any] = field(default_factory=dict)  # the integration's own fields (AWS: partition, regions)
 
     @property
     def status(self) -> str:
@@ -151,10 +159,10 @@ class RunReport:
         """JSON-ready form."""
         return {
             "status": self.status,
-            "accountId": self.account_id,
-            "partition": self.partition,
-            "regions": self.regions,
-            "unverifiedRegions": self.unverified_regions,
+            "integration": self.integration,
+            "targetId": self.target_id,
+            "targetName": self.target_name,
+            **self.details,
             "startedAt": self.started_at,
             "finishedAt": self.finished_at,
             "seconds": round(self.seconds, 3),

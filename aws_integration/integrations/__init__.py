@@ -1,0 +1,34 @@
+"""The integrations: each reads one kind of system into the shared graph, on the neutral core.
+
+Adding one is adding its folder here and its line in :func:`integrations`.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from aws_integration.integrations.base import Integration
+
+
+@cache
+def integrations() -> dict[str, Integration]:
+    """Every integration this project ships, by name."""
+    from aws_integration.config import AwsInstance
+    from aws_integration.integrations.aws import job as aws_job
+    from aws_integration.integrations.sentinelone import job as console_job
+    from aws_integration.integrations.sentinelone.config import SentinelOneInstance
+    from aws_integration.integrations.sentinelone.steps import console_registry
+    from aws_integration.registry import default_registry
+
+    shipped = (
+        Integration("aws", "AWS", "aws:", AwsInstance, default_registry, aws_job.run_instance),
+        Integration("sentinelone", "SentinelOne", "sentinelone:", SentinelOneInstance, console_registry,
+                    console_job.run_instance),
+    )
+    return {integration.name: integration for integration in shipped}
+
+
+def integration_of(instance: Any) -> Integration:
+    """The integration an instance is for (AWS for a command-line run without one)."""
+    return integrations()[getattr(instance, "integration", "aws")]

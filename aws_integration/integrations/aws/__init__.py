@@ -1,0 +1,1 @@
+"""AWS: every resource of an account, or of every account of an Organization."""

@@ -1,0 +1,138 @@
+"""An AWS instance's run: its account, or every member account of its Organization.
+
+The configured role is assumed (with its external ID) first; for an Organization, the
+same role is then assumed in each member, ``organizationConcurrency`` at a time. Each
+account is one target of the job: collected, committed and alerted on by itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+from aiobotocore.session import AioSession
+from botocore.exceptions import BotoCoreError
+
+from aws_integration.config import AwsInstance
+from aws_integration.engine.assume import assume_role_session
+from aws_integration.engine.clients import ClientPool, ClientSettings, home_region, settings_for
+from aws_integration.engine.runner import RunOptions, ingest
+from aws_integration.errors import IntegrationError
+from aws_integration.jobs.organization import MemberAccount, member_accounts
+from aws_integration.jobs.run import InstanceRun, Job, TargetPlan, TargetRun, _now, run_log
+
+INTEGRATION = "aws"
+
+
+async def run_instance(job: Job, instance: AwsInstance | None) -> InstanceRun:
+    """Run an AWS instance once (or, without one, the account the standard credentials reach)."""
+    name = instance.name if instance else None
+    source = job.settings.session_factory((instance.profile if instance else None) or job.settings.profile)
+    if instance is None or instance.role_arn is None:
+        return InstanceRun(name, [await run_account(job, instance, source, None)])
+    role_arn, external_id = instance.role_arn, instance.external_id
+    assert external_id is not None  # the configuration requires it with roleArn
+    home_account = role_arn.split(":")[4]
+    started, clock = _now(), time.monotonic()
+    try:
+        session = await _assume(job, source, role_arn, external_id.get_secret_value())
+    except IntegrationError as error:
+        return InstanceRun(name, [_failed(job, instance, home_account, None, started, clock, str(error))])
+    if not instance.organization:
+        return InstanceRun(name, [await run_account(job, instance, session, None)])
+    return await _run_organization(job, instance, source, session, home_account)
+
+
+def _failed(job: Job, instance: AwsInstance | None, account_id: str | None, account_name: str | None,
+            started: str, clock: float, error: str) -> TargetRun:
+    return job.failed(instance=instance, integration=INTEGRATION, target_id=account_id, target_name=account_name,
+                      started=started, clock=clock, error=error, source=f"aws:{account_id}" if account_id else "")
+
+
+async def _assume(job: Job, source: AioSession, role_arn: str, external_id: str) -> AioSession:
+    return await assume_role_session(source, role_arn, external_id, into=job.settings.session_factory(None))
+
+
+def _client_settings(job: Job, session: AioSession) -> ClientSettings:
+    settings = job.settings
+    return settings_for(session, max_concurrency=settings.concurrency, s3_path_style=settings.s3_path_style,
+                        read_timeout=settings.read_timeout, parse_processes=settings.parse_processes)
+
+
+async def _run_organization(
+    job: Job, instance: AwsInstance, source: AioSession, home_session: AioSession, home_account: str
+) -> InstanceRun:
+    started, clock = _now(), time.monotonic()
+    try:
+        async with ClientPool(home_session, _client_settings(job, home_session)) as clients:
+            members = await member_accounts(clients, home_region(home_session))
+    except (IntegrationError, BotoCoreError) as error:
+        failed = _failed(job, instance, home_account, None, started, clock, f"cannot list the organization's accounts: {error}")
+        return InstanceRun(instance.name, [failed])
+    if not members:
+        failed = _failed(job, instance, home_account, None, started, clock,
+                         "the organization lists no accounts: is roleArn in its management or a delegated-admin account?")
+        return InstanceRun(instance.name, [failed])
+    partition = str(instance.role_arn).split(":")[1]
+    slots = asyncio.Semaphore(instance.organization_concurrency)
+
+    async def one(member: MemberAccount) -> TargetRun:
+        async with slots:
+            if member.id == home_account:
+                return await run_account(job, instance, home_session, member)
+            begun, begun_clock = _now(), time.monotonic()
+            assert instance.external_id is not None and instance.role_name is not None
+            try:
+                session = await _assume(
+                    job, source, member.role_arn(partition, instance.role_name), instance.external_id.get_secret_value()
+                )
+            except IntegrationError as error:
+                return _failed(job, instance, member.id, member.name, begun, begun_clock, str(error))
+            return await run_account(job, instance, session, member)
+
+    included = [member for member in members if member.skipped_because is None]
+    for member in members:
+        if member.skipped_because:
+            run_log.info(json.dumps({"event": "account-skipped", "instance": instance.name,
+                                     "accountId": member.id, "reason": member.skipped_because}))
+    tasks = [asyncio.create_task(one(member)) for member in included]
+    try:
+        runs = await asyncio.gather(*tasks)
+    except BaseException:  # the store failed, or the run was stopped: no account goes on alone
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+    return InstanceRun(instance.name, list(runs), [member for member in members if member.skipped_because])
+
+
+def _options(job: Job, instance: AwsInstance | None, member: MemberAccount | None, session: AioSession) -> RunOptions:
+    settings = job.settings
+    return RunOptions(
+        regions=settings.regions or (instance.regions if instance else None),
+        account_name=settings.account_name or (member.name if member else instance.name if instance else None),
+        tag_with_account_name=settings.tag_with_account_name or bool(instance and instance.tag_with_account_name),
+        check_permissions=settings.check_permissions,
+        include_services=settings.include_services or frozenset(instance.services.include if instance else ()),
+        exclude_services=settings.exclude_services or frozenset(instance.services.exclude if instance else ()),
+        client_settings=_client_settings(job, session),
+    )
+
+
+async def run_account(
+    job: Job, instance: AwsInstance | None, session: AioSession, member: MemberAccount | None
+) -> TargetRun:
+    """One account of the instance: the one the session reaches, or the Organization's ``member``."""
+    options = _options(job, instance, member, session)
+    account_id = member.id if member else None
+    plan = TargetPlan(
+        integration=INTEGRATION,
+        target_id=account_id,
+        target_name=member.name if member else None,
+        source=lambda report: f"aws:{report.target_id}",
+        collect=lambda sink: ingest(job.registry, session, options, sink=sink),
+        failures=(IntegrationError, BotoCoreError),
+        known_source=f"aws:{account_id}" if account_id else "",
+    )
+    return await job.run_target(instance, plan)

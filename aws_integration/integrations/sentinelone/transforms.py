@@ -1,0 +1,245 @@
+"""From the console's raw objects to entities and relationships (pure functions).
+
+Dates become epoch milliseconds like every other date in the graph; booleans the
+console sends as strings (``"True"``) are parsed; console tags (``tags.sentinelone[]``)
+become ``tag.*`` through the same tag code as AWS's. Secrets the console hands out with
+its objects (``licenseKey``, ``registrationToken``) are never read into a property.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from aws_integration.graph.model import Entity, PropertyValue, Relationship
+from aws_integration.graph.tags import flatten_tags
+from aws_integration.steps.declarations import EntityDecl, RelationshipDecl
+
+ACCOUNT = EntityDecl("sentinelone_account", ("Account",), "A SentinelOne account: the top of the console's hierarchy.",
+                     owned_by_account=False)
+SITE = EntityDecl("sentinelone_site", ("Site",), "A site of an account: the level between account and group.",
+                  owned_by_account=False)
+GROUP = EntityDecl("sentinelone_group", ("Group",), "A group of agents (static, dynamic or pinned) in a site.",
+                   owned_by_account=False)
+AGENT = EntityDecl("sentinelone_agent", ("HostAgent",),
+                   "The SentinelOne agent on one endpoint: its identity, protection state and network.",
+                   owned_by_account=False)
+
+ACCOUNT_HAS_SITE = RelationshipDecl(ACCOUNT.type, "HAS", SITE.type)
+SITE_HAS_GROUP = RelationshipDecl(SITE.type, "HAS", GROUP.type)
+ACCOUNT_HAS_GROUP = RelationshipDecl(ACCOUNT.type, "HAS", GROUP.type)
+GROUP_HAS_AGENT = RelationshipDecl(GROUP.type, "HAS", AGENT.type)
+
+NO_MAC = "00:00:00:00:00:00"
+
+
+@dataclass(frozen=True)
+class ConsoleContext:
+    """Where a raw object came from: the console, and what earlier steps told about its sites."""
+
+    host: str
+    site_accounts: Mapping[str, str] = field(default_factory=dict)  # site ID -> account ID
+    stale_before: int | None = None  # epoch ms: an agent last active before it is stale
+
+
+def key(decl: EntityDecl, object_id: Any) -> str:
+    """The ``_key`` of a console object: its type and the console's ID for it."""
+    return f"{decl.type}:{object_id}"
+
+
+def epoch_ms(value: Any) -> int | None:
+    """An ISO-8601 date of the console (``2026-11-30T08:15:00.123456Z``) in epoch ms; None when absent or unreadable."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        return int(datetime.fromisoformat(value.strip().replace("Z", "+00:00")).timestamp() * 1000)
+    except ValueError:
+        return None
+
+
+def boolean(value: Any) -> bool | None:
+    """A boolean, also when the console sends it as a string (``"True"``, ``"false"``)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    return None
+
+
+def _number(value: Any) -> int | float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _text(value: Any) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _entity(decl: EntityDecl, context: ConsoleContext, raw: Mapping[str, Any], name: str,
+            properties: Mapping[str, PropertyValue | None]) -> Entity:
+    values: dict[str, PropertyValue] = {"id": str(raw["id"]), "consoleHost": context.host}
+    values.update({prop: value for prop, value in properties.items() if value is not None})
+    tag_set = flatten_tags((raw.get("tags") or {}).get("sentinelone") if isinstance(raw.get("tags"), Mapping) else None)
+    values.update(tag_set.properties)
+    return Entity(key(decl, raw["id"]), decl.type, decl.classes, name, values)
+
+
+def account(raw: Mapping[str, Any], context: ConsoleContext) -> Iterator[Entity]:
+    """A ``sentinelone_account``."""
+    name = _text(raw.get("name")) or str(raw["id"])
+    yield _entity(ACCOUNT, context, raw, name, {
+        "name": name,
+        "state": _text(raw.get("state")),
+        "accountType": _text(raw.get("accountType")),
+        "activeAgents": _number(raw.get("activeAgents")),
+        "numberOfSites": _number(raw.get("numberOfSites")),
+        "expiration": epoch_ms(raw.get("expiration")),
+        "createdOn": epoch_ms(raw.get("createdAt")),
+        "updatedOn": epoch_ms(raw.get("updatedAt")),
+    })
+
+
+def site(raw: Mapping[str, Any], context: ConsoleContext) -> Iterator[Entity | Relationship]:
+    """A ``sentinelone_site``, which its account HAS."""
+    name = _text(raw.get("name")) or str(raw["id"])
+    site_entity = _entity(SITE, context, raw, name, {
+        "name": name,
+        "state": _text(raw.get("state")),
+        "siteType": _text(raw.get("siteType")),
+        "accountId": _text(str(raw["accountId"])) if raw.get("accountId") is not None else None,
+        "accountName": _text(raw.get("accountName")),
+        "activeLicenses": _number(raw.get("activeLicenses")),
+        "totalLicenses": _number(raw.get("totalLicenses")),
+        "isDefault": boolean(raw.get("isDefault")),
+        "expiration": epoch_ms(raw.get("expiration")),
+        "createdOn": epoch_ms(raw.get("createdAt")),
+        "updatedOn": epoch_ms(raw.get("updatedAt")),
+    })
+    yield site_entity
+    if raw.get("accountId") is not None:
+        yield Relationship(key(ACCOUNT, raw["accountId"]), ACCOUNT.type, "HAS", site_entity.key, SITE.type)
+
+
+def group(raw: Mapping[str, Any], context: ConsoleContext) -> Iterator[Entity | Relationship]:
+    """A ``sentinelone_group``, which its site and its account HAS (the JupiterOne query shape)."""
+    name = _text(raw.get("name")) or str(raw["id"])
+    site_id = str(raw["siteId"]) if raw.get("siteId") is not None else None
+    group_entity = _entity(GROUP, context, raw, name, {
+        "name": name,
+        "type": _text(raw.get("type")),
+        "rank": _number(raw.get("rank")),
+        "isDefault": boolean(raw.get("isDefault")),
+        "inherits": boolean(raw.get("inherits")),
+        "totalAgents": _number(raw.get("totalAgents")),
+        "siteId": site_id,
+        "creator": _text(raw.get("creator")),
+        "createdOn": epoch_ms(raw.get("createdAt")),
+        "updatedOn": epoch_ms(raw.get("updatedAt")),
+    })
+    yield group_entity
+    if site_id is not None:
+        yield Relationship(key(SITE, site_id), SITE.type, "HAS", group_entity.key, GROUP.type)
+        account_id = context.site_accounts.get(site_id)
+        if account_id is not None:
+            yield Relationship(key(ACCOUNT, account_id), ACCOUNT.type, "HAS", group_entity.key, GROUP.type)
+
+
+def _usable_address(address: Any) -> bool:
+    """Whether an interface address is one the host is reached by (not loopback, not link-local)."""
+    if not isinstance(address, str):
+        return False
+    try:
+        parsed = ipaddress.ip_address(address.split("%", 1)[0].split("/", 1)[0])
+    except ValueError:
+        return False
+    return not (parsed.is_loopback or parsed.is_link_local or parsed.is_unspecified)
+
+
+def network(interfaces: Iterable[Any]) -> tuple[list[str], list[str], list[str]]:
+    """MAC addresses of the physical NICs with a usable address, and their IPv4 and IPv6 addresses.
+
+    ``00:00:00:00:00:00`` (loopback, tunnels) is dropped; a NIC whose only addresses are
+    loopback or link-local is left out; MACs are lower-cased, each once.
+    """
+    macs: dict[str, None] = {}
+    ipv4: dict[str, None] = {}
+    ipv6: dict[str, None] = {}
+    for nic in interfaces:
+        if not isinstance(nic, Mapping):
+            continue
+        inet = [address for address in nic.get("inet") or [] if _usable_address(address)]
+        inet6 = [address for address in nic.get("inet6") or [] if _usable_address(address)]
+        mac = _text(nic.get("physical"))
+        if mac and mac.lower() != NO_MAC and (inet or inet6):
+            macs[mac.lower()] = None
+        ipv4.update(dict.fromkeys(inet))
+        ipv6.update(dict.fromkeys(inet6))
+    return list(macs), list(ipv4), list(ipv6)
+
+
+def agent(raw: Mapping[str, Any], context: ConsoleContext) -> Iterator[Entity | Relationship]:
+    """A ``sentinelone_agent`` (``function: anti-malware``), which its group HAS."""
+    name = _text(raw.get("computerName")) or _text(raw.get("uuid")) or str(raw["id"])
+    macs, ipv4, ipv6 = network(raw.get("networkInterfaces") or [])
+    last_active = epoch_ms(raw.get("lastActiveDate"))
+    stale = None if last_active is None or context.stale_before is None else last_active < context.stale_before
+    agent_entity = _entity(AGENT, context, raw, name, {
+        "name": name,
+        "function": ["anti-malware"],
+        "uuid": _text(raw.get("uuid")),
+        "computerName": _text(raw.get("computerName")),
+        "hostname": _text(raw.get("computerName")),
+        "serialNumber": _text(raw.get("serialNumber")),
+        "domain": _text(raw.get("domain")),
+        "machineType": _text(raw.get("machineType")),
+        "osName": _text(raw.get("osName")),
+        "osType": _text(raw.get("osType")),
+        "osRevision": _text(raw.get("osRevision")),
+        "osArch": _text(raw.get("osArch")),
+        "modelName": _text(raw.get("modelName")),
+        "agentVersion": _text(raw.get("agentVersion")),
+        "isActive": boolean(raw.get("isActive")),
+        "active": boolean(raw.get("isActive")),
+        "isDecommissioned": boolean(raw.get("isDecommissioned")),
+        "isUninstalled": boolean(raw.get("isUninstalled")),
+        "isUpToDate": boolean(raw.get("isUpToDate")),
+        "infected": boolean(raw.get("infected")),
+        "activeThreats": _number(raw.get("activeThreats")),
+        "threatRebootRequired": boolean(raw.get("threatRebootRequired")),
+        "networkStatus": _text(raw.get("networkStatus")),
+        "scanStatus": _text(raw.get("scanStatus")),
+        "lastSuccessfulScanOn": epoch_ms(raw.get("lastSuccessfulScanDate")),
+        "lastActiveOn": last_active,
+        "isStale": stale,
+        "registeredOn": epoch_ms(raw.get("registeredAt")),
+        "createdOn": epoch_ms(raw.get("createdAt")),
+        "updatedOn": epoch_ms(raw.get("updatedAt")),
+        "firewallEnabled": boolean(raw.get("firewallEnabled")),
+        "encryptedApplications": boolean(raw.get("encryptedApplications")),
+        "externalIp": _text(raw.get("externalIp")),
+        "lastIpToMgmt": _text(raw.get("lastIpToMgmt")),
+        "privateIpAddresses": ipv4 or None,
+        "ipv6Addresses": ipv6 or None,
+        "macAddress": macs or None,
+        "lastLoggedInUserName": _text(raw.get("lastLoggedInUserName")),
+        "groupId": str(raw["groupId"]) if raw.get("groupId") is not None else None,
+        "groupName": _text(raw.get("groupName")),
+        "siteId": str(raw["siteId"]) if raw.get("siteId") is not None else None,
+        "siteName": _text(raw.get("siteName")),
+        "accountId": str(raw["accountId"]) if raw.get("accountId") is not None else None,
+        "accountName": _text(raw.get("accountName")),
+    })
+    yield agent_entity
+    if raw.get("groupId") is not None:
+        yield Relationship(key(GROUP, raw["groupId"]), GROUP.type, "HAS", agent_entity.key, AGENT.type)
