@@ -40,8 +40,10 @@ def test_an_agent_on_an_ec2_instance_protects_the_instance_by_mac_then_id_then_u
     agents = [
         _agent("1", macAddress=["0A:00:00:00:00:01"], computerName="web"),
         _agent("2", computerName="ip-10-0-0-2", serialNumber="ec2 i-0bbbbbbbbbbbbbbbb"),
-        _agent("3", computerName="db", privateIpAddresses=["10.0.0.3"]),
-        _agent("4", computerName="ambiguous", privateIpAddresses=["10.0.0.9"], serialNumber="VM-4"),
+        _agent("3", computerName="ip-10-0-0-3.ec2.internal", privateIpAddresses=["10.0.0.3"]),
+        _agent("4", computerName="ambiguous", privateIpAddresses=["10.0.0.9"], serialNumber="ec2-VM-4",
+               modelName="Amazon EC2"),
+        _agent("5", computerName="LT-OFFICE", privateIpAddresses=["10.0.0.2"], serialNumber="C02-OFFICE"),
     ]
     entities, relationships = map_devices(instances + agents)
     protects = {(r.from_key, r.to_key) for r in relationships if r.to_type == "aws_instance"}
@@ -50,8 +52,9 @@ def test_an_agent_on_an_ec2_instance_protects_the_instance_by_mac_then_id_then_u
         ("sentinelone_agent:2", instances[1]["_key"]),
         ("sentinelone_agent:3", instances[2]["_key"]),
     }
-    # The agent whose IP two instances share is on a machine of its own: a Device, nothing guessed.
-    assert [entity.key for entity in entities] == ["device:serial:VM-4"]
+    # The agent whose IP two instances share, and the office laptop that happens to have an instance's IP,
+    # are on machines of their own: Devices, nothing guessed.
+    assert [entity.key for entity in entities] == ["device:serial:EC2-VM-4", "device:serial:C02-OFFICE"]
 
 
 def test_records_of_one_machine_make_one_device_that_its_owner_owns() -> None:
@@ -105,3 +108,46 @@ def test_a_login_that_names_several_people_or_machines_with_different_owners_get
     ]
     _, relationships = map_devices(records)
     assert [r for r in relationships if r.verb == "OWNS"] == []
+
+
+def _commit(store: Any, source: str, entities: list[Any]) -> None:
+    from aws_integration.store import GraphBatch
+
+    store.commit_run(GraphBatch(source, entities, [], set(), set(), "success", "t", "t"))
+
+
+def test_the_store_keeps_the_cross_source_graph_whichever_source_runs(tmp_path: Any) -> None:
+    from aws_integration.graph.model import Entity
+    from aws_integration.store.derivations import open_graph_store
+
+    instance = Entity("arn:aws:ec2:us-east-1:1:instance/i-0aaaaaaaaaaaaaaaa", "aws_instance", ("Host",), "web-1",
+                      {"instanceId": "i-0aaaaaaaaaaaaaaaa", "macAddresses": ["0a:00:00:00:00:01"]})
+    user = Entity("arn:aws:iam::1:user/alice", "aws_iam_user", ("User",), "alice",
+                  {"username": "alice", "tag.Email": "alice@example.com"})
+    on_host = Entity("sentinelone_agent:1", "sentinelone_agent", ("HostAgent",), "web-1",
+                     {"macAddress": ["0a:00:00:00:00:01"]})
+    laptop = Entity("sentinelone_agent:2", "sentinelone_agent", ("HostAgent",), "LT-ALICE",
+                    {"serialNumber": "C02XK1", "lastLoggedInUserName": "EXAMPLE\\alice"})
+
+    def edges(store: Any) -> set[tuple[str, str, str]]:
+        return {(r["_fromEntityKey"], r["_class"], r["_toEntityKey"]) for r in store.relationships()
+                if r["_class"] in ("PROTECTS", "OWNS")}
+
+    with open_graph_store(tmp_path / "graph.sqlite") as store:
+        _commit(store, "sentinelone:console", [on_host, laptop])  # the console alone: two devices
+        alone = {entity["_key"] for entity in store.entities(types=["device"])}
+        _commit(store, "aws:1", [instance, user])  # the Person is new in this run, and owns the laptop at once
+        together = edges(store)
+        _commit(store, "sentinelone:console", [on_host, laptop])
+        again = edges(store)
+        _commit(store, "aws:1", [user])  # the instance is gone: its agent's machine is a device again
+        after = edges(store)
+        devices = {entity["_key"] for entity in store.entities(types=["device"])}
+    assert alone == {"device:serial:C02XK1", "device:mac:0a:00:00:00:00:01"}
+    assert together == again == {
+        ("sentinelone_agent:1", "PROTECTS", instance.key),
+        ("sentinelone_agent:2", "PROTECTS", "device:serial:C02XK1"),
+        ("person:alice@example.com", "OWNS", "device:serial:C02XK1"),
+    }
+    assert ("sentinelone_agent:1", "PROTECTS", "device:mac:0a:00:00:00:00:01") in after
+    assert devices == alone

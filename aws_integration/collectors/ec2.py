@@ -261,6 +261,11 @@ def transform_instance(item: RawItem, scope: TransformContext) -> Iterator[Entit
             "vpcId": item.get("VpcId"),
             "subnetId": item.get("SubnetId"),
             "privateIpAddress": item.get("PrivateIpAddress"),
+            "privateIpAddresses": sorted({address["PrivateIpAddress"] for interface in item.get("NetworkInterfaces", [])
+                                          for address in interface.get("PrivateIpAddresses", [])
+                                          if address.get("PrivateIpAddress")}) or None,
+            "macAddresses": [interface["MacAddress"].lower() for interface in item.get("NetworkInterfaces", [])
+                             if interface.get("MacAddress")] or None,
             "privateDnsName": item.get("PrivateDnsName") or None,
             "publicIpAddress": item.get("PublicIpAddress"),
             "publicDnsName": item.get("PublicDnsName") or None,

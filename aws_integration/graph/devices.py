@@ -5,9 +5,11 @@ sources ran, alone or together:
 
 * **Cloud hosts.** An endpoint agent (``HostAgent``) runs on an EC2 instance of an
   ingested account when one of its MAC addresses is one of the instance's, else when its
-  serial number or hostname names the instance ID (``i-0abc...``), else when its private
-  IP is the private IP of exactly one ingested instance (private ranges repeat across
-  VPCs: an IP two instances share identifies neither). The agent ``PROTECTS`` the
+  serial number or hostname names the instance ID (``i-0abc...``), else, when the agent
+  says it runs on EC2 (an Amazon EC2 model, an ``ec2`` serial, an ``ip-10-0-1-4``
+  hostname), when its private IP is the private IP of exactly one ingested instance
+  (private ranges repeat across VPCs and offices: an IP two instances share identifies
+  neither, and an office laptop's 10.0.1.4 is not an instance's). The agent ``PROTECTS`` the
   ``aws_instance``, and no Device is made for it: the instance is the machine.
 * **Devices.** Every other machine an agent or an imported ``Device`` record describes
   is one ``Device``: records with the same serial number are one device; a record
@@ -40,6 +42,7 @@ INSTANCE_TYPE = "aws_instance"
 PLACEHOLDER_SERIALS = frozenset({"", "0", "none", "null", "n/a", "na", "unknown", "default string", "not specified",
                                  "to be filled by o.e.m.", "system serial number", "0123456789", "123456789"})
 _INSTANCE_ID = re.compile(r"\bi-[0-9a-f]{8}(?:[0-9a-f]{9})?\b")
+_EC2_HOSTNAME = re.compile(r"ip-\d{1,3}-\d{1,3}-\d{1,3}-\d{1,3}(\.|$)")
 _MAC = re.compile(r"[0-9a-f]{2}(?::[0-9a-f]{2}){5}")
 DEVICE_PROPERTIES = ("serialNumber", "hostname", "macAddress", "make", "model", "osName", "osType", "category",
                      "lastSeenOn")
@@ -141,9 +144,19 @@ class _Hosts:
             for instance_id in _INSTANCE_ID.findall(str(text or "").lower()):
                 if instance_id in self.by_id:
                     return self.by_id[instance_id]
+        if not on_ec2(agent):  # an office laptop on 10.0.1.4 is not the instance on 10.0.1.4
+            return None
         addresses = agent.get("privateIpAddresses") or []
         found = {id(self.by_ip[address]): self.by_ip[address] for address in addresses if address in self.by_ip}
         return next(iter(found.values())) if len(found) == 1 else None
+
+
+def on_ec2(agent: Mapping[str, Any]) -> bool:
+    """Whether the agent says it runs on EC2: an Amazon EC2 model, an ``ec2`` serial, an ``ip-10-0-1-4`` hostname."""
+    model = str(agent.get("modelName") or "").lower()
+    serial = str(agent.get("serialNumber") or "").lower()
+    hostname = str(agent.get("computerName") or agent.get("hostname") or "").lower()
+    return "amazon" in model or "ec2" in model or serial.startswith("ec2") or bool(_EC2_HOSTNAME.match(hostname))
 
 
 class _People:

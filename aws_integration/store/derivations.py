@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from aws_integration.graph.devices import AGENT_CLASS, DEVICE_CLASS, map_devices
 from aws_integration.graph.persons import PERSON_CLASS, USER_CLASS, map_persons
 from aws_integration.store.sqlite import Derivation, SqliteStore
 
 PERSON_SOURCE = "mapper:person"
 PERSON_MAPPING = Derivation(PERSON_SOURCE, frozenset({USER_CLASS, PERSON_CLASS}), map_persons)
-DEFAULT_DERIVATIONS = (PERSON_MAPPING,)
+DEVICE_SOURCE = "mapper:device"
+# After the persons: the devices' owners are the Persons just derived, in the same transaction.
+DEVICE_MAPPING = Derivation(DEVICE_SOURCE, frozenset({AGENT_CLASS, DEVICE_CLASS, PERSON_CLASS, USER_CLASS, "Host"}),
+                            map_devices)
+DEFAULT_DERIVATIONS = (PERSON_MAPPING, DEVICE_MAPPING)
 
 
 def open_graph_store(path: Path) -> SqliteStore:
-    """The store at ``path``, with the Person mapping recomputed after every commit."""
+    """The store at ``path``, with the Person and Device mappings recomputed after every commit."""
     return SqliteStore(path, derivations=DEFAULT_DERIVATIONS)
