@@ -24,6 +24,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.store_speed --json bench/results/store.json
 	$(BIN)/python -m bench.ingest_speed --latency-ms $(or $(LATENCY_MS),50) --memory --throttling \
 		--json bench/results/ingest.json
+	$(BIN)/python -m bench.sentinelone_speed --latency-ms $(or $(LATENCY_MS),50) --json bench/results/sentinelone.json
 
 docs: $(STAMP)
 	$(BIN)/aws-integration docs --output docs/data-model.md

@@ -21,11 +21,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+import aiohttp
 import botocore.session
 from aiobotocore.session import AioSession
 from botocore.exceptions import BotoCoreError
 
 from aws_integration.config import AlertRule, AwsInstance, ConfigError, Instance, Known, config_path, load_config
+from aws_integration.integrations.sentinelone.config import SentinelOneInstance
 from aws_integration.engine.clients import (
     DEFAULT_READ_TIMEOUT,
     ClientSettings,
@@ -159,6 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
         "permissions",
         help="report which resource types the role's policies let a run see (exit 0: all ready, 3: not all, 2: error)",
     )
+    permissions.add_argument("--config", type=Path, help="configuration file (default: $AWS_INTEGRATION_CONFIG with --instance)")
+    permissions.add_argument("--instance", help="check this instance of the configuration (AWS or SentinelOne)")
     permissions.add_argument("--role-arn", help="the role to check (default: the caller's own role or user)")
     permissions.add_argument(
         "--policy-file", action="append", default=[], metavar="FILE",
@@ -174,6 +178,8 @@ def build_parser() -> argparse.ArgumentParser:
     setup = command(
         "setup", help="generate the least-privilege IAM policy, CloudFormation or Terraform from the declarations"
     )
+    setup.add_argument("--integration", choices=["aws", "sentinelone"], default="aws",
+                       help="what to set up (default aws; sentinelone: --format instructions)")
     setup.add_argument("--format", choices=["policy", *TEMPLATE_FORMATS], default="policy", help="what to generate")
     setup.add_argument("--trusted-principal", metavar="ARN", help="who may assume the role (account root, role, user)")
     setup.add_argument("--external-id", metavar="ID", help="external ID for the trust policy (default: a random one)")
@@ -498,15 +504,44 @@ def _remove_store(store_path: Path) -> None:
         locks_dir(store_path).rmdir()  # only when empty: another run's lock keeps it
 
 
+def _check_console(args: argparse.Namespace, instance: SentinelOneInstance) -> int:
+    """``permissions`` of a SentinelOne instance: the token, its expiry and scope, each type's readiness."""
+    from aws_integration.integrations.sentinelone.diagnose import diagnose_console
+    from aws_integration.integrations.sentinelone.job import client_for
+    from aws_integration.integrations.sentinelone.steps import console_registry
+
+    for given in ("role_arn", "profile"):
+        if getattr(args, given):
+            raise IntegrationError(f"--{given.replace('_', '-')} is for AWS; {instance.name!r} is a SentinelOne instance")
+    if args.policy_file or args.boundary_file:
+        raise IntegrationError(f"--policy-file and --boundary-file are for AWS; {instance.name!r} is a SentinelOne instance")
+
+    async def check() -> Any:
+        async with client_for(instance) as client:
+            return await diagnose_console(console_registry(), client, instance.api_token.get_secret_value())
+
+    try:
+        diagnosis = asyncio.run(check())
+    except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+        raise IntegrationError(f"cannot reach the console at {instance.management_url}: {type(error).__name__}") from None
+    print(json.dumps(diagnosis.to_dict(), indent=2) if args.json else diagnosis.format())
+    return EXIT_OK if diagnosis.all_ready else EXIT_NOT_READY
+
+
 def run_permissions(args: argparse.Namespace) -> int:
     """``aws-integration permissions``: which resource types will be skipped, and why."""
     from aws_integration.permissions.diagnose import DiagnosticRequest, diagnose, format_report
 
+    loaded = _instance(args)
+    instance = loaded[0] if loaded else None
+    if isinstance(instance, SentinelOneInstance):
+        return _check_console(args, instance)
     if args.boundary_file and not args.policy_file:
         raise IntegrationError("--boundary-file needs --policy-file")
-    session = new_session(args.profile)
+    session = new_session(args.profile or (instance.profile if instance else None))
     check_client_configuration(session)
-    request = DiagnosticRequest(args.role_arn, tuple(args.policy_file), tuple(args.boundary_file))
+    role_arn = args.role_arn or (instance.role_arn if instance else None)
+    request = DiagnosticRequest(role_arn, tuple(args.policy_file), tuple(args.boundary_file))
     try:
         report = asyncio.run(diagnose(default_registry(), session, _client_settings(session), request))
     except BotoCoreError as error:
@@ -527,10 +562,39 @@ def _external_id(args: argparse.Namespace) -> str | None:
     return external_id
 
 
+def _write_output(args: argparse.Namespace, files: dict[str, str], text: str) -> int:
+    """Print ``text``, or write ``files`` into ``--output`` and list them."""
+    if not args.output:
+        sys.stdout.write(text)
+        return EXIT_OK
+    args.output.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        (args.output / name).write_text(content, encoding="utf-8")
+        print(args.output / name)
+    return EXIT_OK
+
+
+def _console_setup(args: argparse.Namespace) -> int:
+    """``setup --integration sentinelone``: the console walkthrough (the only artefact a console needs)."""
+    from aws_integration.integrations.sentinelone.setup import render_console_instructions
+    from aws_integration.integrations.sentinelone.steps import console_registry
+
+    if args.format != "instructions":
+        raise IntegrationError("a SentinelOne console is set up by hand: use --format instructions")
+    aws_only = [name for name in ("trusted_principal", "external_id", "as_parameters") if getattr(args, name)]
+    if aws_only or args.role_name != DEFAULT_ROLE_NAME or args.partition != "aws":
+        raise IntegrationError("--trusted-principal, --external-id, --role-name, --as-parameters and --partition "
+                               "are for AWS")
+    text = render_console_instructions(console_registry())
+    return _write_output(args, {"sentinelone-setup.md": text}, text)
+
+
 def run_setup(args: argparse.Namespace) -> int:
     """``aws-integration setup``: artefacts a security team reviews before granting access."""
     from aws_integration.setup.policy import least_privilege_policies, policy_files
 
+    if args.integration == "sentinelone":
+        return _console_setup(args)
     registry = default_registry()
     partitions = botocore.session.get_session().get_available_partitions()
     if args.partition not in partitions:
@@ -549,14 +613,7 @@ def run_setup(args: argparse.Namespace) -> int:
         name, render = TEMPLATE_FORMATS[args.format]
         text = render(registry, settings)
         files = {name: text}
-    if not args.output:
-        sys.stdout.write(text)
-        return EXIT_OK
-    args.output.mkdir(parents=True, exist_ok=True)
-    for name, content in files.items():
-        (args.output / name).write_text(content, encoding="utf-8")
-        print(args.output / name)
-    return EXIT_OK
+    return _write_output(args, files, text)
 
 
 def run_config(args: argparse.Namespace) -> int:

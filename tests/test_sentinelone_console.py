@@ -190,3 +190,33 @@ def test_the_token_never_appears_in_an_error(url: str) -> None:
     message = asyncio.run(ask())
     assert "refused the API token" in message and "wrong-secret-token" not in message
     assert json.dumps(message)  # one line of text
+
+
+def test_the_client_spreads_its_requests_at_the_configured_rate(monkeypatch: pytest.MonkeyPatch) -> None:
+    from aws_integration.integrations.sentinelone import client as client_module
+
+    now = [100.0]
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    monkeypatch.setattr(client_module.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(client_module.asyncio, "sleep", sleep)
+    limit = client_module._RateLimit(20.0)
+
+    async def burst() -> None:
+        for _ in range(5):
+            await limit.wait()
+
+    asyncio.run(burst())
+    assert slept == pytest.approx([0.05] * 4)  # the first at once, then one every 1/20 s
+
+
+def test_retry_after_is_read_as_seconds_or_a_date_and_bounded() -> None:
+    from aws_integration.integrations.sentinelone.client import MAX_RETRY_AFTER, _retry_after
+
+    assert _retry_after("3") == 3.0 and _retry_after(None) is None and _retry_after("soon") is None
+    assert _retry_after("86400") == MAX_RETRY_AFTER and _retry_after("-5") == 0.0
+    assert _retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # a date in the past: at once

@@ -68,7 +68,7 @@ def _agent(index: int, random_source: random.Random, host: CloudHost | None) -> 
     laptop = group_name == "Laptops"
     os_type = "linux" if host or group_name == "Servers" else ("macos" if index % 3 == 0 else "windows")
     serial = None if os_type == "linux" and not laptop else f"C02{index:07d}"
-    private_ip = host.private_ip if host else f"10.{index // 65536 % 256}.{index // 256 % 256}.{index % 256}"
+    private_ip = host.private_ip if host else f"192.168.{index // 250 % 256}.{index % 250 + 2}"  # the offices' LAN
     mac = host.mac if host else _mac(random_source)
     state = index + 1  # the first agents (the cloud hosts') are healthy
     last_active = NOW - timedelta(hours=random_source.randrange(1, 24 * 45))
