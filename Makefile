@@ -32,7 +32,7 @@ docs: $(STAMP)
 	$(BIN)/aws-integration setup --format policy --output policies
 	$(BIN)/aws-integration setup --format cloudformation --as-parameters --output policies
 	$(BIN)/aws-integration setup --format terraform --as-parameters --output policies
-	$(BIN)/python -m aws_integration.setup.guide docs/setup.md
+	$(BIN)/python -m aws_integration.integrations.aws.setup.guide docs/setup.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache

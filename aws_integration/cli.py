@@ -28,7 +28,7 @@ from botocore.exceptions import BotoCoreError
 
 from aws_integration.config import AlertRule, AwsInstance, ConfigError, Instance, Known, config_path, load_config
 from aws_integration.integrations.sentinelone.config import SentinelOneInstance
-from aws_integration.engine.clients import (
+from aws_integration.integrations.aws.engine.clients import (
     DEFAULT_READ_TIMEOUT,
     ClientSettings,
     check_client_configuration,
@@ -41,9 +41,9 @@ from aws_integration.jobs.alerts import AlertSink, rule_warnings
 from aws_integration.jobs.history import change_lines, format_changes, format_runs
 from aws_integration.jobs.lock import InstanceLock
 from aws_integration.jobs.run import InstanceRun, Job, JobSettings, TargetRun
-from aws_integration.registry import Registry, default_registry
-from aws_integration.setup.instructions import render_instructions
-from aws_integration.setup.templates import DEFAULT_ROLE_NAME, RoleSettings, cloudformation, terraform
+from aws_integration.integrations.aws.registry import Registry, default_registry
+from aws_integration.integrations.aws.setup.instructions import render_instructions
+from aws_integration.integrations.aws.setup.templates import DEFAULT_ROLE_NAME, RoleSettings, cloudformation, terraform
 from aws_integration.store import CommitSummary, SqliteStore, StoreError, default_store_path
 from aws_integration.store.bulk import DEFAULT_IMPORT_SOURCE, BulkDataError, load_bulk_files
 from aws_integration.store.derivations import open_graph_store
@@ -530,7 +530,7 @@ def _check_console(args: argparse.Namespace, instance: SentinelOneInstance) -> i
 
 def run_permissions(args: argparse.Namespace) -> int:
     """``aws-integration permissions``: which resource types will be skipped, and why."""
-    from aws_integration.permissions.diagnose import DiagnosticRequest, diagnose, format_report
+    from aws_integration.integrations.aws.permissions.diagnose import DiagnosticRequest, diagnose, format_report
 
     loaded = _instance(args)
     instance = loaded[0] if loaded else None
@@ -591,7 +591,7 @@ def _console_setup(args: argparse.Namespace) -> int:
 
 def run_setup(args: argparse.Namespace) -> int:
     """``aws-integration setup``: artefacts a security team reviews before granting access."""
-    from aws_integration.setup.policy import least_privilege_policies, policy_files
+    from aws_integration.integrations.aws.setup.policy import least_privilege_policies, policy_files
 
     if args.integration == "sentinelone":
         return _console_setup(args)

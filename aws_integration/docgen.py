@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from aws_integration.declarations import MapperDecl, StepDecl
-from aws_integration.engine.preflight import PREFLIGHT_CALLS
-from aws_integration.registry import Registry
+from aws_integration.integrations.aws.declarations import MapperDecl, StepDecl
+from aws_integration.integrations.aws.engine.preflight import PREFLIGHT_CALLS
+from aws_integration.integrations.aws.registry import Registry
 from aws_integration.steps.registry import StepRegistry
 
 HEADER = """# Data model

@@ -24,9 +24,9 @@ import botocore.parsers
 from aiobotocore.session import AioSession
 from botocore.config import Config
 
-from aws_integration.engine.clients import ClientSettings, new_session
-from aws_integration.engine.runner import RunOptions, ingest
-from aws_integration.registry import default_registry
+from aws_integration.integrations.aws.engine.clients import ClientSettings, new_session
+from aws_integration.integrations.aws.engine.runner import RunOptions, ingest
+from aws_integration.integrations.aws.registry import default_registry
 from aws_integration.store import GraphBatch, SqliteStore
 
 PARSING = {"seconds": 0.0, "responses": 0}

@@ -37,7 +37,7 @@ from typing import Any
 import aiohttp
 import botocore.session
 
-from aws_integration.registry import default_registry
+from aws_integration.integrations.aws.registry import default_registry
 
 _CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "host", "proxy-connection"}

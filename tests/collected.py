@@ -8,7 +8,7 @@ from typing import TypeVar
 import pytest
 from moto import mock_aws
 
-from aws_integration.engine.runner import CollectedGraph, RunOptions
+from aws_integration.integrations.aws.engine.runner import CollectedGraph, RunOptions
 from aws_integration.graph.model import Entity
 from tests.conftest import collect, fake_aws_environment
 

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from moto import mock_aws
 
-from aws_integration.engine.runner import CollectedGraph, RunOptions, ingest
+from aws_integration.integrations.aws.engine.runner import CollectedGraph, RunOptions, ingest
 from aws_integration.sample.moto_server import MotoServer
-from aws_integration.registry import Registry, default_registry
+from aws_integration.integrations.aws.registry import Registry, default_registry
 from aws_integration.sample.seed import SAMPLE_REGIONS, SampleAccount, seed_sample_account
 from tests.moto_aio import moto_session
 

@@ -10,7 +10,7 @@ import boto3
 import pytest
 from moto.core import set_initial_no_auth_action_count
 
-from aws_integration.engine.assume import assume_role_session
+from aws_integration.integrations.aws.engine.assume import assume_role_session
 from aws_integration.errors import IntegrationError
 from aws_integration.sample.principals import inventory_user
 from tests.moto_aio import moto_session

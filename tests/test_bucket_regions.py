@@ -11,9 +11,9 @@ import re
 
 import pytest
 
-from aws_integration.engine.clients import new_session
-from aws_integration.engine.runner import CollectedGraph, RunOptions, ingest
-from aws_integration.registry import default_registry
+from aws_integration.integrations.aws.engine.clients import new_session
+from aws_integration.integrations.aws.engine.runner import CollectedGraph, RunOptions, ingest
+from aws_integration.integrations.aws.registry import default_registry
 from aws_integration.sample.seed import SAMPLE_REGIONS, seed_sample_account
 from tests.aws_proxy import Answer, AwsProxy
 

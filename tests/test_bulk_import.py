@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from aws_integration.cli import main
-from aws_integration.engine.runner import CollectedGraph
+from aws_integration.integrations.aws.engine.runner import CollectedGraph
 from aws_integration.sample.seed import SampleAccount
 from aws_integration.store import GraphBatch, SqliteStore
 from aws_integration.store.bulk import BulkDataError, load_bulk_files

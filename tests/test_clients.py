@@ -14,8 +14,8 @@ from botocore.exceptions import ClientError
 
 from botocore.utils import parse_timestamp as botocore_parse_timestamp
 
-from aws_integration.engine.clients import ClientPool, ClientSettings
-from aws_integration.engine.parsing import parse_timestamp
+from aws_integration.integrations.aws.engine.clients import ClientPool, ClientSettings
+from aws_integration.integrations.aws.engine.parsing import parse_timestamp
 
 VPCS = (b'<DescribeVpcsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r</requestId>'
         b"<vpcSet><item><vpcId>vpc-1</vpcId><cidrBlock>10.0.0.0/16</cidrBlock></item></vpcSet></DescribeVpcsResponse>")

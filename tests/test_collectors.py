@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from aws_integration.steps.report import StepStatus
-from aws_integration.engine.runner import CollectedGraph
+from aws_integration.integrations.aws.engine.runner import CollectedGraph
 from aws_integration.sample.seed import SAMPLE_REGIONS, SampleAccount
 
 ACCOUNT = "123456789012"

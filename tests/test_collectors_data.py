@@ -16,7 +16,7 @@ from typing import Any
 import boto3
 import pytest
 
-from aws_integration.engine.runner import CollectedGraph
+from aws_integration.integrations.aws.engine.runner import CollectedGraph
 from tests.collected import REGION, collected_world, edges, entities_of, failed_steps
 
 SECRET_VALUE = "hunter2-never-stored"

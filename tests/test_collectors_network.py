@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 import pytest
 
-from aws_integration.engine.runner import CollectedGraph
+from aws_integration.integrations.aws.engine.runner import CollectedGraph
 from tests.collected import ACCOUNT, REGION, collected_world, edges, entities_of, failed_steps
 
 AMI = "ami-12c6146b"  # one of moto's built-in images

@@ -11,9 +11,9 @@ from typing import Any
 import boto3
 import pytest
 
-from aws_integration.collectors.elasticache import transform_cache_cluster
-from aws_integration.engine.context import TransformContext
-from aws_integration.engine.runner import CollectedGraph
+from aws_integration.integrations.aws.collectors.elasticache import transform_cache_cluster
+from aws_integration.integrations.aws.engine.context import TransformContext
+from aws_integration.integrations.aws.engine.runner import CollectedGraph
 from aws_integration.graph.model import Entity
 from tests.collected import ACCOUNT, REGION, collected_world, edges, entities_of, failed_steps
 

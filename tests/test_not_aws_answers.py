@@ -15,8 +15,8 @@ import botocore.session
 import pytest
 from botocore.exceptions import ClientError
 
-from aws_integration.engine.answers import answer_problem
-from aws_integration.engine.errors import is_permission_error
+from aws_integration.integrations.aws.engine.answers import answer_problem
+from aws_integration.integrations.aws.engine.errors import is_permission_error
 from aws_integration.sample.seed import SAMPLE_REGIONS, seed_sample_account
 from tests.aws_proxy import Answer, AwsProxy
 

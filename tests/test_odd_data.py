@@ -7,7 +7,7 @@ from pathlib import Path
 import boto3
 from moto import mock_aws
 
-from aws_integration.engine.runner import RunOptions
+from aws_integration.integrations.aws.engine.runner import RunOptions
 from aws_integration.graph.tags import typed_tag_value
 from aws_integration.store import GraphBatch, SqliteStore
 from tests.conftest import collect

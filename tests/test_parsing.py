@@ -18,14 +18,14 @@ import pytest
 from botocore.parsers import ResponseParserError
 from moto import mock_aws
 
-from aws_integration.engine.clients import ClientPool, ClientSettings, SharedTlsHttpSession
-from aws_integration.engine.parsing import (
+from aws_integration.integrations.aws.engine.clients import ClientPool, ClientSettings, SharedTlsHttpSession
+from aws_integration.integrations.aws.engine.parsing import (
     ParserWithWorkers,
     ParseWorkers,
     default_parse_processes,
     shared_parse_workers,
 )
-from aws_integration.engine.runner import RunOptions
+from aws_integration.integrations.aws.engine.runner import RunOptions
 from aws_integration.sample.seed import SAMPLE_REGIONS, seed_sample_account
 from tests.conftest import collect
 from tests.moto_aio import moto_session
@@ -179,7 +179,7 @@ def test_every_client_of_a_run_uses_the_shared_tls_session() -> None:
 
 WORKER_OWNER = """
 import os, signal, sys, time
-from aws_integration.engine.parsing import ParseWorkers, _warm_up
+from aws_integration.integrations.aws.engine.parsing import ParseWorkers, _warm_up
 
 workers = ParseWorkers(1, min_bytes=0)
 workers.start()
@@ -218,7 +218,7 @@ def test_one_worker_per_usable_core_but_one(monkeypatch: pytest.MonkeyPatch) -> 
 def test_a_worker_whose_main_process_died_while_it_started_ends_too() -> None:
     started = time.monotonic()
     late = subprocess.run(
-        [sys.executable, "-c", "import os, time\nfrom aws_integration.engine.parsing import _start_worker\n"
+        [sys.executable, "-c", "import os, time\nfrom aws_integration.integrations.aws.engine.parsing import _start_worker\n"
                                "_start_worker(parent=os.getppid() + 1_000_000)\ntime.sleep(60)"],
         capture_output=True, text=True, timeout=120, check=False,
     )

@@ -7,11 +7,11 @@ import json
 import pytest
 
 from aws_integration.steps.report import Denial, StepResult, StepStatus
-from aws_integration.permissions import parse_policy
-from aws_integration.permissions.checker import PREFLIGHT_STEP_ID, PermissionChecker, PermissionReport, Readiness
-from aws_integration.permissions.comparison import Observed, compare
-from aws_integration.permissions.diagnose import format_report
-from aws_integration.registry import default_registry
+from aws_integration.integrations.aws.permissions import parse_policy
+from aws_integration.integrations.aws.permissions.checker import PREFLIGHT_STEP_ID, PermissionChecker, PermissionReport, Readiness
+from aws_integration.integrations.aws.permissions.comparison import Observed, compare
+from aws_integration.integrations.aws.permissions.diagnose import format_report
+from aws_integration.integrations.aws.registry import default_registry
 
 REGISTRY = default_registry()
 ALL_ACTIONS = sorted({call.iam_action for call in REGISTRY.api_calls()})

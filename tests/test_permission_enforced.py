@@ -9,7 +9,7 @@ import pytest
 from moto.core import set_initial_no_auth_action_count
 
 from aws_integration.steps.report import DisabledReason, StepStatus
-from aws_integration.registry import default_registry
+from aws_integration.integrations.aws.registry import default_registry
 from aws_integration.sample.principals import inventory_role, inventory_user
 from aws_integration.sample.seed import seed_sample_account
 from tests.conftest import collect, enforceable_registry

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aws_integration.permissions import Decision, PolicyError, evaluate, parse_policy, wildcard_match
-from aws_integration.permissions.catalogue import resource_scope
-from aws_integration.permissions.evaluator import strictness
-from aws_integration.registry import default_registry
+from aws_integration.integrations.aws.permissions import Decision, PolicyError, evaluate, parse_policy, wildcard_match
+from aws_integration.integrations.aws.permissions.catalogue import resource_scope
+from aws_integration.integrations.aws.permissions.evaluator import strictness
+from aws_integration.integrations.aws.registry import default_registry
 
 LITERAL = st.text(alphabet=string.ascii_letters + string.digits + ":/.-_[]()+$^|\\", min_size=0, max_size=30)
 

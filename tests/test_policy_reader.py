@@ -11,10 +11,10 @@ import pytest
 from moto import mock_aws
 from moto.core import set_initial_no_auth_action_count
 
-from aws_integration.engine.clients import ClientPool, ClientSettings
+from aws_integration.integrations.aws.engine.clients import ClientPool, ClientSettings
 from aws_integration.errors import IntegrationError
-from aws_integration.permissions.checker import Readiness, check_principal
-from aws_integration.permissions.principal import (
+from aws_integration.integrations.aws.permissions.checker import Readiness, check_principal
+from aws_integration.integrations.aws.permissions.principal import (
     PolicyReadDenied,
     Principal,
     PrincipalKind,
@@ -22,7 +22,7 @@ from aws_integration.permissions.principal import (
     principal_from_arn,
     read_policies,
 )
-from aws_integration.registry import default_registry
+from aws_integration.integrations.aws.registry import default_registry
 from tests.moto_aio import moto_session
 
 TRUST = json.dumps({"Version": "2012-10-17", "Statement": [

@@ -6,9 +6,9 @@ import copy
 
 import pytest
 
-from aws_integration.engine.context import TransformContext
+from aws_integration.integrations.aws.engine.context import TransformContext
 from aws_integration.graph.model import EntityPatch, Relationship
-from aws_integration.mappers.public_network import acl_direction_allows_external, map_public_networks
+from aws_integration.integrations.aws.mappers.public_network import acl_direction_allows_external, map_public_networks
 
 SCOPE = TransformContext("aws", "123456789012", "us-east-1")
 VPC, SUBNET, IGW = "vpc-1", "subnet-1", "igw-1"

@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 
-from aws_integration.collectors import COLLECTOR_STEPS
+from aws_integration.integrations.aws.collectors import COLLECTOR_STEPS
 from aws_integration.config import AlertRule, AwsInstance, Instance
 from aws_integration.graph.model import Entity
 from aws_integration.jobs.history import format_runs
 from aws_integration.jobs.run import Job, JobSettings
-from aws_integration.mappers import MAPPERS
-from aws_integration.registry import Registry, default_registry
+from aws_integration.integrations.aws.mappers import MAPPERS
+from aws_integration.integrations.aws.registry import Registry, default_registry
 from aws_integration.sample.seed import SAMPLE_REGIONS, SampleAccount
 from aws_integration.store import ChangeKind, GraphBatch, SqliteStore
 from aws_integration.store.migrations import BASE_SCHEMA, MIGRATIONS

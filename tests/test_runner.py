@@ -9,13 +9,13 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from aws_integration.collectors import COLLECTOR_STEPS
-from aws_integration.declarations import ApiCall, Scope, StepDecl
+from aws_integration.integrations.aws.collectors import COLLECTOR_STEPS
+from aws_integration.integrations.aws.declarations import ApiCall, Scope, StepDecl
 from aws_integration.errors import IntegrationError
 from aws_integration.steps.report import DisabledReason, StepStatus
-from aws_integration.engine.runner import RunOptions, ingest
-from aws_integration.mappers import MAPPERS
-from aws_integration.registry import Registry
+from aws_integration.integrations.aws.engine.runner import RunOptions, ingest
+from aws_integration.integrations.aws.mappers import MAPPERS
+from aws_integration.integrations.aws.registry import Registry
 from aws_integration.sample.seed import SAMPLE_REGIONS
 from aws_integration.sample.seed import seed_sample_account
 from tests.conftest import collect

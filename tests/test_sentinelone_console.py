@@ -14,7 +14,7 @@ from aws_integration.errors import IntegrationError
 from aws_integration.integrations.sentinelone.client import ClientSettings, ConsoleClient, ConsoleError, list_rows
 from aws_integration.integrations.sentinelone.config import SentinelOneInstance
 from aws_integration.jobs.run import InstanceRun, Job
-from aws_integration.registry import default_registry
+from aws_integration.integrations.aws.registry import default_registry
 from aws_integration.sample.sentinelone_console import FakeConsole, Fault, serve
 from aws_integration.sample.sentinelone_seed import ACCOUNT_TOKEN, SITE_TOKEN, sample_console, sample_tokens
 from aws_integration.store import SqliteStore

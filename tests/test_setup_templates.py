@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from aws_integration.cli import main
-from aws_integration.registry import default_registry
-from aws_integration.setup.policy import least_privilege_policies
-from aws_integration.setup.templates import TF_PARTITION, RoleSettings, cloudformation, terraform
+from aws_integration.integrations.aws.registry import default_registry
+from aws_integration.integrations.aws.setup.policy import least_privilege_policies
+from aws_integration.integrations.aws.setup.templates import TF_PARTITION, RoleSettings, cloudformation, terraform
 
 REGISTRY = default_registry()
 SETTINGS = RoleSettings("arn:aws:iam::111122223333:role/scanner", "ext-id-for-tests", "inventory-reader")
@@ -100,7 +100,7 @@ def test_instructions_cover_external_id_deployment_and_verification(capsys: pyte
 
 
 def test_setup_guide_is_current_and_compares_with_security_audit() -> None:
-    from aws_integration.setup.guide import render_setup_guide, security_audit_document
+    from aws_integration.integrations.aws.setup.guide import render_setup_guide, security_audit_document
 
     guide = Path(__file__).resolve().parent.parent / "docs" / "setup.md"
     expected = render_setup_guide(REGISTRY, security_audit_document())

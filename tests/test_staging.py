@@ -10,15 +10,15 @@ from pathlib import Path
 import boto3
 import pytest
 
-from aws_integration.collectors import COLLECTOR_STEPS
+from aws_integration.integrations.aws.collectors import COLLECTOR_STEPS
 from aws_integration.steps import runner
 from aws_integration.steps.report import StepStatus
-from aws_integration.engine.runner import CollectedGraph, RunOptions, ingest
+from aws_integration.integrations.aws.engine.runner import CollectedGraph, RunOptions, ingest
 from aws_integration.graph.model import Entity, Relationship
 from aws_integration.graph.sink import GraphSink, InMemoryGraph, SinkError
 from aws_integration.config import AwsInstance, Instance
 from aws_integration.jobs.run import Job, JobSettings
-from aws_integration.registry import Registry, default_registry
+from aws_integration.integrations.aws.registry import Registry, default_registry
 from aws_integration.sample.seed import SAMPLE_REGIONS, SampleAccount
 from aws_integration.store import GraphBatch, SqliteStore, StoreError
 from aws_integration.store.locks import locks_dir

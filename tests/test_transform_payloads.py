@@ -23,13 +23,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
 
-from aws_integration.collectors.common import ListThenDescribe
-from aws_integration.declarations import StepDecl
-from aws_integration.engine.context import TransformContext
-from aws_integration.engine.runner import RunOptions
+from aws_integration.integrations.aws.collectors.common import ListThenDescribe
+from aws_integration.integrations.aws.declarations import StepDecl
+from aws_integration.integrations.aws.engine.context import TransformContext
+from aws_integration.integrations.aws.engine.runner import RunOptions
 from aws_integration.steps.runner import Contract
 from aws_integration.graph.model import Entity, GraphError
-from aws_integration.registry import Registry, default_registry
+from aws_integration.integrations.aws.registry import Registry, default_registry
 from tests.conftest import collect
 
 SCOPE = TransformContext("aws", "123456789012", "us-east-1", "payloads")

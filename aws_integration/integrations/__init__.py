@@ -14,12 +14,12 @@ from aws_integration.integrations.base import Integration
 @cache
 def integrations() -> dict[str, Integration]:
     """Every integration this project ships, by name."""
-    from aws_integration.config import AwsInstance
+    from aws_integration.integrations.aws.config import AwsInstance
     from aws_integration.integrations.aws import job as aws_job
     from aws_integration.integrations.sentinelone import job as console_job
     from aws_integration.integrations.sentinelone.config import SentinelOneInstance
     from aws_integration.integrations.sentinelone.steps import console_registry
-    from aws_integration.registry import default_registry
+    from aws_integration.integrations.aws.registry import default_registry
 
     shipped = (
         Integration("aws", "AWS", "aws:", AwsInstance, default_registry, aws_job.run_instance),

@@ -22,12 +22,12 @@ from typing import Any
 from aiobotocore.session import AioSession
 
 from aws_integration.config import AlertRule, Instance
-from aws_integration.engine.clients import DEFAULT_READ_TIMEOUT, new_session
+from aws_integration.integrations.aws.engine.clients import DEFAULT_READ_TIMEOUT, new_session
 from aws_integration.errors import IntegrationError
 from aws_integration.graph.sink import GraphSink
 from aws_integration.jobs.alerts import Alert, AlertSink, match_rules
-from aws_integration.jobs.organization import MemberAccount
-from aws_integration.registry import Registry
+from aws_integration.integrations.aws.organization import MemberAccount
+from aws_integration.integrations.aws.registry import Registry
 from aws_integration.steps.report import RunReport
 from aws_integration.steps.runner import CollectedGraph
 from aws_integration.store import Change, CommitSummary, GraphBatch, RunLease, SqliteStore, StoreError

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import boto3
 
-from aws_integration.registry import default_registry
+from aws_integration.integrations.aws.registry import default_registry
 from aws_integration.sample.moto_server import MotoServer
 from aws_integration.sample.sentinelone_console import FakeConsole, serve
 from aws_integration.sample.sentinelone_seed import ACCOUNT_TOKEN, cloud_hosts, sample_console, sample_tokens

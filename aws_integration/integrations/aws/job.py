@@ -14,12 +14,12 @@ import time
 from aiobotocore.session import AioSession
 from botocore.exceptions import BotoCoreError
 
-from aws_integration.config import AwsInstance
-from aws_integration.engine.assume import assume_role_session
-from aws_integration.engine.clients import ClientPool, ClientSettings, home_region, settings_for
-from aws_integration.engine.runner import RunOptions, ingest
+from aws_integration.integrations.aws.config import AwsInstance
+from aws_integration.integrations.aws.engine.assume import assume_role_session
+from aws_integration.integrations.aws.engine.clients import ClientPool, ClientSettings, home_region, settings_for
+from aws_integration.integrations.aws.engine.runner import RunOptions, ingest
 from aws_integration.errors import IntegrationError
-from aws_integration.jobs.organization import MemberAccount, member_accounts
+from aws_integration.integrations.aws.organization import MemberAccount, member_accounts
 from aws_integration.jobs.run import InstanceRun, Job, TargetPlan, TargetRun, _now, run_log
 
 INTEGRATION = "aws"

@@ -1,0 +1,66 @@
+"""ACM certificates: domains, validity, renewal, where they are in use."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from aws_integration.integrations.aws.collectors.common import Detail, api_call, build_entity, list_then_describe
+from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, Scope, StepDecl
+from aws_integration.integrations.aws.engine.context import TransformContext
+from aws_integration.graph.model import Entity, Relationship
+
+CERTIFICATE = EntityDecl("aws_acm_certificate", ("Certificate",), "An ACM certificate.")
+
+
+def _certificate(item: RawItem) -> dict[str, str]:
+    return {"CertificateArn": item["CertificateArn"]}
+
+
+def transform_certificate(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
+    """One ``aws_acm_certificate``."""
+    details = item.get("Certificate") or {}
+    key = item["CertificateArn"]
+    yield build_entity(
+        CERTIFICATE,
+        scope,
+        key=key,
+        name=item.get("DomainName") or key,
+        tags=item.get("Tags"),
+        properties={
+            "arn": key,
+            "domainName": item.get("DomainName"),
+            "subjectAlternativeNames": details.get("SubjectAlternativeNames"),
+            "status": details.get("Status") or item.get("Status"),
+            "type": details.get("Type"),
+            "keyAlgorithm": details.get("KeyAlgorithm"),
+            "issuer": details.get("Issuer"),
+            "notBefore": details.get("NotBefore"),
+            "expiresOn": details.get("NotAfter"),
+            "inUse": bool(details.get("InUseBy")),
+            "inUseByCount": len(details.get("InUseBy") or []),
+            "renewalEligibility": details.get("RenewalEligibility"),
+            "createdOn": details.get("CreatedAt"),
+        },
+    )
+
+
+STEPS: tuple[StepDecl, ...] = (
+    StepDecl(
+        id="fetch-acm-certificates",
+        name="ACM certificates",
+        service="acm",
+        scope=Scope.REGIONAL,
+        calls=(
+            api_call("acm", "ListCertificates", "CertificateSummaryList"),
+            api_call("acm", "DescribeCertificate"),
+            api_call("acm", "ListTagsForCertificate"),
+        ),
+        entities=(CERTIFICATE,),
+        fetch=list_then_describe(
+            "ListCertificates",
+            Detail("Certificate", "DescribeCertificate", _certificate, pick="Certificate"),
+            Detail("Tags", "ListTagsForCertificate", _certificate, pick="Tags"),
+        ),
+        transform=transform_certificate,
+    ),
+)

@@ -1,0 +1,71 @@
+"""API Gateway: REST APIs (v1) and HTTP/WebSocket APIs (v2)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from aws_integration.integrations.aws.collectors.common import api_call, build_entity
+from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, Scope, StepDecl
+from aws_integration.integrations.aws.engine.context import TransformContext
+from aws_integration.graph.model import Entity, Relationship
+
+REST_API = EntityDecl("aws_api_gateway_rest_api", ("Gateway",), "An API Gateway REST API.")
+HTTP_API = EntityDecl("aws_apigatewayv2_api", ("Gateway",), "An API Gateway HTTP or WebSocket API.")
+READ = "apigateway:GET"  # IAM authorises every API Gateway read as GET on the resource path
+
+
+def transform_rest_api(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
+    """One ``aws_api_gateway_rest_api``."""
+    endpoint_types = (item.get("endpointConfiguration") or {}).get("types") or []
+    yield build_entity(
+        REST_API,
+        scope,
+        key=scope.arn("apigateway", f"/restapis/{item['id']}", account=False),
+        name=item.get("name") or item["id"],
+        tags=item.get("tags"),
+        properties={
+            "apiId": item["id"],
+            "name": item.get("name"),
+            "description": item.get("description") or None,
+            "endpointTypes": endpoint_types or None,
+            "public": "PRIVATE" not in endpoint_types,
+            "apiKeySource": item.get("apiKeySource"),
+            "disableExecuteApiEndpoint": item.get("disableExecuteApiEndpoint"),
+            "createdOn": item.get("createdDate"),
+        },
+    )
+
+
+def transform_http_api(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
+    """One ``aws_apigatewayv2_api``."""
+    yield build_entity(
+        HTTP_API,
+        scope,
+        key=scope.arn("apigateway", f"/apis/{item['ApiId']}", account=False),
+        name=item.get("Name") or item["ApiId"],
+        tags=item.get("Tags"),
+        properties={
+            "apiId": item["ApiId"],
+            "name": item.get("Name"),
+            "protocolType": item.get("ProtocolType"),
+            "apiEndpoint": item.get("ApiEndpoint"),
+            "public": not item.get("DisableExecuteApiEndpoint", False),
+            "disableExecuteApiEndpoint": item.get("DisableExecuteApiEndpoint"),
+            "corsAllowOrigins": ((item.get("CorsConfiguration") or {}).get("AllowOrigins")) or None,
+            "createdOn": item.get("CreatedDate"),
+        },
+    )
+
+
+STEPS: tuple[StepDecl, ...] = (
+    StepDecl(
+        id="fetch-api-gateway-rest-apis", name="API Gateway REST APIs", service="apigateway", scope=Scope.REGIONAL,
+        calls=(api_call("apigateway", "GetRestApis", "items", iam_action=READ),),
+        entities=(REST_API,), transform=transform_rest_api,
+    ),
+    StepDecl(
+        id="fetch-api-gateway-http-apis", name="API Gateway HTTP APIs", service="apigatewayv2", scope=Scope.REGIONAL,
+        calls=(api_call("apigatewayv2", "GetApis", "Items", iam_action=READ),),
+        entities=(HTTP_API,), transform=transform_http_api,
+    ),
+)

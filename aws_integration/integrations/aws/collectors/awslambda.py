@@ -1,0 +1,80 @@
+"""Lambda functions: the role they run as, their network placement, their encryption key."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from aws_integration.integrations.aws.collectors.common import Detail, api_call, build_entity, list_then_describe, relate
+from aws_integration.integrations.aws.collectors.ec2 import SECURITY_GROUP, SUBNET, ec2_arn
+from aws_integration.integrations.aws.collectors.iam import ROLE
+from aws_integration.integrations.aws.collectors.kms import KEY, uses_key
+from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl
+from aws_integration.integrations.aws.engine.context import TransformContext
+from aws_integration.graph.model import Entity, Relationship
+
+FUNCTION = EntityDecl("aws_lambda_function", ("Function",), "A Lambda function.")
+
+
+def transform_function(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
+    """One ``aws_lambda_function``; it USES its role and KMS key, sits in subnets, behind security groups.
+
+    Environment variables are listed by name only: their values are often secrets.
+    """
+    key = item["FunctionArn"]
+    vpc = item.get("VpcConfig") or {}
+    variables = (item.get("Environment") or {}).get("Variables") or {}
+    yield build_entity(
+        FUNCTION,
+        scope,
+        key=key,
+        name=item["FunctionName"],
+        tags=item.get("Tags"),
+        properties={
+            "functionName": item["FunctionName"],
+            "arn": key,
+            "runtime": item.get("Runtime"),
+            "handler": item.get("Handler"),
+            "role": item.get("Role"),
+            "memorySize": item.get("MemorySize"),
+            "timeout": item.get("Timeout"),
+            "codeSize": item.get("CodeSize"),
+            "packageType": item.get("PackageType"),
+            "architectures": item.get("Architectures"),
+            "lastModified": item.get("LastModified"),
+            "vpcId": vpc.get("VpcId") or None,
+            "subnetIds": vpc.get("SubnetIds") or None,
+            "securityGroupIds": vpc.get("SecurityGroupIds") or None,
+            "kmsKeyArn": item.get("KMSKeyArn"),
+            "tracingMode": (item.get("TracingConfig") or {}).get("Mode"),
+            "environmentVariableNames": sorted(variables) or None,
+        },
+    )
+    if item.get("Role"):
+        yield relate(FUNCTION, key, "USES", ROLE, item["Role"])
+    yield from uses_key(FUNCTION, key, item.get("KMSKeyArn"))
+    for subnet_id in vpc.get("SubnetIds") or ():
+        yield relate(SUBNET, ec2_arn(scope, "subnet", subnet_id), "HAS", FUNCTION, key)
+    for group_id in vpc.get("SecurityGroupIds") or ():
+        yield relate(SECURITY_GROUP, ec2_arn(scope, "security-group", group_id), "PROTECTS", FUNCTION, key)
+
+
+STEPS: tuple[StepDecl, ...] = (
+    StepDecl(
+        id="fetch-lambda-functions",
+        name="Lambda functions",
+        service="lambda",
+        scope=Scope.REGIONAL,
+        calls=(api_call("lambda", "ListFunctions", "Functions"), api_call("lambda", "ListTags")),
+        entities=(FUNCTION,),
+        relationships=(
+            RelationshipDecl(FUNCTION.type, "USES", ROLE.type),
+            RelationshipDecl(FUNCTION.type, "USES", KEY.type),
+            RelationshipDecl(SUBNET.type, "HAS", FUNCTION.type),
+            RelationshipDecl(SECURITY_GROUP.type, "PROTECTS", FUNCTION.type),
+        ),
+        fetch=list_then_describe(
+            "ListFunctions", Detail("Tags", "ListTags", lambda item: {"Resource": item["FunctionArn"]}, pick="Tags")
+        ),
+        transform=transform_function,
+    ),
+)

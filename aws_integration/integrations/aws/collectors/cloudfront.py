@@ -1,0 +1,75 @@
+"""CloudFront distributions: TLS policy, WAF, origins (and the S3 buckets they serve)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from aws_integration.integrations.aws.collectors.common import Detail, api_call, build_entity, list_then_describe, relate
+from aws_integration.integrations.aws.collectors.s3 import BUCKET
+from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl
+from aws_integration.integrations.aws.engine.context import TransformContext
+from aws_integration.graph.model import Entity, Relationship
+
+DISTRIBUTION = EntityDecl("aws_cloudfront_distribution", ("Gateway",), "A CloudFront distribution.")
+_S3_ORIGIN = ".s3."
+
+
+def _bucket_of(domain: str) -> str | None:
+    """The bucket an S3 origin domain names (``name.s3.amazonaws.com``, ``name.s3.eu-west-1.amazonaws.com``)."""
+    if _S3_ORIGIN in domain:
+        return domain.split(_S3_ORIGIN, 1)[0]
+    return None
+
+
+def transform_distribution(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
+    """One ``aws_cloudfront_distribution``; it USES the S3 buckets it serves."""
+    key = item["ARN"]
+    origins = [origin.get("DomainName", "") for origin in (item.get("Origins") or {}).get("Items", [])]
+    certificate = item.get("ViewerCertificate") or {}
+    yield build_entity(
+        DISTRIBUTION,
+        scope,
+        key=key,
+        name=item.get("DomainName") or item["Id"],
+        tags=item.get("Tags"),
+        properties={
+            "distributionId": item["Id"],
+            "arn": key,
+            "domainName": item.get("DomainName"),
+            "aliases": (item.get("Aliases") or {}).get("Items"),
+            "status": item.get("Status"),
+            "enabled": item.get("Enabled"),
+            "public": True,
+            "priceClass": item.get("PriceClass"),
+            "httpVersion": item.get("HttpVersion"),
+            "ipv6Enabled": item.get("IsIPV6Enabled"),
+            "webAclId": item.get("WebACLId") or None,
+            "minimumProtocolVersion": certificate.get("MinimumProtocolVersion"),
+            "defaultCertificate": certificate.get("CloudFrontDefaultCertificate"),
+            "origins": origins or None,
+            "lastModified": item.get("LastModifiedTime"),
+        },
+    )
+    for bucket in dict.fromkeys(filter(None, map(_bucket_of, origins))):
+        yield relate(DISTRIBUTION, key, "USES", BUCKET, f"arn:{scope.partition}:s3:::{bucket}")
+
+
+STEPS: tuple[StepDecl, ...] = (
+    StepDecl(
+        id="fetch-cloudfront-distributions",
+        name="CloudFront distributions",
+        service="cloudfront",
+        scope=Scope.GLOBAL,
+        calls=(
+            api_call("cloudfront", "ListDistributions", "DistributionList.Items"),
+            api_call("cloudfront", "ListTagsForResource"),
+        ),
+        entities=(DISTRIBUTION,),
+        relationships=(RelationshipDecl(DISTRIBUTION.type, "USES", BUCKET.type),),
+        fetch=list_then_describe(
+            "ListDistributions",
+            Detail("Tags", "ListTagsForResource", lambda item: {"Resource": item["ARN"]}, pick="Tags.Items"),
+        ),
+        transform=transform_distribution,
+    ),
+)

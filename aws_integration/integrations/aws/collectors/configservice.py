@@ -1,0 +1,80 @@
+"""AWS Config: whether recording is on, and which rules are defined."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+from aws_integration.integrations.aws.collectors.common import api_call, build_entity
+from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, Scope, StepDecl
+from aws_integration.integrations.aws.engine.context import FetchContext, TransformContext
+from aws_integration.graph.model import Entity, Relationship
+
+RECORDER = EntityDecl("aws_config_recorder", ("Configuration",), "An AWS Config configuration recorder.")
+RULE = EntityDecl("aws_config_rule", ("ControlPolicy",), "An AWS Config rule.")
+
+
+async def fetch_recorders(context: FetchContext) -> list[RawItem]:
+    """Recorders with their recording status."""
+    recorders, statuses = await asyncio.gather(
+        context.call("DescribeConfigurationRecorders"), context.call("DescribeConfigurationRecorderStatus")
+    )
+    status_by_name = {status["name"]: status for status in (statuses or {}).get("ConfigurationRecordersStatus", [])}
+    return [{**recorder, "Status": status_by_name.get(recorder["name"], {})}
+            for recorder in (recorders or {}).get("ConfigurationRecorders", [])]
+
+
+def transform_recorder(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
+    """One ``aws_config_recorder``."""
+    group = item.get("recordingGroup") or {}
+    status = item.get("Status") or {}
+    yield build_entity(
+        RECORDER,
+        scope,
+        key=scope.arn("config", f"configuration-recorder/{item['name']}"),
+        name=item["name"],
+        properties={
+            "name": item["name"],
+            "roleArn": item.get("roleARN"),
+            "recording": bool(status.get("recording")),
+            "lastStatus": status.get("lastStatus"),
+            "allSupported": group.get("allSupported"),
+            "includeGlobalResourceTypes": group.get("includeGlobalResourceTypes"),
+        },
+    )
+
+
+def transform_rule(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
+    """One ``aws_config_rule``."""
+    source = item.get("Source") or {}
+    yield build_entity(
+        RULE,
+        scope,
+        key=item.get("ConfigRuleArn") or scope.arn("config", f"config-rule/{item['ConfigRuleName']}"),
+        name=item["ConfigRuleName"],
+        properties={
+            "name": item["ConfigRuleName"],
+            "arn": item.get("ConfigRuleArn"),
+            "description": item.get("Description") or None,
+            "state": item.get("ConfigRuleState"),
+            "sourceOwner": source.get("Owner"),
+            "sourceIdentifier": source.get("SourceIdentifier"),
+            "inputParameters": item.get("InputParameters") or None,
+            "maximumExecutionFrequency": item.get("MaximumExecutionFrequency"),
+        },
+    )
+
+
+STEPS: tuple[StepDecl, ...] = (
+    StepDecl(
+        id="fetch-config-recorders", name="AWS Config recorders", service="config", scope=Scope.REGIONAL,
+        calls=(api_call("config", "DescribeConfigurationRecorders"),
+               api_call("config", "DescribeConfigurationRecorderStatus")),
+        entities=(RECORDER,), fetch=fetch_recorders, transform=transform_recorder,
+    ),
+    StepDecl(
+        id="fetch-config-rules", name="AWS Config rules", service="config", scope=Scope.REGIONAL,
+        calls=(api_call("config", "DescribeConfigRules", "ConfigRules"),),
+        entities=(RULE,), transform=transform_rule,
+    ),
+)

@@ -1,0 +1,456 @@
+"""EC2 and VPC: networks, gateways, routing, firewalls, instances, volumes, interfaces, addresses."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Iterator
+
+from aws_integration.integrations.aws.collectors.common import build_entity, relate
+from aws_integration.integrations.aws.collectors.iam import INSTANCE_PROFILE
+from aws_integration.integrations.aws.declarations import ApiCall, EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl
+from aws_integration.integrations.aws.engine.context import FetchContext, TransformContext
+from aws_integration.graph.model import Entity, Relationship
+
+EXTERNAL_IPV4 = "0.0.0.0/0"
+EXTERNAL_IPV6 = "::/0"
+
+VPC = EntityDecl("aws_vpc", ("Network",), "A virtual private cloud.")
+SUBNET = EntityDecl("aws_subnet", ("Network",), "A subnet of a VPC.", owned_by_account=False)
+INTERNET_GATEWAY = EntityDecl("aws_internet_gateway", ("Gateway",), "An internet gateway.")
+NAT_GATEWAY = EntityDecl("aws_nat_gateway", ("Gateway",), "A NAT gateway.")
+ROUTE_TABLE = EntityDecl("aws_route_table", ("Configuration",), "A VPC route table.", owned_by_account=False)
+NETWORK_ACL = EntityDecl("aws_network_acl", ("Firewall",), "A VPC network ACL.", owned_by_account=False)
+SECURITY_GROUP = EntityDecl("aws_security_group", ("Firewall",), "An EC2 security group.")
+INSTANCE = EntityDecl("aws_instance", ("Host",), "An EC2 instance.")
+VOLUME = EntityDecl("aws_ebs_volume", ("DataStore", "Disk"), "An EBS volume.")
+NETWORK_INTERFACE = EntityDecl("aws_eni", ("NetworkInterface",), "An elastic network interface.")
+ELASTIC_IP = EntityDecl("aws_eip", ("IpAddress",), "An Elastic IP address.")
+
+
+EC2_PAGE = 1000  # the most that most EC2 listings answer in one page (route tables: 100, volumes: 500)
+
+
+def _ec2_call(operation: str, result_key: str | None = None, page_size: int | None = None) -> ApiCall:
+    return ApiCall("ec2", operation, f"ec2:{operation}", result_key=result_key, page_size=page_size)
+
+
+def ec2_arn(scope: TransformContext, kind: str, resource_id: str) -> str:
+    """ARN of an EC2 resource, e.g. ``arn:aws:ec2:us-east-1:123:vpc/vpc-1``."""
+    return scope.arn("ec2", f"{kind}/{resource_id}")
+
+
+def _vpc_key(scope: TransformContext, vpc_id: str) -> str:
+    return ec2_arn(scope, "vpc", vpc_id)
+
+
+def _subnet_key(scope: TransformContext, subnet_id: str) -> str:
+    return ec2_arn(scope, "subnet", subnet_id)
+
+
+def _network_properties(cidr: str | None) -> dict[str, object]:
+    """``public`` is unknown until the public-network mapper decides it."""
+    return {"CIDR": cidr, "public": None, "internal": True}
+
+
+def transform_vpc(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
+    """One ``aws_vpc`` per VPC."""
+    yield build_entity(
+        VPC,
+        scope,
+        key=_vpc_key(scope, item["VpcId"]),
+        name=item["VpcId"],
+        tags=item.get("Tags"),
+        properties={
+            "vpcId": item["VpcId"],
+            **_network_properties(item.get("CidrBlock")),
+            "cidrBlocks": [assoc["CidrBlock"] for assoc in item.get("CidrBlockAssociationSet", [])],
+            "ipv6CidrBlocks": [
+                assoc["Ipv6CidrBlock"] for assoc in item.get("Ipv6CidrBlockAssociationSet", []) if "Ipv6CidrBlock" in assoc
+            ],
+            "state": item.get("State"),
+            "isDefault": item.get("IsDefault", False),
+            "instanceTenancy": item.get("InstanceTenancy"),
+            "dhcpOptionsId": item.get("DhcpOptionsId"),
+        },
+    )
+
+
+def transform_subnet(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
+    """One ``aws_subnet``, contained by its VPC."""
+    key = _subnet_key(scope, item["SubnetId"])
+    yield build_entity(
+        SUBNET,
+        scope,
+        key=key,
+        name=item["SubnetId"],
+        tags=item.get("Tags"),
+        properties={
+            "subnetId": item["SubnetId"],
+            "vpcId": item["VpcId"],
+            **_network_properties(item.get("CidrBlock")),
+            "ipv6CidrBlocks": [
+                assoc["Ipv6CidrBlock"] for assoc in item.get("Ipv6CidrBlockAssociationSet", []) if "Ipv6CidrBlock" in assoc
+            ],
+            "availabilityZone": item.get("AvailabilityZone"),
+            "availabilityZoneId": item.get("AvailabilityZoneId"),
+            "mapPublicIpOnLaunch": item.get("MapPublicIpOnLaunch", False),
+            "defaultForAz": item.get("DefaultForAz", False),
+            "availableIpAddressCount": item.get("AvailableIpAddressCount"),
+            "state": item.get("State"),
+        },
+    )
+    yield relate(VPC, _vpc_key(scope, item["VpcId"]), "CONTAINS", SUBNET, key)
+
+
+def transform_internet_gateway(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
+    """One ``aws_internet_gateway``; each VPC it is attached to HAS it."""
+    key = ec2_arn(scope, "internet-gateway", item["InternetGatewayId"])
+    attached = [att["VpcId"] for att in item.get("Attachments", []) if att.get("State") in (None, "available", "attached")]
+    yield build_entity(
+        INTERNET_GATEWAY,
+        scope,
+        key=key,
+        name=item["InternetGatewayId"],
+        tags=item.get("Tags"),
+        properties={"internetGatewayId": item["InternetGatewayId"], "attachedVpcIds": attached, "public": True},
+    )
+    for vpc_id in attached:
+        yield relate(VPC, _vpc_key(scope, vpc_id), "HAS", INTERNET_GATEWAY, key)
+
+
+def transform_nat_gateway(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
+    """One ``aws_nat_gateway``, which its VPC HAS."""
+    key = ec2_arn(scope, "natgateway", item["NatGatewayId"])
+    addresses = item.get("NatGatewayAddresses", [])
+    yield build_entity(
+        NAT_GATEWAY,
+        scope,
+        key=key,
+        name=item["NatGatewayId"],
+        tags=item.get("Tags"),
+        properties={
+            "natGatewayId": item["NatGatewayId"],
+            "state": item.get("State"),
+            "connectivityType": item.get("ConnectivityType", "public"),
+            "vpcId": item.get("VpcId"),
+            "subnetId": item.get("SubnetId"),
+            "publicIpAddresses": [addr["PublicIp"] for addr in addresses if addr.get("PublicIp")],
+            "privateIpAddresses": [addr["PrivateIp"] for addr in addresses if addr.get("PrivateIp")],
+            "createdOn": item.get("CreateTime"),
+        },
+    )
+    if item.get("VpcId"):
+        yield relate(VPC, _vpc_key(scope, item["VpcId"]), "HAS", NAT_GATEWAY, key)
+
+
+def default_route_targets(item: RawItem) -> list[str]:
+    """Targets of the routes to external destinations (0.0.0.0/0 and ::/0)."""
+    targets = []
+    for route in item.get("Routes", []):
+        if route.get("DestinationCidrBlock") == EXTERNAL_IPV4 or route.get("DestinationIpv6CidrBlock") == EXTERNAL_IPV6:
+            target = route.get("GatewayId") or route.get("NatGatewayId") or route.get("TransitGatewayId") \
+                or route.get("NetworkInterfaceId") or route.get("VpcPeeringConnectionId") or route.get("InstanceId")
+            if target:
+                targets.append(target)
+    return targets
+
+
+def transform_route_table(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
+    """One ``aws_route_table``, which its VPC HAS (subnet associations come from the mapper)."""
+    key = ec2_arn(scope, "route-table", item["RouteTableId"])
+    associations = item.get("Associations", [])
+    yield build_entity(
+        ROUTE_TABLE,
+        scope,
+        key=key,
+        name=item["RouteTableId"],
+        tags=item.get("Tags"),
+        properties={
+            "routeTableId": item["RouteTableId"],
+            "vpcId": item["VpcId"],
+            "main": any(assoc.get("Main") for assoc in associations),
+            "routeCount": len(item.get("Routes", [])),
+            "externalRouteTargets": default_route_targets(item),
+            "associatedSubnetIds": [assoc["SubnetId"] for assoc in associations if assoc.get("SubnetId")],
+        },
+    )
+    yield relate(VPC, _vpc_key(scope, item["VpcId"]), "HAS", ROUTE_TABLE, key)
+
+
+def transform_network_acl(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
+    """One ``aws_network_acl``, which its VPC HAS (PROTECTS subnet comes from the mapper)."""
+    key = ec2_arn(scope, "network-acl", item["NetworkAclId"])
+    entries = item.get("Entries", [])
+    yield build_entity(
+        NETWORK_ACL,
+        scope,
+        key=key,
+        name=item["NetworkAclId"],
+        tags=item.get("Tags"),
+        properties={
+            "networkAclId": item["NetworkAclId"],
+            "vpcId": item["VpcId"],
+            "isDefault": item.get("IsDefault", False),
+            "ingressRuleCount": sum(1 for entry in entries if not entry.get("Egress")),
+            "egressRuleCount": sum(1 for entry in entries if entry.get("Egress")),
+            "associatedSubnetIds": [assoc["SubnetId"] for assoc in item.get("Associations", []) if assoc.get("SubnetId")],
+        },
+    )
+    yield relate(VPC, _vpc_key(scope, item["VpcId"]), "HAS", NETWORK_ACL, key)
+
+
+def _open_to_internet(permission: RawItem) -> bool:
+    return any(r.get("CidrIp") == EXTERNAL_IPV4 for r in permission.get("IpRanges", [])) or any(
+        r.get("CidrIpv6") == EXTERNAL_IPV6 for r in permission.get("Ipv6Ranges", [])
+    )
+
+
+def transform_security_group(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
+    """One ``aws_security_group``, which its VPC HAS."""
+    key = ec2_arn(scope, "security-group", item["GroupId"])
+    ingress = item.get("IpPermissions", [])
+    yield build_entity(
+        SECURITY_GROUP,
+        scope,
+        key=key,
+        name=item.get("GroupName") or item["GroupId"],
+        tags=item.get("Tags"),
+        properties={
+            "groupId": item["GroupId"],
+            "groupName": item.get("GroupName"),
+            "description": item.get("Description"),
+            "vpcId": item.get("VpcId"),
+            "ingressRuleCount": len(ingress),
+            "egressRuleCount": len(item.get("IpPermissionsEgress", [])),
+            "allowsIngressFromInternet": any(_open_to_internet(permission) for permission in ingress),
+        },
+    )
+    if item.get("VpcId"):
+        yield relate(VPC, _vpc_key(scope, item["VpcId"]), "HAS", SECURITY_GROUP, key)
+
+
+async def fetch_instances(context: FetchContext) -> AsyncIterator[RawItem]:
+    """Instances of every reservation, page by page."""
+    async with contextlib.aclosing(context.stream("DescribeInstances")) as reservations:
+        async for reservation in reservations:
+            for instance in reservation.get("Instances", []):
+                yield instance
+
+
+def transform_instance(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
+    """One ``aws_instance``: its subnet HAS it, its security groups PROTECT it, it USES its volumes."""
+    key = ec2_arn(scope, "instance", item["InstanceId"])
+    groups = item.get("SecurityGroups", [])
+    volumes = [m["Ebs"]["VolumeId"] for m in item.get("BlockDeviceMappings", []) if m.get("Ebs", {}).get("VolumeId")]
+    yield build_entity(
+        INSTANCE,
+        scope,
+        key=key,
+        name=item["InstanceId"],
+        tags=item.get("Tags"),
+        properties={
+            "instanceId": item["InstanceId"],
+            "instanceType": item.get("InstanceType"),
+            "state": item.get("State", {}).get("Name"),
+            "platform": item.get("PlatformDetails") or item.get("Platform"),
+            "architecture": item.get("Architecture"),
+            "imageId": item.get("ImageId"),
+            "keyName": item.get("KeyName"),
+            "launchTime": item.get("LaunchTime"),
+            "availabilityZone": item.get("Placement", {}).get("AvailabilityZone"),
+            "vpcId": item.get("VpcId"),
+            "subnetId": item.get("SubnetId"),
+            "privateIpAddress": item.get("PrivateIpAddress"),
+            "privateIpAddresses": sorted({address["PrivateIpAddress"] for interface in item.get("NetworkInterfaces", [])
+                                          for address in interface.get("PrivateIpAddresses", [])
+                                          if address.get("PrivateIpAddress")}) or None,
+            "macAddresses": [interface["MacAddress"].lower() for interface in item.get("NetworkInterfaces", [])
+                             if interface.get("MacAddress")] or None,
+            "privateDnsName": item.get("PrivateDnsName") or None,
+            "publicIpAddress": item.get("PublicIpAddress"),
+            "publicDnsName": item.get("PublicDnsName") or None,
+            "public": bool(item.get("PublicIpAddress")),
+            "iamInstanceProfileArn": item.get("IamInstanceProfile", {}).get("Arn"),
+            "monitoring": item.get("Monitoring", {}).get("State"),
+            "securityGroupIds": [group["GroupId"] for group in groups],
+            "volumeIds": volumes,
+            "metadataHttpTokens": item.get("MetadataOptions", {}).get("HttpTokens"),
+        },
+    )
+    if item.get("SubnetId"):
+        yield relate(SUBNET, _subnet_key(scope, item["SubnetId"]), "HAS", INSTANCE, key)
+    for group in groups:
+        yield relate(SECURITY_GROUP, ec2_arn(scope, "security-group", group["GroupId"]), "PROTECTS", INSTANCE, key)
+    for volume_id in volumes:
+        yield relate(INSTANCE, key, "USES", VOLUME, ec2_arn(scope, "volume", volume_id))
+    profile = item.get("IamInstanceProfile", {}).get("Arn")
+    if profile:
+        yield relate(INSTANCE, key, "USES", INSTANCE_PROFILE, profile)
+
+
+def transform_volume(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
+    """One ``aws_ebs_volume`` (the instance side of USES comes from the instance step)."""
+    yield build_entity(
+        VOLUME,
+        scope,
+        key=ec2_arn(scope, "volume", item["VolumeId"]),
+        name=item["VolumeId"],
+        tags=item.get("Tags"),
+        properties={
+            "volumeId": item["VolumeId"],
+            "size": item.get("Size"),
+            "volumeType": item.get("VolumeType"),
+            "state": item.get("State"),
+            "encrypted": bool(item.get("Encrypted", False)),
+            "kmsKeyId": item.get("KmsKeyId"),
+            "iops": item.get("Iops"),
+            "throughput": item.get("Throughput"),
+            "snapshotId": item.get("SnapshotId") or None,
+            "availabilityZone": item.get("AvailabilityZone"),
+            "multiAttachEnabled": item.get("MultiAttachEnabled", False),
+            "attachedInstanceIds": [att["InstanceId"] for att in item.get("Attachments", []) if att.get("InstanceId")],
+            "createdOn": item.get("CreateTime"),
+            "classification": None,
+        },
+    )
+
+
+def transform_network_interface(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
+    """One ``aws_eni``; the instance it is attached to USES it."""
+    key = ec2_arn(scope, "network-interface", item["NetworkInterfaceId"])
+    attachment = item.get("Attachment", {})
+    yield build_entity(
+        NETWORK_INTERFACE,
+        scope,
+        key=key,
+        name=item["NetworkInterfaceId"],
+        tags=item.get("TagSet"),
+        properties={
+            "networkInterfaceId": item["NetworkInterfaceId"],
+            "interfaceType": item.get("InterfaceType"),
+            "status": item.get("Status"),
+            "description": item.get("Description") or None,
+            "macAddress": item.get("MacAddress"),
+            "vpcId": item.get("VpcId"),
+            "subnetId": item.get("SubnetId"),
+            "privateIpAddress": item.get("PrivateIpAddress"),
+            "privateIpAddresses": [a["PrivateIpAddress"] for a in item.get("PrivateIpAddresses", []) if a.get("PrivateIpAddress")],
+            "publicIp": item.get("Association", {}).get("PublicIp"),
+            "sourceDestCheck": item.get("SourceDestCheck"),
+            "requesterManaged": item.get("RequesterManaged", False),
+            "securityGroupIds": [group["GroupId"] for group in item.get("Groups", [])],
+            "attachedInstanceId": attachment.get("InstanceId"),
+        },
+    )
+    if attachment.get("InstanceId"):
+        yield relate(INSTANCE, ec2_arn(scope, "instance", attachment["InstanceId"]), "USES", NETWORK_INTERFACE, key)
+
+
+async def fetch_addresses(context: FetchContext) -> list[RawItem]:
+    """DescribeAddresses is not paginated: one call returns every address."""
+    response = await context.call("DescribeAddresses")
+    return list((response or {}).get("Addresses", []))
+
+
+def transform_address(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
+    """One ``aws_eip``; the instance it is associated with USES it."""
+    resource_id = item.get("AllocationId") or item["PublicIp"]
+    key = ec2_arn(scope, "elastic-ip", resource_id)
+    yield build_entity(
+        ELASTIC_IP,
+        scope,
+        key=key,
+        name=item["PublicIp"],
+        tags=item.get("Tags"),
+        properties={
+            "publicIp": item["PublicIp"],
+            "allocationId": item.get("AllocationId"),
+            "associationId": item.get("AssociationId"),
+            "domain": item.get("Domain"),
+            "instanceId": item.get("InstanceId") or None,
+            "networkInterfaceId": item.get("NetworkInterfaceId"),
+            "privateIpAddress": item.get("PrivateIpAddress"),
+            "publicIpv4Pool": item.get("PublicIpv4Pool"),
+            "public": True,
+        },
+    )
+    if item.get("InstanceId"):
+        yield relate(INSTANCE, ec2_arn(scope, "instance", item["InstanceId"]), "USES", ELASTIC_IP, key)
+
+
+def _listing_step(
+    step_id: str, name: str, operation: str, result_key: str, entity: EntityDecl, transform, relationships=(),
+    page_size: int | None = EC2_PAGE,
+) -> StepDecl:
+    return StepDecl(
+        id=step_id,
+        name=name,
+        service="ec2",
+        scope=Scope.REGIONAL,
+        calls=(_ec2_call(operation, result_key, page_size),),
+        entities=(entity,),
+        relationships=tuple(relationships),
+        transform=transform,
+    )
+
+
+STEPS: tuple[StepDecl, ...] = (
+    _listing_step("fetch-vpcs", "VPCs", "DescribeVpcs", "Vpcs", VPC, transform_vpc),
+    _listing_step(
+        "fetch-subnets", "Subnets", "DescribeSubnets", "Subnets", SUBNET, transform_subnet,
+        [RelationshipDecl(VPC.type, "CONTAINS", SUBNET.type)],
+    ),
+    _listing_step(
+        "fetch-internet-gateways", "Internet gateways", "DescribeInternetGateways", "InternetGateways",
+        INTERNET_GATEWAY, transform_internet_gateway, [RelationshipDecl(VPC.type, "HAS", INTERNET_GATEWAY.type)],
+    ),
+    _listing_step(
+        "fetch-nat-gateways", "NAT gateways", "DescribeNatGateways", "NatGateways", NAT_GATEWAY,
+        transform_nat_gateway, [RelationshipDecl(VPC.type, "HAS", NAT_GATEWAY.type)],
+    ),
+    _listing_step(
+        "fetch-route-tables", "Route tables", "DescribeRouteTables", "RouteTables", ROUTE_TABLE,
+        transform_route_table, [RelationshipDecl(VPC.type, "HAS", ROUTE_TABLE.type)], page_size=100,
+    ),
+    _listing_step(
+        "fetch-network-acls", "Network ACLs", "DescribeNetworkAcls", "NetworkAcls", NETWORK_ACL,
+        transform_network_acl, [RelationshipDecl(VPC.type, "HAS", NETWORK_ACL.type)],
+    ),
+    _listing_step(
+        "fetch-security-groups", "Security groups", "DescribeSecurityGroups", "SecurityGroups", SECURITY_GROUP,
+        transform_security_group, [RelationshipDecl(VPC.type, "HAS", SECURITY_GROUP.type)],
+    ),
+    StepDecl(
+        id="fetch-instances",
+        name="EC2 instances",
+        service="ec2",
+        scope=Scope.REGIONAL,
+        calls=(_ec2_call("DescribeInstances", "Reservations", EC2_PAGE),),
+        entities=(INSTANCE,),
+        relationships=(
+            RelationshipDecl(SUBNET.type, "HAS", INSTANCE.type),
+            RelationshipDecl(SECURITY_GROUP.type, "PROTECTS", INSTANCE.type),
+            RelationshipDecl(INSTANCE.type, "USES", VOLUME.type),
+            RelationshipDecl(INSTANCE.type, "USES", INSTANCE_PROFILE.type),
+        ),
+        fetch=fetch_instances,
+        transform=transform_instance,
+    ),
+    _listing_step("fetch-ebs-volumes", "EBS volumes", "DescribeVolumes", "Volumes", VOLUME, transform_volume,
+                  page_size=500),
+    _listing_step(
+        "fetch-network-interfaces", "Network interfaces", "DescribeNetworkInterfaces", "NetworkInterfaces",
+        NETWORK_INTERFACE, transform_network_interface, [RelationshipDecl(INSTANCE.type, "USES", NETWORK_INTERFACE.type)],
+    ),
+    StepDecl(
+        id="fetch-elastic-ips",
+        name="Elastic IP addresses",
+        service="ec2",
+        scope=Scope.REGIONAL,
+        calls=(_ec2_call("DescribeAddresses"),),
+        entities=(ELASTIC_IP,),
+        relationships=(RelationshipDecl(INSTANCE.type, "USES", ELASTIC_IP.type),),
+        fetch=fetch_addresses,
+        transform=transform_address,
+    ),
+)

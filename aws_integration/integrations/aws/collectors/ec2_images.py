@@ -1,0 +1,149 @@
+"""EC2 images, snapshots, key pairs and launch templates: only those the account owns."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from aws_integration.integrations.aws.collectors.common import api_call, build_entity, relate
+from aws_integration.integrations.aws.collectors.ec2 import VOLUME, ec2_arn
+from aws_integration.integrations.aws.collectors.kms import KEY, uses_key
+from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl
+from aws_integration.integrations.aws.engine.context import FetchContext, TransformContext
+from aws_integration.graph.model import Entity, Relationship
+
+IMAGE = EntityDecl("aws_ami", ("Image",), "An AMI the account owns.")
+SNAPSHOT = EntityDecl("aws_ebs_snapshot", ("DataStore", "Disk", "Image"), "An EBS snapshot the account owns.")
+KEY_PAIR = EntityDecl("aws_key_pair", ("AccessKey",), "An EC2 key pair (its public half; AWS never holds the private key).")
+LAUNCH_TEMPLATE = EntityDecl("aws_launch_template", ("Configuration",), "An EC2 launch template.")
+
+
+def _owned(context: FetchContext, items: list[RawItem]) -> list[RawItem]:
+    """Keep what the account owns, even from an endpoint that ignores the owner filter."""
+    return [item for item in items if item.get("OwnerId", context.scope.account_id) == context.scope.account_id]
+
+
+async def fetch_owned_images(context: FetchContext) -> list[RawItem]:
+    """Images owned by the account (the public catalogue is not the account's inventory)."""
+    return _owned(context, await context.items("DescribeImages", Owners=["self"]))
+
+
+def transform_image(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
+    """One ``aws_ami``."""
+    yield build_entity(
+        IMAGE,
+        scope,
+        key=scope.arn("ec2", f"image/{item['ImageId']}", account=False),  # AMI ARNs name no account
+        name=item.get("Name") or item["ImageId"],
+        tags=item.get("Tags"),
+        properties={
+            "imageId": item["ImageId"],
+            "name": item.get("Name"),
+            "description": item.get("Description"),
+            "state": item.get("State"),
+            "public": bool(item.get("Public")),
+            "architecture": item.get("Architecture"),
+            "platform": item.get("PlatformDetails"),
+            "rootDeviceType": item.get("RootDeviceType"),
+            "encrypted": any(mapping.get("Ebs", {}).get("Encrypted") for mapping in item.get("BlockDeviceMappings", [])),
+            "createdOn": item.get("CreationDate"),
+            "deprecatedOn": item.get("DeprecationTime"),
+        },
+    )
+
+
+async def fetch_owned_snapshots(context: FetchContext) -> list[RawItem]:
+    """Snapshots owned by the account."""
+    return _owned(context, await context.items("DescribeSnapshots", OwnerIds=["self"]))
+
+
+def transform_snapshot(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
+    """One ``aws_ebs_snapshot``; it USES its KMS key; the volume it was taken of HAS it."""
+    key = ec2_arn(scope, "snapshot", item["SnapshotId"])
+    yield build_entity(
+        SNAPSHOT,
+        scope,
+        key=key,
+        name=item["SnapshotId"],
+        tags=item.get("Tags"),
+        properties={
+            "snapshotId": item["SnapshotId"],
+            "volumeId": item.get("VolumeId"),
+            "volumeSize": item.get("VolumeSize"),
+            "state": item.get("State"),
+            "description": item.get("Description") or None,
+            "encrypted": bool(item.get("Encrypted")),
+            "kmsKeyId": item.get("KmsKeyId"),
+            "startedOn": item.get("StartTime"),
+            "classification": None,
+        },
+    )
+    yield from uses_key(SNAPSHOT, key, item.get("KmsKeyId"))
+    if item.get("VolumeId") and item["VolumeId"] != "vol-ffffffff":
+        yield relate(VOLUME, ec2_arn(scope, "volume", item["VolumeId"]), "HAS", SNAPSHOT, key)
+
+
+async def fetch_key_pairs(context: FetchContext) -> list[RawItem]:
+    """DescribeKeyPairs is not paginated."""
+    return list((await context.call("DescribeKeyPairs") or {}).get("KeyPairs", []))
+
+
+def transform_key_pair(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
+    """One ``aws_key_pair`` (name, fingerprint, type: never key material)."""
+    yield build_entity(
+        KEY_PAIR,
+        scope,
+        key=ec2_arn(scope, "key-pair", item.get("KeyPairId") or item["KeyName"]),
+        name=item["KeyName"],
+        tags=item.get("Tags"),
+        properties={
+            "keyName": item["KeyName"],
+            "keyPairId": item.get("KeyPairId"),
+            "fingerprint": item.get("KeyFingerprint"),
+            "keyType": item.get("KeyType"),
+            "createdOn": item.get("CreateTime"),
+        },
+    )
+
+
+def transform_launch_template(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
+    """One ``aws_launch_template``."""
+    yield build_entity(
+        LAUNCH_TEMPLATE,
+        scope,
+        key=ec2_arn(scope, "launch-template", item["LaunchTemplateId"]),
+        name=item["LaunchTemplateName"],
+        tags=item.get("Tags"),
+        properties={
+            "launchTemplateId": item["LaunchTemplateId"],
+            "name": item["LaunchTemplateName"],
+            "defaultVersion": item.get("DefaultVersionNumber"),
+            "latestVersion": item.get("LatestVersionNumber"),
+            "createdBy": item.get("CreatedBy"),
+            "createdOn": item.get("CreateTime"),
+        },
+    )
+
+
+STEPS: tuple[StepDecl, ...] = (
+    StepDecl(
+        id="fetch-amis", name="AMIs (owned)", service="ec2", scope=Scope.REGIONAL,
+        calls=(api_call("ec2", "DescribeImages", "Images"),), entities=(IMAGE,),
+        fetch=fetch_owned_images, transform=transform_image,
+    ),
+    StepDecl(
+        id="fetch-ebs-snapshots", name="EBS snapshots (owned)", service="ec2", scope=Scope.REGIONAL,
+        calls=(api_call("ec2", "DescribeSnapshots", "Snapshots", page_size=1000),), entities=(SNAPSHOT,),
+        relationships=(RelationshipDecl(SNAPSHOT.type, "USES", KEY.type), RelationshipDecl(VOLUME.type, "HAS", SNAPSHOT.type)),
+        fetch=fetch_owned_snapshots, transform=transform_snapshot,
+    ),
+    StepDecl(
+        id="fetch-key-pairs", name="EC2 key pairs", service="ec2", scope=Scope.REGIONAL,
+        calls=(api_call("ec2", "DescribeKeyPairs"),), entities=(KEY_PAIR,),
+        fetch=fetch_key_pairs, transform=transform_key_pair,
+    ),
+    StepDecl(
+        id="fetch-launch-templates", name="EC2 launch templates", service="ec2", scope=Scope.REGIONAL,
+        calls=(api_call("ec2", "DescribeLaunchTemplates", "LaunchTemplates"),), entities=(LAUNCH_TEMPLATE,),
+        transform=transform_launch_template,
+    ),
+)

@@ -1,0 +1,56 @@
+"""ECR repositories: scanning, tag mutability, encryption."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from aws_integration.integrations.aws.collectors.common import Detail, api_call, build_entity, list_then_describe
+from aws_integration.integrations.aws.collectors.kms import KEY, uses_key
+from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl
+from aws_integration.integrations.aws.engine.context import TransformContext
+from aws_integration.graph.model import Entity, Relationship
+
+REPOSITORY = EntityDecl("aws_ecr_repository", ("Repository",), "An ECR container image repository.")
+
+
+def transform_repository(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
+    """One ``aws_ecr_repository``; with a KMS key it USES that key."""
+    key = item["repositoryArn"]
+    encryption = item.get("encryptionConfiguration") or {}
+    yield build_entity(
+        REPOSITORY,
+        scope,
+        key=key,
+        name=item["repositoryName"],
+        tags=item.get("Tags"),
+        properties={
+            "name": item["repositoryName"],
+            "arn": key,
+            "uri": item.get("repositoryUri"),
+            "imageTagMutability": item.get("imageTagMutability"),
+            "tagsImmutable": item.get("imageTagMutability") == "IMMUTABLE",
+            "scanOnPush": (item.get("imageScanningConfiguration") or {}).get("scanOnPush"),
+            "encryptionType": encryption.get("encryptionType"),
+            "kmsKey": encryption.get("kmsKey"),
+            "createdOn": item.get("createdAt"),
+        },
+    )
+    yield from uses_key(REPOSITORY, key, encryption.get("kmsKey"))
+
+
+STEPS: tuple[StepDecl, ...] = (
+    StepDecl(
+        id="fetch-ecr-repositories",
+        name="ECR repositories",
+        service="ecr",
+        scope=Scope.REGIONAL,
+        calls=(api_call("ecr", "DescribeRepositories", "repositories"), api_call("ecr", "ListTagsForResource")),
+        entities=(REPOSITORY,),
+        relationships=(RelationshipDecl(REPOSITORY.type, "USES", KEY.type),),
+        fetch=list_then_describe(
+            "DescribeRepositories",
+            Detail("Tags", "ListTagsForResource", lambda item: {"resourceArn": item["repositoryArn"]}, pick="tags"),
+        ),
+        transform=transform_repository,
+    ),
+)

@@ -1,0 +1,53 @@
+"""EFS file systems: encryption, throughput, size."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from aws_integration.integrations.aws.collectors.common import api_call, build_entity
+from aws_integration.integrations.aws.collectors.kms import KEY, uses_key
+from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl
+from aws_integration.integrations.aws.engine.context import TransformContext
+from aws_integration.graph.model import Entity, Relationship
+
+FILE_SYSTEM = EntityDecl("aws_efs_file_system", ("DataStore",), "An EFS file system.")
+
+
+def transform_file_system(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
+    """One ``aws_efs_file_system``; when encrypted it USES its KMS key."""
+    key = item.get("FileSystemArn") or scope.arn("elasticfilesystem", f"file-system/{item['FileSystemId']}")
+    yield build_entity(
+        FILE_SYSTEM,
+        scope,
+        key=key,
+        name=item.get("Name") or item["FileSystemId"],
+        tags=item.get("Tags"),
+        properties={
+            "fileSystemId": item["FileSystemId"],
+            "arn": key,
+            "encrypted": bool(item.get("Encrypted")),
+            "kmsKeyId": item.get("KmsKeyId"),
+            "performanceMode": item.get("PerformanceMode"),
+            "throughputMode": item.get("ThroughputMode"),
+            "lifeCycleState": item.get("LifeCycleState"),
+            "sizeInBytes": (item.get("SizeInBytes") or {}).get("Value"),
+            "mountTargetCount": item.get("NumberOfMountTargets"),
+            "createdOn": item.get("CreationTime"),
+            "classification": None,
+        },
+    )
+    yield from uses_key(FILE_SYSTEM, key, item.get("KmsKeyId"))
+
+
+STEPS: tuple[StepDecl, ...] = (
+    StepDecl(
+        id="fetch-efs-file-systems",
+        name="EFS file systems",
+        service="efs",
+        scope=Scope.REGIONAL,
+        calls=(api_call("efs", "DescribeFileSystems", "FileSystems"),),
+        entities=(FILE_SYSTEM,),
+        relationships=(RelationshipDecl(FILE_SYSTEM.type, "USES", KEY.type),),
+        transform=transform_file_system,
+    ),
+)

@@ -1,0 +1,68 @@
+"""ElastiCache clusters: encryption at rest and in transit, auth, firewalls."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from aws_integration.integrations.aws.collectors.common import Detail, api_call, build_entity, list_then_describe, relate
+from aws_integration.integrations.aws.collectors.ec2 import SECURITY_GROUP, ec2_arn
+from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl
+from aws_integration.integrations.aws.engine.context import TransformContext
+from aws_integration.graph.model import Entity, Relationship
+
+CACHE_CLUSTER = EntityDecl(
+    "aws_elasticache_cluster", ("DataStore", "Database", "Cluster"), "An ElastiCache (Redis or Memcached) cluster."
+)
+
+
+def transform_cache_cluster(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
+    """One ``aws_elasticache_cluster``; its security groups PROTECT it."""
+    key = item.get("ARN") or scope.arn("elasticache", f"cluster:{item['CacheClusterId']}")
+    yield build_entity(
+        CACHE_CLUSTER,
+        scope,
+        key=key,
+        name=item["CacheClusterId"],
+        tags=item.get("Tags"),
+        properties={
+            "cacheClusterId": item["CacheClusterId"],
+            "arn": key,
+            "engine": item.get("Engine"),
+            "engineVersion": item.get("EngineVersion"),
+            "nodeType": item.get("CacheNodeType"),
+            "numNodes": item.get("NumCacheNodes"),
+            "status": item.get("CacheClusterStatus"),
+            "encrypted": bool(item.get("AtRestEncryptionEnabled")),
+            "atRestEncryptionEnabled": bool(item.get("AtRestEncryptionEnabled")),
+            "transitEncryptionEnabled": bool(item.get("TransitEncryptionEnabled")),
+            "authTokenEnabled": bool(item.get("AuthTokenEnabled")),
+            "replicationGroupId": item.get("ReplicationGroupId"),
+            "subnetGroupName": item.get("CacheSubnetGroupName"),
+            "createdOn": item.get("CacheClusterCreateTime"),
+            "classification": None,
+        },
+    )
+    for group in item.get("SecurityGroups", []):
+        yield relate(SECURITY_GROUP, ec2_arn(scope, "security-group", group["SecurityGroupId"]), "PROTECTS",
+                     CACHE_CLUSTER, key)
+
+
+STEPS: tuple[StepDecl, ...] = (
+    StepDecl(
+        id="fetch-elasticache-clusters",
+        name="ElastiCache clusters",
+        service="elasticache",
+        scope=Scope.REGIONAL,
+        calls=(
+            api_call("elasticache", "DescribeCacheClusters", "CacheClusters"),
+            api_call("elasticache", "ListTagsForResource"),
+        ),
+        entities=(CACHE_CLUSTER,),
+        relationships=(RelationshipDecl(SECURITY_GROUP.type, "PROTECTS", CACHE_CLUSTER.type),),
+        fetch=list_then_describe(
+            "DescribeCacheClusters",
+            Detail("Tags", "ListTagsForResource", lambda item: {"ResourceName": item["ARN"]}, pick="TagList"),
+        ),
+        transform=transform_cache_cluster,
+    ),
+)

@@ -1,0 +1,51 @@
+"""GuardDuty detectors: whether threat detection is on, and how often it publishes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from aws_integration.integrations.aws.collectors.common import api_call, build_entity
+from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, Scope, StepDecl
+from aws_integration.integrations.aws.engine.context import FetchContext, TransformContext
+from aws_integration.graph.model import Entity, Relationship
+
+DETECTOR = EntityDecl("aws_guardduty_detector", ("Scanner",), "A GuardDuty detector.")
+
+
+def _detector_arn(scope: TransformContext, detector_id: str) -> str:
+    return scope.arn("guardduty", f"detector/{detector_id}")
+
+
+async def fetch_detectors(context: FetchContext) -> list[RawItem]:
+    """Each detector with its settings."""
+    ids = await context.items("ListDetectors")
+    details = await context.each(ids, lambda detector_id: context.call("GetDetector", DetectorId=detector_id))
+    return [{**(detail or {}), "DetectorId": detector_id} for detector_id, detail in zip(ids, details)]
+
+
+def transform_detector(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
+    """One ``aws_guardduty_detector``."""
+    yield build_entity(
+        DETECTOR,
+        scope,
+        key=_detector_arn(scope, item["DetectorId"]),
+        name=item["DetectorId"],
+        tags=item.get("Tags"),
+        properties={
+            "detectorId": item["DetectorId"],
+            "status": item.get("Status"),
+            "enabled": item.get("Status") == "ENABLED",
+            "findingPublishingFrequency": item.get("FindingPublishingFrequency"),
+            "serviceRole": item.get("ServiceRole"),
+            "createdOn": item.get("CreatedAt"),
+        },
+    )
+
+
+STEPS: tuple[StepDecl, ...] = (
+    StepDecl(
+        id="fetch-guardduty-detectors", name="GuardDuty detectors", service="guardduty", scope=Scope.REGIONAL,
+        calls=(api_call("guardduty", "ListDetectors", "DetectorIds"), api_call("guardduty", "GetDetector")),
+        entities=(DETECTOR,), fetch=fetch_detectors, transform=transform_detector,
+    ),
+)

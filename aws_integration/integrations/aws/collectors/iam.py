@@ -1,0 +1,327 @@
+"""IAM: users, groups, roles, managed policies, access keys, and who is assigned what."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from aws_integration.integrations.aws.collectors.common import build_entity, relate
+from aws_integration.integrations.aws.collectors.iam_trust import SERVICE, Trust, parse_trust, trust_document
+from aws_integration.integrations.aws.declarations import ACCOUNT_ENTITY, ApiCall, EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl
+from aws_integration.integrations.aws.engine.context import FetchContext, TransformContext, account_key
+from aws_integration.graph.model import Entity, Relationship
+
+USER = EntityDecl("aws_iam_user", ("User",), "An IAM user.")
+GROUP = EntityDecl("aws_iam_group", ("UserGroup",), "An IAM group.")
+ROLE = EntityDecl("aws_iam_role", ("AccessRole",), "An IAM role.")
+POLICY = EntityDecl(
+    "aws_iam_policy", ("AccessPolicy",), "A customer-managed IAM policy, or an AWS-managed one attached in the account."
+)
+SAML_PROVIDER = EntityDecl("aws_iam_saml_provider", ("Directory",), "A SAML identity provider of the account.")
+INSTANCE_PROFILE = EntityDecl("aws_iam_instance_profile", ("AccessRole",), "An EC2 instance profile (a role for instances).")
+ACCESS_KEY = EntityDecl("aws_iam_access_key", ("AccessKey",), "An IAM user's access key (metadata only).", owned_by_account=False)
+
+
+def _iam_call(operation: str, result_key: str | None = None) -> ApiCall:
+    return ApiCall("iam", operation, f"iam:{operation}", result_key=result_key)
+
+
+async def _with_details(
+    context: FetchContext, items: list[RawItem], name_key: str, param: str, details: Mapping[str, str]
+) -> list[RawItem]:
+    """Add to each item the full listing of each ``details`` call (field -> operation)."""
+
+    async def describe(item: RawItem) -> RawItem:
+        listings = await context.each(
+            details.values(), lambda operation: context.items(operation, **{param: item[name_key]})
+        )
+        return {**item, **dict(zip(details.keys(), listings))}
+
+    return await context.each(items, describe)
+
+
+def _principal_properties(item: RawItem) -> dict[str, object]:
+    return {
+        "arn": item["Arn"],
+        "path": item.get("Path"),
+        "createdOn": item.get("CreateDate"),
+        "permissionsBoundaryArn": item.get("PermissionsBoundary", {}).get("PermissionsBoundaryArn"),
+    }
+
+
+def _assigned(decl: EntityDecl, key: str, item: RawItem) -> Iterator[Relationship]:
+    for policy in item.get("AttachedPolicies", []):
+        yield relate(decl, key, "ASSIGNED", POLICY, policy["PolicyArn"])
+
+
+async def _with_authorization_details(context: FetchContext, listing: str, kind: str) -> list[RawItem]:
+    """The principals of ``listing`` with their tags and attached managed policies.
+
+    ``GetAccountAuthorizationDetails`` gives those for every principal of ``kind`` in a
+    few pages, where per-principal calls would cost two requests each (IAM's request
+    rate is low). The listing still provides what the details leave out (a user's last
+    password use, a role's description and session duration). A principal created
+    between the two reads has no details yet: empty tags and policies until the next run.
+    """
+    listed, details = await context.each(
+        ((listing, {}), ("GetAccountAuthorizationDetails", {"Filter": [kind]})),
+        lambda call: context.items(call[0], **call[1]),
+    )
+    by_arn = {detail["Arn"]: detail for detail in details}
+    return [
+        {**item, "Tags": by_arn.get(item["Arn"], {}).get("Tags", []),
+         "AttachedPolicies": by_arn.get(item["Arn"], {}).get("AttachedManagedPolicies", [])}
+        for item in listed
+    ]
+
+
+async def fetch_users(context: FetchContext) -> list[RawItem]:
+    """Users with their tags and attached managed policies."""
+    return await _with_authorization_details(context, "ListUsers", "User")
+
+
+def transform_user(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
+    """One ``aws_iam_user``, ASSIGNED its managed policies."""
+    key = item["Arn"]
+    yield build_entity(
+        USER,
+        scope,
+        key=key,
+        name=item["UserName"],
+        tags=item.get("Tags"),
+        properties={
+            "userId": item.get("UserId"),
+            "username": item["UserName"],
+            **_principal_properties(item),
+            "passwordLastUsedOn": item.get("PasswordLastUsed"),
+        },
+    )
+    yield from _assigned(USER, key, item)
+
+
+async def fetch_groups(context: FetchContext) -> list[RawItem]:
+    """Groups with their members and attached managed policies."""
+    groups = await context.items("ListGroups")
+    return await _with_details(
+        context, groups, "GroupName", "GroupName",
+        {"Users": "GetGroup", "AttachedPolicies": "ListAttachedGroupPolicies"},
+    )
+
+
+def transform_group(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
+    """One ``aws_iam_group``: CONTAINS its users, ASSIGNED its managed policies."""
+    key = item["Arn"]
+    members = item.get("Users", [])
+    yield build_entity(
+        GROUP,
+        scope,
+        key=key,
+        name=item["GroupName"],
+        properties={"groupId": item.get("GroupId"), "groupName": item["GroupName"], **_principal_properties(item),
+                    "memberCount": len(members)},
+    )
+    for member in members:
+        yield relate(GROUP, key, "CONTAINS", USER, member["Arn"])
+    yield from _assigned(GROUP, key, item)
+
+
+async def fetch_roles(context: FetchContext) -> list[RawItem]:
+    """Roles with their tags and attached managed policies."""
+    return await _with_authorization_details(context, "ListRoles", "Role")
+
+
+def _trusted(key: str, trust: Trust, scope: TransformContext) -> Iterator[Entity | Relationship]:
+    for account in sorted(trust.accounts):
+        yield relate(ROLE, key, "TRUSTS", ACCOUNT_ENTITY, account_key(account))
+    for role in sorted(trust.roles):
+        yield relate(ROLE, key, "TRUSTS", ROLE, role)
+    for user in sorted(trust.users):
+        yield relate(ROLE, key, "TRUSTS", USER, user)
+    for service in sorted(trust.services):
+        yield build_entity(SERVICE, scope, key=f"aws_service:{service}", name=service,
+                           properties={"name": service})
+        yield relate(ROLE, key, "TRUSTS", SERVICE, f"aws_service:{service}")
+    for provider in sorted(trust.providers):
+        if ":saml-provider/" in provider:
+            yield relate(ROLE, key, "TRUSTS", SAML_PROVIDER, provider)
+
+
+def transform_role(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
+    """One ``aws_iam_role``, ASSIGNED its managed policies, TRUSTING the principals of its trust policy."""
+    key = item["Arn"]
+    trust = parse_trust(trust_document(item.get("AssumeRolePolicyDocument")))
+    yield build_entity(
+        ROLE,
+        scope,
+        key=key,
+        name=item["RoleName"],
+        tags=item.get("Tags"),
+        properties={
+            "roleId": item.get("RoleId"),
+            "roleName": item["RoleName"],
+            **_principal_properties(item),
+            "description": item.get("Description") or None,
+            "maxSessionDuration": item.get("MaxSessionDuration"),
+            "serviceLinked": "/aws-service-role/" in (item.get("Path") or ""),
+            "trustedServices": sorted(trust.services) or None,
+            "trustedAccounts": sorted(trust.accounts) or None,
+            "trustedPrincipals": sorted(trust.roles | trust.users) or None,
+            "trustedProviders": sorted(trust.providers) or None,
+            "trustsAnyone": trust.anyone,
+            "trustsOtherAccounts": bool(trust.accounts - {scope.account_id}
+                                        or any(arn.split(":")[4] != scope.account_id for arn in trust.roles | trust.users)),
+            "trustConditional": trust.conditional,
+        },
+    )
+    yield from _assigned(ROLE, key, item)
+    yield from _trusted(key, trust, scope)
+
+
+async def fetch_policies(context: FetchContext) -> list[RawItem]:
+    """Customer-managed policies, and the AWS-managed ones attached to something here."""
+    local, aws_attached = await context.each(
+        ({"Scope": "Local"}, {"Scope": "AWS", "OnlyAttached": True}),
+        lambda params: context.items("ListPolicies", **params),
+    )
+    return [{**policy, "AwsManaged": False} for policy in local] + [
+        {**policy, "AwsManaged": True} for policy in aws_attached
+    ]
+
+
+def transform_policy(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
+    """One ``aws_iam_policy``."""
+    yield build_entity(
+        POLICY,
+        scope,
+        key=item["Arn"],
+        name=item["PolicyName"],
+        tags=item.get("Tags"),
+        properties={
+            "policyId": item.get("PolicyId"),
+            "policyName": item["PolicyName"],
+            "arn": item["Arn"],
+            "path": item.get("Path"),
+            "awsManaged": item["AwsManaged"],
+            "defaultVersionId": item.get("DefaultVersionId"),
+            "attachmentCount": item.get("AttachmentCount"),
+            "permissionsBoundaryUsageCount": item.get("PermissionsBoundaryUsageCount"),
+            "isAttachable": item.get("IsAttachable"),
+            "description": item.get("Description") or None,
+            "createdOn": item.get("CreateDate"),
+            "updatedOn": item.get("UpdateDate"),
+        },
+    )
+
+
+async def fetch_access_keys(context: FetchContext) -> list[RawItem]:
+    """Every user's access keys (from the users step) with when each was last used."""
+    users = [item for _, item in context.dependency_items("fetch-iam-users")]
+    per_user = await context.each(users, lambda user: context.items("ListAccessKeys", UserName=user["UserName"]))
+    keys = [{**key, "UserArn": user["Arn"]} for user, user_keys in zip(users, per_user) for key in user_keys]
+
+    async def last_used(key: RawItem) -> RawItem:
+        response = await context.call("GetAccessKeyLastUsed", AccessKeyId=key["AccessKeyId"])
+        return {**key, "LastUsed": (response or {}).get("AccessKeyLastUsed", {})}
+
+    return await context.each(keys, last_used)
+
+
+def transform_access_key(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
+    """One ``aws_iam_access_key`` (its ID and state, never a secret); its user HAS it."""
+    key = item["AccessKeyId"]
+    last_used = item.get("LastUsed", {})
+    yield build_entity(
+        ACCESS_KEY,
+        scope,
+        key=key,
+        name=key,
+        properties={
+            "accessKeyId": key,
+            "userName": item.get("UserName"),
+            "status": item.get("Status"),
+            "active": item.get("Status") == "Active",
+            "createdOn": item.get("CreateDate"),
+            "lastUsedOn": last_used.get("LastUsedDate"),
+            "lastUsedService": last_used.get("ServiceName") if last_used.get("ServiceName") != "N/A" else None,
+            "lastUsedRegion": last_used.get("Region") if last_used.get("Region") != "N/A" else None,
+        },
+    )
+    yield relate(USER, item["UserArn"], "HAS", ACCESS_KEY, key)
+
+
+STEPS: tuple[StepDecl, ...] = (
+    StepDecl(
+        id="fetch-iam-users",
+        name="IAM users",
+        service="iam",
+        scope=Scope.GLOBAL,
+        calls=(
+            _iam_call("ListUsers", "Users"),
+            _iam_call("GetAccountAuthorizationDetails", "UserDetailList"),
+        ),
+        entities=(USER,),
+        relationships=(RelationshipDecl(USER.type, "ASSIGNED", POLICY.type),),
+        fetch=fetch_users,
+        transform=transform_user,
+    ),
+    StepDecl(
+        id="fetch-iam-groups",
+        name="IAM groups",
+        service="iam",
+        scope=Scope.GLOBAL,
+        calls=(
+            _iam_call("ListGroups", "Groups"),
+            _iam_call("GetGroup", "Users"),
+            _iam_call("ListAttachedGroupPolicies", "AttachedPolicies"),
+        ),
+        entities=(GROUP,),
+        relationships=(
+            RelationshipDecl(GROUP.type, "CONTAINS", USER.type),
+            RelationshipDecl(GROUP.type, "ASSIGNED", POLICY.type),
+        ),
+        fetch=fetch_groups,
+        transform=transform_group,
+    ),
+    StepDecl(
+        id="fetch-iam-roles",
+        name="IAM roles",
+        service="iam",
+        scope=Scope.GLOBAL,
+        calls=(
+            _iam_call("ListRoles", "Roles"),
+            _iam_call("GetAccountAuthorizationDetails", "RoleDetailList"),
+        ),
+        entities=(ROLE, SERVICE),
+        relationships=(
+            RelationshipDecl(ROLE.type, "ASSIGNED", POLICY.type),
+            RelationshipDecl(ROLE.type, "TRUSTS", ACCOUNT_ENTITY.type),
+            RelationshipDecl(ROLE.type, "TRUSTS", ROLE.type),
+            RelationshipDecl(ROLE.type, "TRUSTS", USER.type),
+            RelationshipDecl(ROLE.type, "TRUSTS", SERVICE.type),
+            RelationshipDecl(ROLE.type, "TRUSTS", SAML_PROVIDER.type),
+        ),
+        fetch=fetch_roles,
+        transform=transform_role,
+    ),
+    StepDecl(
+        id="fetch-iam-policies",
+        name="IAM managed policies",
+        service="iam",
+        scope=Scope.GLOBAL,
+        calls=(_iam_call("ListPolicies", "Policies"),),
+        entities=(POLICY,),
+        fetch=fetch_policies,
+        transform=transform_policy,
+    ),
+    StepDecl(
+        id="fetch-iam-access-keys",
+        name="IAM access keys",
+        service="iam",
+        scope=Scope.GLOBAL,
+        calls=(_iam_call("ListAccessKeys", "AccessKeyMetadata"), _iam_call("GetAccessKeyLastUsed")),
+        entities=(ACCESS_KEY,),
+        relationships=(RelationshipDecl(USER.type, "HAS", ACCESS_KEY.type),),
+        depends_on=("fetch-iam-users",),
+        fetch=fetch_access_keys,
+        transform=transform_access_key,
+    ),
+)

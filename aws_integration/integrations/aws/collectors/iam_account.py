@@ -1,0 +1,150 @@
+"""IAM account settings: the password policy, MFA devices, SAML providers, instance profiles."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from aws_integration.integrations.aws.collectors.common import api_call, build_entity, relate
+from aws_integration.integrations.aws.collectors.iam import INSTANCE_PROFILE, ROLE, SAML_PROVIDER, USER
+from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl
+from aws_integration.integrations.aws.engine.context import FetchContext, TransformContext
+from aws_integration.graph.model import Entity, Relationship
+
+PASSWORD_POLICY = EntityDecl("aws_iam_account_password_policy", ("PasswordPolicy",), "The account's IAM password policy.")
+MFA_DEVICE = EntityDecl("aws_iam_mfa_device", ("AccessKey",), "An MFA device (virtual or hardware) of an IAM user.")
+
+
+async def fetch_password_policy(context: FetchContext) -> list[RawItem]:
+    """The password policy; an account without one gives an item that says so."""
+    response = await context.call("GetAccountPasswordPolicy")
+    return [{"PasswordPolicy": (response or {}).get("PasswordPolicy"), "Exists": response is not None}]
+
+
+def transform_password_policy(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
+    """One ``aws_iam_account_password_policy`` (``exists`` false when the account has none: IAM's defaults apply)."""
+    policy = item.get("PasswordPolicy") or {}
+    yield build_entity(
+        PASSWORD_POLICY,
+        scope,
+        key=f"{scope.account_key}:password-policy",
+        name="IAM password policy",
+        properties={
+            "exists": item["Exists"],
+            "minimumPasswordLength": policy.get("MinimumPasswordLength"),
+            "requireSymbols": policy.get("RequireSymbols", False),
+            "requireNumbers": policy.get("RequireNumbers", False),
+            "requireUppercaseCharacters": policy.get("RequireUppercaseCharacters", False),
+            "requireLowercaseCharacters": policy.get("RequireLowercaseCharacters", False),
+            "allowUsersToChangePassword": policy.get("AllowUsersToChangePassword", False),
+            "expirePasswords": policy.get("ExpirePasswords", False),
+            "maxPasswordAge": policy.get("MaxPasswordAge"),
+            "passwordReusePrevention": policy.get("PasswordReusePrevention"),
+            "hardExpiry": policy.get("HardExpiry", False),
+        },
+    )
+
+
+async def fetch_mfa_devices(context: FetchContext) -> list[RawItem]:
+    """Every user's MFA devices (users from the users step), virtual ones marked."""
+    users = [item for _, item in context.dependency_items("fetch-iam-users")]
+    per_user = await context.each(users, lambda user: context.items("ListMFADevices", UserName=user["UserName"]))
+    virtual = await context.items("ListVirtualMFADevices", AssignmentStatus="Assigned")
+    virtual_serials = {device["SerialNumber"] for device in virtual}
+    return [{**device, "UserArn": user["Arn"], "Virtual": device["SerialNumber"] in virtual_serials}
+            for user, devices in zip(users, per_user) for device in devices]
+
+
+def transform_mfa_device(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
+    """One ``aws_iam_mfa_device``; its user HAS it."""
+    key = item["SerialNumber"]
+    yield build_entity(
+        MFA_DEVICE,
+        scope,
+        key=key,
+        name=key.rsplit("/", 1)[-1],
+        properties={"serialNumber": key, "userName": item.get("UserName"), "virtual": item["Virtual"],
+                    "enabledOn": item.get("EnableDate")},
+    )
+    yield relate(USER, item["UserArn"], "HAS", MFA_DEVICE, key)
+
+
+def transform_saml_provider(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
+    """One ``aws_iam_saml_provider``."""
+    key = item["Arn"]
+    yield build_entity(
+        SAML_PROVIDER,
+        scope,
+        key=key,
+        name=key.rsplit("/", 1)[-1],
+        properties={"arn": key, "name": key.rsplit("/", 1)[-1], "validUntil": item.get("ValidUntil"),
+                    "createdOn": item.get("CreateDate")},
+    )
+
+
+def transform_instance_profile(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
+    """One ``aws_iam_instance_profile``; it USES its role."""
+    key = item["Arn"]
+    yield build_entity(
+        INSTANCE_PROFILE,
+        scope,
+        key=key,
+        name=item["InstanceProfileName"],
+        tags=item.get("Tags"),
+        properties={"arn": key, "name": item["InstanceProfileName"], "instanceProfileId": item.get("InstanceProfileId"),
+                    "path": item.get("Path"), "roleNames": [role["RoleName"] for role in item.get("Roles", [])] or None,
+                    "createdOn": item.get("CreateDate")},
+    )
+    for role in item.get("Roles", []):
+        yield relate(INSTANCE_PROFILE, key, "USES", ROLE, role["Arn"])
+
+
+async def fetch_saml_providers(context: FetchContext) -> list[RawItem]:
+    """ListSAMLProviders is not paginated."""
+    return list((await context.call("ListSAMLProviders") or {}).get("SAMLProviderList", []))
+
+
+STEPS: tuple[StepDecl, ...] = (
+    StepDecl(
+        id="fetch-iam-password-policy",
+        name="IAM password policy",
+        service="iam",
+        scope=Scope.GLOBAL,
+        calls=(api_call("iam", "GetAccountPasswordPolicy", absent_errors=("NoSuchEntity",)),),
+        entities=(PASSWORD_POLICY,),
+        fetch=fetch_password_policy,
+        transform=transform_password_policy,
+    ),
+    StepDecl(
+        id="fetch-iam-mfa-devices",
+        name="IAM MFA devices",
+        service="iam",
+        scope=Scope.GLOBAL,
+        calls=(api_call("iam", "ListMFADevices", "MFADevices"),
+               api_call("iam", "ListVirtualMFADevices", "VirtualMFADevices")),
+        entities=(MFA_DEVICE,),
+        relationships=(RelationshipDecl(USER.type, "HAS", MFA_DEVICE.type),),
+        depends_on=("fetch-iam-users",),
+        fetch=fetch_mfa_devices,
+        transform=transform_mfa_device,
+    ),
+    StepDecl(
+        id="fetch-iam-saml-providers",
+        name="IAM SAML providers",
+        service="iam",
+        scope=Scope.GLOBAL,
+        calls=(api_call("iam", "ListSAMLProviders"),),
+        entities=(SAML_PROVIDER,),
+        fetch=fetch_saml_providers,
+        transform=transform_saml_provider,
+    ),
+    StepDecl(
+        id="fetch-iam-instance-profiles",
+        name="IAM instance profiles",
+        service="iam",
+        scope=Scope.GLOBAL,
+        calls=(api_call("iam", "ListInstanceProfiles", "InstanceProfiles"),),
+        entities=(INSTANCE_PROFILE,),
+        relationships=(RelationshipDecl(INSTANCE_PROFILE.type, "USES", ROLE.type),),
+        transform=transform_instance_profile,
+    ),
+)

@@ -1,0 +1,79 @@
+"""KMS keys with their rotation status, the target of every encrypted store's USES."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from aws_integration.integrations.aws.collectors.common import Detail, api_call, build_entity, kms_key_arn, list_then_describe, relate
+from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, Scope, StepDecl
+from aws_integration.integrations.aws.engine.context import TransformContext
+from aws_integration.graph.model import Entity, Relationship
+
+KEY = EntityDecl("aws_kms_key", ("CryptoKey",), "A KMS key, customer- or AWS-managed, with its rotation status.")
+
+
+def _key_id(item: RawItem) -> dict[str, str]:
+    return {"KeyId": item["KeyId"]}
+
+
+def transform_key(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
+    """One ``aws_kms_key``."""
+    metadata = item.get("Metadata") or {}
+    arn = metadata.get("Arn") or item["KeyArn"]
+    yield build_entity(
+        KEY,
+        scope,
+        key=arn,
+        name=metadata.get("Description") or item["KeyId"],
+        tags=item.get("Tags"),
+        properties={
+            "keyId": item["KeyId"],
+            "arn": arn,
+            "description": metadata.get("Description") or None,
+            "enabled": metadata.get("Enabled"),
+            "keyState": metadata.get("KeyState"),
+            "keyUsage": metadata.get("KeyUsage"),
+            "keySpec": metadata.get("KeySpec"),
+            "origin": metadata.get("Origin"),
+            "keyManager": metadata.get("KeyManager"),
+            "awsManaged": metadata.get("KeyManager") == "AWS",
+            "multiRegion": metadata.get("MultiRegion"),
+            "rotationEnabled": item.get("RotationEnabled"),
+            "createdOn": metadata.get("CreationDate"),
+            "deletionDate": metadata.get("DeletionDate"),
+        },
+    )
+
+
+STEPS: tuple[StepDecl, ...] = (
+    StepDecl(
+        id="fetch-kms-keys",
+        name="KMS keys",
+        service="kms",
+        scope=Scope.REGIONAL,
+        calls=(
+            api_call("kms", "ListKeys", "Keys"),
+            api_call("kms", "DescribeKey"),
+            # Asymmetric keys and keys pending deletion have no rotation status to give.
+            api_call("kms", "GetKeyRotationStatus",
+                     absent_errors=("UnsupportedOperationException", "KMSInvalidStateException")),
+            api_call("kms", "ListResourceTags", "Tags"),
+        ),
+        entities=(KEY,),
+        fetch=list_then_describe(
+            "ListKeys",
+            Detail("Metadata", "DescribeKey", _key_id, pick="KeyMetadata"),
+            Detail("RotationEnabled", "GetKeyRotationStatus", _key_id, pick="KeyRotationEnabled"),
+            Detail("Tags", "ListResourceTags", _key_id, paginated=True),
+        ),
+        transform=transform_key,
+    ),
+)
+
+
+def uses_key(decl: EntityDecl, key: str, key_id: Any) -> Iterator[Relationship]:
+    """``<decl> USES aws_kms_key`` when ``key_id`` is a key ARN (an alias or a bare key ID cannot be placed)."""
+    arn = kms_key_arn(key_id)
+    if arn:
+        yield relate(decl, key, "USES", KEY, arn)

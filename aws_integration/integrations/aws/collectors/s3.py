@@ -1,0 +1,106 @@
+"""S3 buckets with their region, tags, encryption, versioning and public-access block."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from aws_integration.integrations.aws.collectors.common import build_entity
+from aws_integration.integrations.aws.declarations import ApiCall, EntityDecl, RawItem, Scope, StepDecl
+from aws_integration.integrations.aws.engine.context import FetchContext, TransformContext
+from aws_integration.graph.model import Entity, Relationship
+
+BUCKET = EntityDecl("aws_s3_bucket", ("DataStore",), "An S3 bucket.")
+
+LIST_BUCKETS = ApiCall("s3", "ListBuckets", "s3:ListAllMyBuckets", result_key="Buckets")
+GET_LOCATION = ApiCall("s3", "GetBucketLocation", "s3:GetBucketLocation")
+GET_TAGGING = ApiCall("s3", "GetBucketTagging", "s3:GetBucketTagging", absent_errors=frozenset({"NoSuchTagSet"}))
+GET_ENCRYPTION = ApiCall(
+    "s3", "GetBucketEncryption", "s3:GetEncryptionConfiguration",
+    absent_errors=frozenset({"ServerSideEncryptionConfigurationNotFoundError"}),
+)
+GET_VERSIONING = ApiCall("s3", "GetBucketVersioning", "s3:GetBucketVersioning")
+GET_PUBLIC_ACCESS_BLOCK = ApiCall(
+    "s3", "GetPublicAccessBlock", "s3:GetBucketPublicAccessBlock",
+    absent_errors=frozenset({"NoSuchPublicAccessBlockConfiguration"}),
+)
+PUBLIC_ACCESS_BLOCK_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+
+
+def bucket_region(location: dict | None) -> str:
+    """A bucket's region from GetBucketLocation (``None`` means us-east-1, ``EU`` eu-west-1)."""
+    constraint = (location or {}).get("LocationConstraint")
+    if not constraint:
+        return "us-east-1"
+    return "eu-west-1" if constraint == "EU" else constraint
+
+
+async def fetch_buckets(context: FetchContext) -> list[RawItem]:
+    """List buckets, then read each bucket's configuration in the bucket's own region.
+
+    AWS names each bucket's region in ``ListBuckets`` (``BucketRegion``); a bucket
+    listed without one is located with ``GetBucketLocation``.
+    """
+    buckets = await context.items("ListBuckets")
+
+    async def describe(bucket: RawItem) -> RawItem:
+        name = bucket["Name"]
+        region = bucket.get("BucketRegion") or bucket_region(await context.call("GetBucketLocation", Bucket=name))
+        tagging, encryption, versioning, access_block = await context.each(
+            ("GetBucketTagging", "GetBucketEncryption", "GetBucketVersioning", "GetPublicAccessBlock"),
+            lambda operation: context.call(operation, region=region, Bucket=name),
+        )
+        return {
+            **bucket,
+            "Region": region,
+            "Tags": (tagging or {}).get("TagSet", []),
+            "Encryption": (encryption or {}).get("ServerSideEncryptionConfiguration"),
+            "Versioning": versioning or {},
+            "PublicAccessBlock": (access_block or {}).get("PublicAccessBlockConfiguration"),
+        }
+
+    return await context.each(buckets, describe)
+
+
+def transform_bucket(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
+    """One ``aws_s3_bucket`` with encryption, versioning and public-access-block state."""
+    rules = (item.get("Encryption") or {}).get("Rules", [])
+    default = rules[0].get("ApplyServerSideEncryptionByDefault", {}) if rules else {}
+    block = item.get("PublicAccessBlock") or {}
+    flags = {flag[0].lower() + flag[1:]: bool(block.get(flag, False)) for flag in PUBLIC_ACCESS_BLOCK_FLAGS}
+    versioning = item.get("Versioning") or {}
+    bucket_scope = TransformContext(scope.partition, scope.account_id, item["Region"], scope.account_name)
+    yield build_entity(
+        BUCKET,
+        bucket_scope,
+        key=f"arn:{scope.partition}:s3:::{item['Name']}",
+        name=item["Name"],
+        tags=item.get("Tags"),
+        properties={
+            "name": item["Name"],
+            "arn": f"arn:{scope.partition}:s3:::{item['Name']}",
+            "createdOn": item.get("CreationDate"),
+            "encrypted": bool(default),
+            "encryptionAlgorithm": default.get("SSEAlgorithm"),
+            "kmsKeyId": default.get("KMSMasterKeyID"),
+            "bucketKeyEnabled": rules[0].get("BucketKeyEnabled") if rules else None,
+            "versioningEnabled": versioning.get("Status") == "Enabled",
+            "mfaDelete": versioning.get("MFADelete") == "Enabled",
+            **flags,
+            "publicAccessBlocked": all(flags.values()),
+            "classification": None,
+        },
+    )
+
+
+STEPS: tuple[StepDecl, ...] = (
+    StepDecl(
+        id="fetch-s3-buckets",
+        name="S3 buckets",
+        service="s3",
+        scope=Scope.GLOBAL,
+        calls=(LIST_BUCKETS, GET_LOCATION, GET_TAGGING, GET_ENCRYPTION, GET_VERSIONING, GET_PUBLIC_ACCESS_BLOCK),
+        entities=(BUCKET,),
+        fetch=fetch_buckets,
+        transform=transform_bucket,
+    ),
+)

@@ -1,0 +1,73 @@
+"""SNS topics: encryption, subscriptions, tags."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from aws_integration.integrations.aws.collectors.common import (
+    Detail,
+    api_call,
+    build_entity,
+    int_or_none,
+    list_then_describe,
+
+)
+from aws_integration.integrations.aws.collectors.kms import KEY, uses_key
+from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl
+from aws_integration.integrations.aws.engine.context import TransformContext
+from aws_integration.graph.model import Entity, Relationship
+
+TOPIC = EntityDecl("aws_sns_topic", ("Channel",), "An SNS topic.")
+
+
+def transform_topic(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
+    """One ``aws_sns_topic``; with a customer key it USES that key."""
+    key = item["TopicArn"]
+    attributes = item.get("Attributes") or {}
+    kms_key = attributes.get("KmsMasterKeyId")
+    yield build_entity(
+        TOPIC,
+        scope,
+        key=key,
+        name=key.rsplit(":", 1)[-1],
+        tags=item.get("Tags"),
+        properties={
+            "name": key.rsplit(":", 1)[-1],
+            "arn": key,
+            "displayName": attributes.get("DisplayName") or None,
+            "owner": attributes.get("Owner"),
+            "encrypted": bool(kms_key),
+            "kmsMasterKeyId": kms_key,
+            "fifo": attributes.get("FifoTopic") == "true",
+            "subscriptionsConfirmed": int_or_none(attributes.get("SubscriptionsConfirmed")),
+            "subscriptionsPending": int_or_none(attributes.get("SubscriptionsPending")),
+        },
+    )
+    yield from uses_key(TOPIC, key, kms_key)
+
+
+def _topic(item: RawItem) -> dict[str, str]:
+    return {"TopicArn": item["TopicArn"]}
+
+
+STEPS: tuple[StepDecl, ...] = (
+    StepDecl(
+        id="fetch-sns-topics",
+        name="SNS topics",
+        service="sns",
+        scope=Scope.REGIONAL,
+        calls=(
+            api_call("sns", "ListTopics", "Topics"),
+            api_call("sns", "GetTopicAttributes"),
+            api_call("sns", "ListTagsForResource"),
+        ),
+        entities=(TOPIC,),
+        relationships=(RelationshipDecl(TOPIC.type, "USES", KEY.type),),
+        fetch=list_then_describe(
+            "ListTopics",
+            Detail("Attributes", "GetTopicAttributes", _topic, pick="Attributes"),
+            Detail("Tags", "ListTagsForResource", lambda item: {"ResourceArn": item["TopicArn"]}, pick="Tags"),
+        ),
+        transform=transform_topic,
+    ),
+)

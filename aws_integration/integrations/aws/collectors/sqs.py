@@ -1,0 +1,79 @@
+"""SQS queues: encryption, retention, tags."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from aws_integration.integrations.aws.collectors.common import (
+    Detail,
+    api_call,
+    build_entity,
+    int_or_none,
+    list_then_describe,
+
+)
+from aws_integration.integrations.aws.collectors.kms import KEY, uses_key
+from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl
+from aws_integration.integrations.aws.engine.context import TransformContext
+from aws_integration.graph.model import Entity, Relationship
+
+QUEUE = EntityDecl("aws_sqs_queue", ("Queue",), "An SQS queue.")
+
+
+def transform_queue(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
+    """One ``aws_sqs_queue``; with a customer key it USES that key."""
+    attributes = item.get("Attributes") or {}
+    key = attributes.get("QueueArn") or scope.arn("sqs", item["QueueUrl"].rsplit("/", 1)[-1])
+    kms_key = attributes.get("KmsMasterKeyId")
+    created = int_or_none(attributes.get("CreatedTimestamp"))
+    yield build_entity(
+        QUEUE,
+        scope,
+        key=key,
+        name=item["QueueUrl"].rsplit("/", 1)[-1],
+        tags=item.get("Tags"),
+        properties={
+            "name": item["QueueUrl"].rsplit("/", 1)[-1],
+            "arn": key,
+            "url": item["QueueUrl"],
+            "encrypted": bool(kms_key) or attributes.get("SqsManagedSseEnabled") == "true",
+            "kmsMasterKeyId": kms_key,
+            "fifo": attributes.get("FifoQueue") == "true",
+            "visibilityTimeout": int_or_none(attributes.get("VisibilityTimeout")),
+            "messageRetentionPeriod": int_or_none(attributes.get("MessageRetentionPeriod")),
+            "delaySeconds": int_or_none(attributes.get("DelaySeconds")),
+            "approximateNumberOfMessages": int_or_none(attributes.get("ApproximateNumberOfMessages")),
+            "deadLetterTarget": bool(attributes.get("RedrivePolicy")),
+            "createdOn": created * 1000 if created is not None else None,
+        },
+    )
+    yield from uses_key(QUEUE, key, kms_key)
+
+
+def _queue(item: RawItem) -> dict[str, object]:
+    return {"QueueUrl": item["QueueUrl"]}
+
+
+STEPS: tuple[StepDecl, ...] = (
+    StepDecl(
+        id="fetch-sqs-queues",
+        name="SQS queues",
+        service="sqs",
+        scope=Scope.REGIONAL,
+        calls=(
+            api_call("sqs", "ListQueues", "QueueUrls"),
+            api_call("sqs", "GetQueueAttributes"),
+            api_call("sqs", "ListQueueTags"),
+        ),
+        entities=(QUEUE,),
+        relationships=(RelationshipDecl(QUEUE.type, "USES", KEY.type),),
+        fetch=list_then_describe(
+            "ListQueues",
+            Detail("Attributes", "GetQueueAttributes", lambda item: {**_queue(item), "AttributeNames": ["All"]},
+                   pick="Attributes"),
+            Detail("Tags", "ListQueueTags", _queue, pick="Tags"),
+            as_item=lambda url: {"QueueUrl": url},
+        ),
+        transform=transform_queue,
+    ),
+)

@@ -1,0 +1,132 @@
+"""AWS declarations: every resource type is described once, here-shaped, in its collector.
+
+A :class:`StepDecl` names its AWS API calls and the IAM action each needs, the entity
+and relationship types it produces and the steps it depends on (the neutral types of
+:mod:`aws_integration.steps.declarations`, re-exported here). The engine runs it,
+and the permission checker, the policy generator and the data-model docs read the
+same object, so none of them can drift from what the collector really does.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from botocore import xform_name
+
+from aws_integration.graph.model import Entity, Relationship
+from aws_integration.steps.declarations import EntityDecl, MapperDecl, RawItem, RelationshipDecl
+
+if TYPE_CHECKING:
+    from aws_integration.integrations.aws.engine.context import FetchContext, TransformContext
+
+Fetch = Callable[["FetchContext"], Awaitable[list[RawItem]] | AsyncIterator[RawItem]]
+Transform = Callable[[RawItem, "TransformContext"], Iterable[Entity | Relationship]]
+
+
+class Scope(str, enum.Enum):
+    """Where a step runs: once per enabled region, or once per account."""
+
+    REGIONAL = "regional"
+    GLOBAL = "global"
+
+
+@dataclass(frozen=True)
+class ApiCall:
+    """One AWS API operation a step makes and the IAM action that authorises it.
+
+    ``result_key`` marks a paginated listing whose items are under that key.
+    ``absent_errors`` are error codes that mean "not configured" (a bucket without a
+    tag set), which the call reports as ``None`` rather than as a failure.
+    ``page_size`` asks a listing for pages of that many items: EC2 answers every item
+    in one response when it is not given, however many there are.
+    """
+
+    service: str
+    operation: str
+    iam_action: str
+    result_key: str | None = None
+    absent_errors: frozenset[str] = frozenset()
+    page_size: int | None = None
+
+    @property
+    def method(self) -> str:
+        """The client method name (``DescribeVpcs`` -> ``describe_vpcs``)."""
+        return xform_name(self.operation)
+
+    @property
+    def paginated(self) -> bool:
+        """Whether the call is a paginated listing."""
+        return self.result_key is not None
+
+
+ACCOUNT_ENTITY = EntityDecl("aws_account", ("Account",), "The AWS account being ingested.", owned_by_account=False)
+
+
+@dataclass(frozen=True)
+class StepDecl:
+    """A collector step: what it calls, what it produces, what it needs first.
+
+    ``fetch`` gathers raw items: a list, or an async iterator, which lets the run
+    transform each page as it arrives and let it go (the default streams the items
+    under the first declared call's ``result_key``, page by page); ``transform`` is a
+    pure function from one raw item to entities and relationships.
+    """
+
+    id: str
+    name: str
+    service: str
+    scope: Scope
+    calls: tuple[ApiCall, ...]
+    entities: tuple[EntityDecl, ...]
+    transform: Transform
+    relationships: tuple[RelationshipDecl, ...] = ()
+    depends_on: tuple[str, ...] = ()
+    fetch: Fetch | None = None
+
+    def __post_init__(self) -> None:
+        if not self.calls:
+            raise ValueError(f"step {self.id} declares no API call")
+        if self.fetch is None and not self.calls[0].paginated:
+            raise ValueError(f"step {self.id} needs a fetch or a paginated first call")
+        for call in self.calls:
+            if call.service != self.service and self.scope is Scope.REGIONAL:
+                raise ValueError(f"step {self.id}: regional call {call.operation} is not on {self.service}")
+
+    @property
+    def account_relationships(self) -> tuple[RelationshipDecl, ...]:
+        """``aws_account HAS <type>`` for each entity type owned by the account."""
+        return tuple(
+            RelationshipDecl(ACCOUNT_ENTITY.type, "HAS", entity.type)
+            for entity in self.entities
+            if entity.owned_by_account
+        )
+
+    @property
+    def all_relationships(self) -> tuple[RelationshipDecl, ...]:
+        """Declared relationships plus the account's HAS relationships."""
+        return self.relationships + self.account_relationships
+
+    @property
+    def iam_actions(self) -> tuple[str, ...]:
+        """Every IAM action the step needs, in declaration order, without repeats."""
+        return tuple(dict.fromkeys(call.iam_action for call in self.calls))
+
+    @property
+    def group(self) -> str:
+        """What the configuration includes or excludes: the step's service."""
+        return self.service
+
+    def call(self, operation: str) -> ApiCall:
+        """The declared call for ``operation``; an undeclared one is a programming error."""
+        for call in self.calls:
+            if call.operation == operation:
+                return call
+        raise LookupError(f"step {self.id} calls {operation}, which it does not declare")
+
+
+AnyStep = StepDecl | MapperDecl
+__all__ = ["ACCOUNT_ENTITY", "AnyStep", "ApiCall", "EntityDecl", "Fetch", "MapperDecl", "RawItem",
+           "RelationshipDecl", "Scope", "StepDecl", "Transform"]

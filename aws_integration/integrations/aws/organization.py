@@ -1,0 +1,71 @@
+"""The member accounts of an AWS Organization, as the management or a delegated-admin account lists them.
+
+Suspended and closed accounts are not ingested; neither is an account tagged
+``j1-integration: SKIP`` (the convention of the field, so an organization's existing
+tags keep working). The calls are declared here, so the generated policy grants them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from aws_integration.integrations.aws.declarations import ApiCall
+from aws_integration.integrations.aws.engine.clients import ClientPool
+from aws_integration.integrations.aws.engine.preflight import explain_failure
+
+LIST_ACCOUNTS = ApiCall("organizations", "ListAccounts", "organizations:ListAccounts", result_key="Accounts")
+LIST_TAGS_FOR_RESOURCE = ApiCall(
+    "organizations", "ListTagsForResource", "organizations:ListTagsForResource", result_key="Tags"
+)
+ORGANIZATION_CALLS = (LIST_ACCOUNTS, LIST_TAGS_FOR_RESOURCE)
+SKIP_TAG_KEY = "j1-integration"
+SKIP_TAG_VALUE = "SKIP"
+
+
+@dataclass(frozen=True)
+class MemberAccount:
+    """An account of the organization and, when it is not ingested, why."""
+
+    id: str
+    name: str
+    status: str
+    skipped_because: str | None = None
+
+    def role_arn(self, partition: str, role_name: str) -> str:
+        """The ARN of ``role_name`` in this account."""
+        return f"arn:{partition}:iam::{self.id}:role/{role_name}"
+
+
+async def _paginate(clients: ClientPool, region: str, call: ApiCall, **parameters: str) -> list[dict[str, object]]:
+    client = await clients.get(call.service, region)
+    items: list[dict[str, object]] = []
+    try:
+        async for page in client.get_paginator(call.method).paginate(**parameters):
+            items.extend(page.get(call.result_key, []))
+    except (ClientError, BotoCoreError) as error:
+        raise explain_failure(error, call) from None
+    return items
+
+
+def _skip_reason(status: str, tags: list[dict[str, object]]) -> str | None:
+    if status != "ACTIVE":
+        return f"account status is {status}"
+    for tag in tags:
+        if tag.get("Key") == SKIP_TAG_KEY and str(tag.get("Value", "")).upper() == SKIP_TAG_VALUE:
+            return f"tagged {SKIP_TAG_KEY}: {SKIP_TAG_VALUE}"
+    return None
+
+
+async def member_accounts(clients: ClientPool, region: str) -> list[MemberAccount]:
+    """Every account of the organization, in ID order, each marked when it is not ingested."""
+    accounts = await _paginate(clients, region, LIST_ACCOUNTS)
+    members = []
+    for account in sorted(accounts, key=lambda item: str(item["Id"])):
+        status = str(account.get("Status", "ACTIVE"))
+        tags = await _paginate(clients, region, LIST_TAGS_FOR_RESOURCE, ResourceId=str(account["Id"]))
+        members.append(
+            MemberAccount(str(account["Id"]), str(account.get("Name", account["Id"])), status, _skip_reason(status, tags))
+        )
+    return members

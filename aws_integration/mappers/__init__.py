@@ -1,9 +1,0 @@
-"""Cross-step derivations that need the output of several collectors."""
-
-from aws_integration.declarations import MapperDecl
-from aws_integration.mappers.flow_logs import FLOW_LOGS
-from aws_integration.mappers.public_network import PUBLIC_NETWORKS
-
-MAPPERS: tuple[MapperDecl, ...] = (PUBLIC_NETWORKS, FLOW_LOGS)
-
-__all__ = ["MAPPERS"]
