@@ -21,13 +21,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-import aiohttp
 import botocore.session
 from aiobotocore.session import AioSession
 from botocore.exceptions import BotoCoreError
 
 from aws_integration.config import AlertRule, AwsInstance, ConfigError, Instance, Known, config_path, load_config
-from aws_integration.integrations.sentinelone.config import SentinelOneInstance
 from aws_integration.integrations.aws.engine.clients import (
     DEFAULT_READ_TIMEOUT,
     ClientSettings,
@@ -504,26 +502,17 @@ def _remove_store(store_path: Path) -> None:
         locks_dir(store_path).rmdir()  # only when empty: another run's lock keeps it
 
 
-def _check_console(args: argparse.Namespace, instance: SentinelOneInstance) -> int:
-    """``permissions`` of a SentinelOne instance: the token, its expiry and scope, each type's readiness."""
-    from aws_integration.integrations.sentinelone.diagnose import diagnose_console
-    from aws_integration.integrations.sentinelone.job import client_for
-    from aws_integration.integrations.sentinelone.steps import console_registry
+def _diagnose_instance(args: argparse.Namespace, instance: Any) -> int:
+    """``permissions`` of a configured instance of another integration than AWS, through its integration."""
+    from aws_integration.integrations import integration_of
 
-    for given in ("role_arn", "profile"):
-        if getattr(args, given):
-            raise IntegrationError(f"--{given.replace('_', '-')} is for AWS; {instance.name!r} is a SentinelOne instance")
-    if args.policy_file or args.boundary_file:
-        raise IntegrationError(f"--policy-file and --boundary-file are for AWS; {instance.name!r} is a SentinelOne instance")
-
-    async def check() -> Any:
-        async with client_for(instance) as client:
-            return await diagnose_console(console_registry(), client, instance.api_token.get_secret_value())
-
-    try:
-        diagnosis = asyncio.run(check())
-    except (aiohttp.ClientError, asyncio.TimeoutError) as error:
-        raise IntegrationError(f"cannot reach the console at {instance.management_url}: {type(error).__name__}") from None
+    integration = integration_of(instance)
+    aws_only = [flag for flag, given in (("--role-arn", args.role_arn), ("--profile", args.profile),
+                                         ("--policy-file", args.policy_file), ("--boundary-file", args.boundary_file))
+                if given]
+    if aws_only:
+        raise IntegrationError(f"{aws_only[0]} is for AWS; {instance.name!r} is a {integration.title} instance")
+    diagnosis = asyncio.run(integration.diagnose(instance))
     print(json.dumps(diagnosis.to_dict(), indent=2) if args.json else diagnosis.format())
     return EXIT_OK if diagnosis.all_ready else EXIT_NOT_READY
 
@@ -534,8 +523,8 @@ def run_permissions(args: argparse.Namespace) -> int:
 
     loaded = _instance(args)
     instance = loaded[0] if loaded else None
-    if isinstance(instance, SentinelOneInstance):
-        return _check_console(args, instance)
+    if instance is not None and not isinstance(instance, AwsInstance):
+        return _diagnose_instance(args, instance)
     if args.boundary_file and not args.policy_file:
         raise IntegrationError("--boundary-file needs --policy-file")
     session = new_session(args.profile or (instance.profile if instance else None))
@@ -574,27 +563,27 @@ def _write_output(args: argparse.Namespace, files: dict[str, str], text: str) ->
     return EXIT_OK
 
 
-def _console_setup(args: argparse.Namespace) -> int:
-    """``setup --integration sentinelone``: the console walkthrough (the only artefact a console needs)."""
-    from aws_integration.integrations.sentinelone.setup import render_console_instructions
-    from aws_integration.integrations.sentinelone.steps import console_registry
+def _instructions_of(args: argparse.Namespace) -> int:
+    """``setup --integration NAME`` of another integration than AWS: its walkthrough, the one artefact it needs."""
+    from aws_integration.integrations import integrations
 
+    integration = integrations()[args.integration]
     if args.format != "instructions":
-        raise IntegrationError("a SentinelOne console is set up by hand: use --format instructions")
+        raise IntegrationError(f"{integration.title} is set up by hand: use --format instructions")
     aws_only = [name for name in ("trusted_principal", "external_id", "as_parameters") if getattr(args, name)]
     if aws_only or args.role_name != DEFAULT_ROLE_NAME or args.partition != "aws":
         raise IntegrationError("--trusted-principal, --external-id, --role-name, --as-parameters and --partition "
                                "are for AWS")
-    text = render_console_instructions(console_registry())
-    return _write_output(args, {"sentinelone-setup.md": text}, text)
+    text = integration.instructions()
+    return _write_output(args, {f"{integration.name}-setup.md": text}, text)
 
 
 def run_setup(args: argparse.Namespace) -> int:
     """``aws-integration setup``: artefacts a security team reviews before granting access."""
     from aws_integration.integrations.aws.setup.policy import least_privilege_policies, policy_files
 
-    if args.integration == "sentinelone":
-        return _console_setup(args)
+    if args.integration != "aws":
+        return _instructions_of(args)
     registry = default_registry()
     partitions = botocore.session.get_session().get_available_partitions()
     if args.partition not in partitions:

@@ -15,7 +15,7 @@ from aws_integration.sample.moto_server import MotoServer, free_port
 from aws_integration.sample.principals import allow_document, inventory_role, inventory_user
 from aws_integration.sample.seed import SAMPLE_REGIONS, seed_sample_account
 from tests.conftest import MOTO_UNVERIFIABLE_SERVICES
-from tests.test_permission_enforced import _every_declared_action_but
+from tests.aws.test_permission_enforced import _every_declared_action_but
 
 pytestmark = pytest.mark.e2e
 SECRET = "s3cr3t-SECRET-value-never-printed"

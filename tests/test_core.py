@@ -107,7 +107,27 @@ async def _run_library(job: Job, instance: LibraryInstance) -> InstanceRun:
     return InstanceRun(instance.name, [await job.run_target(instance, plan)])
 
 
-LIBRARY = Integration("library", "Library", "library:", LibraryInstance, lambda: StepRegistry(STEPS), _run_library)
+@dataclass(frozen=True)
+class LibraryDiagnosis:
+    refused: frozenset[str]
+
+    @property
+    def all_ready(self) -> bool:
+        return not self.refused
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"refused": sorted(self.refused)}
+
+    def format(self) -> str:
+        return "refused: " + (", ".join(sorted(self.refused)) or "nothing")
+
+
+async def _diagnose_library(instance: LibraryInstance) -> LibraryDiagnosis:
+    return LibraryDiagnosis(instance.refused)
+
+
+LIBRARY = Integration("library", "Library", "library:", LibraryInstance, lambda: StepRegistry(STEPS), _run_library,
+                      _diagnose_library, lambda: "Ask the librarian for a reader's card.")
 CATALOGUE = {"shelves": [{"id": "A", "floor": 1}, {"id": "B", "floor": 2}],
              "books": [{"isbn": "978-0", "title": "Dune", "shelf": "A"}, {"isbn": "978-1", "title": "Emma", "shelf": "B"}]}
 
@@ -132,6 +152,8 @@ def test_a_third_integration_runs_through_the_core(tmp_path: Path) -> None:
     assert {(run.integration, run.target_id, run.target_name, run.source) for run in history} == {
         ("library", "main-library", "Main library", "library:shelf-scan")}
     assert "main-library" in table
+    diagnosis = asyncio.run(LIBRARY.diagnose(closed))
+    assert not diagnosis.all_ready and diagnosis.format() == "refused: books"
 
 
 def test_a_run_of_an_integration_that_cannot_start_is_recorded_with_its_target(tmp_path: Path) -> None:

@@ -14,17 +14,21 @@ from aws_integration.integrations.base import Integration
 @cache
 def integrations() -> dict[str, Integration]:
     """Every integration this project ships, by name."""
-    from aws_integration.integrations.aws.config import AwsInstance
     from aws_integration.integrations.aws import job as aws_job
+    from aws_integration.integrations.aws.config import AwsInstance
+    from aws_integration.integrations.aws.permissions.diagnose import diagnose_instance, instructions
+    from aws_integration.integrations.aws.registry import default_registry
+    from aws_integration.integrations.sentinelone import diagnose as console_diagnose
     from aws_integration.integrations.sentinelone import job as console_job
     from aws_integration.integrations.sentinelone.config import SentinelOneInstance
+    from aws_integration.integrations.sentinelone.setup import console_instructions
     from aws_integration.integrations.sentinelone.steps import console_registry
-    from aws_integration.integrations.aws.registry import default_registry
 
     shipped = (
-        Integration("aws", "AWS", "aws:", AwsInstance, default_registry, aws_job.run_instance),
+        Integration("aws", "AWS", "aws:", AwsInstance, default_registry, aws_job.run_instance, diagnose_instance,
+                    instructions),
         Integration("sentinelone", "SentinelOne", "sentinelone:", SentinelOneInstance, console_registry,
-                    console_job.run_instance),
+                    console_job.run_instance, console_diagnose.diagnose_instance, console_instructions),
     )
     return {integration.name: integration for integration in shipped}
 

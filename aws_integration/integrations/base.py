@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aws_integration.steps.registry import StepRegistry
 
 if TYPE_CHECKING:
     from aws_integration.jobs.run import InstanceRun, Job
+
+
+class Diagnosis(Protocol):
+    """What an instance's credentials let a run see, before any run."""
+
+    @property
+    def all_ready(self) -> bool: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    def format(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -18,6 +27,8 @@ class Integration:
 
     ``run`` collects an instance's targets (AWS: the account, or each Organization
     member; SentinelOne: the console) through the job, which stores each one.
+    ``diagnose`` checks an instance's credentials against every step (``permissions``);
+    ``instructions`` is the setup walkthrough (``setup --format instructions``).
     """
 
     name: str  # what ``integration:`` says in the configuration
@@ -26,3 +37,5 @@ class Integration:
     instance_model: type[Any]
     registry: Callable[[], StepRegistry]
     run: Callable[[Job, Any], Awaitable[InstanceRun]]
+    diagnose: Callable[[Any], Awaitable[Diagnosis]]
+    instructions: Callable[[], str]

@@ -8,11 +8,15 @@ endpoint answered 403), and whether the token is account- or site-scoped.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from aws_integration.errors import PermissionDenied
+import aiohttp
+
+from aws_integration.errors import IntegrationError, PermissionDenied
+from aws_integration.integrations.sentinelone.config import SentinelOneInstance
 from aws_integration.integrations.sentinelone.client import ConsoleClient, ConsoleError
 from aws_integration.integrations.sentinelone.steps import ACCOUNTS, ConsoleStep
 from aws_integration.integrations.sentinelone.target import SITE_USER_CODE, system_info
@@ -133,3 +137,15 @@ async def diagnose_console(registry: StepRegistry, client: ConsoleClient, token:
                 diagnosis.types.append(TypeReadiness(entity.type, step.id, step.endpoint.name, False,
                                                      f"403 {denied.why}: give the token's user the {VIEWER_ROLE} role"))
     return diagnosis
+
+
+async def diagnose_instance(instance: SentinelOneInstance) -> ConsoleDiagnosis:
+    """The diagnosis of a configured console, with its token and request rate."""
+    from aws_integration.integrations.sentinelone.job import client_for
+    from aws_integration.integrations.sentinelone.steps import console_registry
+
+    try:
+        async with client_for(instance) as client:
+            return await diagnose_console(console_registry(), client, instance.api_token.get_secret_value())
+    except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+        raise IntegrationError(f"cannot reach the console at {instance.management_url}: {type(error).__name__}") from None

@@ -82,3 +82,10 @@ def render_console_instructions(registry: StepRegistry) -> str:
         "calls `POST /web/api/v2.1/users/api-token-details` to read the token's expiry.",
         "",
     ])
+
+
+def console_instructions() -> str:
+    """The walkthrough for the steps this project ships."""
+    from aws_integration.integrations.sentinelone.steps import console_registry
+
+    return render_console_instructions(console_registry())

@@ -88,8 +88,12 @@ def _text(value: Any) -> str | None:
 
 def _entity(decl: EntityDecl, context: ConsoleContext, raw: Mapping[str, Any], name: str,
             properties: Mapping[str, PropertyValue | None]) -> Entity:
-    values: dict[str, PropertyValue] = {"id": str(raw["id"]), "consoleHost": context.host}
+    """An entity of a console object: its ID, console, properties (None left out), dates and tags."""
+    values: dict[str, PropertyValue] = {"id": str(raw["id"]), "consoleHost": context.host, "name": name}
     values.update({prop: value for prop, value in properties.items() if value is not None})
+    for prop, field_name in (("createdOn", "createdAt"), ("updatedOn", "updatedAt")):
+        if (moment := epoch_ms(raw.get(field_name))) is not None:
+            values[prop] = moment
     tag_set = flatten_tags((raw.get("tags") or {}).get("sentinelone") if isinstance(raw.get("tags"), Mapping) else None)
     values.update(tag_set.properties)
     return Entity(key(decl, raw["id"]), decl.type, decl.classes, name, values)
@@ -99,14 +103,11 @@ def account(raw: Mapping[str, Any], context: ConsoleContext) -> Iterator[Entity]
     """A ``sentinelone_account``."""
     name = _text(raw.get("name")) or str(raw["id"])
     yield _entity(ACCOUNT, context, raw, name, {
-        "name": name,
         "state": _text(raw.get("state")),
         "accountType": _text(raw.get("accountType")),
         "activeAgents": _number(raw.get("activeAgents")),
         "numberOfSites": _number(raw.get("numberOfSites")),
         "expiration": epoch_ms(raw.get("expiration")),
-        "createdOn": epoch_ms(raw.get("createdAt")),
-        "updatedOn": epoch_ms(raw.get("updatedAt")),
     })
 
 
@@ -114,7 +115,6 @@ def site(raw: Mapping[str, Any], context: ConsoleContext) -> Iterator[Entity | R
     """A ``sentinelone_site``, which its account HAS."""
     name = _text(raw.get("name")) or str(raw["id"])
     site_entity = _entity(SITE, context, raw, name, {
-        "name": name,
         "state": _text(raw.get("state")),
         "siteType": _text(raw.get("siteType")),
         "accountId": _text(str(raw["accountId"])) if raw.get("accountId") is not None else None,
@@ -123,8 +123,6 @@ def site(raw: Mapping[str, Any], context: ConsoleContext) -> Iterator[Entity | R
         "totalLicenses": _number(raw.get("totalLicenses")),
         "isDefault": boolean(raw.get("isDefault")),
         "expiration": epoch_ms(raw.get("expiration")),
-        "createdOn": epoch_ms(raw.get("createdAt")),
-        "updatedOn": epoch_ms(raw.get("updatedAt")),
     })
     yield site_entity
     if raw.get("accountId") is not None:
@@ -136,7 +134,6 @@ def group(raw: Mapping[str, Any], context: ConsoleContext) -> Iterator[Entity | 
     name = _text(raw.get("name")) or str(raw["id"])
     site_id = str(raw["siteId"]) if raw.get("siteId") is not None else None
     group_entity = _entity(GROUP, context, raw, name, {
-        "name": name,
         "type": _text(raw.get("type")),
         "rank": _number(raw.get("rank")),
         "isDefault": boolean(raw.get("isDefault")),
@@ -144,8 +141,6 @@ def group(raw: Mapping[str, Any], context: ConsoleContext) -> Iterator[Entity | 
         "totalAgents": _number(raw.get("totalAgents")),
         "siteId": site_id,
         "creator": _text(raw.get("creator")),
-        "createdOn": epoch_ms(raw.get("createdAt")),
-        "updatedOn": epoch_ms(raw.get("updatedAt")),
     })
     yield group_entity
     if site_id is not None:
@@ -195,7 +190,6 @@ def agent(raw: Mapping[str, Any], context: ConsoleContext) -> Iterator[Entity | 
     last_active = epoch_ms(raw.get("lastActiveDate"))
     stale = None if last_active is None or context.stale_before is None else last_active < context.stale_before
     agent_entity = _entity(AGENT, context, raw, name, {
-        "name": name,
         "function": ["anti-malware"],
         "uuid": _text(raw.get("uuid")),
         "computerName": _text(raw.get("computerName")),
@@ -223,8 +217,6 @@ def agent(raw: Mapping[str, Any], context: ConsoleContext) -> Iterator[Entity | 
         "lastActiveOn": last_active,
         "isStale": stale,
         "registeredOn": epoch_ms(raw.get("registeredAt")),
-        "createdOn": epoch_ms(raw.get("createdAt")),
-        "updatedOn": epoch_ms(raw.get("updatedAt")),
         "firewallEnabled": boolean(raw.get("firewallEnabled")),
         "encryptedApplications": boolean(raw.get("encryptedApplications")),
         "externalIp": _text(raw.get("externalIp")),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from aiobotocore.session import AioSession
 from botocore.exceptions import BotoCoreError
@@ -26,6 +27,9 @@ from aws_integration.integrations.aws.permissions.principal import (
 )
 from aws_integration.integrations.aws.permissions.principal import read_policies as read_principal_policies
 from aws_integration.integrations.aws.registry import Registry
+
+if TYPE_CHECKING:
+    from aws_integration.integrations.aws.config import AwsInstance
 
 
 @dataclass(frozen=True)
@@ -110,3 +114,42 @@ def format_report(report: PermissionReport) -> str:
         lines.append(f"Not allowed, and needed to see everything: {', '.join(missing)}")
     lines += ["", *(f"Note: {note}" for note in report.notes)]
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class AwsDiagnosis:
+    """The permission report of an instance, as every integration's diagnosis reads."""
+
+    report: PermissionReport
+
+    @property
+    def all_ready(self) -> bool:
+        """Whether every resource type will be collected."""
+        return self.report.all_ready
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return self.report.to_dict()
+
+    def format(self) -> str:
+        """The report as people read it."""
+        return format_report(self.report)
+
+
+async def diagnose_instance(instance: AwsInstance) -> AwsDiagnosis:
+    """The diagnosis of a configured AWS instance: its role (or profile's caller) read from IAM."""
+    from aws_integration.integrations.aws.engine.clients import new_session, settings_for
+    from aws_integration.integrations.aws.registry import default_registry
+
+    session = new_session(instance.profile)
+    request = DiagnosticRequest(instance.role_arn)
+    return AwsDiagnosis(await diagnose(default_registry(), session, settings_for(session), request))
+
+
+def instructions() -> str:
+    """The step-by-step setup of the inventory role, with placeholders for who assumes it."""
+    from aws_integration.integrations.aws.registry import default_registry
+    from aws_integration.integrations.aws.setup.instructions import render_instructions
+    from aws_integration.integrations.aws.setup.templates import RoleSettings
+
+    return render_instructions(default_registry(), RoleSettings())

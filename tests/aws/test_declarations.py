@@ -17,7 +17,7 @@ from aws_integration.integrations.aws.registry import default_registry
 REGISTRY = default_registry()
 CALLS = list(REGISTRY.api_calls())
 BOTOCORE = botocore.session.get_session()
-DATA_MODEL = Path(__file__).resolve().parent.parent / "docs" / "data-model.md"
+DATA_MODEL = Path(__file__).resolve().parents[2] / "docs" / "data-model.md"
 
 
 @pytest.mark.parametrize("call", CALLS, ids=lambda call: f"{call.service}.{call.operation}")
@@ -92,7 +92,7 @@ def test_data_model_doc_is_current() -> None:
 
 
 def test_the_readme_states_the_coverage() -> None:
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     types, services = len(REGISTRY.entity_decls), len(REGISTRY.services)
     assert f"{types} resource types across {services} AWS services" in readme
     assert types >= 60 and services >= 20

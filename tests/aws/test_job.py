@@ -24,7 +24,7 @@ from aws_integration.sample.seed import AMI_ID, HOME_REGION, SAMPLE_REGIONS, Sam
 from aws_integration.store import Change, ChangeKind, GraphBatch, SqliteStore
 from tests.conftest import MOTO_UNVERIFIABLE_SERVICES, enforceable_registry
 from tests.moto_aio import moto_session
-from tests.test_permission_enforced import _every_declared_action_but
+from tests.aws.test_permission_enforced import _every_declared_action_but
 
 SETTINGS = JobSettings(session_factory=lambda profile: moto_session(), check_permissions=False)
 

@@ -23,7 +23,7 @@ from aws_integration.integrations.aws.setup.policy import (
 )
 
 REGISTRY = default_registry()
-POLICIES_DIR = Path(__file__).resolve().parent.parent / "policies"
+POLICIES_DIR = Path(__file__).resolve().parents[2] / "policies"
 DOCUMENTS = least_privilege_policies(REGISTRY)
 GRANTED = [action for document in DOCUMENTS for statement in document["Statement"] for action in statement["Action"]]
 # Reads of customer data, not of resource configuration: never part of an inventory policy.

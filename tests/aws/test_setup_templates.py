@@ -102,7 +102,7 @@ def test_instructions_cover_external_id_deployment_and_verification(capsys: pyte
 def test_setup_guide_is_current_and_compares_with_security_audit() -> None:
     from aws_integration.integrations.aws.setup.guide import render_setup_guide, security_audit_document
 
-    guide = Path(__file__).resolve().parent.parent / "docs" / "setup.md"
+    guide = Path(__file__).resolve().parents[2] / "docs" / "setup.md"
     expected = render_setup_guide(REGISTRY, security_audit_document())
     assert guide.read_text(encoding="utf-8") == expected, "docs/setup.md is stale: regenerate it with `make docs`"
     assert "SecurityAudit does not grant" in expected and "`sts:GetCallerIdentity`" in expected

@@ -1,0 +1,1 @@
+"""The AWS integration: collectors, engine, permissions, setup, jobs, against moto."""

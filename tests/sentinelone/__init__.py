@@ -1,0 +1,1 @@
+"""The SentinelOne integration, against the local console."""
