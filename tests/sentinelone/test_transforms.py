@@ -47,7 +47,9 @@ RAW_AGENT: dict[str, Any] = {
         {"name": "Ethernet", "physical": "0A:1B:2C:3D:4E:5F", "inet": ["10.1.2.3"], "inet6": ["fe80::1c2:3d"]},
         {"name": "Wi-Fi", "physical": "0a:1b:2c:3d:4e:60", "inet": [], "inet6": ["fe80::aa"]},
         {"name": "Loopback", "physical": "00:00:00:00:00:00", "inet": ["127.0.0.1"], "inet6": ["::1"]},
+        {"name": "lo-alias", "physical": "0a:1b:2c:3d:4e:61", "inet": ["127.0.0.2"]},
         {"name": "vEthernet", "physical": "0a:1b:2c:3d:4e:5f", "inet": ["172.20.0.1"]},
+        {"name": "wan", "physical": "0a:1b:2c:3d:4e:62", "inet": ["52.95.110.1"]},
     ],
     "lastLoggedInUserName": "EXAMPLE\\alice",
     "groupId": "225494730938493805",
@@ -82,8 +84,10 @@ def test_an_agent_carries_identity_state_and_network() -> None:
     assert props["infected"] is True and props["activeThreats"] == 2
     assert props["lastSuccessfulScanOn"] == 1795932721123 and props["lastActiveOn"] == 1796025600000
     assert "updatedOn" not in props  # an unreadable date is left out, never guessed
-    # Physical NICs with a usable address, each once, lower-cased; loopback and link-local-only NICs left out.
-    assert props["macAddress"] == ["0a:1b:2c:3d:4e:5f"]
+    # Physical NICs with a non-loopback address (link-local counts), each once, lower-cased; loopback NICs left out.
+    assert props["macAddress"] == ["0a:1b:2c:3d:4e:5f", "0a:1b:2c:3d:4e:60", "0a:1b:2c:3d:4e:62"]
+    assert props["publicIpAddresses"] == ["52.95.110.1"]
+    assert "ipv6Addresses" not in props  # link-local addresses are not the host's addresses
     assert props["privateIpAddresses"] == ["10.1.2.3", "172.20.0.1"]
     assert props["lastLoggedInUserName"] == "EXAMPLE\\alice"
     assert props["tag.Owner"] == "alice" and props["tag.Critical"] is True

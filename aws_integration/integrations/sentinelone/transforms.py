@@ -150,43 +150,47 @@ def group(raw: Mapping[str, Any], context: ConsoleContext) -> Iterator[Entity | 
             yield Relationship(key(ACCOUNT, account_id), ACCOUNT.type, "HAS", group_entity.key, GROUP.type)
 
 
-def _usable_address(address: Any) -> bool:
-    """Whether an interface address is one the host is reached by (not loopback, not link-local)."""
+def _address(address: Any) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     if not isinstance(address, str):
-        return False
+        return None
     try:
-        parsed = ipaddress.ip_address(address.split("%", 1)[0].split("/", 1)[0])
+        return ipaddress.ip_address(address.split("%", 1)[0].split("/", 1)[0])
     except ValueError:
-        return False
-    return not (parsed.is_loopback or parsed.is_link_local or parsed.is_unspecified)
+        return None
 
 
-def network(interfaces: Iterable[Any]) -> tuple[list[str], list[str], list[str]]:
-    """MAC addresses of the physical NICs with a usable address, and their IPv4 and IPv6 addresses.
+def network(interfaces: Iterable[Any]) -> tuple[list[str], list[str], list[str], list[str]]:
+    """MAC addresses of the physical NICs with a non-loopback address, and the NICs' private IPv4, public IPv4
+    and IPv6 addresses.
 
-    ``00:00:00:00:00:00`` (loopback, tunnels) is dropped; a NIC whose only addresses are
-    loopback or link-local is left out; MACs are lower-cased, each once.
+    ``00:00:00:00:00:00`` (loopback, tunnels) is dropped, and so is a NIC whose only
+    addresses are loopback ones (a Wi-Fi card with only a link-local address keeps its
+    MAC: it identifies the machine); link-local addresses are not listed as IPs. MACs
+    are lower-cased, each once.
     """
     macs: dict[str, None] = {}
-    ipv4: dict[str, None] = {}
+    private: dict[str, None] = {}
+    public: dict[str, None] = {}
     ipv6: dict[str, None] = {}
     for nic in interfaces:
         if not isinstance(nic, Mapping):
             continue
-        inet = [address for address in nic.get("inet") or [] if _usable_address(address)]
-        inet6 = [address for address in nic.get("inet6") or [] if _usable_address(address)]
+        given = [(text, parsed) for text in [*(nic.get("inet") or []), *(nic.get("inet6") or [])]
+                 if (parsed := _address(text)) is not None and not parsed.is_loopback and not parsed.is_unspecified]
         mac = _text(nic.get("physical"))
-        if mac and mac.lower() != NO_MAC and (inet or inet6):
+        if mac and mac.lower() != NO_MAC and given:
             macs[mac.lower()] = None
-        ipv4.update(dict.fromkeys(inet))
-        ipv6.update(dict.fromkeys(inet6))
-    return list(macs), list(ipv4), list(ipv6)
+        for text, parsed in given:
+            if parsed.is_link_local:
+                continue
+            (ipv6 if parsed.version == 6 else private if parsed.is_private else public)[text] = None
+    return list(macs), list(private), list(public), list(ipv6)
 
 
 def agent(raw: Mapping[str, Any], context: ConsoleContext) -> Iterator[Entity | Relationship]:
     """A ``sentinelone_agent`` (``function: anti-malware``), which its group HAS."""
     name = _text(raw.get("computerName")) or _text(raw.get("uuid")) or str(raw["id"])
-    macs, ipv4, ipv6 = network(raw.get("networkInterfaces") or [])
+    macs, ipv4, public_ipv4, ipv6 = network(raw.get("networkInterfaces") or [])
     last_active = epoch_ms(raw.get("lastActiveDate"))
     stale = None if last_active is None or context.stale_before is None else last_active < context.stale_before
     agent_entity = _entity(AGENT, context, raw, name, {
@@ -222,6 +226,7 @@ def agent(raw: Mapping[str, Any], context: ConsoleContext) -> Iterator[Entity | 
         "externalIp": _text(raw.get("externalIp")),
         "lastIpToMgmt": _text(raw.get("lastIpToMgmt")),
         "privateIpAddresses": ipv4 or None,
+        "publicIpAddresses": public_ipv4 or None,
         "ipv6Addresses": ipv6 or None,
         "macAddress": macs or None,
         "lastLoggedInUserName": _text(raw.get("lastLoggedInUserName")),
