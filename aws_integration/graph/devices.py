@@ -196,20 +196,19 @@ def _group(observations: list[Mapping[str, Any]]) -> list[_Device]:
         serial = serial_of(record)
         if serial is not None:
             devices.setdefault(serial, _Device(serial)).add(record)
+    grouped = list(devices.values())
     by_mac: dict[str, set[int]] = {}
     by_host: dict[str, set[int]] = {}
-    grouped = list(devices.values())
 
-    def index() -> None:
-        by_mac.clear()
-        by_host.clear()
-        for position, device in enumerate(grouped):
-            for mac in device.macs:
-                by_mac.setdefault(mac, set()).add(position)
-            for host in device.hostnames:
-                by_host.setdefault(host, set()).add(position)
+    def index(position: int) -> None:
+        """Make the device at ``position`` findable by its MACs and hostnames (as they are now)."""
+        for mac in grouped[position].macs:
+            by_mac.setdefault(mac, set()).add(position)
+        for host in grouped[position].hostnames:
+            by_host.setdefault(host, set()).add(position)
 
-    index()
+    for position in range(len(grouped)):
+        index(position)
     for record in observations:
         if serial_of(record) is not None:
             continue
@@ -217,14 +216,14 @@ def _group(observations: list[Mapping[str, Any]]) -> list[_Device]:
         if not matches and (hostname := hostname_of(record)) is not None:
             matches = by_host.get(hostname, set())
         if len(matches) == 1:
-            grouped[next(iter(matches))].add(record)
+            position = next(iter(matches))
         elif not matches and (macs_of(record) or hostname_of(record)):
-            device = _Device(None)
-            device.add(record)
-            grouped.append(device)
+            grouped.append(_Device(None))
+            position = len(grouped) - 1
         else:
             continue  # the record matches several devices, or names none: not guessed
-        index()
+        grouped[position].add(record)
+        index(position)
     return grouped
 
 

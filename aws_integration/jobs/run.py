@@ -11,6 +11,7 @@ stores nothing either: collection writes nothing until its single commit.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import time
@@ -171,18 +172,18 @@ class Job:
         name = instance.name if instance else None
         started, clock = _now(), time.monotonic()
         lease = self.store.begin_run(instance=name, started_at=started, source=plan.known_source)
-        failed = dict(instance=instance, integration=plan.integration, target_id=plan.target_id,
-                      target_name=plan.target_name, started=started, clock=clock, lease=lease, source=plan.known_source)
+        failed = functools.partial(self.failed, instance=instance, integration=plan.integration,
+                                   target_id=plan.target_id, target_name=plan.target_name, started=started,
+                                   clock=clock, lease=lease, source=plan.known_source)
         try:  # the graph is staged in the store as it is collected, and merged by the commit below
             collected = await plan.collect(self.store.staging(lease))
         except StoreError as error:  # the store failed while staging: the run cannot be stored
             self.store.abandon_run(lease, str(error), keep_record=instance is not None)
             raise
         except plan.failures as error:
-            return self.failed(error=str(error), **failed)  # type: ignore[arg-type]
+            return failed(error=str(error))
         except asyncio.CancelledError:
-            self.failed(error="stopped before it finished; nothing was stored", status="interrupted",
-                        **failed)  # type: ignore[arg-type]
+            failed(error="stopped before it finished; nothing was stored", status="interrupted")
             raise
         except Exception as error:  # a bug: recorded like any failure, then raised for its traceback
             self.store.record_failed_run(source="", instance=name, started_at=started, finished_at=_now(),

@@ -215,6 +215,12 @@ class RunRecord:
         }
 
 
+def _target_columns(report: dict[str, Any]) -> dict[str, Any]:
+    """The run's target (integration, ID, name), as its report names it, for the runs table's own columns."""
+    return {"integration": report.get("integration"), "target_id": report.get("targetId"),
+            "target_name": report.get("targetName")}
+
+
 class SqliteStore:
     """A graph store in one SQLite file, readable and writable by its owner only.
 
@@ -401,7 +407,7 @@ class SqliteStore:
         With a lease, the run recorded as ``running`` when it began is completed.
         """
         columns = {"source": source, "instance": instance, "started_at": started_at, "finished_at": finished_at,
-                   "status": status, "error": error, "report": canonical(report or {})}
+                   "status": status, "error": error, "report": canonical(report or {}), **_target_columns(report or {})}
         try:
             if lease is not None:
                 drop_staged(self._db, lease.run_id)
@@ -414,9 +420,6 @@ class SqliteStore:
 
     def _write_run(self, columns: dict[str, Any], lease: RunLease | None) -> int:
         """Insert a run record, or complete the one ``lease`` began; returns the run's id."""
-        report = json.loads(columns.get("report") or "{}")
-        columns = {**columns, "integration": report.get("integration"), "target_id": report.get("targetId"),
-                   "target_name": report.get("targetName")}
         if lease is None:
             cursor = self._db.execute(
                 f"INSERT INTO runs ({', '.join(columns)}, summary) VALUES ({', '.join('?' for _ in columns)}, '{{}}')",
@@ -430,7 +433,8 @@ class SqliteStore:
     def _merge(self, batch: GraphBatch) -> CommitSummary:
         run_id = self._write_run(
             {"source": batch.source, "instance": batch.instance, "started_at": batch.started_at,
-             "finished_at": batch.finished_at, "status": batch.status, "report": canonical(batch.report)},
+             "finished_at": batch.finished_at, "status": batch.status, "report": canonical(batch.report),
+             **_target_columns(batch.report)},
             batch.lease,
         )
         baseline = self._db.execute("SELECT 1 FROM entities WHERE source = ? LIMIT 1", (batch.source,)).fetchone() is None

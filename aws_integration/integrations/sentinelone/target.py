@@ -19,7 +19,7 @@ import aiohttp
 
 from aws_integration.errors import IntegrationError, PermissionDenied
 from aws_integration.graph.sink import GraphSink
-from aws_integration.integrations.sentinelone.client import ClientSettings, ConsoleClient, ConsoleError, Tally
+from aws_integration.integrations.sentinelone.client import ConsoleClient, ConsoleError, Tally
 from aws_integration.integrations.sentinelone.steps import ACCOUNTS, SITES, ConsoleStep, Endpoint, listing
 from aws_integration.integrations.sentinelone.transforms import ConsoleContext
 from aws_integration.steps.chain import CALL_CHAIN
@@ -149,9 +149,7 @@ async def system_info(client: ConsoleClient) -> dict[str, Any]:
         envelope = await client.get("/system/info")
     except PermissionDenied:
         return {}  # the token is valid; its role may not read the console's version
-    except (ConsoleError, aiohttp.ClientError, asyncio.TimeoutError) as error:
-        if isinstance(error, ConsoleError):
-            raise
+    except (aiohttp.ClientError, asyncio.TimeoutError) as error:  # a ConsoleError already says what failed
         raise IntegrationError(f"cannot reach the console at {client.host}: {type(error).__name__}") from None
     data = envelope.get("data")
     return data if isinstance(data, dict) else {}
@@ -185,8 +183,3 @@ async def ingest_console(
         report.details["note"] = ("the token is site-scoped: /accounts answered 403 (4030010), so the accounts "
                                   "were read from the sites the token sees")
     return collected
-
-
-def new_client(base_url: str, token: str, settings: ClientSettings) -> Any:
-    """A factory of clients of one console (the run opens and closes it)."""
-    return lambda: ConsoleClient(base_url, token, settings)
