@@ -214,7 +214,6 @@ class StepRunner:
         self.registry = registry
         self.target = target
         self._tag = tag_with_account_name
-        self._tag_name = account_name  # what tag.AccountName says, once known
         self._given_name = account_name
         self.root_name: str | None = None  # the root entity's display name, once collected
         self._chain_ends: dict[str, int] = {}
@@ -299,10 +298,9 @@ class StepRunner:
         its ID): the root's step then runs before the others (see ``_run_step``).
         """
         if entities and self._tag:
+            name = self._given_name or self.root_name or self.target.id  # the root is noted as it is taken
             for entity in entities:
-                if self._tag_name is None and entity.type == self.target.root_type:
-                    self._tag_name = entity.display_name
-                entity.properties[TAG_NAME] = self._tag_name or self.target.id
+                entity.properties[TAG_NAME] = name
         self._sink.add(unit, entities, relationships)
 
     def _waits_for_root_name(self, step: Step) -> str | None:
