@@ -35,7 +35,7 @@ from aws_integration.integrations.aws.engine.clients import (
 )
 from aws_integration.errors import IntegrationError
 from aws_integration.steps.report import RunReport, StepStatus
-from aws_integration.jobs.alerts import AlertSink, rule_warnings
+from aws_integration.jobs.alerts import AlertSink
 from aws_integration.jobs.history import change_lines, format_changes, format_runs
 from aws_integration.jobs.lock import InstanceLock
 from aws_integration.jobs.run import InstanceRun, Job, JobSettings, TargetRun
@@ -354,15 +354,14 @@ def _client_settings(session: AioSession, concurrency: int = 32) -> ClientSettin
 
 
 def _known() -> Known:
-    """AWS's services, every integration's types, and botocore's regions: what a configuration is checked against."""
-    from aws_integration.integrations import integrations
+    """AWS's services, every declared type with its properties, and botocore's regions: what a configuration is
+    checked against."""
+    from aws_integration.integrations import declared_properties
 
     session = botocore.session.get_session()
     regions = {region for partition in session.get_available_partitions()
                for region in session.get_available_regions("ec2", partition_name=partition)}
-    registries = [integration.registry() for integration in integrations().values()]
-    types = frozenset(name for registry in registries for name in (*registry.entity_decls, *registry.relationship_decls))
-    return Known(default_registry().services, types, frozenset(regions))
+    return Known(default_registry().services, declared_properties(), frozenset(regions))
 
 
 def _instance(args: argparse.Namespace) -> tuple[Instance, tuple[AlertRule, ...]] | None:
@@ -402,11 +401,6 @@ async def _stoppable(work: Coroutine[Any, Any, T]) -> T:
         raise
     finally:
         loop.remove_signal_handler(signal.SIGTERM)
-
-
-def _warn_about_rules(store: SqliteStore, rules: Sequence[AlertRule]) -> None:
-    for warning in rule_warnings(store, rules):
-        print(f"aws-integration: warning: {warning}", file=sys.stderr)
 
 
 def _check_aws_configuration(args: argparse.Namespace, instances: Sequence[Instance | None]) -> None:
@@ -476,7 +470,6 @@ def run_ingest(args: argparse.Namespace) -> int:
     created, unused = not store_path.exists(), False
     try:
         with open_graph_store(store_path) as store:
-            _warn_about_rules(store, rules)
             lock = InstanceLock(store_path, instance.name) if instance else contextlib.nullcontext()
             try:
                 with lock:
@@ -646,7 +639,6 @@ def run_schedule(args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
-        _warn_about_rules(store, config.alerts)
         job = _job(args, store, config.alerts)
 
         def last_start(name: str) -> datetime | None:
@@ -689,6 +681,7 @@ def run_changes(args: argparse.Namespace) -> int:
 
 def run_query(args: argparse.Namespace) -> int:
     """``aws-integration query``: the stored graph, asked in the query language."""
+    from aws_integration.integrations import declared_properties
     from aws_integration.query import QueryError, QuerySyntaxError, parse_query
     from aws_integration.query.run import query_warnings
     from aws_integration.query.run import run_query as answer
@@ -697,7 +690,7 @@ def run_query(args: argparse.Namespace) -> int:
         try:
             parsed = parse_query(args.query)
             result = answer(store, parsed)
-            for warning in query_warnings(store, parsed, default_registry().entity_decls):
+            for warning in query_warnings(store, parsed, declared_properties()):
                 print(f"aws-integration: warning: {warning}", file=sys.stderr)
         except QuerySyntaxError as error:
             pointer = "\n" + textwrap.indent(error.pointer(), "  ") if sys.stderr.isatty() else ""

@@ -27,6 +27,8 @@ from pydantic import (
 )
 
 from aws_integration.errors import IntegrationError
+from aws_integration.graph.model import RESERVED_PROPERTIES
+from aws_integration.graph.properties import TAG_PREFIX
 from aws_integration.integrations.aws.config import AwsInstance, ServiceFilter
 from aws_integration.integrations.sentinelone.config import SentinelOneInstance
 from aws_integration.safe_load import UnsafeDocument, load_yaml
@@ -120,6 +122,21 @@ class AlertRule(_Model):
             raise ValueError("from/to need property")
         if not self.change:
             raise ValueError("list at least one change (created, updated, deleted)")
+        return self
+
+    @model_validator(mode="after")
+    def _declared_property(self, info: ValidationInfo) -> "AlertRule":
+        """The property is one the type declares (or a tag), and from/to are values of its kind."""
+        declared = (known_names(info).properties or {}).get(self.type)
+        name = self.property_name
+        if declared is None or name is None or name in RESERVED_PROPERTIES or name.startswith(TAG_PREFIX):
+            return self
+        found = declared.get(name)
+        if found is None:
+            raise ValueError(f"{self.type} declares no property {name!r}{did_you_mean(name, declared)}")
+        for given, value in (("from", self.old_value), ("to", self.new_value)):
+            if value is not None and not found.kind.accepts(value):
+                raise ValueError(f"{self.type}.{name} is {found.kind.value}: {given}: {value!r} would never match")
         return self
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from aws_integration.graph.properties import Property
 from aws_integration.integrations.aws.declarations import MapperDecl, StepDecl
 from aws_integration.integrations.aws.engine.preflight import PREFLIGHT_CALLS
 from aws_integration.integrations.aws.registry import Registry
@@ -36,19 +39,48 @@ DERIVED = """## Derived across sources
 Recomputed by the store after every commit, from the records of every source
 (docs/sentinelone.md gives the matching rules). The relationship `_type` names the real
 types of both ends (an imported Person or Device keeps its own type).
+"""
 
-| `_type` | `_class` | Source | Description |
-| --- | --- | --- | --- |
-| `person` | `Person` | `mapper:person` | One person per e-mail address of the users of every source. |
-| `device` | `Device` | `mapper:device` | One machine an endpoint agent or an imported device record describes. |
-
-| From | `_class` | To | Source |
+DERIVED_RELATIONSHIPS = """| From | `_class` | To | Source |
 | --- | --- | --- | --- |
 | a `User` | **IS** | `Person` | `mapper:person` |
 | `sentinelone_agent` | **PROTECTS** | `aws_instance` | `mapper:device` |
 | `sentinelone_agent` | **PROTECTS** | `Device` | `mapper:device` |
 | `Person` | **OWNS** | `Device` | `mapper:device` |
 """
+
+
+def _derived() -> list[str]:
+    from aws_integration.store.derivations import DERIVATIONS_OF, DERIVED_ENTITIES
+
+    lines = [DERIVED, "| `_type` | `_class` | Source | Description |", "| --- | --- | --- | --- |"]
+    for entity in DERIVED_ENTITIES.values():
+        classes = ", ".join(_code(name) for name in entity.classes)
+        lines.append(f"| {_code(entity.type)} | {classes} | {_code(DERIVATIONS_OF[entity.type])} | {entity.description} |")
+    lines += ["", DERIVED_RELATIONSHIPS]
+    for entity in DERIVED_ENTITIES.values():
+        lines += [f"#### {_code(entity.type)}", "", *_property_table(entity.properties), ""]
+    return lines
+
+
+def _property_table(properties: Iterable[Property]) -> list[str]:
+    lines = ["| Property | Type | Description |", "| --- | --- | --- |"]
+    lines += [f"| {_code(prop.name)} | {prop.kind.value} | {prop.description} |" for prop in properties]
+    return lines
+
+
+def _properties(registry: StepRegistry) -> list[str]:
+    """Each entity type's own properties, those every entity carries, and relationship properties."""
+    lines = ["", "### Properties", "", "Every entity of this integration carries:", "",
+             *_property_table(registry.common_properties), "", "and `tag.<Key>` for each of its tags."]
+    for entity in registry.entity_decls.values():
+        lines += ["", f"#### {_code(entity.type)}", "", entity.description, ""]
+        lines += _property_table(entity.properties) if entity.properties else ["No properties of its own."]
+    with_properties = {name: registry.properties_of(name) for name in sorted(registry.relationship_decls)}
+    for name, properties in with_properties.items():
+        if properties:
+            lines += ["", f"#### {_code(name)}", "", *_property_table(properties.values())]
+    return lines
 
 
 def _types(registry: StepRegistry) -> list[str]:
@@ -80,7 +112,7 @@ def render_data_model(registry: Registry, console: StepRegistry | None = None) -
     """Markdown tables of every integration's entities, relationships and steps, and the derived types."""
     from aws_integration.integrations.sentinelone.steps import console_registry
 
-    lines = [HEADER, "## AWS", "", *_types(registry)]
+    lines = [HEADER, "## AWS", "", *_types(registry), *_properties(registry)]
     lines += [
         "",
         "### Steps",
@@ -103,6 +135,7 @@ def render_data_model(registry: Registry, console: StepRegistry | None = None) -
         lines.append(f"| {_code(step.id)} | {scope} | {depends} | {calls} |")
     preflight = ", ".join(f"{call.service}.{call.operation} ({_code(call.iam_action)})" for call in PREFLIGHT_CALLS)
     lines += ["", f"Before any step, every run calls {preflight}.", "", SENTINELONE]
-    lines += _types(console or console_registry()) + _console_steps(console or console_registry())
-    lines += ["", "Before any step, every run calls `GET /web/api/v2.1/system/info` (the token's check).", "", DERIVED]
+    console = console or console_registry()
+    lines += _types(console) + _properties(console) + _console_steps(console)
+    lines += ["", "Before any step, every run calls `GET /web/api/v2.1/system/info` (the token's check).", "", *_derived()]
     return "\n".join(lines)

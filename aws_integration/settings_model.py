@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo
+
+from aws_integration.graph.properties import Property
 
 
 class PollingInterval(str, enum.Enum):
@@ -47,12 +50,18 @@ class SettingsModel(BaseModel):
 
 @dataclass(frozen=True)
 class Known:
-    """What the configuration's names are checked against: the declared services and
-    entity and relationship types, and the regions botocore knows in any partition."""
+    """What the configuration's names are checked against: the declared services, the
+    declared entity and relationship types with their properties, and the regions
+    botocore knows in any partition."""
 
     services: frozenset[str] | None = None
-    types: frozenset[str] | None = None
+    properties: Mapping[str, Mapping[str, Property]] | None = None  # type -> its declared properties by name
     regions: frozenset[str] | None = None
+
+    @property
+    def types(self) -> frozenset[str] | None:
+        """The declared entity and relationship types."""
+        return None if self.properties is None else frozenset(self.properties)
 
 
 def known_names(info: ValidationInfo) -> Known:

@@ -91,10 +91,13 @@ def enforceable_registry() -> Registry:
 
 
 def collect(registry: Registry | None = None, options: RunOptions | None = None) -> CollectedGraph:
-    """Run the engine against in-process moto."""
-    return asyncio.run(
-        ingest(registry or default_registry(), moto_session(), options or RunOptions(regions=SAMPLE_REGIONS))
-    )
+    """Run the engine against in-process moto; every record it made keeps to its declared properties."""
+    registry = registry or default_registry()
+    graph = asyncio.run(ingest(registry, moto_session(), options or RunOptions(regions=SAMPLE_REGIONS)))
+    problems = [problem for record in (*graph.entities, *graph.relationships)
+                for problem in registry.property_problems(record)]
+    assert not problems, problems[:20]
+    return graph
 
 
 @pytest.fixture(scope="module")

@@ -194,20 +194,25 @@ alerts:
     assert len(problems) == 2, problems  # other partitions' regions and relationship types are known
 
 
-def test_a_rule_on_a_property_no_stored_entity_has_is_warned_about(tmp_path: Path) -> None:
-    from aws_integration.config import AlertRule
-    from aws_integration.graph.model import Entity
-    from aws_integration.jobs.alerts import rule_warnings
-    from aws_integration.store import GraphBatch, SqliteStore
+def test_a_rule_names_a_declared_property_and_values_of_its_kind() -> None:
+    from aws_integration.cli import _known
 
-    rules = [AlertRule.model_validate(rule) for rule in (
-        {"name": "typo", "type": "aws_security_group", "change": ["updated"], "property": "allowsIngresFromInternet"},
-        {"name": "right", "type": "aws_security_group", "change": ["updated"], "property": "allowsIngressFromInternet"},
-        {"name": "not yet collected", "type": "aws_instance", "change": ["updated"], "property": "anything"},
-    )]
-    group = Entity("sg-1", "aws_security_group", ("Firewall",), "sg", {"allowsIngressFromInternet": False})
-    with SqliteStore(tmp_path / "graph.sqlite") as store:
-        store.commit_run(GraphBatch("aws:1", [group], [], set(), set(), "success", "t", "t"))
-        assert rule_warnings(store, rules) == [
-            "alert 'typo': no stored aws_security_group has the property 'allowsIngresFromInternet' "
-            "(did you mean allowsIngressFromInternet?)"]
+    text = """
+instances:
+  - name: prod
+alerts:
+  - {name: typo, type: aws_security_group, change: [updated], property: allowsIngresFromInternet}
+  - {name: kind, type: aws_security_group, change: [updated], property: allowsIngressFromInternet, to: "true"}
+  - {name: right, type: aws_security_group, change: [updated], property: allowsIngressFromInternet, to: true}
+  - {name: tag, type: aws_instance, change: [updated], property: tag.Owner}
+  - {name: own field, type: aws_instance, change: [updated], property: displayName}
+  - {name: derived, type: device, change: [created, updated], property: serialNumber}
+  - {name: console, type: sentinelone_agent, change: [updated], property: infected, to: true}
+"""
+    with pytest.raises(ConfigError) as raised:
+        parse_config(text, Path("a.yaml"), _known())
+    assert raised.value.problems == [
+        "alerts[0]: aws_security_group declares no property 'allowsIngresFromInternet' "
+        "(did you mean allowsIngressFromInternet?)",
+        "alerts[1]: aws_security_group.allowsIngressFromInternet is boolean: to: 'true' would never match",
+    ]

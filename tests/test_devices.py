@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_integration.graph.devices import map_devices
+from aws_integration.graph.devices import DEVICE_ENTITY, map_devices
+from aws_integration.graph.properties import property_problems
 
 
 def _agent(agent_id: str, **properties: Any) -> dict[str, Any]:
@@ -72,6 +73,8 @@ def test_records_of_one_machine_make_one_device_that_its_owner_owns() -> None:
     laptop = devices["device:serial:C02XK1"]
     assert laptop.display_name == "LT-ALICE" and laptop.properties["lastSeenOn"] == 9
     assert laptop.properties["macAddress"] == ["aa:bb:cc:00:00:10"]
+    declared = {prop.name: prop for prop in DEVICE_ENTITY.properties}
+    assert all(not property_problems(device.properties, declared, device.key) for device in entities)
     assert _edges(relationships) == {
         ("sentinelone_agent:10", "PROTECTS", "device:serial:C02XK1"),
         ("sentinelone_agent:11", "PROTECTS", "device:serial:C02XK1"),

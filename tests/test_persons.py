@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from aws_integration.graph.model import Entity
-from aws_integration.graph.persons import map_persons, user_email
+from aws_integration.graph.persons import PERSON_ENTITY, map_persons, user_email
+from aws_integration.graph.properties import property_problems
 from aws_integration.sample.seed import SampleAccount
 from aws_integration.store import GraphBatch
 from aws_integration.store.derivations import open_graph_store
@@ -124,3 +125,5 @@ def test_iam_name_tags_name_the_person() -> None:
               "tag.FirstName": "Eve", "tag.LastName": "Ng", "tag.Name": "eve-admin"}]
     persons, _ = map_persons(users)
     assert [(p.display_name, p.properties.get("firstName")) for p in persons] == [("Dan the Admin", None), ("Eve Ng", "Eve")]
+    declared = {prop.name: prop for prop in PERSON_ENTITY.properties}
+    assert all(not property_problems(person.properties, declared, person.key) for person in persons)

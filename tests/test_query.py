@@ -259,6 +259,29 @@ def test_names_that_match_nothing_are_warned_about_not_refused(store: SqliteStor
     assert query_warnings(store, parse_query("FIND aws_instance AS i THAT PROTECTS Firewall RETURN i.state")) == []
 
 
+def test_properties_and_values_are_checked_against_the_declarations(store: SqliteStore) -> None:
+    from aws_integration.integrations import declared_properties
+    from aws_integration.query.run import query_warnings
+
+    def warnings(text: str) -> list[str]:
+        return query_warnings(store, parse_query(text), declared_properties())
+
+    assert warnings("FIND aws_instance WITH instanceTyp = 't3.micro'") == [
+        "aws_instance declares no property 'instanceTyp' (did you mean instanceType?)"]
+    assert warnings("FIND aws_ebs_volume WITH encrypted = 'false'") == [
+        "aws_ebs_volume.encrypted is boolean: 'false' never matches it (write true or false)"]
+    assert warnings("FIND aws_instance WITH instanceId = 7") == [
+        "aws_instance.instanceId is a string: 7 never matches it (quote it)"]
+    assert warnings("FIND aws_ebs_volume WITH size > '8'") == ["aws_ebs_volume.size is a number: '8' never matches it"]
+    assert warnings("FIND aws_instance WITH launchTime > 'yesterday'") == [
+        "aws_instance.launchTime is a timestamp: 'yesterday' never matches it (give epoch milliseconds or an ISO date)"]
+    # Right kinds, tags, own fields, derived and console types, and a property only one of two types has: no warning.
+    assert warnings("FIND aws_instance WITH launchTime > '2026-01-01' AND tag.Team = 'x' AND displayName = 'y' "
+                    "AND public = true") == []
+    assert warnings("FIND sentinelone_agent WITH infected = true THAT PROTECTS device WITH serialNumber = 'C02'") == []
+    assert warnings("FIND (aws_s3_bucket | aws_ebs_volume) WITH size > 1") == []
+
+
 def test_an_iso_date_compares_with_epoch_milliseconds_and_with_iso_text(tmp_path: Path) -> None:
     hosts = [_entity("old", "aws_instance", "Host", "old", launchTime=1735725600000),   # 2025-01-01T10:00Z
              _entity("new", "aws_instance", "Host", "new", launchTime=1767261600000),   # 2026-01-01T10:00Z

@@ -34,6 +34,8 @@ from typing import Any
 
 from aws_integration.graph.model import Entity, PropertyValue, Relationship
 from aws_integration.graph.persons import PERSON_CLASS, USER_CLASS, user_email
+from aws_integration.graph.properties import described
+from aws_integration.steps.declarations import EntityDecl
 
 DEVICE_TYPE = "device"
 DEVICE_CLASS = "Device"
@@ -44,8 +46,19 @@ PLACEHOLDER_SERIALS = frozenset({"", "0", "none", "null", "n/a", "na", "unknown"
 _INSTANCE_ID = re.compile(r"\bi-[0-9a-f]{8}(?:[0-9a-f]{9})?\b")
 _EC2_HOSTNAME = re.compile(r"ip-\d{1,3}-\d{1,3}-\d{1,3}-\d{1,3}(\.|$)")
 _MAC = re.compile(r"[0-9a-f]{2}(?::[0-9a-f]{2}){5}")
-DEVICE_PROPERTIES = ("serialNumber", "hostname", "macAddress", "make", "model", "osName", "osType", "category",
-                     "lastSeenOn")
+DEVICE_ENTITY = EntityDecl(DEVICE_TYPE, (DEVICE_CLASS,),
+                           "One machine an endpoint agent or an imported device record describes.",
+                           owned_by_account=False, properties=described(
+    serialNumber="string: The hardware serial number its records agree on.",
+    hostname="string: Its host name (the first, in order, of those its records give).",
+    macAddress="string[]: The MAC addresses of its physical network interfaces, lower-case.",
+    make="string: Its manufacturer, as its agent reports it.",
+    model="string: Its hardware model, as its agent reports it.",
+    osName="string: Its operating system, as its agent reports it.",
+    osType="string: windows, macos or linux, as its agent reports it.",
+    category="string: desktop, laptop, server and the like, as its agent reports it.",
+    lastSeenOn="timestamp: When one of its agents last reported.",
+))
 
 
 def _classes(record: Mapping[str, Any]) -> set[str]:

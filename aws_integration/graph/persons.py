@@ -23,10 +23,19 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from aws_integration.graph.model import Entity, Relationship
+from aws_integration.graph.properties import described
+from aws_integration.steps.declarations import EntityDecl
 
 PERSON_TYPE = "person"
 PERSON_CLASS = "Person"
 USER_CLASS = "User"
+PERSON_ENTITY = EntityDecl(PERSON_TYPE, (PERSON_CLASS,), "One person per e-mail address of the users of every source.",
+                           owned_by_account=False, properties=described(
+    email="string: The person's e-mail address, lower-cased.",
+    emailDomain="string: The domain of that address.",
+    firstName="string: The first name, from the first of its users that has one.",
+    lastName="string: The last name, from the first of its users that has one.",
+))
 NOT_PEOPLE = frozenset({"bot", "generic", "service", "system"})
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 _EMAIL_FIELDS = ("tag.Email", "tag.email", "email")

@@ -16,10 +16,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aws_integration.graph.model import PropertyValue
+from aws_integration.graph.properties import Property, described
 
 _INTEGER = re.compile(r"^(0|[1-9][0-9]{0,14})$")  # up to 15 digits: exact in every JSON reader
 _FLOAT = re.compile(r"^[0-9]{1,15}\.[0-9]{1,15}$")
 COPIED_LOWER_CASE = ("classification", "owner", "email")
+TAG_PROPERTIES: tuple[Property, ...] = described(
+    tags="string[]: The keys of the tags whose value is true or empty.",
+    classification="string: The resource's classification tag, lower-cased.",
+    owner="string: The resource's owner tag, lower-cased.",
+    email="string: The resource's email tag, lower-cased.",
+)
 
 
 def typed_tag_value(value: str) -> str | int | float | bool:

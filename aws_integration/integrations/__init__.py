@@ -8,6 +8,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from aws_integration.graph.properties import Property
 from aws_integration.integrations.base import Integration
 
 
@@ -36,3 +37,18 @@ def integrations() -> dict[str, Integration]:
 def integration_of(instance: Any) -> Integration:
     """The integration an instance is for (AWS for a command-line run without one)."""
     return integrations()[getattr(instance, "integration", "aws")]
+
+
+@cache
+def declared_properties() -> dict[str, dict[str, Property]]:
+    """Every entity and relationship type an integration or a derivation declares, with its properties by name."""
+    from aws_integration.store.derivations import DERIVED_ENTITIES
+
+    declared: dict[str, dict[str, Property]] = {}
+    for integration in integrations().values():
+        registry = integration.registry()
+        for name in (*registry.entity_decls, *registry.relationship_decls):
+            declared[name] = registry.properties_of(name)
+    for name, entity in DERIVED_ENTITIES.items():
+        declared[name] = {prop.name: prop for prop in entity.properties}
+    return declared

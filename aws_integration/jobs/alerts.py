@@ -22,9 +22,7 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from aws_integration.config import AlertRule, Webhook
-from aws_integration.graph.model import RESERVED_PROPERTIES
-from aws_integration.store import Change, ChangeKind, SqliteStore
-from aws_integration.suggest import did_you_mean
+from aws_integration.store import Change, ChangeKind
 
 alert_log = logging.getLogger("aws_integration.alerts")
 CHANGES_PER_ALERT = 50
@@ -111,29 +109,6 @@ def match_rules(
         if matched:
             alerts.append(Alert(rule.name, instance, target_id, run_id, matched, rule.webhook))
     return alerts
-
-
-SAMPLED_ENTITIES = 1000  # stored entities of a type looked at for the properties it carries
-
-
-def rule_warnings(store: SqliteStore, rules: Sequence[AlertRule]) -> list[str]:
-    """Rules whose property no stored entity of their type carries (a typo would never match).
-
-    Only types that have stored entities are judged (up to SAMPLED_ENTITIES of each);
-    a rule on a type not yet collected gets no warning.
-    """
-    warnings = []
-    for rule in rules:
-        if rule.property_name is None or rule.property_name in RESERVED_PROPERTIES:
-            continue
-        rows = store.select(
-            "SELECT DISTINCT p.key FROM (SELECT properties FROM entities WHERE type = ? LIMIT ?) e, "
-            "json_each(e.properties) p", (rule.type, SAMPLED_ENTITIES))
-        carried = {name for (name,) in rows}
-        if carried and rule.property_name not in carried:
-            warnings.append(f"alert {rule.name!r}: no stored {rule.type} has the property {rule.property_name!r}"
-                            f"{did_you_mean(rule.property_name, carried)}")
-    return warnings
 
 
 class WebhookError(Exception):

@@ -6,15 +6,16 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from aws_integration.graph.model import RESERVED_PROPERTIES
 from aws_integration.graph.schema import KNOWN_CLASSES
-from aws_integration.query.ast import BooleanOp, Comparison, Condition, Query
+from aws_integration.graph.properties import TAG_PREFIX, Kind, Property
+from aws_integration.query.ast import BooleanOp, Comparison, Condition, Literal, Operator, Query, Undefined
 from aws_integration.query.parser import parse_query
-from aws_integration.query.sql import compile_query
+from aws_integration.query.sql import compile_query, epoch_millis
 from aws_integration.store import SqliteStore
 from aws_integration.suggest import did_you_mean
 
@@ -114,12 +115,36 @@ def _conditions(condition: Condition | None) -> Iterator[Comparison]:
             yield item
 
 
-def query_warnings(store: SqliteStore, query: Query, declared_types: Iterable[str] = ()) -> list[str]:
-    """What in ``query`` names nothing: types that are neither stored nor declared, classes no
-    entity has, properties no stored entity of the node's types carries. A query with
-    such a name is still answered (it finds nothing there); the warning says why."""
+def literal_mismatch(declared: Property, value: Literal) -> str | None:
+    """Why comparing a property of its declared kind with ``value`` finds nothing, if it cannot match.
+
+    J1's rule: values compare within their type, so a string never equals a number or a
+    boolean, nor the other way round (a timestamp also compares with an ISO date text).
+    """
+    kind = declared.kind
+    if isinstance(value, Undefined) or kind in (Kind.STRINGS, Kind.INTEGERS):
+        return None
+    if kind is Kind.BOOLEAN and not isinstance(value, bool):
+        return f"{declared.name} is boolean: {value!r} never matches it (write true or false)"
+    if kind is Kind.STRING and not isinstance(value, str):
+        return f"{declared.name} is a string: {value!r} never matches it (quote it)"
+    if kind in (Kind.INTEGER, Kind.NUMBER) and not (isinstance(value, (int, float)) and not isinstance(value, bool)):
+        return f"{declared.name} is a number: {value!r} never matches it"
+    if kind is Kind.TIMESTAMP and (isinstance(value, bool) or (isinstance(value, str) and epoch_millis(value) is None)):
+        return f"{declared.name} is a timestamp: {value!r} never matches it (give epoch milliseconds or an ISO date)"
+    return None
+
+
+def query_warnings(
+    store: SqliteStore, query: Query, declared: Mapping[str, Mapping[str, Property]] | Iterable[str] = ()
+) -> list[str]:
+    """What in ``query`` names nothing or cannot match: types neither stored nor declared, classes
+    no entity has, properties the node's types do not declare (or, for undeclared types, that no
+    stored entity carries), and values of another kind than the property's. A query with such a
+    name is still answered (it finds nothing there); the warning says why."""
+    declarations = declared if isinstance(declared, Mapping) else {name: {} for name in declared}
     stored = {name for (name,) in store.select("SELECT DISTINCT type FROM entities")}  # read from its index
-    types = stored | set(declared_types)
+    types = stored | set(declarations)
     classes = set(KNOWN_CLASSES)
     if any(name not in classes for node in query.nodes for name in node.target.classes):
         # Only then every stored entity's classes are read (a scan of the whole graph).
@@ -132,20 +157,38 @@ def query_warnings(store: SqliteStore, query: Query, declared_types: Iterable[st
         for name in node.target.classes:
             if name not in classes:
                 warnings.append(f"no entity class {name!r} is known{did_you_mean(name, classes)}")
-        present = [name for name in node.target.types if name in stored]
-        if not present or node.target.classes:
+        if node.target.classes:
             continue
+        with_properties = [name for name in node.target.types if declarations.get(name)]
+        present = [name for name in node.target.types if name in stored and not declarations.get(name)]
         for comparison in _conditions(node.condition):
-            if comparison.property_name in _OWN_FIELDS:
+            name = comparison.property_name
+            if name in _OWN_FIELDS or name.startswith(TAG_PREFIX):
                 continue
-            found = store.select(
+            if with_properties:
+                warnings += _declaration_warnings(with_properties, declarations, comparison)
+            if present and not store.select(
                 f"SELECT 1 FROM entities WHERE type IN ({', '.join('?' for _ in present)}) "
                 "AND json_type(properties, ?) IS NOT NULL LIMIT 1",
-                (*present, f'$."{comparison.property_name}"'),
-            )
-            if not found:
-                warnings.append(f"no stored {' or '.join(present)} has the property {comparison.property_name!r}")
+                (*present, f'$."{name}"'),
+            ):
+                warnings.append(f"no stored {' or '.join(present)} has the property {name!r}")
     return list(dict.fromkeys(warnings))
+
+
+def _declaration_warnings(
+    types: list[str], declarations: Mapping[str, Mapping[str, Property]], comparison: Comparison
+) -> list[str]:
+    """A comparison's property that none of ``types`` declares, or a value that cannot match it."""
+    name = comparison.property_name
+    found = [declarations[type_name][name] for type_name in types if name in declarations[type_name]]
+    if not found:
+        known = {prop for type_name in types for prop in declarations[type_name]}
+        return [f"{' or '.join(types)} declares no property {name!r}{did_you_mean(name, known)}"]
+    if comparison.operator in (Operator.CONTAINS, Operator.STARTS_WITH, Operator.ENDS_WITH):
+        return []
+    reasons = [literal_mismatch(prop, comparison.value) for prop in found]
+    return [f"{types[0] if len(types) == 1 else ' or '.join(types)}.{reasons[0]}"] if all(reasons) else []
 
 
 def run_query(store: SqliteStore, query: str | Query) -> QueryResult:

@@ -68,7 +68,7 @@ def _json_types(value: Literal) -> tuple[str, ...]:
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?")
 
 
-def _epoch_millis(value: Literal) -> int | None:
+def epoch_millis(value: Literal) -> int | None:
     """An ISO 8601 date or time as epoch milliseconds (UTC when it names no zone); None for other literals."""
     if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
         return None
@@ -135,7 +135,7 @@ class _Compiler:
         if isinstance(value, Undefined):
             column, path = f"{entity}.properties", self.bind(_path(name))
             return f"COALESCE(json_type({column}, {path}), 'null') = 'null'"
-        millis = _epoch_millis(value) if comparison.operator in _SQL_OPERATORS else None
+        millis = epoch_millis(value) if comparison.operator in _SQL_OPERATORS else None
         if millis is not None:  # a date: stored as epoch milliseconds (or, in imported data, as ISO text)
             as_number = Comparison(name, comparison.operator, millis, comparison.position)
             return f"({self._property_test(entity, comparison)} OR {self._property_test(entity, as_number)})"

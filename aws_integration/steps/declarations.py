@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
 from aws_integration.graph.model import Entity, EntityPatch, Relationship, relationship_type
+from aws_integration.graph.properties import Property
 
 RawItem = dict[str, Any]
 Transform = Callable[[RawItem, Any], Iterable[Entity | Relationship]]
@@ -20,16 +21,19 @@ Mapper = Callable[[Mapping[str, list[tuple[Any, RawItem]]]], Iterable[EntityPatc
 
 @dataclass(frozen=True)
 class EntityDecl:
-    """An entity type a step produces.
+    """An entity type a step produces, and the properties it carries.
 
     ``owned_by_account`` makes the runner add ``<root type> HAS <type>`` for each one,
-    from the root entity of the run's target (AWS: its ``aws_account``).
+    from the root entity of the run's target (AWS: its ``aws_account``). ``properties``
+    are the type's own; those every entity of an integration carries (AWS's
+    ``accountId``) are its registry's ``common_properties``.
     """
 
     type: str
     classes: tuple[str, ...]
     description: str
     owned_by_account: bool = True
+    properties: tuple[Property, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,7 @@ class RelationshipDecl:
     from_type: str
     verb: str
     to_type: str
+    properties: tuple[Property, ...] = ()
 
     @property
     def type(self) -> str:

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from aws_integration.graph.model import Entity, Relationship
+from aws_integration.graph.properties import Property, property_problems
 from aws_integration.steps.declarations import AnyStep, EntityDecl, MapperDecl, RelationshipDecl
 
 
@@ -15,10 +17,15 @@ class RegistryError(ValueError):
 
 @dataclass(frozen=True)
 class StepRegistry:
-    """An ordered, validated set of steps and mappers."""
+    """An ordered, validated set of steps and mappers.
+
+    ``common_properties`` are those every entity of the integration carries besides
+    its type's own (AWS: ``accountId``, ``region`` and what tags give).
+    """
 
     steps: tuple[Any, ...]
     mappers: tuple[MapperDecl, ...] = ()
+    common_properties: tuple[Property, ...] = ()
 
     def __post_init__(self) -> None:
         ids = [step.id for step in self.all_steps]
@@ -82,3 +89,23 @@ class StepRegistry:
             for relationship in step.all_relationships:
                 found.setdefault(relationship.type, (relationship, step))
         return found
+
+    @cached_property
+    def _declared_properties(self) -> dict[str, dict[str, Property]]:
+        by_type: dict[str, dict[str, Property]] = {}
+        for name, entity in self.entity_decls.items():
+            by_type[name] = {prop.name: prop for prop in (*self.common_properties, *entity.properties)}
+        for step in self.all_steps:  # a relationship type several steps produce has all their properties
+            for relationship in step.all_relationships:
+                own = by_type.setdefault(relationship.type, {})
+                own.update((prop.name, prop) for prop in relationship.properties)
+        return by_type
+
+    def properties_of(self, type_name: str) -> dict[str, Property]:
+        """The declared properties of an entity or relationship type, by name (``KeyError`` if undeclared)."""
+        return self._declared_properties[type_name]
+
+    def property_problems(self, record: Entity | Relationship) -> list[str]:
+        """What in a record its declarations do not say: undeclared properties, values of another kind."""
+        what = f"{record.type} {record.key!r}"
+        return property_problems(record.properties or {}, self.properties_of(record.type), what)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aws_integration.graph.devices import AGENT_CLASS, DEVICE_CLASS, map_devices
-from aws_integration.graph.persons import PERSON_CLASS, USER_CLASS, map_persons
+from aws_integration.graph.devices import AGENT_CLASS, DEVICE_CLASS, DEVICE_ENTITY, map_devices
+from aws_integration.graph.persons import PERSON_CLASS, PERSON_ENTITY, USER_CLASS, map_persons
+from aws_integration.steps.declarations import EntityDecl
 from aws_integration.store.sqlite import Derivation, SqliteStore
 
 PERSON_SOURCE = "mapper:person"
@@ -15,6 +16,9 @@ DEVICE_SOURCE = "mapper:device"
 DEVICE_MAPPING = Derivation(DEVICE_SOURCE, frozenset({AGENT_CLASS, DEVICE_CLASS, PERSON_CLASS, USER_CLASS, "Host"}),
                             map_devices)
 DEFAULT_DERIVATIONS = (PERSON_MAPPING, DEVICE_MAPPING)
+DERIVED_ENTITIES: dict[str, EntityDecl] = {PERSON_ENTITY.type: PERSON_ENTITY, DEVICE_ENTITY.type: DEVICE_ENTITY}
+"""The entity types the derivations make, with their declared properties."""
+DERIVATIONS_OF = {PERSON_ENTITY.type: PERSON_SOURCE, DEVICE_ENTITY.type: DEVICE_SOURCE}
 
 
 def open_graph_store(path: Path) -> SqliteStore:

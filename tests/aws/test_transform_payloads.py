@@ -141,7 +141,8 @@ def item_strategy(step: StepDecl) -> tuple[st.SearchStrategy[dict[str, Any]], se
     return st.tuples(listed, st.fixed_dictionaries(details)).map(merge), names
 
 
-STEPS = [step for step in default_registry().steps if item_strategy(step) is not None]
+REGISTRY = default_registry()
+STEPS = [step for step in REGISTRY.steps if item_strategy(step) is not None]
 
 
 def test_most_steps_declare_their_items_as_data() -> None:
@@ -163,6 +164,7 @@ def test_a_transform_never_crashes_on_what_aws_may_answer(step: StepDecl) -> Non
         contract = Contract.of(step)
         for thing in produced:
             contract.check(thing)  # declared types, schema-valid entities
+            assert not REGISTRY.property_problems(thing)  # declared properties, of their declared kinds
 
     check()
 

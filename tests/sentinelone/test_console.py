@@ -15,6 +15,9 @@ from aws_integration.integrations.sentinelone.client import ClientSettings, Cons
 from aws_integration.integrations.sentinelone.config import SentinelOneInstance
 from aws_integration.jobs.run import InstanceRun, Job
 from aws_integration.integrations.aws.registry import default_registry
+from aws_integration.graph.model import RESERVED_PROPERTIES
+from aws_integration.graph.properties import property_problems
+from aws_integration.integrations.sentinelone.steps import console_registry
 from aws_integration.sample.sentinelone_console import FakeConsole, Fault, serve
 from aws_integration.sample.sentinelone_seed import ACCOUNT_TOKEN, SITE_TOKEN, sample_console, sample_tokens
 from aws_integration.store import SqliteStore
@@ -70,6 +73,10 @@ def test_a_console_is_ingested_with_its_hierarchy(url: str, console: FakeConsole
                           "sentinelone_agent": 2500}
         [record] = store.runs()
         agent = next(iter(store.entities(types=["sentinelone_agent"])))
+        registry = console_registry()
+        for stored in store.entities(types=list(counts)):  # every stored property is declared, of its kind
+            properties = {name: value for name, value in stored.items() if name not in RESERVED_PROPERTIES}
+            assert not property_problems(properties, registry.properties_of(stored["_type"]), stored["_key"])
     assert record.source == "sentinelone:console" and record.integration == "sentinelone"
     assert record.target_id == url.removeprefix("http://")
     assert agent["tag.AccountName"] == "Example"

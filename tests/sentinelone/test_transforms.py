@@ -8,7 +8,7 @@ from aws_integration.graph.model import Entity, Relationship
 from aws_integration.integrations.sentinelone import transforms
 from aws_integration.integrations.sentinelone.transforms import ConsoleContext
 from aws_integration.steps.runner import Contract
-from aws_integration.integrations.sentinelone.steps import STEPS
+from aws_integration.integrations.sentinelone.steps import STEPS, console_registry
 
 CONTEXT = ConsoleContext("acme.sentinelone.net", {"225494730938493804": "433241117337583618"})
 
@@ -131,15 +131,18 @@ def test_an_account_without_a_name_is_named_by_its_id() -> None:
     assert account.display_name == "433241117337583618" and account.classes == ("Account",)
 
 
-def test_every_transform_emits_only_its_declared_types() -> None:
+def test_every_transform_emits_only_its_declared_types_and_properties() -> None:
     raws = {"sentinelone-accounts": {"id": "1", "name": "A"},
             "sentinelone-sites": {"id": "225494730938493804", "name": "S", "accountId": "433241117337583618"},
             "sentinelone-groups": {"id": "3", "name": "G", "siteId": "225494730938493804"},
             "sentinelone-agents": RAW_AGENT}
+    registry = console_registry()
     for step in STEPS:
         contract = Contract.of(step)
         for produced in step.transform(raws[step.id], CONTEXT):
             contract.check(produced)
+            assert not registry.property_problems(produced)
+    assert registry.property_problems(Entity("k", "sentinelone_agent", ("HostAgent",), "k", {"activeThreats": "2"}))
 
 
 def test_booleans_and_dates_of_the_console_are_read_strictly() -> None:

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 from botocore import xform_name
 
 from aws_integration.graph.model import Entity, Relationship
+from aws_integration.graph.properties import Property, described
+from aws_integration.graph.tags import TAG_PROPERTIES
 from aws_integration.steps.declarations import EntityDecl, MapperDecl, RawItem, RelationshipDecl
 
 if TYPE_CHECKING:
@@ -62,7 +64,19 @@ class ApiCall:
         return self.result_key is not None
 
 
-ACCOUNT_ENTITY = EntityDecl("aws_account", ("Account",), "The AWS account being ingested.", owned_by_account=False)
+COMMON_PROPERTIES: tuple[Property, ...] = described(
+    accountId="string: The ID of the account the resource belongs to.",
+    region="string: The region of a regional resource (absent on global ones).",
+) + TAG_PROPERTIES
+
+ACCOUNT_ENTITY = EntityDecl(
+    "aws_account", ("Account",), "The AWS account being ingested.", owned_by_account=False,
+    properties=described(
+        name="string: The configured account name, else the account's alias, else its ID.",
+        partition="string: The AWS partition (aws, aws-cn, aws-us-gov).",
+        aliases="string[]: The account's IAM aliases.",
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -128,5 +142,5 @@ class StepDecl:
 
 
 AnyStep = StepDecl | MapperDecl
-__all__ = ["ACCOUNT_ENTITY", "AnyStep", "ApiCall", "EntityDecl", "Fetch", "MapperDecl", "RawItem",
-           "RelationshipDecl", "Scope", "StepDecl", "Transform"]
+__all__ = ["ACCOUNT_ENTITY", "COMMON_PROPERTIES", "AnyStep", "ApiCall", "EntityDecl", "Fetch", "MapperDecl",
+           "Property", "RawItem", "RelationshipDecl", "Scope", "StepDecl", "Transform", "described"]

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
-from aws_integration.integrations.aws.declarations import ApiCall, StepDecl
+from aws_integration.integrations.aws.declarations import COMMON_PROPERTIES, ApiCall, MapperDecl, Property, StepDecl
 from aws_integration.steps.registry import RegistryError, StepRegistry
 
 __all__ = ["Registry", "RegistryError", "default_registry"]
@@ -17,6 +17,8 @@ class Registry(StepRegistry):
     """AWS's steps (:class:`StepDecl`) and mappers."""
 
     steps: tuple[StepDecl, ...]
+    mappers: tuple[MapperDecl, ...] = ()
+    common_properties: tuple[Property, ...] = COMMON_PROPERTIES
 
     @cached_property
     def services(self) -> frozenset[str]:

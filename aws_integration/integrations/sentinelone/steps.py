@@ -118,4 +118,4 @@ STEPS = (
 
 def console_registry() -> StepRegistry:
     """SentinelOne's steps."""
-    return StepRegistry(steps=STEPS)
+    return StepRegistry(steps=STEPS, common_properties=transforms.COMMON_PROPERTIES)

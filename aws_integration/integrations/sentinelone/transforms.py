@@ -15,18 +15,100 @@ from datetime import datetime
 from typing import Any
 
 from aws_integration.graph.model import Entity, PropertyValue, Relationship
-from aws_integration.graph.tags import flatten_tags
+from aws_integration.graph.properties import Property, described
+from aws_integration.graph.tags import TAG_PROPERTIES, flatten_tags
 from aws_integration.steps.declarations import EntityDecl, RelationshipDecl
 
-ACCOUNT = EntityDecl("sentinelone_account", ("Account",), "A SentinelOne account: the top of the console's hierarchy.",
-                     owned_by_account=False)
-SITE = EntityDecl("sentinelone_site", ("Site",), "A site of an account: the level between account and group.",
-                  owned_by_account=False)
-GROUP = EntityDecl("sentinelone_group", ("Group",), "A group of agents (static, dynamic or pinned) in a site.",
-                   owned_by_account=False)
-AGENT = EntityDecl("sentinelone_agent", ("HostAgent",),
-                   "The SentinelOne agent on one endpoint: its identity, protection state and network.",
-                   owned_by_account=False)
+COMMON_PROPERTIES: tuple[Property, ...] = described(
+    id="string: The console's ID for the object.",
+    consoleHost="string: The host name of the management console.",
+    name="string: The object's name.",
+    createdOn="timestamp: When it was created.",
+    updatedOn="timestamp: When it was last updated.",
+) + TAG_PROPERTIES
+
+ACCOUNT = EntityDecl(
+    "sentinelone_account", ("Account",), "A SentinelOne account: the top of the console's hierarchy.", owned_by_account=False,
+    properties=described(
+        state="string: active, expired or deleted.",
+        accountType="string: Trial or Paid.",
+        activeAgents="integer: The agents reporting in the account.",
+        numberOfSites="integer: Its sites.",
+        expiration="timestamp: When its license expires.",
+    ),
+)
+SITE = EntityDecl(
+    "sentinelone_site", ("Site",), "A site of an account: the level between account and group.", owned_by_account=False,
+    properties=described(
+        state="string: active, expired or deleted.",
+        siteType="string: Trial or Paid.",
+        accountId="string: The ID of its account.",
+        accountName="string: The name of its account.",
+        activeLicenses="integer: The licenses its agents use.",
+        totalLicenses="integer: The licenses it has (0: unlimited).",
+        isDefault="boolean: Whether it is its account's default site.",
+        expiration="timestamp: When its license expires.",
+    ),
+)
+GROUP = EntityDecl(
+    "sentinelone_group", ("Group",), "A group of agents (static, dynamic or pinned) in a site.", owned_by_account=False,
+    properties=described(
+        type="string: static, dynamic or pinned.",
+        rank="integer: The order a dynamic group's filter is applied in.",
+        isDefault="boolean: Whether it is its site's default group.",
+        inherits="boolean: Whether it inherits its site's policy.",
+        totalAgents="integer: Its agents.",
+        siteId="string: The ID of its site.",
+        creator="string: Who created it.",
+    ),
+)
+AGENT = EntityDecl(
+    "sentinelone_agent", ("HostAgent",), "The SentinelOne agent on one endpoint: its identity, protection state and network.", owned_by_account=False,
+    properties=described(
+        function="string[]: What the agent does for the endpoint: anti-malware.",
+        uuid="string: The agent's UUID.",
+        computerName="string: The endpoint's computer name.",
+        hostname="string: The endpoint's host name (its computer name).",
+        serialNumber="string: The endpoint's hardware serial number.",
+        domain="string: The endpoint's domain.",
+        machineType="string: desktop, laptop, server, kubernetes node and the like.",
+        osName="string: The endpoint's operating system.",
+        osType="string: windows, macos or linux.",
+        osRevision="string: The operating system's revision.",
+        osArch="string: 32 bit or 64 bit.",
+        modelName="string: The endpoint's hardware model.",
+        agentVersion="string: The agent's version.",
+        isActive="boolean: Whether the agent is connected to the console.",
+        active="boolean: Whether the agent is connected to the console.",
+        isDecommissioned="boolean: Whether the agent was decommissioned.",
+        isUninstalled="boolean: Whether the agent was uninstalled.",
+        isUpToDate="boolean: Whether the agent runs the latest version.",
+        infected="boolean: Whether the agent has active threats.",
+        activeThreats="integer: The agent's unresolved threats.",
+        threatRebootRequired="boolean: Whether a threat mitigation needs a reboot.",
+        networkStatus="string: connected, disconnected, connecting or disconnecting (network quarantine).",
+        scanStatus="string: none, started, aborted or finished.",
+        lastSuccessfulScanOn="timestamp: When a full disk scan last finished.",
+        lastActiveOn="timestamp: When the agent last reported to the console.",
+        isStale="boolean: Whether the agent last reported more than the instance's staleAfterDays ago.",
+        registeredOn="timestamp: When the agent registered with the console.",
+        firewallEnabled="boolean: Whether the agent's firewall control is on.",
+        encryptedApplications="boolean: Whether the endpoint's disk is encrypted.",
+        externalIp="string: The public address the console sees the agent connect from.",
+        lastIpToMgmt="string: The address the agent last used to reach the console.",
+        privateIpAddresses="string[]: The private IPv4 addresses of its network interfaces.",
+        publicIpAddresses="string[]: The public IPv4 addresses of its network interfaces.",
+        ipv6Addresses="string[]: The IPv6 addresses of its network interfaces (link-local left out).",
+        macAddress="string[]: The MAC addresses of its physical network interfaces, lower-case.",
+        lastLoggedInUserName="string: The user who last logged in to the endpoint.",
+        groupId="string: The ID of its group.",
+        groupName="string: The name of its group.",
+        siteId="string: The ID of its site.",
+        siteName="string: The name of its site.",
+        accountId="string: The ID of its account.",
+        accountName="string: The name of its account.",
+    ),
+)
 
 ACCOUNT_HAS_SITE = RelationshipDecl(ACCOUNT.type, "HAS", SITE.type)
 SITE_HAS_GROUP = RelationshipDecl(SITE.type, "HAS", GROUP.type)
@@ -69,11 +151,14 @@ def boolean(value: Any) -> bool | None:
     return None
 
 
-def _number(value: Any) -> int | float | None:
+def _integer(value: Any) -> int | None:
+    """A count the console sends as a number or as digits; None for anything else."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, (int, float)):
+    if isinstance(value, int):
         return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
     if isinstance(value, str):
         try:
             return int(value)
@@ -105,8 +190,8 @@ def account(raw: Mapping[str, Any], context: ConsoleContext) -> Iterator[Entity]
     yield _entity(ACCOUNT, context, raw, name, {
         "state": _text(raw.get("state")),
         "accountType": _text(raw.get("accountType")),
-        "activeAgents": _number(raw.get("activeAgents")),
-        "numberOfSites": _number(raw.get("numberOfSites")),
+        "activeAgents": _integer(raw.get("activeAgents")),
+        "numberOfSites": _integer(raw.get("numberOfSites")),
         "expiration": epoch_ms(raw.get("expiration")),
     })
 
@@ -119,8 +204,8 @@ def site(raw: Mapping[str, Any], context: ConsoleContext) -> Iterator[Entity | R
         "siteType": _text(raw.get("siteType")),
         "accountId": _text(str(raw["accountId"])) if raw.get("accountId") is not None else None,
         "accountName": _text(raw.get("accountName")),
-        "activeLicenses": _number(raw.get("activeLicenses")),
-        "totalLicenses": _number(raw.get("totalLicenses")),
+        "activeLicenses": _integer(raw.get("activeLicenses")),
+        "totalLicenses": _integer(raw.get("totalLicenses")),
         "isDefault": boolean(raw.get("isDefault")),
         "expiration": epoch_ms(raw.get("expiration")),
     })
@@ -135,10 +220,10 @@ def group(raw: Mapping[str, Any], context: ConsoleContext) -> Iterator[Entity | 
     site_id = str(raw["siteId"]) if raw.get("siteId") is not None else None
     group_entity = _entity(GROUP, context, raw, name, {
         "type": _text(raw.get("type")),
-        "rank": _number(raw.get("rank")),
+        "rank": _integer(raw.get("rank")),
         "isDefault": boolean(raw.get("isDefault")),
         "inherits": boolean(raw.get("inherits")),
-        "totalAgents": _number(raw.get("totalAgents")),
+        "totalAgents": _integer(raw.get("totalAgents")),
         "siteId": site_id,
         "creator": _text(raw.get("creator")),
     })
@@ -213,7 +298,7 @@ def agent(raw: Mapping[str, Any], context: ConsoleContext) -> Iterator[Entity | 
         "isUninstalled": boolean(raw.get("isUninstalled")),
         "isUpToDate": boolean(raw.get("isUpToDate")),
         "infected": boolean(raw.get("infected")),
-        "activeThreats": _number(raw.get("activeThreats")),
+        "activeThreats": _integer(raw.get("activeThreats")),
         "threatRebootRequired": boolean(raw.get("threatRebootRequired")),
         "networkStatus": _text(raw.get("networkStatus")),
         "scanStatus": _text(raw.get("scanStatus")),

@@ -5,11 +5,25 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from aws_integration.integrations.aws.collectors.common import Detail, api_call, build_entity, list_then_describe
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, Scope, StepDecl
+from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
-CERTIFICATE = EntityDecl("aws_acm_certificate", ("Certificate",), "An ACM certificate.")
+CERTIFICATE = EntityDecl("aws_acm_certificate", ("Certificate",), "An ACM certificate.", properties=described(
+    arn="string: The certificate's ARN.",
+    domainName="string: Its primary domain name.",
+    subjectAlternativeNames="string[]: Every name it is valid for.",
+    status="string: ISSUED, PENDING_VALIDATION, EXPIRED, REVOKED, FAILED and the like.",
+    type="string: AMAZON_ISSUED, IMPORTED or PRIVATE.",
+    keyAlgorithm="string: RSA_2048, EC_prime256v1 and the like.",
+    issuer="string: Its issuer.",
+    notBefore="timestamp: When it becomes valid.",
+    expiresOn="timestamp: When it expires.",
+    inUse="boolean: Whether an AWS resource uses it.",
+    inUseByCount="integer: The AWS resources that use it.",
+    renewalEligibility="string: ELIGIBLE or INELIGIBLE for managed renewal.",
+    createdOn="timestamp: When it was requested or imported.",
+))
 
 
 def _certificate(item: RawItem) -> dict[str, str]:

@@ -5,12 +5,30 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from aws_integration.integrations.aws.collectors.common import api_call, build_entity
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, Scope, StepDecl
+from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
-REST_API = EntityDecl("aws_api_gateway_rest_api", ("Gateway",), "An API Gateway REST API.")
-HTTP_API = EntityDecl("aws_apigatewayv2_api", ("Gateway",), "An API Gateway HTTP or WebSocket API.")
+REST_API = EntityDecl("aws_api_gateway_rest_api", ("Gateway",), "An API Gateway REST API.", properties=described(
+    apiId="string: The API ID.",
+    name="string: Its name.",
+    description="string: Its description.",
+    endpointTypes="string[]: EDGE, REGIONAL or PRIVATE.",
+    public="boolean: Whether its endpoint is reachable from the internet (not PRIVATE).",
+    apiKeySource="string: HEADER or AUTHORIZER.",
+    disableExecuteApiEndpoint="boolean: Whether its default execute-api endpoint is off.",
+    createdOn="timestamp: When it was created.",
+))
+HTTP_API = EntityDecl("aws_apigatewayv2_api", ("Gateway",), "An API Gateway HTTP or WebSocket API.", properties=described(
+    apiId="string: The API ID.",
+    name="string: Its name.",
+    protocolType="string: HTTP or WEBSOCKET.",
+    apiEndpoint="string: Its default endpoint's URI.",
+    public="boolean: Whether its default endpoint is on.",
+    disableExecuteApiEndpoint="boolean: Whether its default execute-api endpoint is off.",
+    corsAllowOrigins="string[]: The origins its CORS configuration allows.",
+    createdOn="timestamp: When it was created.",
+))
 READ = "apigateway:GET"  # IAM authorises every API Gateway read as GET on the resource path
 
 

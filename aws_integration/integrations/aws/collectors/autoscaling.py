@@ -7,11 +7,25 @@ from collections.abc import Iterator
 from aws_integration.integrations.aws.collectors.common import api_call, build_entity, relate
 from aws_integration.integrations.aws.collectors.ec2 import INSTANCE, SUBNET, ec2_arn
 from aws_integration.integrations.aws.collectors.ec2_images import LAUNCH_TEMPLATE
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl
+from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
-GROUP = EntityDecl("aws_autoscaling_group", ("Deployment",), "An EC2 Auto Scaling group.")
+GROUP = EntityDecl("aws_autoscaling_group", ("Deployment",), "An EC2 Auto Scaling group.", properties=described(
+    name="string: The group's name.",
+    arn="string: Its ARN.",
+    minSize="integer: The fewest instances it keeps.",
+    maxSize="integer: The most instances it may run.",
+    desiredCapacity="integer: The instances it aims to run.",
+    instanceCount="integer: The instances it runs now.",
+    healthCheckType="string: EC2 or ELB.",
+    launchConfigurationName="string: The launch configuration it launches from.",
+    launchTemplateId="string: The launch template it launches from.",
+    subnetIds="string[]: The subnets it launches into.",
+    loadBalancerNames="string[]: The classic load balancers it registers with.",
+    targetGroupArns="string[]: The target groups it registers with.",
+    createdOn="timestamp: When it was created.",
+))
 
 
 def transform_group(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:

@@ -4,15 +4,33 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aws_integration.integrations.aws.collectors.common import Detail, api_call, build_entity, list_then_describe, relate
+from aws_integration.integrations.aws.collectors.common import Detail, api_call, build_entity, iso_time, list_then_describe, relate
 from aws_integration.integrations.aws.collectors.ec2 import SECURITY_GROUP, SUBNET, ec2_arn
 from aws_integration.integrations.aws.collectors.iam import ROLE
 from aws_integration.integrations.aws.collectors.kms import KEY, uses_key
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl
+from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
-FUNCTION = EntityDecl("aws_lambda_function", ("Function",), "A Lambda function.")
+FUNCTION = EntityDecl("aws_lambda_function", ("Function",), "A Lambda function.", properties=described(
+    functionName="string: The function's name.",
+    arn="string: Its ARN.",
+    runtime="string: Its runtime (python3.12, nodejs20.x).",
+    handler="string: The function in its code that Lambda calls.",
+    role="string: The ARN of its execution role.",
+    memorySize="integer: Its memory in MB.",
+    timeout="integer: The longest it may run, in seconds.",
+    codeSize="integer: The size of its deployment package in bytes.",
+    packageType="string: Zip or Image.",
+    architectures="string[]: x86_64 or arm64.",
+    lastModified="timestamp: When its code or configuration last changed.",
+    vpcId="string: The VPC it runs in.",
+    subnetIds="string[]: The subnets it runs in.",
+    securityGroupIds="string[]: Its security groups.",
+    kmsKeyArn="string: The KMS key that encrypts its environment variables.",
+    tracingMode="string: X-Ray tracing: Active or PassThrough.",
+    environmentVariableNames="string[]: The names of its environment variables (never their values).",
+))
 
 
 def transform_function(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
@@ -40,7 +58,7 @@ def transform_function(item: RawItem, scope: TransformContext) -> Iterator[Entit
             "codeSize": item.get("CodeSize"),
             "packageType": item.get("PackageType"),
             "architectures": item.get("Architectures"),
-            "lastModified": item.get("LastModified"),
+            "lastModified": iso_time(item.get("LastModified")),
             "vpcId": vpc.get("VpcId") or None,
             "subnetIds": vpc.get("SubnetIds") or None,
             "securityGroupIds": vpc.get("SecurityGroupIds") or None,

@@ -6,11 +6,27 @@ from collections.abc import Iterator
 
 from aws_integration.integrations.aws.collectors.common import Detail, api_call, build_entity, list_then_describe, relate
 from aws_integration.integrations.aws.collectors.s3 import BUCKET
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl
+from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
-DISTRIBUTION = EntityDecl("aws_cloudfront_distribution", ("Gateway",), "A CloudFront distribution.")
+DISTRIBUTION = EntityDecl("aws_cloudfront_distribution", ("Gateway",), "A CloudFront distribution.", properties=described(
+    distributionId="string: The distribution ID.",
+    arn="string: Its ARN.",
+    domainName="string: Its cloudfront.net domain name.",
+    aliases="string[]: Its alternate domain names (CNAMEs).",
+    status="string: Deployed or InProgress.",
+    enabled="boolean: Whether it serves requests.",
+    public="boolean: Always true: a distribution serves the internet.",
+    priceClass="string: Its price class (edge locations it uses).",
+    httpVersion="string: The highest HTTP version it speaks.",
+    ipv6Enabled="boolean: Whether it answers on IPv6.",
+    webAclId="string: The WAF web ACL that guards it.",
+    minimumProtocolVersion="string: The oldest TLS version it accepts from viewers.",
+    defaultCertificate="boolean: Whether it uses the cloudfront.net certificate.",
+    origins="string[]: The domain names of its origins.",
+    lastModified="timestamp: When it was last changed.",
+))
 _S3_ORIGIN = ".s3."
 
 

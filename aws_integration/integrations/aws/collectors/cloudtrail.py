@@ -9,11 +9,24 @@ from aws_integration.integrations.aws.collectors.common import api_call, build_e
 from aws_integration.integrations.aws.collectors.kms import KEY, uses_key
 from aws_integration.integrations.aws.collectors.logs import LOG_GROUP
 from aws_integration.integrations.aws.collectors.s3 import BUCKET
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl
+from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import FetchContext, TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
-TRAIL = EntityDecl("aws_cloudtrail", ("Logs",), "A CloudTrail trail.")
+TRAIL = EntityDecl("aws_cloudtrail", ("Logs",), "A CloudTrail trail.", properties=described(
+    name="string: The trail's name.",
+    arn="string: Its ARN.",
+    logging="boolean: Whether it is recording events now.",
+    s3BucketName="string: The bucket it delivers log files to.",
+    multiRegion="boolean: Whether it records events of every region.",
+    organizationTrail="boolean: Whether it records the events of every account of the Organization.",
+    includeGlobalServiceEvents="boolean: Whether it records global services' events (IAM).",
+    logFileValidationEnabled="boolean: Whether its log files carry digests that prove them unaltered.",
+    kmsKeyId="string: The KMS key that encrypts its log files.",
+    encrypted="boolean: Whether a KMS key encrypts its log files.",
+    cloudWatchLogsLogGroupArn="string: The log group it also delivers events to.",
+    homeRegion="string: The region it was created in.",
+))
 
 
 async def fetch_trails(context: FetchContext) -> list[RawItem]:

@@ -7,7 +7,7 @@ import contextlib
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from aws_integration.integrations.aws.declarations import ApiCall, EntityDecl, Fetch, RawItem
@@ -26,6 +26,18 @@ def to_property(value: Any) -> PropertyValue:
     if isinstance(value, (list, tuple)):
         return [to_property(item) for item in value]  # type: ignore[misc]
     return value  # type: ignore[no-any-return]
+
+
+def iso_time(value: Any) -> int | None:
+    """Epoch milliseconds from the timestamp text some APIs answer (Lambda's ``...000+0000``,
+    GuardDuty's ``...Z``), else None; a zone-less text is taken as UTC."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return int((moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp() * 1000)
 
 
 def build_entity(

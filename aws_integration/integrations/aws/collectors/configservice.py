@@ -6,12 +6,28 @@ import asyncio
 from collections.abc import Iterator
 
 from aws_integration.integrations.aws.collectors.common import api_call, build_entity
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, Scope, StepDecl
+from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import FetchContext, TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
-RECORDER = EntityDecl("aws_config_recorder", ("Configuration",), "An AWS Config configuration recorder.")
-RULE = EntityDecl("aws_config_rule", ("ControlPolicy",), "An AWS Config rule.")
+RECORDER = EntityDecl("aws_config_recorder", ("Configuration",), "An AWS Config configuration recorder.", properties=described(
+    name="string: The recorder's name.",
+    roleArn="string: The role it reads resources with.",
+    recording="boolean: Whether it is recording.",
+    lastStatus="string: Pending, Success or Failure of its last recording.",
+    allSupported="boolean: Whether it records every supported resource type.",
+    includeGlobalResourceTypes="boolean: Whether it records global resources (IAM).",
+))
+RULE = EntityDecl("aws_config_rule", ("ControlPolicy",), "An AWS Config rule.", properties=described(
+    name="string: The rule's name.",
+    arn="string: Its ARN.",
+    description="string: Its description.",
+    state="string: ACTIVE, DELETING, DELETING_RESULTS, EVALUATING.",
+    sourceOwner="string: AWS (a managed rule), CUSTOM_LAMBDA or CUSTOM_POLICY.",
+    sourceIdentifier="string: The managed rule's identifier, or the custom rule's function ARN.",
+    inputParameters="string: Its parameters, as JSON text.",
+    maximumExecutionFrequency="string: How often a periodic rule runs (TwentyFour_Hours).",
+))
 
 
 async def fetch_recorders(context: FetchContext) -> list[RawItem]:

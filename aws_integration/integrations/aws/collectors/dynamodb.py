@@ -7,11 +7,25 @@ from collections.abc import Iterator
 
 from aws_integration.integrations.aws.collectors.common import api_call, build_entity
 from aws_integration.integrations.aws.collectors.kms import KEY, uses_key
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl
+from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import FetchContext, TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
-TABLE = EntityDecl("aws_dynamodb_table", ("DataStore", "Database"), "A DynamoDB table.")
+TABLE = EntityDecl("aws_dynamodb_table", ("DataStore", "Database"), "A DynamoDB table.", properties=described(
+    tableName="string: The table's name.",
+    arn="string: Its ARN.",
+    status="string: CREATING, ACTIVE, UPDATING, DELETING and the like.",
+    itemCount="integer: Its items (updated by AWS about every six hours).",
+    sizeBytes="integer: Its size in bytes (updated about every six hours).",
+    billingMode="string: PROVISIONED or PAY_PER_REQUEST.",
+    encrypted="boolean: Always true: DynamoDB encrypts every table.",
+    encryptionType="string: AWS_OWNED, KMS (an AWS-managed or customer key).",
+    kmsKeyArn="string: The KMS key that encrypts it.",
+    pointInTimeRecovery="boolean: Whether point-in-time recovery is on.",
+    deletionProtection="boolean: Whether it cannot be deleted until protection is turned off.",
+    streamEnabled="boolean: Whether it has a stream.",
+    createdOn="timestamp: When it was created.",
+))
 
 
 async def fetch_tables(context: FetchContext) -> list[RawItem]:

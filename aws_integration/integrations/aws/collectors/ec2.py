@@ -7,25 +7,156 @@ from collections.abc import AsyncIterator, Iterator
 
 from aws_integration.integrations.aws.collectors.common import build_entity, relate
 from aws_integration.integrations.aws.collectors.iam import INSTANCE_PROFILE
-from aws_integration.integrations.aws.declarations import ApiCall, EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl
+from aws_integration.integrations.aws.declarations import (
+    ApiCall, EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described,
+)
 from aws_integration.integrations.aws.engine.context import FetchContext, TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
 EXTERNAL_IPV4 = "0.0.0.0/0"
 EXTERNAL_IPV6 = "::/0"
 
-VPC = EntityDecl("aws_vpc", ("Network",), "A virtual private cloud.")
-SUBNET = EntityDecl("aws_subnet", ("Network",), "A subnet of a VPC.", owned_by_account=False)
-INTERNET_GATEWAY = EntityDecl("aws_internet_gateway", ("Gateway",), "An internet gateway.")
-NAT_GATEWAY = EntityDecl("aws_nat_gateway", ("Gateway",), "A NAT gateway.")
-ROUTE_TABLE = EntityDecl("aws_route_table", ("Configuration",), "A VPC route table.", owned_by_account=False)
-NETWORK_ACL = EntityDecl("aws_network_acl", ("Firewall",), "A VPC network ACL.", owned_by_account=False)
-SECURITY_GROUP = EntityDecl("aws_security_group", ("Firewall",), "An EC2 security group.")
-INSTANCE = EntityDecl("aws_instance", ("Host",), "An EC2 instance.")
-VOLUME = EntityDecl("aws_ebs_volume", ("DataStore", "Disk"), "An EBS volume.")
-NETWORK_INTERFACE = EntityDecl("aws_eni", ("NetworkInterface",), "An elastic network interface.")
-ELASTIC_IP = EntityDecl("aws_eip", ("IpAddress",), "An Elastic IP address.")
-
+NETWORK_PROPERTIES = described(
+    CIDR="string: The primary IPv4 CIDR block.",
+    public="boolean: Whether the internet can reach it: a route to an internet gateway and an ACL that lets "
+           "traffic in (decided by the public-network mapper).",
+    internal="boolean: Always true: a VPC network is internal to the account.",
+    flowLogsEnabled="boolean: Whether a VPC flow log covers it.",
+    ipv6CidrBlocks="string[]: Its associated IPv6 CIDR blocks.",
+    state="string: pending or available.",
+)
+VPC = EntityDecl("aws_vpc", ("Network",), "A virtual private cloud.", properties=NETWORK_PROPERTIES + described(
+    vpcId="string: The VPC ID.",
+    cidrBlocks="string[]: Every IPv4 CIDR block associated with the VPC.",
+    isDefault="boolean: Whether it is the region's default VPC.",
+    instanceTenancy="string: default, dedicated or host.",
+    dhcpOptionsId="string: The ID of its DHCP option set.",
+))
+SUBNET = EntityDecl(
+    "aws_subnet", ("Network",), "A subnet of a VPC.", owned_by_account=False,
+    properties=NETWORK_PROPERTIES + described(
+        subnetId="string: The subnet ID.",
+        vpcId="string: The ID of its VPC.",
+        availabilityZone="string: Its availability zone.",
+        availabilityZoneId="string: Its availability zone's ID (the same in every account).",
+        mapPublicIpOnLaunch="boolean: Whether instances launched in it get a public IPv4 address.",
+        defaultForAz="boolean: Whether it is the default subnet of its zone.",
+        availableIpAddressCount="integer: The IPv4 addresses still free.",
+    ),
+)
+INTERNET_GATEWAY = EntityDecl("aws_internet_gateway", ("Gateway",), "An internet gateway.", properties=described(
+    internetGatewayId="string: The gateway ID.",
+    attachedVpcIds="string[]: The VPCs it is attached to.",
+    public="boolean: Always true: it connects to the internet.",
+))
+NAT_GATEWAY = EntityDecl("aws_nat_gateway", ("Gateway",), "A NAT gateway.", properties=described(
+    natGatewayId="string: The gateway ID.",
+    state="string: pending, failed, available, deleting or deleted.",
+    connectivityType="string: public or private.",
+    vpcId="string: The ID of its VPC.",
+    subnetId="string: The ID of its subnet.",
+    publicIpAddresses="string[]: Its public IPv4 addresses.",
+    privateIpAddresses="string[]: Its private IPv4 addresses.",
+    createdOn="timestamp: When it was created.",
+))
+ROUTE_TABLE = EntityDecl(
+    "aws_route_table", ("Configuration",), "A VPC route table.", owned_by_account=False,
+    properties=described(
+        routeTableId="string: The route table ID.",
+        vpcId="string: The ID of its VPC.",
+        main="boolean: Whether it is its VPC's main route table.",
+        routeCount="integer: The number of routes.",
+        externalRouteTargets="string[]: The targets of its routes to 0.0.0.0/0 and ::/0 (gateway, NAT, peering IDs).",
+        associatedSubnetIds="string[]: The subnets explicitly associated with it.",
+    ),
+)
+NETWORK_ACL = EntityDecl(
+    "aws_network_acl", ("Firewall",), "A VPC network ACL.", owned_by_account=False,
+    properties=described(
+        networkAclId="string: The network ACL ID.",
+        vpcId="string: The ID of its VPC.",
+        isDefault="boolean: Whether it is its VPC's default ACL.",
+        ingressRuleCount="integer: The number of inbound entries.",
+        egressRuleCount="integer: The number of outbound entries.",
+        associatedSubnetIds="string[]: The subnets it applies to.",
+    ),
+)
+SECURITY_GROUP = EntityDecl("aws_security_group", ("Firewall",), "An EC2 security group.", properties=described(
+    groupId="string: The security group ID.",
+    groupName="string: Its name.",
+    description="string: Its description.",
+    vpcId="string: The ID of its VPC.",
+    ingressRuleCount="integer: The number of inbound permissions.",
+    egressRuleCount="integer: The number of outbound permissions.",
+    allowsIngressFromInternet="boolean: Whether an inbound permission admits 0.0.0.0/0 or ::/0.",
+))
+INSTANCE = EntityDecl("aws_instance", ("Host",), "An EC2 instance.", properties=described(
+    instanceId="string: The instance ID.",
+    instanceType="string: Its instance type (t3.micro).",
+    state="string: pending, running, shutting-down, terminated, stopping or stopped.",
+    platform="string: Its platform details (Linux/UNIX, Windows).",
+    architecture="string: i386, x86_64, arm64 and the like.",
+    imageId="string: The ID of the AMI it was launched from.",
+    keyName="string: The name of the key pair it was launched with.",
+    launchTime="timestamp: When it was last launched.",
+    availabilityZone="string: Its availability zone.",
+    vpcId="string: The ID of its VPC.",
+    subnetId="string: The ID of its subnet.",
+    privateIpAddress="string: Its primary private IPv4 address.",
+    privateIpAddresses="string[]: Every private IPv4 address of its network interfaces.",
+    macAddresses="string[]: The MAC addresses of its network interfaces, lower-case.",
+    privateDnsName="string: Its private DNS name.",
+    publicIpAddress="string: Its public IPv4 address.",
+    publicDnsName="string: Its public DNS name.",
+    public="boolean: Whether it has a public IPv4 address.",
+    iamInstanceProfileArn="string: The ARN of its instance profile.",
+    monitoring="string: Detailed monitoring: disabled, enabled or pending.",
+    securityGroupIds="string[]: The IDs of its security groups.",
+    volumeIds="string[]: The IDs of its attached EBS volumes.",
+    metadataHttpTokens="string: required when the metadata service needs IMDSv2 tokens, else optional.",
+))
+VOLUME = EntityDecl("aws_ebs_volume", ("DataStore", "Disk"), "An EBS volume.", properties=described(
+    volumeId="string: The volume ID.",
+    size="integer: Its size in GiB.",
+    volumeType="string: gp2, gp3, io1, io2, st1, sc1 or standard.",
+    state="string: creating, available, in-use, deleting, deleted or error.",
+    encrypted="boolean: Whether it is encrypted.",
+    kmsKeyId="string: The ARN of the KMS key that encrypts it.",
+    iops="integer: Its provisioned I/O operations per second.",
+    throughput="integer: Its throughput in MiB/s (gp3).",
+    snapshotId="string: The snapshot it was created from.",
+    availabilityZone="string: Its availability zone.",
+    multiAttachEnabled="boolean: Whether several instances may attach it.",
+    attachedInstanceIds="string[]: The instances it is attached to.",
+    createdOn="timestamp: When it was created.",
+))
+NETWORK_INTERFACE = EntityDecl("aws_eni", ("NetworkInterface",), "An elastic network interface.", properties=described(
+    networkInterfaceId="string: The interface ID.",
+    interfaceType="string: interface, natGateway, efa, lambda and the like.",
+    status="string: available, associated, attaching, in-use or detaching.",
+    description="string: Its description.",
+    macAddress="string: Its MAC address.",
+    vpcId="string: The ID of its VPC.",
+    subnetId="string: The ID of its subnet.",
+    privateIpAddress="string: Its primary private IPv4 address.",
+    privateIpAddresses="string[]: Every private IPv4 address it has.",
+    publicIp="string: The public IPv4 address associated with it.",
+    sourceDestCheck="boolean: Whether traffic not addressed to it is dropped.",
+    requesterManaged="boolean: Whether an AWS service created and manages it.",
+    securityGroupIds="string[]: The IDs of its security groups.",
+    attachedInstanceId="string: The instance it is attached to.",
+))
+ELASTIC_IP = EntityDecl("aws_eip", ("IpAddress",), "An Elastic IP address.", properties=described(
+    publicIp="string: The public IPv4 address.",
+    allocationId="string: Its allocation ID.",
+    associationId="string: Its association ID, when associated.",
+    domain="string: vpc or standard.",
+    instanceId="string: The instance it is associated with.",
+    networkInterfaceId="string: The network interface it is associated with.",
+    privateIpAddress="string: The private address it maps to.",
+    publicIpv4Pool="string: The address pool it came from.",
+    public="boolean: Always true: an Elastic IP is public.",
+))
 
 EC2_PAGE = 1000  # the most that most EC2 listings answer in one page (route tables: 100, volumes: 500)
 

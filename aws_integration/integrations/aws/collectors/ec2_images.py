@@ -4,17 +4,54 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aws_integration.integrations.aws.collectors.common import api_call, build_entity, relate
+from aws_integration.integrations.aws.collectors.common import api_call, build_entity, iso_time, relate
 from aws_integration.integrations.aws.collectors.ec2 import VOLUME, ec2_arn
 from aws_integration.integrations.aws.collectors.kms import KEY, uses_key
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl
+from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import FetchContext, TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
-IMAGE = EntityDecl("aws_ami", ("Image",), "An AMI the account owns.")
-SNAPSHOT = EntityDecl("aws_ebs_snapshot", ("DataStore", "Disk", "Image"), "An EBS snapshot the account owns.")
-KEY_PAIR = EntityDecl("aws_key_pair", ("AccessKey",), "An EC2 key pair (its public half; AWS never holds the private key).")
-LAUNCH_TEMPLATE = EntityDecl("aws_launch_template", ("Configuration",), "An EC2 launch template.")
+IMAGE = EntityDecl("aws_ami", ("Image",), "An AMI the account owns.", properties=described(
+    imageId="string: The AMI ID.",
+    name="string: Its name.",
+    description="string: Its description.",
+    state="string: pending, available, invalid, deregistered, transient, failed or error.",
+    public="boolean: Whether anyone may launch it (its launch permission includes all).",
+    architecture="string: i386, x86_64, arm64 and the like.",
+    platform="string: Its platform details (Linux/UNIX, Windows).",
+    rootDeviceType="string: ebs or instance-store.",
+    encrypted="boolean: Whether one of its EBS snapshots is encrypted.",
+    createdOn="timestamp: When it was created.",
+    deprecatedOn="timestamp: When it is deprecated.",
+))
+SNAPSHOT = EntityDecl("aws_ebs_snapshot", ("DataStore", "Disk", "Image"), "An EBS snapshot the account owns.", properties=described(
+    snapshotId="string: The snapshot ID.",
+    volumeId="string: The volume it was taken of.",
+    volumeSize="integer: The size of that volume in GiB.",
+    state="string: pending, completed, error, recoverable or recovering.",
+    description="string: Its description.",
+    encrypted="boolean: Whether it is encrypted.",
+    kmsKeyId="string: The ARN of the KMS key that encrypts it.",
+    startedOn="timestamp: When it was started.",
+))
+KEY_PAIR = EntityDecl(
+    "aws_key_pair", ("AccessKey",), "An EC2 key pair (its public half; AWS never holds the private key).",
+    properties=described(
+        keyName="string: The key pair's name.",
+        keyPairId="string: Its ID.",
+        fingerprint="string: The fingerprint of its public key.",
+        keyType="string: rsa or ed25519.",
+        createdOn="timestamp: When it was created or imported.",
+    ),
+)
+LAUNCH_TEMPLATE = EntityDecl("aws_launch_template", ("Configuration",), "An EC2 launch template.", properties=described(
+    launchTemplateId="string: The template ID.",
+    name="string: Its name.",
+    defaultVersion="integer: Its default version number.",
+    latestVersion="integer: Its latest version number.",
+    createdBy="string: The ARN of the principal that created it.",
+    createdOn="timestamp: When it was created.",
+))
 
 
 def _owned(context: FetchContext, items: list[RawItem]) -> list[RawItem]:
@@ -45,8 +82,8 @@ def transform_image(item: RawItem, scope: TransformContext) -> Iterator[Entity |
             "platform": item.get("PlatformDetails"),
             "rootDeviceType": item.get("RootDeviceType"),
             "encrypted": any(mapping.get("Ebs", {}).get("Encrypted") for mapping in item.get("BlockDeviceMappings", [])),
-            "createdOn": item.get("CreationDate"),
-            "deprecatedOn": item.get("DeprecationTime"),
+            "createdOn": iso_time(item.get("CreationDate")),
+            "deprecatedOn": iso_time(item.get("DeprecationTime")),
         },
     )
 

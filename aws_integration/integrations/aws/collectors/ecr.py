@@ -6,11 +6,21 @@ from collections.abc import Iterator
 
 from aws_integration.integrations.aws.collectors.common import Detail, api_call, build_entity, list_then_describe
 from aws_integration.integrations.aws.collectors.kms import KEY, uses_key
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl
+from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
-REPOSITORY = EntityDecl("aws_ecr_repository", ("Repository",), "An ECR container image repository.")
+REPOSITORY = EntityDecl("aws_ecr_repository", ("Repository",), "An ECR container image repository.", properties=described(
+    name="string: The repository's name.",
+    arn="string: Its ARN.",
+    uri="string: Its URI, for docker push and pull.",
+    imageTagMutability="string: MUTABLE or IMMUTABLE.",
+    tagsImmutable="boolean: Whether image tags cannot be overwritten.",
+    scanOnPush="boolean: Whether images are scanned when pushed.",
+    encryptionType="string: AES256 or KMS.",
+    kmsKey="string: The KMS key of KMS encryption.",
+    createdOn="timestamp: When it was created.",
+))
 
 
 def transform_repository(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:

@@ -7,13 +7,49 @@ from collections.abc import Iterator
 from aws_integration.integrations.aws.collectors.common import api_call, batched, build_entity, relate
 from aws_integration.integrations.aws.collectors.ec2 import SECURITY_GROUP, SUBNET, ec2_arn
 from aws_integration.integrations.aws.collectors.iam import ROLE
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl
+from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import FetchContext, TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
-CLUSTER = EntityDecl("aws_ecs_cluster", ("Cluster",), "An ECS cluster.")
-SERVICE = EntityDecl("aws_ecs_service", ("Service",), "An ECS service.", owned_by_account=False)
-TASK_DEFINITION = EntityDecl("aws_ecs_task_definition", ("Configuration",), "An ECS task definition revision.")
+CLUSTER = EntityDecl("aws_ecs_cluster", ("Cluster",), "An ECS cluster.", properties=described(
+    name="string: The cluster's name.",
+    arn="string: Its ARN.",
+    status="string: ACTIVE, PROVISIONING, DEPROVISIONING, FAILED or INACTIVE.",
+    activeServicesCount="integer: Its active services.",
+    runningTasksCount="integer: Its running tasks.",
+    registeredContainerInstancesCount="integer: Its registered container instances.",
+    containerInsights="string: Container Insights: enabled, disabled or enhanced.",
+))
+SERVICE = EntityDecl("aws_ecs_service", ("Service",), "An ECS service.", owned_by_account=False, properties=described(
+    name="string: The service's name.",
+    arn="string: Its ARN.",
+    clusterArn="string: The cluster it runs in.",
+    status="string: ACTIVE, DRAINING or INACTIVE.",
+    launchType="string: EC2, FARGATE or EXTERNAL.",
+    desiredCount="integer: The tasks it aims to run.",
+    runningCount="integer: The tasks it runs now.",
+    taskDefinition="string: The ARN of the task definition it runs.",
+    assignPublicIp="boolean: Whether its tasks get public IP addresses.",
+    public="boolean: Whether its tasks get public IP addresses.",
+    subnetIds="string[]: The subnets its tasks run in.",
+    securityGroupIds="string[]: The security groups of its tasks.",
+    createdOn="timestamp: When it was created.",
+))
+TASK_DEFINITION = EntityDecl("aws_ecs_task_definition", ("Configuration",), "An ECS task definition revision.", properties=described(
+    arn="string: The task definition revision's ARN.",
+    family="string: Its family.",
+    revision="integer: Its revision number.",
+    status="string: ACTIVE, INACTIVE or DELETE_IN_PROGRESS.",
+    networkMode="string: bridge, host, awsvpc or none.",
+    taskRoleArn="string: The role its containers assume.",
+    executionRoleArn="string: The role ECS uses to pull images and write logs.",
+    requiresCompatibilities="string[]: The launch types it is valid for.",
+    containerNames="string[]: The names of its containers.",
+    images="string[]: The images of its containers.",
+    privileged="boolean: Whether a container runs privileged.",
+    cpu="string: The CPU units it reserves.",
+    memory="string: The memory it reserves, in MiB.",
+))
 DESCRIBE_CLUSTERS_BATCH = 100  # DescribeClusters takes at most 100 clusters per call
 DESCRIBE_SERVICES_BATCH = 10  # DescribeServices takes at most ten services per call
 
@@ -132,8 +168,8 @@ def transform_task_definition(item: RawItem, scope: TransformContext) -> Iterato
             "taskRoleArn": item.get("taskRoleArn"),
             "executionRoleArn": item.get("executionRoleArn"),
             "requiresCompatibilities": item.get("requiresCompatibilities"),
-            "containerNames": [container.get("name") for container in containers] or None,
-            "images": [container.get("image") for container in containers] or None,
+            "containerNames": [container["name"] for container in containers if container.get("name")] or None,
+            "images": [container["image"] for container in containers if container.get("image")] or None,
             "privileged": any(container.get("privileged") for container in containers),
             "cpu": item.get("cpu"),
             "memory": item.get("memory"),

@@ -6,11 +6,22 @@ from collections.abc import Iterator
 
 from aws_integration.integrations.aws.collectors.common import api_call, build_entity
 from aws_integration.integrations.aws.collectors.kms import KEY, uses_key
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl
+from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
-FILE_SYSTEM = EntityDecl("aws_efs_file_system", ("DataStore",), "An EFS file system.")
+FILE_SYSTEM = EntityDecl("aws_efs_file_system", ("DataStore",), "An EFS file system.", properties=described(
+    fileSystemId="string: The file system ID.",
+    arn="string: Its ARN.",
+    encrypted="boolean: Whether it is encrypted at rest.",
+    kmsKeyId="string: The KMS key that encrypts it.",
+    performanceMode="string: generalPurpose or maxIO.",
+    throughputMode="string: bursting, provisioned or elastic.",
+    lifeCycleState="string: creating, available, updating, deleting, deleted or error.",
+    sizeInBytes="integer: Its metered size in bytes.",
+    mountTargetCount="integer: Its mount targets.",
+    createdOn="timestamp: When it was created.",
+))
 
 
 def transform_file_system(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:

@@ -8,11 +8,27 @@ from aws_integration.integrations.aws.collectors.common import Detail, api_call,
 from aws_integration.integrations.aws.collectors.ec2 import SECURITY_GROUP, SUBNET, ec2_arn
 from aws_integration.integrations.aws.collectors.iam import ROLE
 from aws_integration.integrations.aws.collectors.kms import KEY
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl
+from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
-CLUSTER = EntityDecl("aws_eks_cluster", ("Cluster",), "An EKS Kubernetes cluster.")
+CLUSTER = EntityDecl("aws_eks_cluster", ("Cluster",), "An EKS Kubernetes cluster.", properties=described(
+    name="string: The cluster's name.",
+    arn="string: Its ARN.",
+    version="string: Its Kubernetes version.",
+    status="string: CREATING, ACTIVE, DELETING, FAILED, UPDATING or PENDING.",
+    endpoint="string: Its API server's endpoint.",
+    roleArn="string: The role the control plane uses.",
+    vpcId="string: Its VPC.",
+    endpointPublicAccess="boolean: Whether its API server is reachable from the internet.",
+    endpointPrivateAccess="boolean: Whether its API server is reachable from inside the VPC.",
+    publicAccessCidrs="string[]: The CIDR blocks allowed to reach its public endpoint.",
+    public="boolean: Whether its API server is reachable from the internet.",
+    loggingEnabled="boolean: Whether a control-plane log type is enabled.",
+    logTypes="string[]: The control-plane log types enabled.",
+    secretsEncrypted="boolean: Whether Kubernetes secrets are encrypted with a KMS key.",
+    createdOn="timestamp: When it was created.",
+))
 
 
 def transform_cluster(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:

@@ -6,12 +6,28 @@ from collections.abc import Iterator
 
 from aws_integration.integrations.aws.collectors.common import Detail, api_call, build_entity, list_then_describe, relate
 from aws_integration.integrations.aws.collectors.ec2 import SECURITY_GROUP, ec2_arn
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl
+from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
 CACHE_CLUSTER = EntityDecl(
-    "aws_elasticache_cluster", ("DataStore", "Database", "Cluster"), "An ElastiCache (Redis or Memcached) cluster."
+     "aws_elasticache_cluster", ("DataStore", "Database", "Cluster"), "An ElastiCache (Redis or Memcached) cluster.",
+    properties=described(
+        cacheClusterId="string: The cluster ID.",
+        arn="string: Its ARN.",
+        engine="string: redis, valkey or memcached.",
+        engineVersion="string: Its engine version.",
+        nodeType="string: Its node type (cache.t3.micro).",
+        numNodes="integer: Its cache nodes.",
+        status="string: available, creating, modifying and the like.",
+        encrypted="boolean: Whether it is encrypted at rest.",
+        atRestEncryptionEnabled="boolean: Whether it is encrypted at rest.",
+        transitEncryptionEnabled="boolean: Whether its connections use TLS.",
+        authTokenEnabled="boolean: Whether clients need an AUTH token.",
+        replicationGroupId="string: The replication group it belongs to.",
+        subnetGroupName="string: Its cache subnet group.",
+        createdOn="timestamp: When it was created.",
+    ),
 )
 
 

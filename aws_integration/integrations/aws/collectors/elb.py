@@ -6,14 +6,66 @@ from collections.abc import Iterator
 
 from aws_integration.integrations.aws.collectors.common import api_call, batched, build_entity, relate
 from aws_integration.integrations.aws.collectors.ec2 import INSTANCE, SECURITY_GROUP, SUBNET, ec2_arn
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl
+from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import FetchContext, TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
-ALB = EntityDecl("aws_alb", ("Gateway",), "An application load balancer.")
-NLB = EntityDecl("aws_nlb", ("Gateway",), "A network (or gateway) load balancer.")
-TARGET_GROUP = EntityDecl("aws_lb_target_group", ("Group",), "A target group of a v2 load balancer.")
-CLASSIC = EntityDecl("aws_elb", ("Gateway",), "A classic load balancer.")
+ALB = EntityDecl("aws_alb", ("Gateway",), "An application load balancer.", properties=described(
+    name="string: The load balancer's name.",
+    arn="string: Its ARN.",
+    type="string: application.",
+    scheme="string: internet-facing or internal.",
+    public="boolean: Whether it is internet-facing.",
+    dnsName="string: Its DNS name.",
+    state="string: active, provisioning, active_impaired or failed.",
+    vpcId="string: The ID of its VPC.",
+    ipAddressType="string: ipv4 or dualstack.",
+    listenerPorts="integer[]: The ports its listeners accept.",
+    listenerProtocols="string[]: The protocols of its listeners.",
+    sslPolicies="string[]: The TLS policies of its secure listeners.",
+    plaintextListener="boolean: Whether a listener accepts unencrypted HTTP.",
+    createdOn="timestamp: When it was created.",
+))
+NLB = EntityDecl("aws_nlb", ("Gateway",), "A network (or gateway) load balancer.", properties=described(
+    name="string: The load balancer's name.",
+    arn="string: Its ARN.",
+    type="string: network or gateway.",
+    scheme="string: internet-facing or internal.",
+    public="boolean: Whether it is internet-facing.",
+    dnsName="string: Its DNS name.",
+    state="string: active, provisioning, active_impaired or failed.",
+    vpcId="string: The ID of its VPC.",
+    ipAddressType="string: ipv4 or dualstack.",
+    listenerPorts="integer[]: The ports its listeners accept.",
+    listenerProtocols="string[]: The protocols of its listeners.",
+    sslPolicies="string[]: The TLS policies of its secure listeners.",
+    plaintextListener="boolean: Whether a listener accepts unencrypted TCP or UDP.",
+    createdOn="timestamp: When it was created.",
+))
+TARGET_GROUP = EntityDecl("aws_lb_target_group", ("Group",), "A target group of a v2 load balancer.", properties=described(
+    name="string: The target group's name.",
+    arn="string: Its ARN.",
+    protocol="string: The protocol it routes with.",
+    port="integer: The port it routes to.",
+    targetType="string: instance, ip, lambda or alb.",
+    vpcId="string: The ID of its VPC.",
+    healthCheckPath="string: The path of its HTTP health check.",
+    targetCount="integer: Its registered targets.",
+    healthyTargetCount="integer: Its targets that pass the health check.",
+))
+CLASSIC = EntityDecl("aws_elb", ("Gateway",), "A classic load balancer.", properties=described(
+    name="string: The load balancer's name.",
+    arn="string: Its ARN.",
+    scheme="string: internet-facing or internal.",
+    public="boolean: Whether it is internet-facing.",
+    dnsName="string: Its DNS name.",
+    vpcId="string: The ID of its VPC.",
+    listenerPorts="integer[]: The ports its listeners accept.",
+    listenerProtocols="string[]: The protocols of its listeners.",
+    plaintextListener="boolean: Whether a listener accepts unencrypted HTTP or TCP.",
+    instanceCount="integer: The instances registered with it.",
+    createdOn="timestamp: When it was created.",
+))
 TAG_BATCH = 20  # DescribeTags takes at most 20 resources per call
 
 

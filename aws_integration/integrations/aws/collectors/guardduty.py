@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aws_integration.integrations.aws.collectors.common import api_call, build_entity
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, Scope, StepDecl
+from aws_integration.integrations.aws.collectors.common import api_call, build_entity, iso_time
+from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import FetchContext, TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
-DETECTOR = EntityDecl("aws_guardduty_detector", ("Scanner",), "A GuardDuty detector.")
+DETECTOR = EntityDecl("aws_guardduty_detector", ("Scanner",), "A GuardDuty detector.", properties=described(
+    detectorId="string: The detector ID.",
+    status="string: ENABLED or DISABLED.",
+    enabled="boolean: Whether it is enabled.",
+    findingPublishingFrequency="string: How often it exports updated findings.",
+    serviceRole="string: The service-linked role it uses.",
+    createdOn="timestamp: When it was created.",
+))
 
 
 def _detector_arn(scope: TransformContext, detector_id: str) -> str:
@@ -37,7 +44,7 @@ def transform_detector(item: RawItem, scope: TransformContext) -> Iterator[Entit
             "enabled": item.get("Status") == "ENABLED",
             "findingPublishingFrequency": item.get("FindingPublishingFrequency"),
             "serviceRole": item.get("ServiceRole"),
-            "createdOn": item.get("CreatedAt"),
+            "createdOn": iso_time(item.get("CreatedAt")),
         },
     )
 

@@ -6,19 +6,92 @@ from collections.abc import Iterator, Mapping
 
 from aws_integration.integrations.aws.collectors.common import build_entity, relate
 from aws_integration.integrations.aws.collectors.iam_trust import SERVICE, Trust, parse_trust, trust_document
-from aws_integration.integrations.aws.declarations import ACCOUNT_ENTITY, ApiCall, EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl
+from aws_integration.integrations.aws.declarations import (
+    ACCOUNT_ENTITY, ApiCall, EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described,
+)
 from aws_integration.integrations.aws.engine.context import FetchContext, TransformContext, account_key
 from aws_integration.graph.model import Entity, Relationship
 
-USER = EntityDecl("aws_iam_user", ("User",), "An IAM user.")
-GROUP = EntityDecl("aws_iam_group", ("UserGroup",), "An IAM group.")
-ROLE = EntityDecl("aws_iam_role", ("AccessRole",), "An IAM role.")
-POLICY = EntityDecl(
-    "aws_iam_policy", ("AccessPolicy",), "A customer-managed IAM policy, or an AWS-managed one attached in the account."
+PRINCIPAL_PROPERTIES = described(
+    arn="string: Its ARN.",
+    path="string: Its IAM path.",
+    createdOn="timestamp: When it was created.",
+    permissionsBoundaryArn="string: The ARN of the policy set as its permissions boundary.",
 )
-SAML_PROVIDER = EntityDecl("aws_iam_saml_provider", ("Directory",), "A SAML identity provider of the account.")
-INSTANCE_PROFILE = EntityDecl("aws_iam_instance_profile", ("AccessRole",), "An EC2 instance profile (a role for instances).")
-ACCESS_KEY = EntityDecl("aws_iam_access_key", ("AccessKey",), "An IAM user's access key (metadata only).", owned_by_account=False)
+USER = EntityDecl("aws_iam_user", ("User",), "An IAM user.", properties=PRINCIPAL_PROPERTIES + described(
+    userId="string: The user's unique ID.",
+    username="string: The user's name.",
+    passwordLastUsedOn="timestamp: When its console password was last used.",
+))
+GROUP = EntityDecl("aws_iam_group", ("UserGroup",), "An IAM group.", properties=PRINCIPAL_PROPERTIES + described(
+    groupId="string: The group's unique ID.",
+    groupName="string: The group's name.",
+    memberCount="integer: The users in the group.",
+))
+ROLE = EntityDecl("aws_iam_role", ("AccessRole",), "An IAM role.", properties=PRINCIPAL_PROPERTIES + described(
+    roleId="string: The role's unique ID.",
+    roleName="string: The role's name.",
+    description="string: Its description.",
+    maxSessionDuration="integer: The longest session it grants, in seconds.",
+    serviceLinked="boolean: Whether an AWS service created it and manages it (path /aws-service-role/).",
+    trustedServices="string[]: The AWS services its trust policy lets assume it.",
+    trustedAccounts="string[]: The account IDs its trust policy lets assume it.",
+    trustedPrincipals="string[]: The role and user ARNs its trust policy lets assume it.",
+    trustedProviders="string[]: The SAML and OIDC providers its trust policy lets assume it.",
+    trustsAnyone="boolean: Whether its trust policy lets any principal (*) assume it.",
+    trustsOtherAccounts="boolean: Whether a principal of another account may assume it.",
+    trustConditional="boolean: Whether a statement that lets principals in has conditions.",
+))
+POLICY = EntityDecl(
+    "aws_iam_policy", ("AccessPolicy",), "A customer-managed IAM policy, or an AWS-managed one attached in the account.",
+    properties=described(
+        policyId="string: The policy's unique ID.",
+        policyName="string: Its name.",
+        arn="string: Its ARN.",
+        path="string: Its IAM path.",
+        awsManaged="boolean: Whether AWS manages it.",
+        defaultVersionId="string: The ID of its version in force (v1).",
+        attachmentCount="integer: The users, groups and roles it is attached to.",
+        permissionsBoundaryUsageCount="integer: The users and roles it is the permissions boundary of.",
+        isAttachable="boolean: Whether it can be attached.",
+        description="string: Its description.",
+        createdOn="timestamp: When it was created.",
+        updatedOn="timestamp: When it was last updated.",
+    ),
+)
+SAML_PROVIDER = EntityDecl(
+    "aws_iam_saml_provider", ("Directory",), "A SAML identity provider of the account.",
+    properties=described(
+        arn="string: The provider's ARN.",
+        name="string: Its name.",
+        validUntil="timestamp: When its metadata document expires.",
+        createdOn="timestamp: When it was created.",
+    ),
+)
+INSTANCE_PROFILE = EntityDecl(
+    "aws_iam_instance_profile", ("AccessRole",), "An EC2 instance profile (a role for instances).",
+    properties=described(
+        arn="string: The profile's ARN.",
+        name="string: Its name.",
+        instanceProfileId="string: Its unique ID.",
+        path="string: Its IAM path.",
+        roleNames="string[]: The roles it holds.",
+        createdOn="timestamp: When it was created.",
+    ),
+)
+ACCESS_KEY = EntityDecl(
+    "aws_iam_access_key", ("AccessKey",), "An IAM user's access key (metadata only).", owned_by_account=False,
+    properties=described(
+        accessKeyId="string: The access key ID (never its secret).",
+        userName="string: The user it belongs to.",
+        status="string: Active or Inactive.",
+        active="boolean: Whether it is active.",
+        createdOn="timestamp: When it was created.",
+        lastUsedOn="timestamp: When it was last used.",
+        lastUsedService="string: The service it was last used with.",
+        lastUsedRegion="string: The region it was last used in.",
+    ),
+)
 
 
 def _iam_call(operation: str, result_key: str | None = None) -> ApiCall:

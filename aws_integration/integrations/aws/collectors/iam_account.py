@@ -6,12 +6,32 @@ from collections.abc import Iterator
 
 from aws_integration.integrations.aws.collectors.common import api_call, build_entity, relate
 from aws_integration.integrations.aws.collectors.iam import INSTANCE_PROFILE, ROLE, SAML_PROVIDER, USER
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl
+from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import FetchContext, TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
-PASSWORD_POLICY = EntityDecl("aws_iam_account_password_policy", ("PasswordPolicy",), "The account's IAM password policy.")
-MFA_DEVICE = EntityDecl("aws_iam_mfa_device", ("AccessKey",), "An MFA device (virtual or hardware) of an IAM user.")
+PASSWORD_POLICY = EntityDecl(
+    "aws_iam_account_password_policy", ("PasswordPolicy",), "The account's IAM password policy.",
+    properties=described(
+        exists="boolean: Whether the account has a password policy (false: IAM's defaults apply).",
+        minimumPasswordLength="integer: The shortest password allowed.",
+        requireSymbols="boolean: Whether a password needs a symbol.",
+        requireNumbers="boolean: Whether a password needs a digit.",
+        requireUppercaseCharacters="boolean: Whether a password needs an upper-case letter.",
+        requireLowercaseCharacters="boolean: Whether a password needs a lower-case letter.",
+        allowUsersToChangePassword="boolean: Whether users may change their own password.",
+        expirePasswords="boolean: Whether passwords expire.",
+        maxPasswordAge="integer: The days a password lasts.",
+        passwordReusePrevention="integer: The previous passwords a new one may not repeat.",
+        hardExpiry="boolean: Whether an expired password locks the user out until an administrator resets it.",
+    ),
+)
+MFA_DEVICE = EntityDecl("aws_iam_mfa_device", ("AccessKey",), "An MFA device (virtual or hardware) of an IAM user.", properties=described(
+    serialNumber="string: The device's serial number (a virtual device's ARN).",
+    userName="string: The user it is enabled for.",
+    virtual="boolean: Whether it is a virtual (app) device.",
+    enabledOn="timestamp: When it was enabled.",
+))
 
 
 async def fetch_password_policy(context: FetchContext) -> list[RawItem]:

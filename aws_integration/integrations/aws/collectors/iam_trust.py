@@ -14,10 +14,14 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
-from aws_integration.integrations.aws.declarations import EntityDecl
+from aws_integration.integrations.aws.declarations import EntityDecl, described
 
-SERVICE = EntityDecl("aws_service", ("Service",), "An AWS service a role trusts (lambda.amazonaws.com).",
-                     owned_by_account=False)
+SERVICE = EntityDecl(
+    "aws_service", ("Service",), "An AWS service a role trusts (lambda.amazonaws.com).", owned_by_account=False,
+    properties=described(
+        name="string: The service principal (lambda.amazonaws.com).",
+    ),
+)
 
 
 def trust_document(value: Any) -> Mapping[str, Any]:

@@ -6,11 +6,22 @@ from collections.abc import Iterator
 
 from aws_integration.integrations.aws.collectors.common import Detail, api_call, build_entity, list_then_describe
 from aws_integration.integrations.aws.collectors.kms import KEY, uses_key
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl
+from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
-STREAM = EntityDecl("aws_kinesis_stream", ("Queue",), "A Kinesis data stream.")
+STREAM = EntityDecl("aws_kinesis_stream", ("Queue",), "A Kinesis data stream.", properties=described(
+    name="string: The stream's name.",
+    arn="string: Its ARN.",
+    status="string: CREATING, DELETING, ACTIVE or UPDATING.",
+    encryptionType="string: NONE or KMS.",
+    encrypted="boolean: Whether a KMS key encrypts it.",
+    kmsKeyId="string: The KMS key that encrypts it.",
+    retentionPeriodHours="integer: The hours its records are kept.",
+    openShardCount="integer: Its open shards.",
+    streamMode="string: PROVISIONED or ON_DEMAND.",
+    createdOn="timestamp: When it was created.",
+))
 
 
 def _stream(item: RawItem) -> dict[str, str]:

@@ -6,11 +6,26 @@ from collections.abc import Iterator
 from typing import Any
 
 from aws_integration.integrations.aws.collectors.common import Detail, api_call, build_entity, kms_key_arn, list_then_describe, relate
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, Scope, StepDecl
+from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
-KEY = EntityDecl("aws_kms_key", ("CryptoKey",), "A KMS key, customer- or AWS-managed, with its rotation status.")
+KEY = EntityDecl("aws_kms_key", ("CryptoKey",), "A KMS key, customer- or AWS-managed, with its rotation status.", properties=described(
+    keyId="string: The key ID.",
+    arn="string: Its ARN.",
+    description="string: Its description.",
+    enabled="boolean: Whether it can be used.",
+    keyState="string: Enabled, Disabled, PendingDeletion, PendingImport or Unavailable.",
+    keyUsage="string: ENCRYPT_DECRYPT, SIGN_VERIFY or GENERATE_VERIFY_MAC.",
+    keySpec="string: SYMMETRIC_DEFAULT, RSA_2048 and the like.",
+    origin="string: AWS_KMS, EXTERNAL, AWS_CLOUDHSM or EXTERNAL_KEY_STORE.",
+    keyManager="string: CUSTOMER or AWS.",
+    awsManaged="boolean: Whether AWS manages it.",
+    multiRegion="boolean: Whether it is a multi-Region key.",
+    rotationEnabled="boolean: Whether automatic rotation is on (absent where a key cannot rotate).",
+    createdOn="timestamp: When it was created.",
+    deletionDate="timestamp: When it is scheduled to be deleted.",
+))
 
 
 def _key_id(item: RawItem) -> dict[str, str]:

@@ -6,11 +6,22 @@ from collections.abc import Iterator
 
 from aws_integration.integrations.aws.collectors.common import Detail, api_call, build_entity, list_then_describe
 from aws_integration.integrations.aws.collectors.kms import KEY, uses_key
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl
+from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
-LOG_GROUP = EntityDecl("aws_cloudwatch_log_group", ("Logs",), "A CloudWatch Logs log group.")
+LOG_GROUP = EntityDecl("aws_cloudwatch_log_group", ("Logs",), "A CloudWatch Logs log group.", properties=described(
+    name="string: The log group's name.",
+    arn="string: Its ARN.",
+    retentionInDays="integer: The days its events are kept (absent: forever).",
+    retained="boolean: Whether a retention period is set.",
+    storedBytes="integer: The bytes it stores.",
+    kmsKeyId="string: The KMS key that encrypts it.",
+    encrypted="boolean: Whether a KMS key encrypts it.",
+    metricFilterCount="integer: Its metric filters.",
+    logGroupClass="string: STANDARD or INFREQUENT_ACCESS.",
+    createdOn="timestamp: When it was created.",
+))
 
 
 def _group_arn(item: RawItem) -> str:

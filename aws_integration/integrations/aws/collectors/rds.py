@@ -7,12 +7,53 @@ from collections.abc import Iterator
 from aws_integration.integrations.aws.collectors.common import api_call, build_entity, relate
 from aws_integration.integrations.aws.collectors.ec2 import SECURITY_GROUP, ec2_arn
 from aws_integration.integrations.aws.collectors.kms import KEY, uses_key
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl
+from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
-DB_INSTANCE = EntityDecl("aws_db_instance", ("DataStore", "Database", "Host"), "An RDS database instance.")
-DB_CLUSTER = EntityDecl("aws_rds_cluster", ("DataStore", "Database", "Cluster"), "An RDS (Aurora) database cluster.")
+DB_INSTANCE = EntityDecl("aws_db_instance", ("DataStore", "Database", "Host"), "An RDS database instance.", properties=described(
+    dbInstanceIdentifier="string: The instance's identifier.",
+    arn="string: Its ARN.",
+    engine="string: Its database engine (mysql, postgres, aurora-postgresql).",
+    engineVersion="string: Its engine version.",
+    instanceClass="string: Its instance class (db.t3.micro).",
+    status="string: available, creating, stopped and the like.",
+    encrypted="boolean: Whether its storage is encrypted.",
+    kmsKeyId="string: The KMS key that encrypts its storage.",
+    publiclyAccessible="boolean: Whether it has a publicly resolvable address.",
+    public="boolean: Whether it is publicly accessible.",
+    multiAZ="boolean: Whether it has a standby in another zone.",
+    storageType="string: gp2, gp3, io1 or standard.",
+    allocatedStorage="integer: Its storage in GiB.",
+    endpointAddress="string: The DNS name it answers on.",
+    endpointPort="integer: The port it answers on.",
+    vpcId="string: The VPC of its subnet group.",
+    dbClusterIdentifier="string: The cluster it belongs to.",
+    backupRetentionPeriod="integer: The days automated backups are kept (0: none).",
+    deletionProtection="boolean: Whether it cannot be deleted until protection is turned off.",
+    iamDatabaseAuthentication="boolean: Whether IAM users and roles can sign in to it.",
+    autoMinorVersionUpgrade="boolean: Whether minor engine upgrades are applied automatically.",
+    createdOn="timestamp: When it was created.",
+))
+DB_CLUSTER = EntityDecl("aws_rds_cluster", ("DataStore", "Database", "Cluster"), "An RDS (Aurora) database cluster.", properties=described(
+    dbClusterIdentifier="string: The cluster's identifier.",
+    arn="string: Its ARN.",
+    engine="string: Its database engine.",
+    engineVersion="string: Its engine version.",
+    status="string: available, creating, stopped and the like.",
+    encrypted="boolean: Whether its storage is encrypted.",
+    kmsKeyId="string: The KMS key that encrypts its storage.",
+    publiclyAccessible="boolean: Whether it has a publicly resolvable address.",
+    multiAZ="boolean: Whether it spans several zones.",
+    endpoint="string: Its writer endpoint.",
+    readerEndpoint="string: Its reader endpoint.",
+    port="integer: The port it answers on.",
+    backupRetentionPeriod="integer: The days automated backups are kept.",
+    deletionProtection="boolean: Whether it cannot be deleted until protection is turned off.",
+    iamDatabaseAuthentication="boolean: Whether IAM users and roles can sign in to it.",
+    memberCount="integer: Its database instances.",
+    createdOn="timestamp: When it was created.",
+))
 
 
 def _protected_by(item: RawItem, decl: EntityDecl, key: str, scope: TransformContext) -> Iterator[Relationship]:

@@ -7,11 +7,31 @@ from collections.abc import Iterator
 from aws_integration.integrations.aws.collectors.common import api_call, build_entity, relate
 from aws_integration.integrations.aws.collectors.ec2 import SECURITY_GROUP, ec2_arn
 from aws_integration.integrations.aws.collectors.kms import KEY, uses_key
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl
+from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
-CLUSTER = EntityDecl("aws_redshift_cluster", ("DataStore", "Database", "Cluster"), "A Redshift data warehouse cluster.")
+CLUSTER = EntityDecl(
+    "aws_redshift_cluster", ("DataStore", "Database", "Cluster"), "A Redshift data warehouse cluster.",
+    properties=described(
+        clusterIdentifier="string: The cluster's identifier.",
+        arn="string: Its ARN.",
+        nodeType="string: Its node type (ra3.xlplus).",
+        numberOfNodes="integer: Its compute nodes.",
+        status="string: available, creating, paused and the like.",
+        dbName="string: The name of its first database.",
+        encrypted="boolean: Whether it is encrypted at rest.",
+        kmsKeyId="string: The KMS key that encrypts it.",
+        publiclyAccessible="boolean: Whether it is reachable from outside its VPC.",
+        public="boolean: Whether it is publicly accessible.",
+        enhancedVpcRouting="boolean: Whether its COPY and UNLOAD traffic stays in the VPC.",
+        vpcId="string: Its VPC.",
+        endpointAddress="string: The DNS name it answers on.",
+        endpointPort="integer: The port it answers on.",
+        automatedSnapshotRetentionPeriod="integer: The days automated snapshots are kept.",
+        createdOn="timestamp: When it was created.",
+    ),
+)
 
 
 def transform_cluster(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:

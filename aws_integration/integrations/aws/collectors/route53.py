@@ -5,11 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from aws_integration.integrations.aws.collectors.common import Detail, api_call, build_entity, list_then_describe
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, Scope, StepDecl
+from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
-ZONE = EntityDecl("aws_route53_zone", ("DomainZone",), "A Route 53 hosted zone.")
+ZONE = EntityDecl("aws_route53_zone", ("DomainZone",), "A Route 53 hosted zone.", properties=described(
+    zoneId="string: The hosted zone ID.",
+    domainName="string: The domain it serves.",
+    private="boolean: Whether it answers only inside VPCs.",
+    public="boolean: Whether it answers on the internet.",
+    comment="string: Its comment.",
+    recordCount="integer: Its record sets.",
+))
 
 
 def _zone_id(item: RawItem) -> str:

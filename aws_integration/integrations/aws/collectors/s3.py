@@ -5,11 +5,26 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from aws_integration.integrations.aws.collectors.common import build_entity
-from aws_integration.integrations.aws.declarations import ApiCall, EntityDecl, RawItem, Scope, StepDecl
+from aws_integration.integrations.aws.declarations import ApiCall, EntityDecl, RawItem, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import FetchContext, TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
-BUCKET = EntityDecl("aws_s3_bucket", ("DataStore",), "An S3 bucket.")
+BUCKET = EntityDecl("aws_s3_bucket", ("DataStore",), "An S3 bucket.", properties=described(
+    name="string: The bucket's name.",
+    arn="string: Its ARN.",
+    createdOn="timestamp: When it was created.",
+    encrypted="boolean: Whether default encryption is configured.",
+    encryptionAlgorithm="string: The default encryption: AES256, aws:kms or aws:kms:dsse.",
+    kmsKeyId="string: The KMS key of default encryption with aws:kms.",
+    bucketKeyEnabled="boolean: Whether S3 Bucket Keys reduce its KMS calls.",
+    versioningEnabled="boolean: Whether versioning is enabled.",
+    mfaDelete="boolean: Whether deleting a version needs MFA.",
+    blockPublicAcls="boolean: The bucket's public access block refuses public ACLs.",
+    ignorePublicAcls="boolean: The bucket's public access block ignores public ACLs.",
+    blockPublicPolicy="boolean: The bucket's public access block refuses public bucket policies.",
+    restrictPublicBuckets="boolean: The bucket's public access block restricts access under a public policy to AWS services and the account.",
+    publicAccessBlocked="boolean: Whether all four settings of the bucket's public access block are on.",
+))
 
 LIST_BUCKETS = ApiCall("s3", "ListBuckets", "s3:ListAllMyBuckets", result_key="Buckets")
 GET_LOCATION = ApiCall("s3", "GetBucketLocation", "s3:GetBucketLocation")

@@ -6,11 +6,26 @@ from collections.abc import Iterator
 
 from aws_integration.integrations.aws.collectors.common import api_call, build_entity
 from aws_integration.integrations.aws.collectors.kms import KEY, uses_key
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl
+from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
-SECRET = EntityDecl("aws_secretsmanager_secret", ("Secret",), "A Secrets Manager secret (metadata, never its value).")
+SECRET = EntityDecl("aws_secretsmanager_secret", ("Secret",), "A Secrets Manager secret (metadata, never its value).", properties=described(
+    name="string: The secret's name.",
+    arn="string: Its ARN.",
+    description="string: Its description.",
+    kmsKeyId="string: The KMS key that encrypts it (absent: the AWS-managed key).",
+    encrypted="boolean: Always true: Secrets Manager encrypts every secret.",
+    rotationEnabled="boolean: Whether automatic rotation is on.",
+    rotationLambdaArn="string: The function that rotates it.",
+    rotationIntervalDays="integer: The days between rotations.",
+    lastRotatedOn="timestamp: When it was last rotated.",
+    lastChangedOn="timestamp: When it was last changed.",
+    lastAccessedOn="timestamp: The day it was last read.",
+    deletedOn="timestamp: When it is scheduled to be deleted.",
+    createdOn="timestamp: When it was created.",
+    primaryRegion="string: The region of the primary of a replicated secret.",
+))
 
 
 def transform_secret(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:

@@ -13,11 +13,21 @@ from aws_integration.integrations.aws.collectors.common import (
 
 )
 from aws_integration.integrations.aws.collectors.kms import KEY, uses_key
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl
+from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
-TOPIC = EntityDecl("aws_sns_topic", ("Channel",), "An SNS topic.")
+TOPIC = EntityDecl("aws_sns_topic", ("Channel",), "An SNS topic.", properties=described(
+    name="string: The topic's name.",
+    arn="string: Its ARN.",
+    topicDisplayName="string: The name shown on its SMS and e-mail messages.",
+    ownerAccountId="string: The account that owns it.",
+    encrypted="boolean: Whether it is encrypted with a KMS key.",
+    kmsMasterKeyId="string: The KMS key (ID, alias or ARN) that encrypts it.",
+    fifo="boolean: Whether it is a FIFO topic.",
+    subscriptionsConfirmed="integer: Its confirmed subscriptions.",
+    subscriptionsPending="integer: Its subscriptions awaiting confirmation.",
+))
 
 
 def transform_topic(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
@@ -34,8 +44,8 @@ def transform_topic(item: RawItem, scope: TransformContext) -> Iterator[Entity |
         properties={
             "name": key.rsplit(":", 1)[-1],
             "arn": key,
-            "displayName": attributes.get("DisplayName") or None,
-            "owner": attributes.get("Owner"),
+            "topicDisplayName": attributes.get("DisplayName") or None,
+            "ownerAccountId": attributes.get("Owner"),
             "encrypted": bool(kms_key),
             "kmsMasterKeyId": kms_key,
             "fifo": attributes.get("FifoTopic") == "true",

@@ -13,11 +13,24 @@ from aws_integration.integrations.aws.collectors.common import (
 
 )
 from aws_integration.integrations.aws.collectors.kms import KEY, uses_key
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl
+from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
-QUEUE = EntityDecl("aws_sqs_queue", ("Queue",), "An SQS queue.")
+QUEUE = EntityDecl("aws_sqs_queue", ("Queue",), "An SQS queue.", properties=described(
+    name="string: The queue's name.",
+    arn="string: Its ARN.",
+    url="string: Its URL.",
+    encrypted="boolean: Whether it is encrypted (a KMS key or SQS-managed keys).",
+    kmsMasterKeyId="string: The KMS key (ID, alias or ARN) that encrypts it.",
+    fifo="boolean: Whether it is a FIFO queue.",
+    visibilityTimeout="integer: The seconds a received message stays hidden.",
+    messageRetentionPeriod="integer: The seconds a message is kept.",
+    delaySeconds="integer: The seconds a new message waits before delivery.",
+    approximateNumberOfMessages="integer: The messages it holds, about.",
+    deadLetterTarget="boolean: Whether it has a redrive policy to a dead-letter queue.",
+    createdOn="timestamp: When it was created.",
+))
 
 
 def transform_queue(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:

@@ -6,12 +6,28 @@ from collections.abc import Iterator, Mapping
 
 from aws_integration.integrations.aws.collectors.common import api_call, build_entity, relate
 from aws_integration.integrations.aws.collectors.ec2 import VPC, ec2_arn
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl
+from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import FetchContext, TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
-VPN_GATEWAY = EntityDecl("aws_vpn_gateway", ("Gateway",), "A virtual private gateway (VPN).")
-VPC_ENDPOINT = EntityDecl("aws_vpc_endpoint", ("NetworkEndpoint",), "A VPC endpoint (gateway or interface).")
+VPN_GATEWAY = EntityDecl("aws_vpn_gateway", ("Gateway",), "A virtual private gateway (VPN).", properties=described(
+    vpnGatewayId="string: The gateway ID.",
+    state="string: pending, available, deleting or deleted.",
+    type="string: The VPN type (ipsec.1).",
+    amazonSideAsn="integer: The BGP ASN of the Amazon side.",
+    attachedVpcIds="string[]: The VPCs it is attached to.",
+))
+VPC_ENDPOINT = EntityDecl("aws_vpc_endpoint", ("NetworkEndpoint",), "A VPC endpoint (gateway or interface).", properties=described(
+    vpcEndpointId="string: The endpoint ID.",
+    vpcId="string: The ID of its VPC.",
+    serviceName="string: The service it reaches (com.amazonaws.us-east-1.s3).",
+    endpointType="string: Gateway, Interface or GatewayLoadBalancer.",
+    state="string: Its state (available, pending, rejected, ...).",
+    privateDnsEnabled="boolean: Whether the service's DNS names resolve to the endpoint.",
+    subnetIds="string[]: The subnets of an interface endpoint.",
+    hasPolicy="boolean: Whether it has an endpoint policy.",
+    createdOn="timestamp: When it was created.",
+))
 
 
 async def fetch_vpn_gateways(context: FetchContext) -> list[RawItem]:
@@ -101,7 +117,9 @@ STEPS: tuple[StepDecl, ...] = (
     StepDecl(
         id="fetch-vpc-peering", name="VPC peering connections", service="ec2", scope=Scope.REGIONAL,
         calls=(api_call("ec2", "DescribeVpcPeeringConnections", "VpcPeeringConnections"),), entities=(),
-        relationships=(RelationshipDecl(VPC.type, "CONNECTS", VPC.type),),
+        relationships=(RelationshipDecl(VPC.type, "CONNECTS", VPC.type, described(
+            peeringConnectionId="string: The ID of the peering connection.",
+        )),),
         transform=transform_peering,
     ),
     StepDecl(
