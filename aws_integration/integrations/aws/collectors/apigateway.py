@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aws_integration.integrations.aws.collectors.common import api_call, build_entity
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, Scope, StepDecl, described
+from aws_integration.integrations.aws.collectors.common import build_entity
+from aws_integration.integrations.aws.declarations import ApiCall, EntityDecl, RawItem, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
@@ -30,6 +30,10 @@ HTTP_API = EntityDecl("aws_apigatewayv2_api", ("Gateway",), "An API Gateway HTTP
     createdOn="timestamp: When it was created.",
 ))
 READ = "apigateway:GET"  # IAM authorises every API Gateway read as GET on the resource path
+
+
+GET_REST_APIS = ApiCall("apigateway", "GetRestApis", "items", iam_action=READ)
+GET_APIS = ApiCall("apigatewayv2", "GetApis", "Items", iam_action=READ)
 
 
 def transform_rest_api(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
@@ -78,12 +82,12 @@ def transform_http_api(item: RawItem, scope: TransformContext) -> Iterator[Entit
 STEPS: tuple[StepDecl, ...] = (
     StepDecl(
         id="fetch-api-gateway-rest-apis", name="API Gateway REST APIs", service="apigateway", scope=Scope.REGIONAL,
-        calls=(api_call("apigateway", "GetRestApis", "items", iam_action=READ),),
+        calls=(GET_REST_APIS,),
         entities=(REST_API,), transform=transform_rest_api,
     ),
     StepDecl(
         id="fetch-api-gateway-http-apis", name="API Gateway HTTP APIs", service="apigatewayv2", scope=Scope.REGIONAL,
-        calls=(api_call("apigatewayv2", "GetApis", "Items", iam_action=READ),),
+        calls=(GET_APIS,),
         entities=(HTTP_API,), transform=transform_http_api,
     ),
 )

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aws_integration.integrations.aws.collectors.common import api_call, build_entity, relate
+from aws_integration.integrations.aws.collectors.common import build_entity, relate
 from aws_integration.integrations.aws.collectors.ec2 import INSTANCE, SUBNET, ec2_arn
 from aws_integration.integrations.aws.collectors.ec2_images import LAUNCH_TEMPLATE
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
+from aws_integration.integrations.aws.declarations import ApiCall, EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
@@ -26,6 +26,9 @@ GROUP = EntityDecl("aws_autoscaling_group", ("Deployment",), "An EC2 Auto Scalin
     targetGroupArns="string[]: The target groups it registers with.",
     createdOn="timestamp: When it was created.",
 ))
+
+
+DESCRIBE_AUTO_SCALING_GROUPS = ApiCall("autoscaling", "DescribeAutoScalingGroups", "AutoScalingGroups")
 
 
 def transform_group(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
@@ -70,7 +73,7 @@ STEPS: tuple[StepDecl, ...] = (
         name="Auto Scaling groups",
         service="autoscaling",
         scope=Scope.REGIONAL,
-        calls=(api_call("autoscaling", "DescribeAutoScalingGroups", "AutoScalingGroups"),),
+        calls=(DESCRIBE_AUTO_SCALING_GROUPS,),
         entities=(GROUP,),
         relationships=(
             RelationshipDecl(GROUP.type, "HAS", INSTANCE.type),

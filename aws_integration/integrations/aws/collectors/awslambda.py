@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aws_integration.integrations.aws.collectors.common import Detail, api_call, build_entity, iso_time, list_then_describe, relate
+from aws_integration.integrations.aws.collectors.common import Detail, build_entity, iso_time, list_then_describe, relate
 from aws_integration.integrations.aws.collectors.ec2 import SECURITY_GROUP, SUBNET, ec2_arn
 from aws_integration.integrations.aws.collectors.iam import ROLE
 from aws_integration.integrations.aws.collectors.kms import KEY, uses_key
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
+from aws_integration.integrations.aws.declarations import ApiCall, EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
@@ -82,7 +82,6 @@ STEPS: tuple[StepDecl, ...] = (
         name="Lambda functions",
         service="lambda",
         scope=Scope.REGIONAL,
-        calls=(api_call("lambda", "ListFunctions", "Functions"), api_call("lambda", "ListTags")),
         entities=(FUNCTION,),
         relationships=(
             RelationshipDecl(FUNCTION.type, "USES", ROLE.type),
@@ -91,7 +90,8 @@ STEPS: tuple[StepDecl, ...] = (
             RelationshipDecl(SECURITY_GROUP.type, "PROTECTS", FUNCTION.type),
         ),
         fetch=list_then_describe(
-            "ListFunctions", Detail("Tags", "ListTags", lambda item: {"Resource": item["FunctionArn"]}, pick="Tags")
+            ApiCall("lambda", "ListFunctions", "Functions"),
+            Detail("Tags", ApiCall("lambda", "ListTags"), lambda item: {"Resource": item["FunctionArn"]}, pick="Tags"),
         ),
         transform=transform_function,
     ),

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aws_integration.integrations.aws.collectors.common import Detail, api_call, build_entity, list_then_describe, relate
+from aws_integration.integrations.aws.collectors.common import Detail, build_entity, list_then_describe, relate
 from aws_integration.integrations.aws.collectors.s3 import BUCKET
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
+from aws_integration.integrations.aws.declarations import ApiCall, EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
@@ -76,15 +76,12 @@ STEPS: tuple[StepDecl, ...] = (
         name="CloudFront distributions",
         service="cloudfront",
         scope=Scope.GLOBAL,
-        calls=(
-            api_call("cloudfront", "ListDistributions", "DistributionList.Items"),
-            api_call("cloudfront", "ListTagsForResource"),
-        ),
         entities=(DISTRIBUTION,),
         relationships=(RelationshipDecl(DISTRIBUTION.type, "USES", BUCKET.type),),
         fetch=list_then_describe(
-            "ListDistributions",
-            Detail("Tags", "ListTagsForResource", lambda item: {"Resource": item["ARN"]}, pick="Tags.Items"),
+            ApiCall("cloudfront", "ListDistributions", "DistributionList.Items"),
+            Detail("Tags", ApiCall("cloudfront", "ListTagsForResource"),
+                   lambda item: {"Resource": item["ARN"]}, pick="Tags.Items"),
         ),
         transform=transform_distribution,
     ),

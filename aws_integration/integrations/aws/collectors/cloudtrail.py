@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 
-from aws_integration.integrations.aws.collectors.common import api_call, build_entity, relate
+from aws_integration.integrations.aws.collectors.common import build_entity, relate
 from aws_integration.integrations.aws.collectors.kms import KEY, uses_key
 from aws_integration.integrations.aws.collectors.logs import LOG_GROUP
 from aws_integration.integrations.aws.collectors.s3 import BUCKET
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
+from aws_integration.integrations.aws.declarations import ApiCall, EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import FetchContext, TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
@@ -29,14 +29,19 @@ TRAIL = EntityDecl("aws_cloudtrail", ("Logs",), "A CloudTrail trail.", propertie
 ))
 
 
+DESCRIBE_TRAILS = ApiCall("cloudtrail", "DescribeTrails")
+GET_TRAIL_STATUS = ApiCall("cloudtrail", "GetTrailStatus")
+LIST_TAGS = ApiCall("cloudtrail", "ListTags", "ResourceTagList")
+
+
 async def fetch_trails(context: FetchContext) -> list[RawItem]:
     """The trails whose home is this region (a multi-region trail once), with status and tags."""
-    trails = (await context.call("DescribeTrails", includeShadowTrails=False) or {}).get("trailList", [])
+    trails = (await context.call(DESCRIBE_TRAILS, includeShadowTrails=False) or {}).get("trailList", [])
 
     async def describe(trail: RawItem) -> RawItem:
         status, tags = await asyncio.gather(
-            context.call("GetTrailStatus", Name=trail["TrailARN"]),
-            context.items("ListTags", ResourceIdList=[trail["TrailARN"]]),
+            context.call(GET_TRAIL_STATUS, Name=trail["TrailARN"]),
+            context.items(LIST_TAGS, ResourceIdList=[trail["TrailARN"]]),
         )
         return {**trail, "IsLogging": (status or {}).get("IsLogging"),
                 "Tags": [tag for entry in tags for tag in entry.get("TagsList", [])]}
@@ -83,9 +88,9 @@ STEPS: tuple[StepDecl, ...] = (
         service="cloudtrail",
         scope=Scope.REGIONAL,
         calls=(
-            api_call("cloudtrail", "DescribeTrails"),
-            api_call("cloudtrail", "GetTrailStatus"),
-            api_call("cloudtrail", "ListTags", "ResourceTagList"),
+            DESCRIBE_TRAILS,
+            GET_TRAIL_STATUS,
+            LIST_TAGS,
         ),
         entities=(TRAIL,),
         relationships=(

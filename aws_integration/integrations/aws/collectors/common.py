@@ -74,44 +74,18 @@ def relate(
     return Relationship(from_key, from_decl.type, verb, to_key, to_decl.type, properties)
 
 
-# IAM's service prefix where it differs from botocore's service name.
-IAM_PREFIXES = {
-    "elbv2": "elasticloadbalancing",
-    "elb": "elasticloadbalancing",
-    "efs": "elasticfilesystem",
-    "apigatewayv2": "apigateway",
-    "stepfunctions": "states",
-}
-
-
-def api_call(
-    service: str,
-    operation: str,
-    result_key: str | None = None,
-    *,
-    iam_action: str | None = None,
-    absent_errors: Iterable[str] = (),
-    page_size: int | None = None,
-) -> ApiCall:
-    """A declared call whose IAM action is ``<prefix>:<operation>`` unless IAM names it otherwise."""
-    action = iam_action or f"{IAM_PREFIXES.get(service, service)}:{operation}"
-    return ApiCall(service, operation, action, result_key=result_key, absent_errors=frozenset(absent_errors),
-                   page_size=page_size)
-
-
 @dataclass(frozen=True)
 class Detail:
     """A declared call made for each listed item; the answer goes into the item under ``field``.
 
-    ``params`` builds the call's parameters from the item. A paginated call keeps every
-    item across pages; otherwise ``pick`` keeps one key of the response (the whole
-    response when None; an absent resource gives None).
+    ``params`` builds the call's parameters from the item. A paginated call (one with a
+    ``result_key``) keeps every item across pages; otherwise ``pick`` keeps one key of
+    the response (the whole response when None; an absent resource gives None).
     """
 
     field: str
-    operation: str
+    call: ApiCall
     params: Callable[[RawItem], dict[str, Any]]
-    paginated: bool = False
     pick: str | None = None
 
 
@@ -120,27 +94,34 @@ DESCRIBE_WINDOW = 500  # listed items being described at once, at most: the list
 
 @dataclass(frozen=True)
 class ListThenDescribe:
-    """A fetch that pages through ``list_operation`` and makes each detail call per listed item.
+    """A fetch that pages through ``listing`` and makes each detail call per listed item.
 
     Items are described as soon as their page is listed, while the listing goes on, and
     are handed on in listing order once described; at most :data:`DESCRIBE_WINDOW` are
     held at a time. ``as_item`` turns listed values that are not mappings (names, ARNs,
     URLs) into items; ``keep`` drops items before their details are fetched. Being data,
-    it also tells tests the shape of the items it produces.
+    it names the step's calls and tells tests the shape of the items it produces.
     """
 
-    list_operation: str
+    listing: ApiCall
     details: tuple[Detail, ...]
     list_params: Mapping[str, Any] | None = None
     as_item: Callable[[Any], RawItem] | None = None
     keep: Callable[[RawItem], bool] | None = None
 
+    def __post_init__(self) -> None:
+        if not self.listing.paginated:
+            raise ValueError(f"{self.listing.operation} is listed through, so it needs a result_key")
+
+    @property
+    def calls(self) -> tuple[ApiCall, ...]:
+        """The listing and each detail call, each once: the calls of the step that fetches this way."""
+        return tuple(dict.fromkeys((self.listing, *(detail.call for detail in self.details))))
+
     async def __call__(self, context: FetchContext) -> AsyncIterator[RawItem]:
         in_flight: deque[asyncio.Future[RawItem]] = deque()
         try:
-            async with contextlib.aclosing(
-                context.stream(self.list_operation, **dict(self.list_params or {}))
-            ) as listed:
+            async with contextlib.aclosing(context.stream(self.listing, **dict(self.list_params or {}))) as listed:
                 async for value in listed:
                     item = self.as_item(value) if self.as_item else value
                     if self.keep is None or self.keep(item):
@@ -162,23 +143,23 @@ class ListThenDescribe:
     @staticmethod
     async def _answer(context: FetchContext, item: RawItem, detail: Detail) -> Any:
         params = detail.params(item)
-        if detail.paginated:
-            return await context.items(detail.operation, **params)
-        found: Any = await context.call(detail.operation, **params)
+        if detail.call.paginated:
+            return await context.items(detail.call, **params)
+        found: Any = await context.call(detail.call, **params)
         for part in detail.pick.split(".") if detail.pick else ():
             found = found.get(part) if isinstance(found, Mapping) else None
         return found
 
 
 def list_then_describe(
-    list_operation: str,
+    listing: ApiCall,
     *details: Detail,
     list_params: Mapping[str, Any] | None = None,
     as_item: Callable[[Any], RawItem] | None = None,
     keep: Callable[[RawItem], bool] | None = None,
-) -> Fetch:
+) -> ListThenDescribe:
     """A :class:`ListThenDescribe` fetch."""
-    return ListThenDescribe(list_operation, details, list_params, as_item, keep)
+    return ListThenDescribe(listing, details, list_params, as_item, keep)
 
 
 def is_arn_of(value: Any, service: str, resource_prefix: str) -> bool:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 
-from aws_integration.integrations.aws.collectors.common import api_call, build_entity
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, Scope, StepDecl, described
+from aws_integration.integrations.aws.collectors.common import build_entity
+from aws_integration.integrations.aws.declarations import ApiCall, EntityDecl, RawItem, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import FetchContext, TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
@@ -30,10 +30,15 @@ RULE = EntityDecl("aws_config_rule", ("ControlPolicy",), "An AWS Config rule.", 
 ))
 
 
+DESCRIBE_CONFIGURATION_RECORDERS = ApiCall("config", "DescribeConfigurationRecorders")
+DESCRIBE_CONFIGURATION_RECORDER_STATUS = ApiCall("config", "DescribeConfigurationRecorderStatus")
+DESCRIBE_CONFIG_RULES = ApiCall("config", "DescribeConfigRules", "ConfigRules")
+
+
 async def fetch_recorders(context: FetchContext) -> list[RawItem]:
     """Recorders with their recording status."""
     recorders, statuses = await asyncio.gather(
-        context.call("DescribeConfigurationRecorders"), context.call("DescribeConfigurationRecorderStatus")
+        context.call(DESCRIBE_CONFIGURATION_RECORDERS), context.call(DESCRIBE_CONFIGURATION_RECORDER_STATUS)
     )
     status_by_name = {status["name"]: status for status in (statuses or {}).get("ConfigurationRecordersStatus", [])}
     return [{**recorder, "Status": status_by_name.get(recorder["name"], {})}
@@ -84,13 +89,13 @@ def transform_rule(item: RawItem, scope: TransformContext) -> Iterator[Entity | 
 STEPS: tuple[StepDecl, ...] = (
     StepDecl(
         id="fetch-config-recorders", name="AWS Config recorders", service="config", scope=Scope.REGIONAL,
-        calls=(api_call("config", "DescribeConfigurationRecorders"),
-               api_call("config", "DescribeConfigurationRecorderStatus")),
+        calls=(DESCRIBE_CONFIGURATION_RECORDERS,
+               DESCRIBE_CONFIGURATION_RECORDER_STATUS),
         entities=(RECORDER,), fetch=fetch_recorders, transform=transform_recorder,
     ),
     StepDecl(
         id="fetch-config-rules", name="AWS Config rules", service="config", scope=Scope.REGIONAL,
-        calls=(api_call("config", "DescribeConfigRules", "ConfigRules"),),
+        calls=(DESCRIBE_CONFIG_RULES,),
         entities=(RULE,), transform=transform_rule,
     ),
 )

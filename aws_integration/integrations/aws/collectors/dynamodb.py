@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 
-from aws_integration.integrations.aws.collectors.common import api_call, build_entity
+from aws_integration.integrations.aws.collectors.common import build_entity
 from aws_integration.integrations.aws.collectors.kms import KEY, uses_key
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
+from aws_integration.integrations.aws.declarations import ApiCall, EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import FetchContext, TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
@@ -28,15 +28,21 @@ TABLE = EntityDecl("aws_dynamodb_table", ("DataStore", "Database"), "A DynamoDB 
 ))
 
 
+LIST_TABLES = ApiCall("dynamodb", "ListTables", "TableNames")
+DESCRIBE_TABLE = ApiCall("dynamodb", "DescribeTable")
+LIST_TAGS_OF_RESOURCE = ApiCall("dynamodb", "ListTagsOfResource", "Tags")
+DESCRIBE_CONTINUOUS_BACKUPS = ApiCall("dynamodb", "DescribeContinuousBackups")
+
+
 async def fetch_tables(context: FetchContext) -> list[RawItem]:
     """Each table's description, then (by its ARN) its tags and continuous-backup state."""
-    names = await context.items("ListTables")
+    names = await context.items(LIST_TABLES)
 
     async def describe(name: str) -> RawItem:
-        table = (await context.call("DescribeTable", TableName=name) or {}).get("Table") or {"TableName": name}
+        table = (await context.call(DESCRIBE_TABLE, TableName=name) or {}).get("Table") or {"TableName": name}
         tags, backups = await asyncio.gather(
-            context.items("ListTagsOfResource", ResourceArn=table["TableArn"]),
-            context.call("DescribeContinuousBackups", TableName=name),
+            context.items(LIST_TAGS_OF_RESOURCE, ResourceArn=table["TableArn"]),
+            context.call(DESCRIBE_CONTINUOUS_BACKUPS, TableName=name),
         )
         return {**table, "Tags": tags, "ContinuousBackups": (backups or {}).get("ContinuousBackupsDescription")}
 
@@ -82,10 +88,10 @@ STEPS: tuple[StepDecl, ...] = (
         service="dynamodb",
         scope=Scope.REGIONAL,
         calls=(
-            api_call("dynamodb", "ListTables", "TableNames"),
-            api_call("dynamodb", "DescribeTable"),
-            api_call("dynamodb", "ListTagsOfResource", "Tags"),
-            api_call("dynamodb", "DescribeContinuousBackups"),
+            LIST_TABLES,
+            DESCRIBE_TABLE,
+            LIST_TAGS_OF_RESOURCE,
+            DESCRIBE_CONTINUOUS_BACKUPS,
         ),
         entities=(TABLE,),
         relationships=(RelationshipDecl(TABLE.type, "USES", KEY.type),),

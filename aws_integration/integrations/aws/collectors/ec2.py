@@ -161,8 +161,8 @@ ELASTIC_IP = EntityDecl("aws_eip", ("IpAddress",), "An Elastic IP address.", pro
 EC2_PAGE = 1000  # the most that most EC2 listings answer in one page (route tables: 100, volumes: 500)
 
 
-def _ec2_call(operation: str, result_key: str | None = None, page_size: int | None = None) -> ApiCall:
-    return ApiCall("ec2", operation, f"ec2:{operation}", result_key=result_key, page_size=page_size)
+DESCRIBE_INSTANCES = ApiCall("ec2", "DescribeInstances", "Reservations", page_size=EC2_PAGE)
+DESCRIBE_ADDRESSES = ApiCall("ec2", "DescribeAddresses")
 
 
 def ec2_arn(scope: TransformContext, kind: str, resource_id: str) -> str:
@@ -362,7 +362,7 @@ def transform_security_group(item: RawItem, scope: TransformContext) -> Iterator
 
 async def fetch_instances(context: FetchContext) -> AsyncIterator[RawItem]:
     """Instances of every reservation, page by page."""
-    async with contextlib.aclosing(context.stream("DescribeInstances")) as reservations:
+    async with contextlib.aclosing(context.stream(DESCRIBE_INSTANCES)) as reservations:
         async for reservation in reservations:
             for instance in reservation.get("Instances", []):
                 yield instance
@@ -479,7 +479,7 @@ def transform_network_interface(item: RawItem, scope: TransformContext) -> Itera
 
 async def fetch_addresses(context: FetchContext) -> list[RawItem]:
     """DescribeAddresses is not paginated: one call returns every address."""
-    response = await context.call("DescribeAddresses")
+    response = await context.call(DESCRIBE_ADDRESSES)
     return list((response or {}).get("Addresses", []))
 
 
@@ -518,7 +518,7 @@ def _listing_step(
         name=name,
         service="ec2",
         scope=Scope.REGIONAL,
-        calls=(_ec2_call(operation, result_key, page_size),),
+        calls=(ApiCall("ec2", operation, result_key, page_size=page_size),),
         entities=(entity,),
         relationships=tuple(relationships),
         transform=transform,
@@ -556,7 +556,7 @@ STEPS: tuple[StepDecl, ...] = (
         name="EC2 instances",
         service="ec2",
         scope=Scope.REGIONAL,
-        calls=(_ec2_call("DescribeInstances", "Reservations", EC2_PAGE),),
+        calls=(DESCRIBE_INSTANCES,),
         entities=(INSTANCE,),
         relationships=(
             RelationshipDecl(SUBNET.type, "HAS", INSTANCE.type),
@@ -578,7 +578,7 @@ STEPS: tuple[StepDecl, ...] = (
         name="Elastic IP addresses",
         service="ec2",
         scope=Scope.REGIONAL,
-        calls=(_ec2_call("DescribeAddresses"),),
+        calls=(DESCRIBE_ADDRESSES,),
         entities=(ELASTIC_IP,),
         relationships=(RelationshipDecl(INSTANCE.type, "USES", ELASTIC_IP.type),),
         fetch=fetch_addresses,

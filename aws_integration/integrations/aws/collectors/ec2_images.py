@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aws_integration.integrations.aws.collectors.common import api_call, build_entity, iso_time, relate
+from aws_integration.integrations.aws.collectors.common import build_entity, iso_time, relate
 from aws_integration.integrations.aws.collectors.ec2 import VOLUME, ec2_arn
 from aws_integration.integrations.aws.collectors.kms import KEY, uses_key
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
+from aws_integration.integrations.aws.declarations import ApiCall, EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import FetchContext, TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
@@ -54,6 +54,12 @@ LAUNCH_TEMPLATE = EntityDecl("aws_launch_template", ("Configuration",), "An EC2 
 ))
 
 
+DESCRIBE_IMAGES = ApiCall("ec2", "DescribeImages", "Images")
+DESCRIBE_SNAPSHOTS = ApiCall("ec2", "DescribeSnapshots", "Snapshots", page_size=1000)
+DESCRIBE_KEY_PAIRS = ApiCall("ec2", "DescribeKeyPairs")
+DESCRIBE_LAUNCH_TEMPLATES = ApiCall("ec2", "DescribeLaunchTemplates", "LaunchTemplates")
+
+
 def _owned(context: FetchContext, items: list[RawItem]) -> list[RawItem]:
     """Keep what the account owns, even from an endpoint that ignores the owner filter."""
     return [item for item in items if item.get("OwnerId", context.scope.account_id) == context.scope.account_id]
@@ -61,7 +67,7 @@ def _owned(context: FetchContext, items: list[RawItem]) -> list[RawItem]:
 
 async def fetch_owned_images(context: FetchContext) -> list[RawItem]:
     """Images owned by the account (the public catalogue is not the account's inventory)."""
-    return _owned(context, await context.items("DescribeImages", Owners=["self"]))
+    return _owned(context, await context.items(DESCRIBE_IMAGES, Owners=["self"]))
 
 
 def transform_image(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
@@ -90,7 +96,7 @@ def transform_image(item: RawItem, scope: TransformContext) -> Iterator[Entity |
 
 async def fetch_owned_snapshots(context: FetchContext) -> list[RawItem]:
     """Snapshots owned by the account."""
-    return _owned(context, await context.items("DescribeSnapshots", OwnerIds=["self"]))
+    return _owned(context, await context.items(DESCRIBE_SNAPSHOTS, OwnerIds=["self"]))
 
 
 def transform_snapshot(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
@@ -121,7 +127,7 @@ def transform_snapshot(item: RawItem, scope: TransformContext) -> Iterator[Entit
 
 async def fetch_key_pairs(context: FetchContext) -> list[RawItem]:
     """DescribeKeyPairs is not paginated."""
-    return list((await context.call("DescribeKeyPairs") or {}).get("KeyPairs", []))
+    return list((await context.call(DESCRIBE_KEY_PAIRS) or {}).get("KeyPairs", []))
 
 
 def transform_key_pair(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
@@ -164,23 +170,23 @@ def transform_launch_template(item: RawItem, scope: TransformContext) -> Iterato
 STEPS: tuple[StepDecl, ...] = (
     StepDecl(
         id="fetch-amis", name="AMIs (owned)", service="ec2", scope=Scope.REGIONAL,
-        calls=(api_call("ec2", "DescribeImages", "Images"),), entities=(IMAGE,),
+        calls=(DESCRIBE_IMAGES,), entities=(IMAGE,),
         fetch=fetch_owned_images, transform=transform_image,
     ),
     StepDecl(
         id="fetch-ebs-snapshots", name="EBS snapshots (owned)", service="ec2", scope=Scope.REGIONAL,
-        calls=(api_call("ec2", "DescribeSnapshots", "Snapshots", page_size=1000),), entities=(SNAPSHOT,),
+        calls=(DESCRIBE_SNAPSHOTS,), entities=(SNAPSHOT,),
         relationships=(RelationshipDecl(SNAPSHOT.type, "USES", KEY.type), RelationshipDecl(VOLUME.type, "HAS", SNAPSHOT.type)),
         fetch=fetch_owned_snapshots, transform=transform_snapshot,
     ),
     StepDecl(
         id="fetch-key-pairs", name="EC2 key pairs", service="ec2", scope=Scope.REGIONAL,
-        calls=(api_call("ec2", "DescribeKeyPairs"),), entities=(KEY_PAIR,),
+        calls=(DESCRIBE_KEY_PAIRS,), entities=(KEY_PAIR,),
         fetch=fetch_key_pairs, transform=transform_key_pair,
     ),
     StepDecl(
         id="fetch-launch-templates", name="EC2 launch templates", service="ec2", scope=Scope.REGIONAL,
-        calls=(api_call("ec2", "DescribeLaunchTemplates", "LaunchTemplates"),), entities=(LAUNCH_TEMPLATE,),
+        calls=(DESCRIBE_LAUNCH_TEMPLATES,), entities=(LAUNCH_TEMPLATE,),
         transform=transform_launch_template,
     ),
 )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aws_integration.integrations.aws.collectors.common import Detail, api_call, build_entity, list_then_describe
+from aws_integration.integrations.aws.collectors.common import Detail, build_entity, list_then_describe
 from aws_integration.integrations.aws.collectors.kms import KEY, uses_key
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
+from aws_integration.integrations.aws.declarations import ApiCall, EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
@@ -54,12 +54,12 @@ STEPS: tuple[StepDecl, ...] = (
         name="ECR repositories",
         service="ecr",
         scope=Scope.REGIONAL,
-        calls=(api_call("ecr", "DescribeRepositories", "repositories"), api_call("ecr", "ListTagsForResource")),
         entities=(REPOSITORY,),
         relationships=(RelationshipDecl(REPOSITORY.type, "USES", KEY.type),),
         fetch=list_then_describe(
-            "DescribeRepositories",
-            Detail("Tags", "ListTagsForResource", lambda item: {"resourceArn": item["repositoryArn"]}, pick="tags"),
+            ApiCall("ecr", "DescribeRepositories", "repositories"),
+            Detail("Tags", ApiCall("ecr", "ListTagsForResource"),
+                   lambda item: {"resourceArn": item["repositoryArn"]}, pick="tags"),
         ),
         transform=transform_repository,
     ),

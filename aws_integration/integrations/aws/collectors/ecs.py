@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aws_integration.integrations.aws.collectors.common import api_call, batched, build_entity, relate
+from aws_integration.integrations.aws.collectors.common import batched, build_entity, relate
 from aws_integration.integrations.aws.collectors.ec2 import SECURITY_GROUP, SUBNET, ec2_arn
 from aws_integration.integrations.aws.collectors.iam import ROLE
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
+from aws_integration.integrations.aws.declarations import ApiCall, EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import FetchContext, TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
@@ -54,11 +54,19 @@ DESCRIBE_CLUSTERS_BATCH = 100  # DescribeClusters takes at most 100 clusters per
 DESCRIBE_SERVICES_BATCH = 10  # DescribeServices takes at most ten services per call
 
 
+LIST_CLUSTERS = ApiCall("ecs", "ListClusters", "clusterArns")
+DESCRIBE_CLUSTERS = ApiCall("ecs", "DescribeClusters")
+LIST_SERVICES = ApiCall("ecs", "ListServices", "serviceArns")
+DESCRIBE_SERVICES = ApiCall("ecs", "DescribeServices")
+LIST_TASK_DEFINITIONS = ApiCall("ecs", "ListTaskDefinitions", "taskDefinitionArns")
+DESCRIBE_TASK_DEFINITION = ApiCall("ecs", "DescribeTaskDefinition")
+
+
 async def fetch_clusters(context: FetchContext) -> list[RawItem]:
     """Every cluster with its tags and settings (DescribeClusters takes up to 100 ARNs)."""
-    arns = await context.items("ListClusters")
+    arns = await context.items(LIST_CLUSTERS)
     described = await context.each(
-        batched(arns, DESCRIBE_CLUSTERS_BATCH), lambda batch: context.call("DescribeClusters", clusters=batch, include=["TAGS", "SETTINGS"])
+        batched(arns, DESCRIBE_CLUSTERS_BATCH), lambda batch: context.call(DESCRIBE_CLUSTERS, clusters=batch, include=["TAGS", "SETTINGS"])
     )
     return [cluster for response in described for cluster in (response or {}).get("clusters", [])]
 
@@ -90,9 +98,9 @@ async def fetch_services(context: FetchContext) -> list[RawItem]:
                 if scope.region == context.region]
 
     async def of_cluster(cluster: str) -> list[RawItem]:
-        arns = await context.items("ListServices", cluster=cluster)
+        arns = await context.items(LIST_SERVICES, cluster=cluster)
         described = await context.each(
-            batched(arns, DESCRIBE_SERVICES_BATCH), lambda batch: context.call("DescribeServices", cluster=cluster, services=batch, include=["TAGS"])
+            batched(arns, DESCRIBE_SERVICES_BATCH), lambda batch: context.call(DESCRIBE_SERVICES, cluster=cluster, services=batch, include=["TAGS"])
         )
         return [service for response in described for service in (response or {}).get("services", [])]
 
@@ -137,10 +145,10 @@ def transform_service(item: RawItem, scope: TransformContext) -> Iterator[Entity
 
 async def fetch_task_definitions(context: FetchContext) -> list[RawItem]:
     """The active task definition revisions, each with its tags."""
-    arns = await context.items("ListTaskDefinitions", status="ACTIVE")
+    arns = await context.items(LIST_TASK_DEFINITIONS, status="ACTIVE")
 
     async def describe(arn: str) -> RawItem:
-        response = await context.call("DescribeTaskDefinition", taskDefinition=arn, include=["TAGS"]) or {}
+        response = await context.call(DESCRIBE_TASK_DEFINITION, taskDefinition=arn, include=["TAGS"]) or {}
         return {**response.get("taskDefinition", {"taskDefinitionArn": arn}), "Tags": response.get("tags")}
 
     return await context.each(arns, describe)
@@ -185,7 +193,7 @@ STEPS: tuple[StepDecl, ...] = (
         name="ECS clusters",
         service="ecs",
         scope=Scope.REGIONAL,
-        calls=(api_call("ecs", "ListClusters", "clusterArns"), api_call("ecs", "DescribeClusters")),
+        calls=(LIST_CLUSTERS, DESCRIBE_CLUSTERS),
         entities=(CLUSTER,),
         fetch=fetch_clusters,
         transform=transform_cluster,
@@ -195,7 +203,7 @@ STEPS: tuple[StepDecl, ...] = (
         name="ECS services",
         service="ecs",
         scope=Scope.REGIONAL,
-        calls=(api_call("ecs", "ListServices", "serviceArns"), api_call("ecs", "DescribeServices")),
+        calls=(LIST_SERVICES, DESCRIBE_SERVICES),
         entities=(SERVICE,),
         relationships=(
             RelationshipDecl(CLUSTER.type, "HAS", SERVICE.type),
@@ -212,7 +220,7 @@ STEPS: tuple[StepDecl, ...] = (
         name="ECS task definitions",
         service="ecs",
         scope=Scope.REGIONAL,
-        calls=(api_call("ecs", "ListTaskDefinitions", "taskDefinitionArns"), api_call("ecs", "DescribeTaskDefinition")),
+        calls=(LIST_TASK_DEFINITIONS, DESCRIBE_TASK_DEFINITION),
         entities=(TASK_DEFINITION,),
         relationships=(RelationshipDecl(TASK_DEFINITION.type, "USES", ROLE.type),),
         fetch=fetch_task_definitions,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aws_integration.integrations.aws.collectors.common import api_call, build_entity
+from aws_integration.integrations.aws.collectors.common import build_entity
 from aws_integration.integrations.aws.collectors.kms import KEY, uses_key
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
+from aws_integration.integrations.aws.declarations import ApiCall, EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
@@ -22,6 +22,9 @@ FILE_SYSTEM = EntityDecl("aws_efs_file_system", ("DataStore",), "An EFS file sys
     mountTargetCount="integer: Its mount targets.",
     createdOn="timestamp: When it was created.",
 ))
+
+
+DESCRIBE_FILE_SYSTEMS = ApiCall("efs", "DescribeFileSystems", "FileSystems")
 
 
 def transform_file_system(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
@@ -56,7 +59,7 @@ STEPS: tuple[StepDecl, ...] = (
         name="EFS file systems",
         service="efs",
         scope=Scope.REGIONAL,
-        calls=(api_call("efs", "DescribeFileSystems", "FileSystems"),),
+        calls=(DESCRIBE_FILE_SYSTEMS,),
         entities=(FILE_SYSTEM,),
         relationships=(RelationshipDecl(FILE_SYSTEM.type, "USES", KEY.type),),
         transform=transform_file_system,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aws_integration.integrations.aws.collectors.common import Detail, api_call, build_entity, kms_key_arn, list_then_describe, relate
+from aws_integration.integrations.aws.collectors.common import Detail, build_entity, kms_key_arn, list_then_describe, relate
 from aws_integration.integrations.aws.collectors.ec2 import SECURITY_GROUP, SUBNET, ec2_arn
 from aws_integration.integrations.aws.collectors.iam import ROLE
 from aws_integration.integrations.aws.collectors.kms import KEY
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
+from aws_integration.integrations.aws.declarations import ApiCall, EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
@@ -82,7 +82,6 @@ STEPS: tuple[StepDecl, ...] = (
         name="EKS clusters",
         service="eks",
         scope=Scope.REGIONAL,
-        calls=(api_call("eks", "ListClusters", "clusters"), api_call("eks", "DescribeCluster")),
         entities=(CLUSTER,),
         relationships=(
             RelationshipDecl(CLUSTER.type, "USES", ROLE.type),
@@ -91,8 +90,8 @@ STEPS: tuple[StepDecl, ...] = (
             RelationshipDecl(SECURITY_GROUP.type, "PROTECTS", CLUSTER.type),
         ),
         fetch=list_then_describe(
-            "ListClusters",
-            Detail("Cluster", "DescribeCluster", lambda item: {"name": item["Name"]}, pick="cluster"),
+            ApiCall("eks", "ListClusters", "clusters"),
+            Detail("Cluster", ApiCall("eks", "DescribeCluster"), lambda item: {"name": item["Name"]}, pick="cluster"),
             as_item=lambda name: {"Name": name},
         ),
         transform=transform_cluster,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aws_integration.integrations.aws.collectors.common import Detail, api_call, build_entity, list_then_describe, relate
+from aws_integration.integrations.aws.collectors.common import Detail, build_entity, list_then_describe, relate
 from aws_integration.integrations.aws.collectors.ec2 import SECURITY_GROUP, ec2_arn
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
+from aws_integration.integrations.aws.declarations import ApiCall, EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
@@ -69,15 +69,12 @@ STEPS: tuple[StepDecl, ...] = (
         name="ElastiCache clusters",
         service="elasticache",
         scope=Scope.REGIONAL,
-        calls=(
-            api_call("elasticache", "DescribeCacheClusters", "CacheClusters"),
-            api_call("elasticache", "ListTagsForResource"),
-        ),
         entities=(CACHE_CLUSTER,),
         relationships=(RelationshipDecl(SECURITY_GROUP.type, "PROTECTS", CACHE_CLUSTER.type),),
         fetch=list_then_describe(
-            "DescribeCacheClusters",
-            Detail("Tags", "ListTagsForResource", lambda item: {"ResourceName": item["ARN"]}, pick="TagList"),
+            ApiCall("elasticache", "DescribeCacheClusters", "CacheClusters"),
+            Detail("Tags", ApiCall("elasticache", "ListTagsForResource"),
+                   lambda item: {"ResourceName": item["ARN"]}, pick="TagList"),
         ),
         transform=transform_cache_cluster,
     ),

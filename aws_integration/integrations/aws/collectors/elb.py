@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aws_integration.integrations.aws.collectors.common import api_call, batched, build_entity, relate
+from aws_integration.integrations.aws.collectors.common import batched, build_entity, relate
 from aws_integration.integrations.aws.collectors.ec2 import INSTANCE, SECURITY_GROUP, SUBNET, ec2_arn
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
+from aws_integration.integrations.aws.declarations import ApiCall, EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import FetchContext, TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
@@ -69,6 +69,15 @@ CLASSIC = EntityDecl("aws_elb", ("Gateway",), "A classic load balancer.", proper
 TAG_BATCH = 20  # DescribeTags takes at most 20 resources per call
 
 
+ELBV2_DESCRIBE_LOAD_BALANCERS = ApiCall("elbv2", "DescribeLoadBalancers", "LoadBalancers")
+ELB_DESCRIBE_LOAD_BALANCERS = ApiCall("elb", "DescribeLoadBalancers", "LoadBalancerDescriptions")
+ELBV2_DESCRIBE_TAGS = ApiCall("elbv2", "DescribeTags")
+ELB_DESCRIBE_TAGS = ApiCall("elb", "DescribeTags")
+DESCRIBE_LISTENERS = ApiCall("elbv2", "DescribeListeners", "Listeners")
+DESCRIBE_TARGET_GROUPS = ApiCall("elbv2", "DescribeTargetGroups", "TargetGroups")
+DESCRIBE_TARGET_HEALTH = ApiCall("elbv2", "DescribeTargetHealth")
+
+
 def _placed(decl: EntityDecl, key: str, scope: TransformContext, groups: list[str], subnets: list[str]) -> Iterator[Relationship]:
     """Its security groups PROTECT a load balancer; its subnets HAVE it."""
     for group_id in groups:
@@ -77,18 +86,20 @@ def _placed(decl: EntityDecl, key: str, scope: TransformContext, groups: list[st
         yield relate(SUBNET, ec2_arn(scope, "subnet", subnet), "HAS", decl, key)
 
 
-async def _tags_by_resource(context: FetchContext, field: str, names: list[str]) -> dict[str, list[RawItem]]:
-    answers = await context.each(batched(names, TAG_BATCH), lambda batch: context.call("DescribeTags", **{field: batch}))
+async def _tags_by_resource(
+    context: FetchContext, describe_tags: ApiCall, field: str, names: list[str]
+) -> dict[str, list[RawItem]]:
+    answers = await context.each(batched(names, TAG_BATCH), lambda batch: context.call(describe_tags, **{field: batch}))
     key = "ResourceArn" if field == "ResourceArns" else "LoadBalancerName"
     return {entry[key]: entry.get("Tags", []) for answer in answers for entry in (answer or {}).get("TagDescriptions", [])}
 
 
 async def fetch_load_balancers(context: FetchContext) -> list[RawItem]:
     """v2 load balancers with their tags and listeners."""
-    balancers = await context.items("DescribeLoadBalancers")
-    tags = await _tags_by_resource(context, "ResourceArns", [lb["LoadBalancerArn"] for lb in balancers])
+    balancers = await context.items(ELBV2_DESCRIBE_LOAD_BALANCERS)
+    tags = await _tags_by_resource(context, ELBV2_DESCRIBE_TAGS, "ResourceArns", [lb["LoadBalancerArn"] for lb in balancers])
     listeners = await context.each(
-        balancers, lambda lb: context.items("DescribeListeners", LoadBalancerArn=lb["LoadBalancerArn"])
+        balancers, lambda lb: context.items(DESCRIBE_LISTENERS, LoadBalancerArn=lb["LoadBalancerArn"])
     )
     return [{**lb, "Tags": tags.get(lb["LoadBalancerArn"], []), "Listeners": found}
             for lb, found in zip(balancers, listeners)]
@@ -128,9 +139,9 @@ def transform_load_balancer(item: RawItem, scope: TransformContext) -> Iterator[
 
 async def fetch_target_groups(context: FetchContext) -> list[RawItem]:
     """Target groups with the health of their targets."""
-    groups = await context.items("DescribeTargetGroups")
+    groups = await context.items(DESCRIBE_TARGET_GROUPS)
     health = await context.each(
-        groups, lambda group: context.call("DescribeTargetHealth", TargetGroupArn=group["TargetGroupArn"])
+        groups, lambda group: context.call(DESCRIBE_TARGET_HEALTH, TargetGroupArn=group["TargetGroupArn"])
     )
     return [{**group, "Targets": (answer or {}).get("TargetHealthDescriptions", [])} for group, answer in zip(groups, health)]
 
@@ -168,8 +179,9 @@ def transform_target_group(item: RawItem, scope: TransformContext) -> Iterator[E
 
 async def fetch_classic_load_balancers(context: FetchContext) -> list[RawItem]:
     """Classic load balancers with their tags."""
-    balancers = await context.items("DescribeLoadBalancers")
-    tags = await _tags_by_resource(context, "LoadBalancerNames", [lb["LoadBalancerName"] for lb in balancers])
+    balancers = await context.items(ELB_DESCRIBE_LOAD_BALANCERS)
+    tags = await _tags_by_resource(context, ELB_DESCRIBE_TAGS, "LoadBalancerNames",
+                                   [lb["LoadBalancerName"] for lb in balancers])
     return [{**lb, "Tags": tags.get(lb["LoadBalancerName"], [])} for lb in balancers]
 
 
@@ -209,9 +221,9 @@ STEPS: tuple[StepDecl, ...] = (
         service="elbv2",
         scope=Scope.REGIONAL,
         calls=(
-            api_call("elbv2", "DescribeLoadBalancers", "LoadBalancers"),
-            api_call("elbv2", "DescribeTags"),
-            api_call("elbv2", "DescribeListeners", "Listeners"),
+            ELBV2_DESCRIBE_LOAD_BALANCERS,
+            ELBV2_DESCRIBE_TAGS,
+            DESCRIBE_LISTENERS,
         ),
         entities=(ALB, NLB),
         relationships=tuple(
@@ -229,8 +241,8 @@ STEPS: tuple[StepDecl, ...] = (
         service="elbv2",
         scope=Scope.REGIONAL,
         calls=(
-            api_call("elbv2", "DescribeTargetGroups", "TargetGroups"),
-            api_call("elbv2", "DescribeTargetHealth"),
+            DESCRIBE_TARGET_GROUPS,
+            DESCRIBE_TARGET_HEALTH,
         ),
         entities=(TARGET_GROUP,),
         relationships=(
@@ -247,8 +259,8 @@ STEPS: tuple[StepDecl, ...] = (
         service="elb",
         scope=Scope.REGIONAL,
         calls=(
-            api_call("elb", "DescribeLoadBalancers", "LoadBalancerDescriptions"),
-            api_call("elb", "DescribeTags"),
+            ELB_DESCRIBE_LOAD_BALANCERS,
+            ELB_DESCRIBE_TAGS,
         ),
         entities=(CLASSIC,),
         relationships=(

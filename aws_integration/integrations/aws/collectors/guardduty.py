@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aws_integration.integrations.aws.collectors.common import api_call, build_entity, iso_time
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, Scope, StepDecl, described
+from aws_integration.integrations.aws.collectors.common import build_entity, iso_time
+from aws_integration.integrations.aws.declarations import ApiCall, EntityDecl, RawItem, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import FetchContext, TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
@@ -19,14 +19,18 @@ DETECTOR = EntityDecl("aws_guardduty_detector", ("Scanner",), "A GuardDuty detec
 ))
 
 
+LIST_DETECTORS = ApiCall("guardduty", "ListDetectors", "DetectorIds")
+GET_DETECTOR = ApiCall("guardduty", "GetDetector")
+
+
 def _detector_arn(scope: TransformContext, detector_id: str) -> str:
     return scope.arn("guardduty", f"detector/{detector_id}")
 
 
 async def fetch_detectors(context: FetchContext) -> list[RawItem]:
     """Each detector with its settings."""
-    ids = await context.items("ListDetectors")
-    details = await context.each(ids, lambda detector_id: context.call("GetDetector", DetectorId=detector_id))
+    ids = await context.items(LIST_DETECTORS)
+    details = await context.each(ids, lambda detector_id: context.call(GET_DETECTOR, DetectorId=detector_id))
     return [{**(detail or {}), "DetectorId": detector_id} for detector_id, detail in zip(ids, details)]
 
 
@@ -52,7 +56,7 @@ def transform_detector(item: RawItem, scope: TransformContext) -> Iterator[Entit
 STEPS: tuple[StepDecl, ...] = (
     StepDecl(
         id="fetch-guardduty-detectors", name="GuardDuty detectors", service="guardduty", scope=Scope.REGIONAL,
-        calls=(api_call("guardduty", "ListDetectors", "DetectorIds"), api_call("guardduty", "GetDetector")),
+        calls=(LIST_DETECTORS, GET_DETECTOR),
         entities=(DETECTOR,), fetch=fetch_detectors, transform=transform_detector,
     ),
 )

@@ -94,19 +94,25 @@ ACCESS_KEY = EntityDecl(
 )
 
 
-def _iam_call(operation: str, result_key: str | None = None) -> ApiCall:
-    return ApiCall("iam", operation, f"iam:{operation}", result_key=result_key)
+LIST_USERS = ApiCall("iam", "ListUsers", "Users")
+USER_DETAILS = ApiCall("iam", "GetAccountAuthorizationDetails", "UserDetailList")
+LIST_GROUPS = ApiCall("iam", "ListGroups", "Groups")
+GET_GROUP = ApiCall("iam", "GetGroup", "Users")
+LIST_ATTACHED_GROUP_POLICIES = ApiCall("iam", "ListAttachedGroupPolicies", "AttachedPolicies")
+LIST_ROLES = ApiCall("iam", "ListRoles", "Roles")
+ROLE_DETAILS = ApiCall("iam", "GetAccountAuthorizationDetails", "RoleDetailList")
+LIST_POLICIES = ApiCall("iam", "ListPolicies", "Policies")
+LIST_ACCESS_KEYS = ApiCall("iam", "ListAccessKeys", "AccessKeyMetadata")
+GET_ACCESS_KEY_LAST_USED = ApiCall("iam", "GetAccessKeyLastUsed")
 
 
 async def _with_details(
-    context: FetchContext, items: list[RawItem], name_key: str, param: str, details: Mapping[str, str]
+    context: FetchContext, items: list[RawItem], name_key: str, param: str, details: Mapping[str, ApiCall]
 ) -> list[RawItem]:
-    """Add to each item the full listing of each ``details`` call (field -> operation)."""
+    """Add to each item the full listing of each ``details`` call (field -> call)."""
 
     async def describe(item: RawItem) -> RawItem:
-        listings = await context.each(
-            details.values(), lambda operation: context.items(operation, **{param: item[name_key]})
-        )
+        listings = await context.each(details.values(), lambda call: context.items(call, **{param: item[name_key]}))
         return {**item, **dict(zip(details.keys(), listings))}
 
     return await context.each(items, describe)
@@ -126,7 +132,9 @@ def _assigned(decl: EntityDecl, key: str, item: RawItem) -> Iterator[Relationshi
         yield relate(decl, key, "ASSIGNED", POLICY, policy["PolicyArn"])
 
 
-async def _with_authorization_details(context: FetchContext, listing: str, kind: str) -> list[RawItem]:
+async def _with_authorization_details(
+    context: FetchContext, listing: ApiCall, authorization_details: ApiCall, kind: str
+) -> list[RawItem]:
     """The principals of ``listing`` with their tags and attached managed policies.
 
     ``GetAccountAuthorizationDetails`` gives those for every principal of ``kind`` in a
@@ -136,7 +144,7 @@ async def _with_authorization_details(context: FetchContext, listing: str, kind:
     between the two reads has no details yet: empty tags and policies until the next run.
     """
     listed, details = await context.each(
-        ((listing, {}), ("GetAccountAuthorizationDetails", {"Filter": [kind]})),
+        ((listing, {}), (authorization_details, {"Filter": [kind]})),
         lambda call: context.items(call[0], **call[1]),
     )
     by_arn = {detail["Arn"]: detail for detail in details}
@@ -149,7 +157,7 @@ async def _with_authorization_details(context: FetchContext, listing: str, kind:
 
 async def fetch_users(context: FetchContext) -> list[RawItem]:
     """Users with their tags and attached managed policies."""
-    return await _with_authorization_details(context, "ListUsers", "User")
+    return await _with_authorization_details(context, LIST_USERS, USER_DETAILS, "User")
 
 
 def transform_user(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
@@ -173,10 +181,10 @@ def transform_user(item: RawItem, scope: TransformContext) -> Iterator[Entity | 
 
 async def fetch_groups(context: FetchContext) -> list[RawItem]:
     """Groups with their members and attached managed policies."""
-    groups = await context.items("ListGroups")
+    groups = await context.items(LIST_GROUPS)
     return await _with_details(
         context, groups, "GroupName", "GroupName",
-        {"Users": "GetGroup", "AttachedPolicies": "ListAttachedGroupPolicies"},
+        {"Users": GET_GROUP, "AttachedPolicies": LIST_ATTACHED_GROUP_POLICIES},
     )
 
 
@@ -199,7 +207,7 @@ def transform_group(item: RawItem, scope: TransformContext) -> Iterator[Entity |
 
 async def fetch_roles(context: FetchContext) -> list[RawItem]:
     """Roles with their tags and attached managed policies."""
-    return await _with_authorization_details(context, "ListRoles", "Role")
+    return await _with_authorization_details(context, LIST_ROLES, ROLE_DETAILS, "Role")
 
 
 def _trusted(key: str, trust: Trust, scope: TransformContext) -> Iterator[Entity | Relationship]:
@@ -253,7 +261,7 @@ async def fetch_policies(context: FetchContext) -> list[RawItem]:
     """Customer-managed policies, and the AWS-managed ones attached to something here."""
     local, aws_attached = await context.each(
         ({"Scope": "Local"}, {"Scope": "AWS", "OnlyAttached": True}),
-        lambda params: context.items("ListPolicies", **params),
+        lambda params: context.items(LIST_POLICIES, **params),
     )
     return [{**policy, "AwsManaged": False} for policy in local] + [
         {**policy, "AwsManaged": True} for policy in aws_attached
@@ -288,11 +296,11 @@ def transform_policy(item: RawItem, scope: TransformContext) -> Iterator[Entity 
 async def fetch_access_keys(context: FetchContext) -> list[RawItem]:
     """Every user's access keys (from the users step) with when each was last used."""
     users = [item for _, item in context.dependency_items("fetch-iam-users")]
-    per_user = await context.each(users, lambda user: context.items("ListAccessKeys", UserName=user["UserName"]))
+    per_user = await context.each(users, lambda user: context.items(LIST_ACCESS_KEYS, UserName=user["UserName"]))
     keys = [{**key, "UserArn": user["Arn"]} for user, user_keys in zip(users, per_user) for key in user_keys]
 
     async def last_used(key: RawItem) -> RawItem:
-        response = await context.call("GetAccessKeyLastUsed", AccessKeyId=key["AccessKeyId"])
+        response = await context.call(GET_ACCESS_KEY_LAST_USED, AccessKeyId=key["AccessKeyId"])
         return {**key, "LastUsed": (response or {}).get("AccessKeyLastUsed", {})}
 
     return await context.each(keys, last_used)
@@ -327,10 +335,7 @@ STEPS: tuple[StepDecl, ...] = (
         name="IAM users",
         service="iam",
         scope=Scope.GLOBAL,
-        calls=(
-            _iam_call("ListUsers", "Users"),
-            _iam_call("GetAccountAuthorizationDetails", "UserDetailList"),
-        ),
+        calls=(LIST_USERS, USER_DETAILS),
         entities=(USER,),
         relationships=(RelationshipDecl(USER.type, "ASSIGNED", POLICY.type),),
         fetch=fetch_users,
@@ -341,11 +346,7 @@ STEPS: tuple[StepDecl, ...] = (
         name="IAM groups",
         service="iam",
         scope=Scope.GLOBAL,
-        calls=(
-            _iam_call("ListGroups", "Groups"),
-            _iam_call("GetGroup", "Users"),
-            _iam_call("ListAttachedGroupPolicies", "AttachedPolicies"),
-        ),
+        calls=(LIST_GROUPS, GET_GROUP, LIST_ATTACHED_GROUP_POLICIES),
         entities=(GROUP,),
         relationships=(
             RelationshipDecl(GROUP.type, "CONTAINS", USER.type),
@@ -359,10 +360,7 @@ STEPS: tuple[StepDecl, ...] = (
         name="IAM roles",
         service="iam",
         scope=Scope.GLOBAL,
-        calls=(
-            _iam_call("ListRoles", "Roles"),
-            _iam_call("GetAccountAuthorizationDetails", "RoleDetailList"),
-        ),
+        calls=(LIST_ROLES, ROLE_DETAILS),
         entities=(ROLE, SERVICE),
         relationships=(
             RelationshipDecl(ROLE.type, "ASSIGNED", POLICY.type),
@@ -380,7 +378,7 @@ STEPS: tuple[StepDecl, ...] = (
         name="IAM managed policies",
         service="iam",
         scope=Scope.GLOBAL,
-        calls=(_iam_call("ListPolicies", "Policies"),),
+        calls=(LIST_POLICIES,),
         entities=(POLICY,),
         fetch=fetch_policies,
         transform=transform_policy,
@@ -390,7 +388,7 @@ STEPS: tuple[StepDecl, ...] = (
         name="IAM access keys",
         service="iam",
         scope=Scope.GLOBAL,
-        calls=(_iam_call("ListAccessKeys", "AccessKeyMetadata"), _iam_call("GetAccessKeyLastUsed")),
+        calls=(LIST_ACCESS_KEYS, GET_ACCESS_KEY_LAST_USED),
         entities=(ACCESS_KEY,),
         relationships=(RelationshipDecl(USER.type, "HAS", ACCESS_KEY.type),),
         depends_on=("fetch-iam-users",),

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aws_integration.integrations.aws.collectors.common import api_call, build_entity, relate
+from aws_integration.integrations.aws.collectors.common import build_entity, relate
 from aws_integration.integrations.aws.collectors.iam import INSTANCE_PROFILE, ROLE, SAML_PROVIDER, USER
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
+from aws_integration.integrations.aws.declarations import ApiCall, EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import FetchContext, TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
@@ -34,9 +34,16 @@ MFA_DEVICE = EntityDecl("aws_iam_mfa_device", ("AccessKey",), "An MFA device (vi
 ))
 
 
+GET_ACCOUNT_PASSWORD_POLICY = ApiCall("iam", "GetAccountPasswordPolicy", absent_errors=("NoSuchEntity",))
+LIST_MFA_DEVICES = ApiCall("iam", "ListMFADevices", "MFADevices")
+LIST_VIRTUAL_MFA_DEVICES = ApiCall("iam", "ListVirtualMFADevices", "VirtualMFADevices")
+LIST_SAML_PROVIDERS = ApiCall("iam", "ListSAMLProviders")
+LIST_INSTANCE_PROFILES = ApiCall("iam", "ListInstanceProfiles", "InstanceProfiles")
+
+
 async def fetch_password_policy(context: FetchContext) -> list[RawItem]:
     """The password policy; an account without one gives an item that says so."""
-    response = await context.call("GetAccountPasswordPolicy")
+    response = await context.call(GET_ACCOUNT_PASSWORD_POLICY)
     return [{"PasswordPolicy": (response or {}).get("PasswordPolicy"), "Exists": response is not None}]
 
 
@@ -67,8 +74,8 @@ def transform_password_policy(item: RawItem, scope: TransformContext) -> Iterato
 async def fetch_mfa_devices(context: FetchContext) -> list[RawItem]:
     """Every user's MFA devices (users from the users step), virtual ones marked."""
     users = [item for _, item in context.dependency_items("fetch-iam-users")]
-    per_user = await context.each(users, lambda user: context.items("ListMFADevices", UserName=user["UserName"]))
-    virtual = await context.items("ListVirtualMFADevices", AssignmentStatus="Assigned")
+    per_user = await context.each(users, lambda user: context.items(LIST_MFA_DEVICES, UserName=user["UserName"]))
+    virtual = await context.items(LIST_VIRTUAL_MFA_DEVICES, AssignmentStatus="Assigned")
     virtual_serials = {device["SerialNumber"] for device in virtual}
     return [{**device, "UserArn": user["Arn"], "Virtual": device["SerialNumber"] in virtual_serials}
             for user, devices in zip(users, per_user) for device in devices]
@@ -120,7 +127,7 @@ def transform_instance_profile(item: RawItem, scope: TransformContext) -> Iterat
 
 async def fetch_saml_providers(context: FetchContext) -> list[RawItem]:
     """ListSAMLProviders is not paginated."""
-    return list((await context.call("ListSAMLProviders") or {}).get("SAMLProviderList", []))
+    return list((await context.call(LIST_SAML_PROVIDERS) or {}).get("SAMLProviderList", []))
 
 
 STEPS: tuple[StepDecl, ...] = (
@@ -129,7 +136,7 @@ STEPS: tuple[StepDecl, ...] = (
         name="IAM password policy",
         service="iam",
         scope=Scope.GLOBAL,
-        calls=(api_call("iam", "GetAccountPasswordPolicy", absent_errors=("NoSuchEntity",)),),
+        calls=(GET_ACCOUNT_PASSWORD_POLICY,),
         entities=(PASSWORD_POLICY,),
         fetch=fetch_password_policy,
         transform=transform_password_policy,
@@ -139,8 +146,8 @@ STEPS: tuple[StepDecl, ...] = (
         name="IAM MFA devices",
         service="iam",
         scope=Scope.GLOBAL,
-        calls=(api_call("iam", "ListMFADevices", "MFADevices"),
-               api_call("iam", "ListVirtualMFADevices", "VirtualMFADevices")),
+        calls=(LIST_MFA_DEVICES,
+               LIST_VIRTUAL_MFA_DEVICES),
         entities=(MFA_DEVICE,),
         relationships=(RelationshipDecl(USER.type, "HAS", MFA_DEVICE.type),),
         depends_on=("fetch-iam-users",),
@@ -152,7 +159,7 @@ STEPS: tuple[StepDecl, ...] = (
         name="IAM SAML providers",
         service="iam",
         scope=Scope.GLOBAL,
-        calls=(api_call("iam", "ListSAMLProviders"),),
+        calls=(LIST_SAML_PROVIDERS,),
         entities=(SAML_PROVIDER,),
         fetch=fetch_saml_providers,
         transform=transform_saml_provider,
@@ -162,7 +169,7 @@ STEPS: tuple[StepDecl, ...] = (
         name="IAM instance profiles",
         service="iam",
         scope=Scope.GLOBAL,
-        calls=(api_call("iam", "ListInstanceProfiles", "InstanceProfiles"),),
+        calls=(LIST_INSTANCE_PROFILES,),
         entities=(INSTANCE_PROFILE,),
         relationships=(RelationshipDecl(INSTANCE_PROFILE.type, "USES", ROLE.type),),
         transform=transform_instance_profile,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aws_integration.integrations.aws.collectors.common import Detail, api_call, build_entity, list_then_describe
+from aws_integration.integrations.aws.collectors.common import Detail, build_entity, list_then_describe
 from aws_integration.integrations.aws.collectors.kms import KEY, uses_key
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
+from aws_integration.integrations.aws.declarations import ApiCall, EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
@@ -61,17 +61,12 @@ STEPS: tuple[StepDecl, ...] = (
         name="Kinesis data streams",
         service="kinesis",
         scope=Scope.REGIONAL,
-        calls=(
-            api_call("kinesis", "ListStreams", "StreamNames"),
-            api_call("kinesis", "DescribeStreamSummary"),
-            api_call("kinesis", "ListTagsForStream"),
-        ),
         entities=(STREAM,),
         relationships=(RelationshipDecl(STREAM.type, "USES", KEY.type),),
         fetch=list_then_describe(
-            "ListStreams",
-            Detail("Summary", "DescribeStreamSummary", _stream, pick="StreamDescriptionSummary"),
-            Detail("Tags", "ListTagsForStream", _stream, pick="Tags"),
+            ApiCall("kinesis", "ListStreams", "StreamNames"),
+            Detail("Summary", ApiCall("kinesis", "DescribeStreamSummary"), _stream, pick="StreamDescriptionSummary"),
+            Detail("Tags", ApiCall("kinesis", "ListTagsForStream"), _stream, pick="Tags"),
             as_item=lambda name: {"StreamName": name},
         ),
         transform=transform_stream,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from aws_integration.integrations.aws.collectors.common import Detail, api_call, build_entity, kms_key_arn, list_then_describe, relate
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, Scope, StepDecl, described
+from aws_integration.integrations.aws.collectors.common import Detail, build_entity, kms_key_arn, list_then_describe, relate
+from aws_integration.integrations.aws.declarations import ApiCall, EntityDecl, RawItem, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
@@ -61,26 +61,22 @@ def transform_key(item: RawItem, scope: TransformContext) -> Iterator[Entity | R
     )
 
 
+# Asymmetric keys and keys pending deletion have no rotation status to give.
+GET_KEY_ROTATION_STATUS = ApiCall("kms", "GetKeyRotationStatus",
+                                  absent_errors=("UnsupportedOperationException", "KMSInvalidStateException"))
+
 STEPS: tuple[StepDecl, ...] = (
     StepDecl(
         id="fetch-kms-keys",
         name="KMS keys",
         service="kms",
         scope=Scope.REGIONAL,
-        calls=(
-            api_call("kms", "ListKeys", "Keys"),
-            api_call("kms", "DescribeKey"),
-            # Asymmetric keys and keys pending deletion have no rotation status to give.
-            api_call("kms", "GetKeyRotationStatus",
-                     absent_errors=("UnsupportedOperationException", "KMSInvalidStateException")),
-            api_call("kms", "ListResourceTags", "Tags"),
-        ),
         entities=(KEY,),
         fetch=list_then_describe(
-            "ListKeys",
-            Detail("Metadata", "DescribeKey", _key_id, pick="KeyMetadata"),
-            Detail("RotationEnabled", "GetKeyRotationStatus", _key_id, pick="KeyRotationEnabled"),
-            Detail("Tags", "ListResourceTags", _key_id, paginated=True),
+            ApiCall("kms", "ListKeys", "Keys"),
+            Detail("Metadata", ApiCall("kms", "DescribeKey"), _key_id, pick="KeyMetadata"),
+            Detail("RotationEnabled", GET_KEY_ROTATION_STATUS, _key_id, pick="KeyRotationEnabled"),
+            Detail("Tags", ApiCall("kms", "ListResourceTags", "Tags"), _key_id),
         ),
         transform=transform_key,
     ),

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aws_integration.integrations.aws.collectors.common import Detail, api_call, build_entity, list_then_describe
+from aws_integration.integrations.aws.collectors.common import Detail, build_entity, list_then_describe
 from aws_integration.integrations.aws.collectors.kms import KEY, uses_key
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
+from aws_integration.integrations.aws.declarations import ApiCall, EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
@@ -60,12 +60,12 @@ STEPS: tuple[StepDecl, ...] = (
         name="CloudWatch log groups",
         service="logs",
         scope=Scope.REGIONAL,
-        calls=(api_call("logs", "DescribeLogGroups", "logGroups"), api_call("logs", "ListTagsForResource")),
         entities=(LOG_GROUP,),
         relationships=(RelationshipDecl(LOG_GROUP.type, "USES", KEY.type),),
         fetch=list_then_describe(
-            "DescribeLogGroups",
-            Detail("Tags", "ListTagsForResource", lambda item: {"resourceArn": _group_arn(item)}, pick="tags"),
+            ApiCall("logs", "DescribeLogGroups", "logGroups"),
+            Detail("Tags", ApiCall("logs", "ListTagsForResource"),
+                   lambda item: {"resourceArn": _group_arn(item)}, pick="tags"),
         ),
         transform=transform_log_group,
     ),

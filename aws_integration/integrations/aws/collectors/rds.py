@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aws_integration.integrations.aws.collectors.common import api_call, build_entity, relate
+from aws_integration.integrations.aws.collectors.common import build_entity, relate
 from aws_integration.integrations.aws.collectors.ec2 import SECURITY_GROUP, ec2_arn
 from aws_integration.integrations.aws.collectors.kms import KEY, uses_key
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
+from aws_integration.integrations.aws.declarations import ApiCall, EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
@@ -54,6 +54,10 @@ DB_CLUSTER = EntityDecl("aws_rds_cluster", ("DataStore", "Database", "Cluster"),
     memberCount="integer: Its database instances.",
     createdOn="timestamp: When it was created.",
 ))
+
+
+DESCRIBE_DB_INSTANCES = ApiCall("rds", "DescribeDBInstances", "DBInstances")
+DESCRIBE_DB_CLUSTERS = ApiCall("rds", "DescribeDBClusters", "DBClusters")
 
 
 def _protected_by(item: RawItem, decl: EntityDecl, key: str, scope: TransformContext) -> Iterator[Relationship]:
@@ -143,7 +147,7 @@ STEPS: tuple[StepDecl, ...] = (
         name="RDS database instances",
         service="rds",
         scope=Scope.REGIONAL,
-        calls=(api_call("rds", "DescribeDBInstances", "DBInstances"),),
+        calls=(DESCRIBE_DB_INSTANCES,),
         entities=(DB_INSTANCE,),
         relationships=(
             RelationshipDecl(SECURITY_GROUP.type, "PROTECTS", DB_INSTANCE.type),
@@ -156,7 +160,7 @@ STEPS: tuple[StepDecl, ...] = (
         name="RDS database clusters",
         service="rds",
         scope=Scope.REGIONAL,
-        calls=(api_call("rds", "DescribeDBClusters", "DBClusters"),),
+        calls=(DESCRIBE_DB_CLUSTERS,),
         entities=(DB_CLUSTER,),
         relationships=(
             RelationshipDecl(DB_CLUSTER.type, "CONTAINS", DB_INSTANCE.type),

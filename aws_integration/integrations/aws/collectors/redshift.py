@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aws_integration.integrations.aws.collectors.common import api_call, build_entity, relate
+from aws_integration.integrations.aws.collectors.common import build_entity, relate
 from aws_integration.integrations.aws.collectors.ec2 import SECURITY_GROUP, ec2_arn
 from aws_integration.integrations.aws.collectors.kms import KEY, uses_key
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
+from aws_integration.integrations.aws.declarations import ApiCall, EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
@@ -32,6 +32,9 @@ CLUSTER = EntityDecl(
         createdOn="timestamp: When it was created.",
     ),
 )
+
+
+DESCRIBE_CLUSTERS = ApiCall("redshift", "DescribeClusters", "Clusters")
 
 
 def transform_cluster(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
@@ -75,7 +78,7 @@ STEPS: tuple[StepDecl, ...] = (
         name="Redshift clusters",
         service="redshift",
         scope=Scope.REGIONAL,
-        calls=(api_call("redshift", "DescribeClusters", "Clusters"),),
+        calls=(DESCRIBE_CLUSTERS,),
         entities=(CLUSTER,),
         relationships=(
             RelationshipDecl(SECURITY_GROUP.type, "PROTECTS", CLUSTER.type),

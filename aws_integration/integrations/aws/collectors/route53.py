@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aws_integration.integrations.aws.collectors.common import Detail, api_call, build_entity, list_then_describe
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, Scope, StepDecl, described
+from aws_integration.integrations.aws.collectors.common import Detail, build_entity, list_then_describe
+from aws_integration.integrations.aws.declarations import ApiCall, EntityDecl, RawItem, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
@@ -51,11 +51,10 @@ STEPS: tuple[StepDecl, ...] = (
         name="Route 53 hosted zones",
         service="route53",
         scope=Scope.GLOBAL,
-        calls=(api_call("route53", "ListHostedZones", "HostedZones"), api_call("route53", "ListTagsForResource")),
         entities=(ZONE,),
         fetch=list_then_describe(
-            "ListHostedZones",
-            Detail("Tags", "ListTagsForResource",
+            ApiCall("route53", "ListHostedZones", "HostedZones"),
+            Detail("Tags", ApiCall("route53", "ListTagsForResource"),
                    lambda item: {"ResourceType": "hostedzone", "ResourceId": _zone_id(item)}, pick="ResourceTagSet.Tags"),
         ),
         transform=transform_zone,

@@ -26,18 +26,14 @@ BUCKET = EntityDecl("aws_s3_bucket", ("DataStore",), "An S3 bucket.", properties
     publicAccessBlocked="boolean: Whether all four settings of the bucket's public access block are on.",
 ))
 
-LIST_BUCKETS = ApiCall("s3", "ListBuckets", "s3:ListAllMyBuckets", result_key="Buckets")
-GET_LOCATION = ApiCall("s3", "GetBucketLocation", "s3:GetBucketLocation")
-GET_TAGGING = ApiCall("s3", "GetBucketTagging", "s3:GetBucketTagging", absent_errors=frozenset({"NoSuchTagSet"}))
-GET_ENCRYPTION = ApiCall(
-    "s3", "GetBucketEncryption", "s3:GetEncryptionConfiguration",
-    absent_errors=frozenset({"ServerSideEncryptionConfigurationNotFoundError"}),
-)
-GET_VERSIONING = ApiCall("s3", "GetBucketVersioning", "s3:GetBucketVersioning")
-GET_PUBLIC_ACCESS_BLOCK = ApiCall(
-    "s3", "GetPublicAccessBlock", "s3:GetBucketPublicAccessBlock",
-    absent_errors=frozenset({"NoSuchPublicAccessBlockConfiguration"}),
-)
+LIST_BUCKETS = ApiCall("s3", "ListBuckets", "Buckets", iam_action="s3:ListAllMyBuckets")
+GET_LOCATION = ApiCall("s3", "GetBucketLocation")
+GET_TAGGING = ApiCall("s3", "GetBucketTagging", absent_errors=("NoSuchTagSet",))
+GET_ENCRYPTION = ApiCall("s3", "GetBucketEncryption", iam_action="s3:GetEncryptionConfiguration",
+                         absent_errors=("ServerSideEncryptionConfigurationNotFoundError",))
+GET_VERSIONING = ApiCall("s3", "GetBucketVersioning")
+GET_PUBLIC_ACCESS_BLOCK = ApiCall("s3", "GetPublicAccessBlock", iam_action="s3:GetBucketPublicAccessBlock",
+                                  absent_errors=("NoSuchPublicAccessBlockConfiguration",))
 PUBLIC_ACCESS_BLOCK_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
 
 
@@ -55,14 +51,14 @@ async def fetch_buckets(context: FetchContext) -> list[RawItem]:
     AWS names each bucket's region in ``ListBuckets`` (``BucketRegion``); a bucket
     listed without one is located with ``GetBucketLocation``.
     """
-    buckets = await context.items("ListBuckets")
+    buckets = await context.items(LIST_BUCKETS)
 
     async def describe(bucket: RawItem) -> RawItem:
         name = bucket["Name"]
-        region = bucket.get("BucketRegion") or bucket_region(await context.call("GetBucketLocation", Bucket=name))
+        region = bucket.get("BucketRegion") or bucket_region(await context.call(GET_LOCATION, Bucket=name))
         tagging, encryption, versioning, access_block = await context.each(
-            ("GetBucketTagging", "GetBucketEncryption", "GetBucketVersioning", "GetPublicAccessBlock"),
-            lambda operation: context.call(operation, region=region, Bucket=name),
+            (GET_TAGGING, GET_ENCRYPTION, GET_VERSIONING, GET_PUBLIC_ACCESS_BLOCK),
+            lambda call: context.call(call, region=region, Bucket=name),
         )
         return {
             **bucket,

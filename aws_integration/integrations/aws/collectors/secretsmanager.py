@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aws_integration.integrations.aws.collectors.common import api_call, build_entity
+from aws_integration.integrations.aws.collectors.common import build_entity
 from aws_integration.integrations.aws.collectors.kms import KEY, uses_key
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
+from aws_integration.integrations.aws.declarations import ApiCall, EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
@@ -26,6 +26,9 @@ SECRET = EntityDecl("aws_secretsmanager_secret", ("Secret",), "A Secrets Manager
     createdOn="timestamp: When it was created.",
     primaryRegion="string: The region of the primary of a replicated secret.",
 ))
+
+
+LIST_SECRETS = ApiCall("secretsmanager", "ListSecrets", "SecretList")
 
 
 def transform_secret(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
@@ -64,7 +67,7 @@ STEPS: tuple[StepDecl, ...] = (
         name="Secrets Manager secrets",
         service="secretsmanager",
         scope=Scope.REGIONAL,
-        calls=(api_call("secretsmanager", "ListSecrets", "SecretList"),),
+        calls=(LIST_SECRETS,),
         entities=(SECRET,),
         relationships=(RelationshipDecl(SECRET.type, "USES", KEY.type),),
         transform=transform_secret,

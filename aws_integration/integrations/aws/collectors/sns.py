@@ -6,14 +6,13 @@ from collections.abc import Iterator
 
 from aws_integration.integrations.aws.collectors.common import (
     Detail,
-    api_call,
     build_entity,
     int_or_none,
     list_then_describe,
 
 )
 from aws_integration.integrations.aws.collectors.kms import KEY, uses_key
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
+from aws_integration.integrations.aws.declarations import ApiCall, EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
@@ -66,17 +65,13 @@ STEPS: tuple[StepDecl, ...] = (
         name="SNS topics",
         service="sns",
         scope=Scope.REGIONAL,
-        calls=(
-            api_call("sns", "ListTopics", "Topics"),
-            api_call("sns", "GetTopicAttributes"),
-            api_call("sns", "ListTagsForResource"),
-        ),
         entities=(TOPIC,),
         relationships=(RelationshipDecl(TOPIC.type, "USES", KEY.type),),
         fetch=list_then_describe(
-            "ListTopics",
-            Detail("Attributes", "GetTopicAttributes", _topic, pick="Attributes"),
-            Detail("Tags", "ListTagsForResource", lambda item: {"ResourceArn": item["TopicArn"]}, pick="Tags"),
+            ApiCall("sns", "ListTopics", "Topics"),
+            Detail("Attributes", ApiCall("sns", "GetTopicAttributes"), _topic, pick="Attributes"),
+            Detail("Tags", ApiCall("sns", "ListTagsForResource"),
+                   lambda item: {"ResourceArn": item["TopicArn"]}, pick="Tags"),
         ),
         transform=transform_topic,
     ),

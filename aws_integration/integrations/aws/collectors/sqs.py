@@ -6,14 +6,13 @@ from collections.abc import Iterator
 
 from aws_integration.integrations.aws.collectors.common import (
     Detail,
-    api_call,
     build_entity,
     int_or_none,
     list_then_describe,
 
 )
 from aws_integration.integrations.aws.collectors.kms import KEY, uses_key
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
+from aws_integration.integrations.aws.declarations import ApiCall, EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
@@ -73,18 +72,13 @@ STEPS: tuple[StepDecl, ...] = (
         name="SQS queues",
         service="sqs",
         scope=Scope.REGIONAL,
-        calls=(
-            api_call("sqs", "ListQueues", "QueueUrls"),
-            api_call("sqs", "GetQueueAttributes"),
-            api_call("sqs", "ListQueueTags"),
-        ),
         entities=(QUEUE,),
         relationships=(RelationshipDecl(QUEUE.type, "USES", KEY.type),),
         fetch=list_then_describe(
-            "ListQueues",
-            Detail("Attributes", "GetQueueAttributes", lambda item: {**_queue(item), "AttributeNames": ["All"]},
+            ApiCall("sqs", "ListQueues", "QueueUrls"),
+            Detail("Attributes", ApiCall("sqs", "GetQueueAttributes"), lambda item: {**_queue(item), "AttributeNames": ["All"]},
                    pick="Attributes"),
-            Detail("Tags", "ListQueueTags", _queue, pick="Tags"),
+            Detail("Tags", ApiCall("sqs", "ListQueueTags"), _queue, pick="Tags"),
             as_item=lambda url: {"QueueUrl": url},
         ),
         transform=transform_queue,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from aws_integration.integrations.aws.collectors.common import api_call, build_entity, relate
+from aws_integration.integrations.aws.collectors.common import build_entity, relate
 from aws_integration.integrations.aws.collectors.ec2 import VPC, ec2_arn
-from aws_integration.integrations.aws.declarations import EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
+from aws_integration.integrations.aws.declarations import ApiCall, EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import FetchContext, TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
@@ -30,9 +30,15 @@ VPC_ENDPOINT = EntityDecl("aws_vpc_endpoint", ("NetworkEndpoint",), "A VPC endpo
 ))
 
 
+DESCRIBE_VPN_GATEWAYS = ApiCall("ec2", "DescribeVpnGateways")
+DESCRIBE_VPC_ENDPOINTS = ApiCall("ec2", "DescribeVpcEndpoints", "VpcEndpoints")
+DESCRIBE_VPC_PEERING_CONNECTIONS = ApiCall("ec2", "DescribeVpcPeeringConnections", "VpcPeeringConnections")
+DESCRIBE_FLOW_LOGS = ApiCall("ec2", "DescribeFlowLogs", "FlowLogs")
+
+
 async def fetch_vpn_gateways(context: FetchContext) -> list[RawItem]:
     """DescribeVpnGateways is not paginated."""
-    return list((await context.call("DescribeVpnGateways") or {}).get("VpnGateways", []))
+    return list((await context.call(DESCRIBE_VPN_GATEWAYS) or {}).get("VpnGateways", []))
 
 
 def transform_vpn_gateway(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
@@ -104,19 +110,19 @@ def _no_entities(item: RawItem, scope: TransformContext) -> Iterator[Entity | Re
 STEPS: tuple[StepDecl, ...] = (
     StepDecl(
         id="fetch-vpn-gateways", name="VPN gateways", service="ec2", scope=Scope.REGIONAL,
-        calls=(api_call("ec2", "DescribeVpnGateways"),), entities=(VPN_GATEWAY,),
+        calls=(DESCRIBE_VPN_GATEWAYS,), entities=(VPN_GATEWAY,),
         relationships=(RelationshipDecl(VPC.type, "HAS", VPN_GATEWAY.type),),
         fetch=fetch_vpn_gateways, transform=transform_vpn_gateway,
     ),
     StepDecl(
         id="fetch-vpc-endpoints", name="VPC endpoints", service="ec2", scope=Scope.REGIONAL,
-        calls=(api_call("ec2", "DescribeVpcEndpoints", "VpcEndpoints"),), entities=(VPC_ENDPOINT,),
+        calls=(DESCRIBE_VPC_ENDPOINTS,), entities=(VPC_ENDPOINT,),
         relationships=(RelationshipDecl(VPC.type, "HAS", VPC_ENDPOINT.type),),
         transform=transform_vpc_endpoint,
     ),
     StepDecl(
         id="fetch-vpc-peering", name="VPC peering connections", service="ec2", scope=Scope.REGIONAL,
-        calls=(api_call("ec2", "DescribeVpcPeeringConnections", "VpcPeeringConnections"),), entities=(),
+        calls=(DESCRIBE_VPC_PEERING_CONNECTIONS,), entities=(),
         relationships=(RelationshipDecl(VPC.type, "CONNECTS", VPC.type, described(
             peeringConnectionId="string: The ID of the peering connection.",
         )),),
@@ -124,7 +130,7 @@ STEPS: tuple[StepDecl, ...] = (
     ),
     StepDecl(
         id="fetch-flow-logs", name="VPC flow logs", service="ec2", scope=Scope.REGIONAL,
-        calls=(api_call("ec2", "DescribeFlowLogs", "FlowLogs"),), entities=(),
+        calls=(DESCRIBE_FLOW_LOGS,), entities=(),
         transform=_no_entities,
     ),
 )

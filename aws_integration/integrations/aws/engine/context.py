@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from botocore.exceptions import ClientError
 
-from aws_integration.integrations.aws.declarations import RawItem, StepDecl
+from aws_integration.integrations.aws.declarations import ApiCall, RawItem, StepDecl
 from aws_integration.integrations.aws.engine.errors import PermissionDenied, error_code, is_permission_error
 from aws_integration.steps.chain import CALL_CHAIN, link
 
@@ -99,15 +99,16 @@ class FetchContext:
     def _count_retries(self, response: Mapping[str, Any]) -> None:
         self.retries += int(response.get("ResponseMetadata", {}).get("RetryAttempts") or 0)
 
-    def _permission_error(self, error: ClientError, operation: str, region: str) -> PermissionDenied | None:
+    @staticmethod
+    def _permission_error(error: ClientError, declared: ApiCall, region: str) -> PermissionDenied | None:
         code = error_code(error)
         if is_permission_error(error):
-            return PermissionDenied(self.step.call(operation).iam_action, code, region)
+            return PermissionDenied(declared.iam_action, code, region)
         return None
 
-    async def call(self, operation: str, *, region: str | None = None, **params: Any) -> dict[str, Any] | None:
+    async def call(self, call: ApiCall, *, region: str | None = None, **params: Any) -> dict[str, Any] | None:
         """Make one declared call; ``None`` when AWS answers with a declared absent error."""
-        declared = self.step.call(operation)
+        declared = self.step.declared(call)
         target = region or self.region
         client = await self._clients.get(declared.service, target)
         async with self._slots:
@@ -119,7 +120,7 @@ class FetchContext:
                 if error_code(error) in declared.absent_errors:
                     self.allowed_actions.add(declared.iam_action)
                     return None
-                denied = self._permission_error(error, operation, target)
+                denied = self._permission_error(error, declared, target)
                 if denied:
                     raise denied from None
                 raise
@@ -128,11 +129,11 @@ class FetchContext:
         self.allowed_actions.add(declared.iam_action)
         return response
 
-    async def pages(self, operation: str, *, region: str | None = None, **params: Any) -> AsyncIterator[dict[str, Any]]:
+    async def pages(self, call: ApiCall, *, region: str | None = None, **params: Any) -> AsyncIterator[dict[str, Any]]:
         """Iterate the pages of a declared paginated call, one slot per page."""
-        declared = self.step.call(operation)
+        declared = self.step.declared(call)
         if not declared.paginated:
-            raise LookupError(f"{operation} is not declared as paginated in step {self.step.id}")
+            raise LookupError(f"{call.operation} is not declared as paginated in step {self.step.id}")
         target = region or self.region
         client = await self._clients.get(declared.service, target)
         if declared.page_size and "PaginationConfig" not in params:
@@ -151,7 +152,7 @@ class FetchContext:
                     if error_code(error) in declared.absent_errors:
                         self.allowed_actions.add(declared.iam_action)
                         return
-                    denied = self._permission_error(error, operation, target)
+                    denied = self._permission_error(error, declared, target)
                     if denied:
                         raise denied from None
                     raise
@@ -160,10 +161,10 @@ class FetchContext:
             self.allowed_actions.add(declared.iam_action)
             yield page
 
-    async def stream(self, operation: str, *, region: str | None = None, **params: Any) -> AsyncIterator[RawItem]:
+    async def stream(self, call: ApiCall, *, region: str | None = None, **params: Any) -> AsyncIterator[RawItem]:
         """The items of a declared paginated call, page by page: a page is let go once its items are."""
-        result_key = self.step.call(operation).result_key or ""
-        async with contextlib.aclosing(self.pages(operation, region=region, **params)) as pages:
+        result_key = self.step.declared(call).result_key or ""
+        async with contextlib.aclosing(self.pages(call, region=region, **params)) as pages:
             async for page in pages:
                 found: Any = page
                 for part in result_key.split("."):  # CloudFront nests its items: DistributionList.Items
@@ -171,9 +172,9 @@ class FetchContext:
                 for item in found or []:
                     yield item
 
-    async def items(self, operation: str, *, region: str | None = None, **params: Any) -> list[RawItem]:
+    async def items(self, call: ApiCall, *, region: str | None = None, **params: Any) -> list[RawItem]:
         """All items of a declared paginated call, across pages."""
-        async with contextlib.aclosing(self.stream(operation, region=region, **params)) as items:
+        async with contextlib.aclosing(self.stream(call, region=region, **params)) as items:
             return [item async for item in items]
 
     @staticmethod

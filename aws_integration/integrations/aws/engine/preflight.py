@@ -20,8 +20,8 @@ from aws_integration.integrations.aws.engine.clients import ClientPool
 from aws_integration.integrations.aws.engine.errors import error_code, is_permission_error
 from aws_integration.errors import IntegrationError, brief
 
-GET_CALLER_IDENTITY = ApiCall("sts", "GetCallerIdentity", "sts:GetCallerIdentity")
-DESCRIBE_REGIONS = ApiCall("ec2", "DescribeRegions", "ec2:DescribeRegions")
+GET_CALLER_IDENTITY = ApiCall("sts", "GetCallerIdentity")
+DESCRIBE_REGIONS = ApiCall("ec2", "DescribeRegions")
 PREFLIGHT_CALLS = (GET_CALLER_IDENTITY, DESCRIBE_REGIONS)
 
 CREDENTIAL_ERROR_CODES = frozenset(

@@ -78,7 +78,7 @@ class _AwsUnit:
     async def items(self) -> AsyncIterator[RawItem]:
         """The items the step's fetch gathers: as they arrive when it streams them, else its list."""
         step, context = self._step, self._fetch
-        fetched = step.fetch(context) if step.fetch else context.stream(step.calls[0].operation)
+        fetched = step.fetch(context) if step.fetch else context.stream(step.calls[0])
         if inspect.isawaitable(fetched):
             for item in await fetched:
                 yield item

@@ -27,24 +27,20 @@ from aws_integration.integrations.aws.permissions.policy import Policy, PolicyEr
 from aws_integration.safe_load import UnsafeDocument, load_json
 
 
-def _iam(operation: str, result_key: str | None = None) -> ApiCall:
-    return ApiCall("iam", operation, f"iam:{operation}", result_key=result_key)
-
-
-GET_ROLE = _iam("GetRole")
-LIST_ROLE_POLICIES = _iam("ListRolePolicies", "PolicyNames")
-GET_ROLE_POLICY = _iam("GetRolePolicy")
-LIST_ATTACHED_ROLE_POLICIES = _iam("ListAttachedRolePolicies", "AttachedPolicies")
-GET_USER = _iam("GetUser")
-LIST_USER_POLICIES = _iam("ListUserPolicies", "PolicyNames")
-GET_USER_POLICY = _iam("GetUserPolicy")
-LIST_ATTACHED_USER_POLICIES = _iam("ListAttachedUserPolicies", "AttachedPolicies")
-LIST_GROUPS_FOR_USER = _iam("ListGroupsForUser", "Groups")
-LIST_GROUP_POLICIES = _iam("ListGroupPolicies", "PolicyNames")
-GET_GROUP_POLICY = _iam("GetGroupPolicy")
-LIST_ATTACHED_GROUP_POLICIES = _iam("ListAttachedGroupPolicies", "AttachedPolicies")
-GET_POLICY = _iam("GetPolicy")
-GET_POLICY_VERSION = _iam("GetPolicyVersion")
+GET_ROLE = ApiCall("iam", "GetRole")
+LIST_ROLE_POLICIES = ApiCall("iam", "ListRolePolicies", "PolicyNames")
+GET_ROLE_POLICY = ApiCall("iam", "GetRolePolicy")
+LIST_ATTACHED_ROLE_POLICIES = ApiCall("iam", "ListAttachedRolePolicies", "AttachedPolicies")
+GET_USER = ApiCall("iam", "GetUser")
+LIST_USER_POLICIES = ApiCall("iam", "ListUserPolicies", "PolicyNames")
+GET_USER_POLICY = ApiCall("iam", "GetUserPolicy")
+LIST_ATTACHED_USER_POLICIES = ApiCall("iam", "ListAttachedUserPolicies", "AttachedPolicies")
+LIST_GROUPS_FOR_USER = ApiCall("iam", "ListGroupsForUser", "Groups")
+LIST_GROUP_POLICIES = ApiCall("iam", "ListGroupPolicies", "PolicyNames")
+GET_GROUP_POLICY = ApiCall("iam", "GetGroupPolicy")
+LIST_ATTACHED_GROUP_POLICIES = ApiCall("iam", "ListAttachedGroupPolicies", "AttachedPolicies")
+GET_POLICY = ApiCall("iam", "GetPolicy")
+GET_POLICY_VERSION = ApiCall("iam", "GetPolicyVersion")
 
 READER_CALLS: tuple[ApiCall, ...] = (
     GET_ROLE, LIST_ROLE_POLICIES, GET_ROLE_POLICY, LIST_ATTACHED_ROLE_POLICIES,
