@@ -138,7 +138,8 @@ def test_an_invalid_file_is_rejected_whole_with_every_problem(tmp_path: Path) ->
         "entities[4]: must be a mapping",
         "relationships[0]: _toEntityKey: no entity 'nowhere' in the files or the store",
         "relationships[1]: _class: required, an upper-case verb such as HAS, USES, CONNECTS",
-        "relationships[2]: _key: must be 'a|has|a' (fromKey|verb|toKey) or left out",
+        "relationships[2]: _key: must be 'a|has|a' (fromKey|verb|toKey, then |qualifier for one of several such edges) "
+        "or left out",
     ]
     assert problems[2].startswith("entities[2]: _class: unknown class(es) Spaceship (known: ")
 

@@ -159,7 +159,7 @@ def test_filtering_happens_in_sql() -> None:
         ("FIND aws_instance RETURN x.name", "unknown alias 'x' (name one with AS) at position 26"),
         ("FIND aws_instance AS i RETURN j.name", "unknown alias 'j' (aliases: i) at position 31"),
         ("FIND aws_instance AS i THAT HAS aws_vpc AS i", "alias 'i' is used twice at position 44"),
-        ("FIND aws_instance WITH state = 'x' extra", "expected THAT, RETURN, LIMIT or the end of the query, "
+        ("FIND aws_instance WITH state = 'x' extra", "expected THAT, WHERE, RETURN, LIMIT or the end of the query, "
                                                      "found 'extra' at position 36"),
         ("FIND aws_instance # comment", "unexpected character '#' at position 19"),
         ("FIND (aws_instance|) ", "expected an entity type or class after |, found ')' at position 20"),

@@ -117,6 +117,7 @@ class Relationship:
     to_type: str
     properties: dict[str, PropertyValue] = field(default_factory=dict, hash=False, compare=False)
     scope: str = field(default="", hash=False, compare=False, repr=False)  # as an entity's scope
+    qualifier: str = ""  # tells apart several edges of one verb between two entities (one per firewall rule)
 
     def __post_init__(self) -> None:
         if not self.from_key or not self.to_key:
@@ -128,8 +129,9 @@ class Relationship:
 
     @property
     def key(self) -> str:
-        """``fromKey|verb|toKey``."""
-        return relationship_key(self.from_key, self.verb, self.to_key)
+        """``fromKey|verb|toKey``, and ``|qualifier`` when it has one."""
+        key = relationship_key(self.from_key, self.verb, self.to_key)
+        return f"{key}|{self.qualifier}" if self.qualifier else key
 
     @property
     def type(self) -> str:

@@ -32,12 +32,13 @@ class Operator(str, enum.Enum):
 
 @dataclass(frozen=True)
 class Comparison:
-    """``<property> <op> <value>``."""
+    """``<property> <op> <value>``; in ``WHERE``, ``alias.property``."""
 
     property_name: str
     operator: Operator
     value: Literal
     position: int
+    alias: str | None = None
 
 
 @dataclass(frozen=True)
@@ -76,11 +77,15 @@ class Node:
 
 @dataclass(frozen=True)
 class Traversal:
-    """``THAT [!]VERB <node>``; ``verb`` None is ``RELATES TO`` (any verb)."""
+    """``THAT [!]VERB [AS alias] <node>``; ``verb`` None is ``RELATES TO`` (any verb).
+
+    ``alias`` names the relationship, whose properties ``WHERE`` and ``RETURN`` may read.
+    """
 
     verb: str | None
     negated: bool
     node: Node
+    alias: str | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +112,12 @@ class Query:
     traversals: tuple[Traversal, ...] = ()
     returns: tuple[ReturnItem, ...] = ()
     limit: int | None = None
+    where: Condition | None = None
+
+    @property
+    def relationship_aliases(self) -> dict[str, Traversal]:
+        """The named relationships, by alias."""
+        return {traversal.alias: traversal for traversal in self.traversals if traversal.alias}
 
     @property
     def nodes(self) -> tuple[Node, ...]:

@@ -36,7 +36,7 @@ from aws_integration.query.ast import (
     Undefined,
 )
 
-KEYWORDS = frozenset({"FIND", "AS", "WITH", "AND", "OR", "THAT", "RETURN", "COUNT", "LIMIT", "RELATES", "TO"})
+KEYWORDS = frozenset({"FIND", "AS", "WITH", "AND", "OR", "THAT", "WHERE", "RETURN", "COUNT", "LIMIT", "RELATES", "TO"})
 _TOKEN = re.compile(
     r"""
     (?P<space>\s+)
@@ -112,6 +112,7 @@ class _Parser:
         self.index = 0
         self.aliases: list[str] = []
         self.depth = 0  # parentheses open around the current condition
+        self.qualified = False  # in WHERE, where a property is alias.property
 
     @property
     def current(self) -> Token:
@@ -149,6 +150,11 @@ class _Parser:
         traversals: list[Traversal] = []
         while self.keyword("THAT"):
             traversals.append(self.traversal())
+        where = None
+        if self.keyword("WHERE"):
+            self.qualified = True
+            where = self.condition()
+            self.qualified = False
         returns: tuple[ReturnItem, ...] = ()
         if self.keyword("RETURN"):
             returns = self.returns()
@@ -159,22 +165,26 @@ class _Parser:
                 raise self.error("a whole number of at least 1 after LIMIT", token)
             limit = int(token.text)
         if self.current.kind != "end":
-            raise self.error("THAT, RETURN, LIMIT or the end of the query")
-        return Query(first, tuple(traversals), returns, limit)
+            raise self.error("THAT, WHERE, RETURN, LIMIT or the end of the query")
+        return Query(first, tuple(traversals), returns, limit, where)
 
     def node(self, expected: str) -> Node:
         target = self.target(expected)
         alias = f"_{len(self.aliases)}"
         if self.keyword("AS"):
-            token = self.advance()
-            if token.kind != "name" or "." in token.text:
-                raise self.error("an alias name after AS", token)
-            if token.text in self.aliases:
-                raise QuerySyntaxError(self.query, token.position, f"alias {token.text!r} is used twice")
-            alias = token.text
+            alias = self.new_alias()
         self.aliases.append(alias)
         condition = self.condition() if self.keyword("WITH") else None
         return Node(target, alias, condition)
+
+    def new_alias(self) -> str:
+        """The alias after AS, which no other node or relationship has."""
+        token = self.advance()
+        if token.kind != "name" or "." in token.text:
+            raise self.error("an alias name after AS", token)
+        if token.text in self.aliases:
+            raise QuerySyntaxError(self.query, token.position, f"alias {token.text!r} is used twice")
+        return token.text
 
     def target(self, expected: str) -> Target:
         if self.punct("*"):
@@ -208,8 +218,12 @@ class _Parser:
             if token.kind != "name" or not re.fullmatch(r"[A-Za-z_]+", token.text):
                 raise self.error("a relationship verb (HAS, USES, ...) or RELATES TO after THAT")
             verb = self.advance().text.upper()
+        alias = None
+        if self.keyword("AS"):
+            alias = self.new_alias()
+            self.aliases.append(alias)
         node = self.node("an entity type, a class or * after the verb")
-        return Traversal(verb, negated, node)
+        return Traversal(verb, negated, node, alias)
 
     # condition := term (OR term)*
     def condition(self) -> Condition:
@@ -246,10 +260,21 @@ class _Parser:
         else:
             raise self.error("a property name")
         self.advance()
+        alias = None
+        if self.qualified:  # WHERE names alias.property
+            alias, dot, name = name.partition(".")
+            self.known_alias(Token("name", alias, token.position))
+            if not dot:
+                raise QuerySyntaxError(self.query, token.position, "WHERE compares alias.property (name the alias)")
+            if not name:
+                quoted = self.advance()
+                if quoted.kind != "quoted" or len(quoted.text) < 3:
+                    raise self.error("a property name after the alias", quoted)
+                name = quoted.text[1:-1]
         operator_token = self.advance()
         if operator_token.kind != "operator":
             raise self.error(f"a comparison operator (=, !=, <, <=, >, >=, ~=, ^=, $=) after {name}", operator_token)
-        return Comparison(name, Operator(operator_token.text), self.value(operator_token.text), token.position)
+        return Comparison(name, Operator(operator_token.text), self.value(operator_token.text), token.position, alias)
 
     def value(self, after: str) -> Literal:
         token = self.advance()

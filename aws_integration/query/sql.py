@@ -18,6 +18,7 @@ asset graphs expect; ``THAT !VERB`` keeps the entities with no such neighbour.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -36,10 +37,13 @@ from aws_integration.query.ast import (
 
 _SQL_OPERATORS = {Operator.EQ: "=", Operator.LT: "<", Operator.LE: "<=", Operator.GT: ">", Operator.GE: ">="}
 _COLUMNS = {"_key": "key", "_type": "type", "displayName": "display_name", "_source": "source"}
+_EDGE_COLUMNS = {"_key": "key", "_type": "type", "_class": "verb", "displayName": "verb", "_source": "source",
+                 "_fromEntityKey": "from_key", "_toEntityKey": "to_key"}
 _EDGES = (
-    "edges(near, far, verb) AS ("
-    "SELECT from_key, to_key, verb FROM relationships "
-    "UNION ALL SELECT to_key, from_key, verb FROM relationships WHERE from_key != to_key)"
+    "edges(near, far, verb, key, type, source, from_key, to_key, properties) AS ("
+    "SELECT from_key, to_key, verb, key, type, source, from_key, to_key, properties FROM relationships "
+    "UNION ALL SELECT to_key, from_key, verb, key, type, source, from_key, to_key, properties FROM relationships "
+    "WHERE from_key != to_key)"
 )
 
 
@@ -120,13 +124,15 @@ class _Compiler:
         return (f"(length({expression}) >= length({self.bind(value)}) "
                 f"AND substr({expression}, length({expression}) - length({self.bind(value)}) + 1) = {self.bind(value)})")
 
-    def _positive(self, entity: str, comparison: Comparison) -> str:
-        """SQL true when the entity's property satisfies the comparison read as ``=``/``<``/... (never NULL)."""
+    def _positive(self, entity: str, comparison: Comparison, edge: bool = False) -> str:
+        """SQL true when the entity's (or, with ``edge``, the relationship's) property satisfies the comparison
+        read as ``=``/``<``/... (never NULL)."""
         name, value = comparison.property_name, comparison.value
-        if name in _COLUMNS:
+        columns = _EDGE_COLUMNS if edge else _COLUMNS
+        if name in columns:
             if not isinstance(value, str):  # these are always present, and always strings
                 return "0"
-            return f"({self._value_test(f'{entity}.{_COLUMNS[name]}', comparison)})"
+            return f"({self._value_test(f'{entity}.{columns[name]}', comparison)})"
         if name == "_class":
             if not isinstance(value, str):
                 return "0"
@@ -151,16 +157,19 @@ class _Compiler:
                  f"WHERE j.type IN ({types}) AND {self._value_test('j.value', comparison)})")
         return f"COALESCE(({scalar}) OR ({array}), 0)"
 
-    def condition(self, entity: str, condition: Condition) -> str:
-        """SQL for a WITH condition on the entity alias ``entity``."""
+    def condition(self, entity: str | Mapping[str, str], condition: Condition, edges: frozenset[str] = frozenset()) -> str:
+        """SQL for a WITH condition on the entity alias ``entity``, or for a WHERE condition, whose
+        comparisons name their alias (``entity`` maps each to its SQL table; ``edges`` are relationships)."""
         if isinstance(condition, BooleanOp):
-            left = self.condition(entity, condition.left)
-            right = self.condition(entity, condition.right)
+            left = self.condition(entity, condition.left, edges)
+            right = self.condition(entity, condition.right, edges)
             return f"({left} {condition.operator} {right})"
+        table = entity if isinstance(entity, str) else entity[condition.alias or ""]
+        edge = table in edges
         if condition.operator is Operator.NE:
             equal = Comparison(condition.property_name, Operator.EQ, condition.value, condition.position)
-            return f"NOT ({self._positive(entity, equal)})"
-        return self._positive(entity, condition)
+            return f"NOT ({self._positive(table, equal, edge)})"
+        return self._positive(table, condition, edge)
 
     def node(self, entity: str, node: Node) -> str:
         """SQL for a node's target and condition."""
@@ -191,23 +200,41 @@ def _record(entity: str) -> str:
             f"'displayName', {entity}.display_name), {entity}.properties)")
 
 
-def _return_column(compiler: _Compiler, entity: str, item: ReturnItem) -> str:
+def _edge_record(edge: str) -> str:
+    return (f"json_patch(json_object('_key', {edge}.key, '_type', {edge}.type, '_class', {edge}.verb, "
+            f"'_fromEntityKey', {edge}.from_key, '_toEntityKey', {edge}.to_key, 'displayName', {edge}.verb), "
+            f"{edge}.properties)")
+
+
+def _return_column(compiler: _Compiler, entity: str, item: ReturnItem, edge: bool = False) -> str:
     if item.count:
         return f"json_quote(COUNT(DISTINCT {entity}.source || char(0) || {entity}.key))"
     if item.property_name is None:
-        return _record(entity)
-    if item.property_name in _COLUMNS:
-        return f"json_quote({entity}.{_COLUMNS[item.property_name]})"
+        return _edge_record(entity) if edge else _record(entity)
+    columns = _EDGE_COLUMNS if edge else _COLUMNS
+    if item.property_name in columns:
+        return f"json_quote({entity}.{columns[item.property_name]})"
     if item.property_name == "_class":
         return f"{entity}.classes"
     # ``->`` gives the value's own JSON text: true stays true (json_extract would give 1).
     return f"({entity}.properties -> {compiler.bind(_path(item.property_name))})"
 
 
+def _aliases_of(condition: Condition) -> Iterator[str]:
+    if isinstance(condition, BooleanOp):
+        yield from _aliases_of(condition.left)
+        yield from _aliases_of(condition.right)
+    elif condition.alias:
+        yield condition.alias
+
+
 def compile_query(query: Query) -> CompiledQuery:
     """One SELECT answering ``query``; raises :class:`QueryError` for what cannot be asked."""
     compiler = _Compiler()
     aliases = {node.alias: f"e{index}" for index, node in enumerate(query.nodes)}
+    aliases |= {traversal.alias: f"r{index}" for index, traversal in enumerate(query.traversals, start=1)
+                if traversal.alias}
+    edges = frozenset(f"r{index}" for index, traversal in enumerate(query.traversals, start=1) if traversal.alias)
     joins: list[str] = []
     where: list[str] = []
     negated_aliases: set[str] = set()
@@ -217,6 +244,8 @@ def compile_query(query: Query) -> CompiledQuery:
             raise QueryError("a negated traversal (THAT !VERB) must be the last one")
         entity, edge = f"e{index}", f"r{index}"
         if traversal.negated:
+            if traversal.alias:
+                raise QueryError(f"alias {traversal.alias!r} names a relationship of a negated traversal: there is none")
             negated_aliases.add(traversal.node.alias)
             inner = compiler.edge(edge, previous, traversal.verb)
             target = compiler.node(entity, traversal.node)
@@ -227,6 +256,11 @@ def compile_query(query: Query) -> CompiledQuery:
         joins.append(f"JOIN entities {entity} ON {entity}.key = {edge}.far AND {compiler.node(entity, traversal.node)}")
         previous = entity
     where.insert(0, compiler.node("e0", query.first))
+    if query.where is not None:
+        named = {alias for alias in _aliases_of(query.where)} & negated_aliases
+        if named:
+            raise QueryError(f"alias {sorted(named)[0]!r} belongs to a negated traversal: WHERE has nothing to compare")
+        where.append(compiler.condition(aliases, query.where, edges))
     returns = query.returns
     counting = [item for item in returns if item.count]
     if counting and len(counting) != len(returns):
@@ -235,7 +269,7 @@ def compile_query(query: Query) -> CompiledQuery:
         if item.alias in negated_aliases:
             raise QueryError(f"alias {item.alias!r} belongs to a negated traversal: it has no entity to return")
     if returns:
-        columns = [_return_column(compiler, aliases[item.alias], item) for item in returns]
+        columns = [_return_column(compiler, aliases[item.alias], item, aliases[item.alias] in edges) for item in returns]
         labels = tuple(item.label for item in returns)
         distinct = "" if counting else "DISTINCT "
         select = f"SELECT {distinct}{', '.join(columns)}"

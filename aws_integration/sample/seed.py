@@ -84,10 +84,13 @@ def _seed_public_vpc(ec2: Any, sample: SampleAccount) -> None:
     ec2.create_route(RouteTableId=private_table, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat)
     ec2.associate_route_table(RouteTableId=private_table, SubnetId=private)
 
-    web = ec2.create_security_group(GroupName="web", Description="HTTPS from the internet", VpcId=vpc)["GroupId"]
+    web = ec2.create_security_group(GroupName="web", Description="HTTPS (and SSH, left open) from the internet",
+                                    VpcId=vpc)["GroupId"]
     ec2.authorize_security_group_ingress(
         GroupId=web,
-        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},
+                       {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+                        "IpRanges": [{"CidrIp": "0.0.0.0/0", "Description": "temporary: remove after the migration"}]}],
     )
     db = ec2.create_security_group(GroupName="db", Description="Postgres from web", VpcId=vpc)["GroupId"]
     ec2.authorize_security_group_ingress(

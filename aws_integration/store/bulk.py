@@ -173,16 +173,22 @@ class _Validator:
         problems += [problem for name, value in properties.items() if (problem := _property_problem(name, value))]
         if not problems and ends[0] and ends[1] and isinstance(verb, str):
             (from_key, from_type), (to_key, to_type) = ends[0], ends[1]
-            expected_key = relationship_key(from_key, verb, to_key)
+            plain_key = relationship_key(from_key, verb, to_key)
+            given_key = record.get("_key", plain_key)
+            qualifier = given_key[len(plain_key) + 1:] if isinstance(given_key, str) and \
+                given_key.startswith(plain_key + "|") else ""
+            expected_key = f"{plain_key}|{qualifier}" if qualifier else plain_key
             expected_type = relationship_type(from_type, verb, to_type)
-            if record.get("_key", expected_key) != expected_key:
-                problems.append(f"_key: must be {expected_key!r} (fromKey|verb|toKey) or left out")
+            if given_key != expected_key:
+                problems.append(f"_key: must be {plain_key!r} (fromKey|verb|toKey, then |qualifier for one of "
+                                "several such edges) or left out")
             if record.get("_type", expected_type) != expected_type:
                 problems.append(f"_type: must be {expected_type!r} for {from_type} {verb} {to_type}, or left out")
             if expected_key in self.relationships:
                 problems.append(f"_key: {expected_key!r} appears twice")
             if not problems:
-                self.relationships[expected_key] = Relationship(from_key, from_type, verb, to_key, to_type, properties)
+                self.relationships[expected_key] = Relationship(from_key, from_type, verb, to_key, to_type, properties,
+                                                                qualifier=qualifier)
         for message in problems:
             self.problem(path, place, message)
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from aws_integration.graph.devices import AGENT_CLASS, DEVICE_CLASS, DEVICE_ENTITY, map_devices
 from aws_integration.graph.persons import PERSON_CLASS, PERSON_ENTITY, USER_CLASS, map_persons
+from aws_integration.graph.placeholders import INTERNET_ENTITY, IP_RANGE_ENTITY, map_placeholders
 from aws_integration.steps.declarations import EntityDecl
 from aws_integration.store.sqlite import Derivation, SqliteStore
 
@@ -15,10 +16,16 @@ DEVICE_SOURCE = "mapper:device"
 # After the persons: the devices' owners are the Persons just derived, in the same transaction.
 DEVICE_MAPPING = Derivation(DEVICE_SOURCE, frozenset({AGENT_CLASS, DEVICE_CLASS, PERSON_CLASS, USER_CLASS, "Host"}),
                             map_devices)
-DEFAULT_DERIVATIONS = (PERSON_MAPPING, DEVICE_MAPPING)
-DERIVED_ENTITIES: dict[str, EntityDecl] = {PERSON_ENTITY.type: PERSON_ENTITY, DEVICE_ENTITY.type: DEVICE_ENTITY}
-"""The entity types the derivations make, with their declared properties."""
-DERIVATIONS_OF = {PERSON_ENTITY.type: PERSON_SOURCE, DEVICE_ENTITY.type: DEVICE_SOURCE}
+PLACEHOLDER_SOURCE = "mapper:placeholder"
+PLACEHOLDER_MAPPING = Derivation(PLACEHOLDER_SOURCE, frozenset({"Firewall", "AccessRole", "Account"}), map_placeholders)
+DEFAULT_DERIVATIONS = (PERSON_MAPPING, DEVICE_MAPPING, PLACEHOLDER_MAPPING)
+DERIVATIONS_OF = {PERSON_ENTITY.type: PERSON_SOURCE, DEVICE_ENTITY.type: DEVICE_SOURCE,
+                  INTERNET_ENTITY.type: PLACEHOLDER_SOURCE, IP_RANGE_ENTITY.type: PLACEHOLDER_SOURCE}
+"""The entity types the derivations make, and the source that makes each (an external ``aws_account`` is
+AWS's type, declared with it)."""
+DERIVED_ENTITIES: dict[str, EntityDecl] = {
+    entity.type: entity for entity in (PERSON_ENTITY, DEVICE_ENTITY, INTERNET_ENTITY, IP_RANGE_ENTITY)
+}
 
 
 def open_graph_store(path: Path) -> SqliteStore:

@@ -196,18 +196,20 @@ def drop_dangling(db: sqlite3.Connection, run_id: int, stage: str) -> dict[str, 
     return counts
 
 
-def drop_orphaned(db: sqlite3.Connection, source: str, run_id: int) -> int:
+def drop_orphaned(db: sqlite3.Connection, source: str, run_id: int, others: bool = True) -> int:
     """Delete relationships with an end no longer in the graph, logging them deleted in the run's change set.
 
-    Those of ``source``, and those of any other source that point at an entity this
-    run deleted: a relationship goes with its endpoint, whoever wrote it.
+    Those of ``source``, and (with ``others``) those of any other source that point at
+    an entity this run deleted: a relationship goes with its endpoint, whoever wrote it.
     """
     gone = f"(SELECT c.key FROM changes c WHERE c.run_id = :run AND c.kind = '{RecordKind.ENTITY.value}' " \
            f"AND c.change = '{ChangeKind.DELETED.value}')"
     params = {"source": source, "run": run_id}
     count = 0
-    for orphaned in (f"r.source = :source AND {_missing_end('r')}",
-                     f"r.source <> :source AND (r.from_key IN {gone} OR r.to_key IN {gone}) AND {_missing_end('r')}"):
+    orphans = [f"r.source = :source AND {_missing_end('r')}"]
+    if others:
+        orphans.append(f"r.source <> :source AND (r.from_key IN {gone} OR r.to_key IN {gone}) AND {_missing_end('r')}")
+    for orphaned in orphans:
         deleted = _log_rows(db, RELATIONSHIPS, ChangeKind.DELETED, "r", f"FROM relationships r WHERE {orphaned}", params)
         if deleted:
             db.execute(f"DELETE FROM relationships AS r WHERE {orphaned}", params)

@@ -444,6 +444,11 @@ class SqliteStore:
         conflicts = self._claim_keys(ENTITIES, batch.source, run_id)
         entity_changes = merge_staged(self._db, ENTITIES, source=batch.source, run_id=run_id, stage=COLLECTED,
                                       partial_types=batch.partial_entity_types, units=batch.units)
+        # Derivations read entities only; run before the relationships are settled, they make the entities
+        # the run's rules and trusts point at (the internet, outside accounts), so those edges are not dangling.
+        for derivation in self.derivations:
+            if derivation.source != batch.source:
+                self._derive(derivation, run_id)
         dangling = drop_dangling(self._db, run_id, COLLECTED)
         conflicts += self._claim_keys(RELATIONSHIPS, batch.source, run_id)
         relationship_changes = merge_staged(self._db, RELATIONSHIPS, source=batch.source, run_id=run_id,
@@ -451,9 +456,6 @@ class SqliteStore:
                                             units=batch.units)
         relationship_changes.deleted += drop_orphaned(self._db, batch.source, run_id)
         drop_staged(self._db, run_id)
-        for derivation in self.derivations:
-            if derivation.source != batch.source:
-                self._derive(derivation, run_id)
         return CommitSummary(run_id, entity_changes, relationship_changes, dangling, baseline,
                              [conflict.to_dict() for conflict in conflicts])
 
@@ -489,7 +491,8 @@ class SqliteStore:
             # What another source already holds (a Person imported from HR data) wins over the derived copy.
             claim_keys(self._db, table, source=derivation.source, run_id=run_id, stage=stage, rank=rank_of)
             merge_staged(self._db, table, source=derivation.source, run_id=run_id, stage=stage, partial_types=set())
-        drop_orphaned(self._db, derivation.source, run_id)
+        # Its own only: the committing run's own pass, next, takes every source's edges to what this run deleted.
+        drop_orphaned(self._db, derivation.source, run_id, others=False)
         drop_staged(self._db, run_id, stage)
 
     def _read(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:

@@ -91,6 +91,7 @@ ACCOUNT_ENTITY = EntityDecl(
         name="string: The configured account name, else the account's alias, else its ID.",
         partition="string: The AWS partition (aws, aws-cn, aws-us-gov).",
         aliases="string[]: The account's IAM aliases.",
+        external="boolean: True on a placeholder for an account no source ingests, which a role trusts.",
     ),
 )
 

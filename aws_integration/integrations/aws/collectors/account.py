@@ -30,7 +30,7 @@ def transform_account(item: RawItem, scope: TransformContext) -> Iterator[Entity
         scope,
         key=scope.account_key,
         name=name,
-        properties={"name": name, "partition": scope.partition, "aliases": aliases},
+        properties={"name": name, "partition": scope.partition, "aliases": aliases, "external": False},
     )
 
 

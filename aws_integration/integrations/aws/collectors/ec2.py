@@ -12,9 +12,25 @@ from aws_integration.integrations.aws.declarations import (
 )
 from aws_integration.integrations.aws.engine.context import FetchContext, TransformContext
 from aws_integration.graph.model import Entity, Relationship
+from aws_integration.graph.placeholders import EXTERNAL_CIDRS, INTERNET_ENTITY, IP_RANGE_ENTITY, ip_range_key
 
 EXTERNAL_IPV4 = "0.0.0.0/0"
 EXTERNAL_IPV6 = "::/0"
+PROTOCOL_NAMES = {"-1": "all", "6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}
+ICMP = frozenset({"icmp", "icmpv6"})
+RULE_PROPERTIES = described(
+    ingress="boolean: Whether the rule admits traffic coming in.",
+    egress="boolean: Whether the rule lets traffic go out.",
+    ipProtocol="string: tcp, udp, icmp, icmpv6, all, or the protocol number.",
+    fromPort="integer: The first port of the range (the ICMP type for ICMP; 0 for all traffic).",
+    toPort="integer: The last port of the range (the ICMP code for ICMP; 65535 for all traffic).",
+    cidr="string: The IPv4 or IPv6 range the rule names.",
+    description="string: The rule's description.",
+    prefixListIds="string[]: The managed prefix lists the permission also names.",
+)
+ACL_RULE_PROPERTIES = RULE_PROPERTIES[:6] + described(
+    ruleNumber="integer: The entry's rule number: entries apply in that order, the first match decides.",
+)
 
 NETWORK_PROPERTIES = described(
     CIDR="string: The primary IPv4 CIDR block.",
@@ -79,6 +95,8 @@ NETWORK_ACL = EntityDecl(
         ingressRuleCount="integer: The number of inbound entries.",
         egressRuleCount="integer: The number of outbound entries.",
         associatedSubnetIds="string[]: The subnets it applies to.",
+        ingressCidrs="string[]: The IP ranges its inbound entries name.",
+        egressCidrs="string[]: The IP ranges its outbound entries name.",
     ),
 )
 SECURITY_GROUP = EntityDecl("aws_security_group", ("Firewall",), "An EC2 security group.", properties=described(
@@ -89,6 +107,8 @@ SECURITY_GROUP = EntityDecl("aws_security_group", ("Firewall",), "An EC2 securit
     ingressRuleCount="integer: The number of inbound permissions.",
     egressRuleCount="integer: The number of outbound permissions.",
     allowsIngressFromInternet="boolean: Whether an inbound permission admits 0.0.0.0/0 or ::/0.",
+    ingressCidrs="string[]: The IP ranges its inbound permissions admit.",
+    egressCidrs="string[]: The IP ranges its outbound permissions let traffic go to.",
 ))
 INSTANCE = EntityDecl("aws_instance", ("Host",), "An EC2 instance.", properties=described(
     instanceId="string: The instance ID.",
@@ -325,9 +345,37 @@ def transform_network_acl(item: RawItem, scope: TransformContext) -> Iterator[En
             "ingressRuleCount": sum(1 for entry in entries if not entry.get("Egress")),
             "egressRuleCount": sum(1 for entry in entries if entry.get("Egress")),
             "associatedSubnetIds": [assoc["SubnetId"] for assoc in item.get("Associations", []) if assoc.get("SubnetId")],
+            "ingressCidrs": _entry_cidrs(entries, egress=False) or None,
+            "egressCidrs": _entry_cidrs(entries, egress=True) or None,
         },
     )
     yield relate(VPC, _vpc_key(scope, item["VpcId"]), "HAS", NETWORK_ACL, key)
+    yield from network_acl_rules(entries, key)
+
+
+def _entry_cidrs(entries: list[RawItem], egress: bool) -> list[str]:
+    return list(dict.fromkeys(cidr for entry in entries if bool(entry.get("Egress")) is egress
+                              if (cidr := entry.get("CidrBlock") or entry.get("Ipv6CidrBlock"))))
+
+
+def network_acl_rules(entries: list[RawItem], key: str) -> Iterator[Relationship]:
+    """``ALLOWS`` or ``DENIES`` the entry's range for each entry, with its rule number (lower numbers win)."""
+    for entry in entries:
+        cidr = entry.get("CidrBlock") or entry.get("Ipv6CidrBlock")
+        if not cidr or entry.get("RuleAction") not in ("allow", "deny"):
+            continue
+        direction = "egress" if entry.get("Egress") else "ingress"
+        ports = entry.get("PortRange") or {}
+        protocol, from_port, to_port = _ports(str(entry.get("Protocol", "-1")), ports.get("From"), ports.get("To"))
+        target = INTERNET_ENTITY if cidr in EXTERNAL_CIDRS else IP_RANGE_ENTITY
+        rule_number = entry.get("RuleNumber")
+        yield Relationship(
+            key, NETWORK_ACL.type, "ALLOWS" if entry["RuleAction"] == "allow" else "DENIES", ip_range_key(cidr),
+            target.type,
+            _without_none({"ingress": direction == "ingress", "egress": direction == "egress", "ipProtocol": protocol,
+                           "fromPort": from_port, "toPort": to_port, "cidr": cidr, "ruleNumber": rule_number}),
+            qualifier=f"{direction}:{rule_number}:{cidr}",
+        )
 
 
 def _open_to_internet(permission: RawItem) -> bool:
@@ -336,10 +384,67 @@ def _open_to_internet(permission: RawItem) -> bool:
     )
 
 
+def _cidrs(permissions: list[RawItem]) -> list[str]:
+    """The CIDR blocks the permissions name, each once, in order."""
+    found = [r["CidrIp"] for permission in permissions for r in permission.get("IpRanges", []) if r.get("CidrIp")]
+    found += [r["CidrIpv6"] for permission in permissions for r in permission.get("Ipv6Ranges", []) if r.get("CidrIpv6")]
+    return list(dict.fromkeys(found))
+
+
+def _ports(protocol: str, from_port: object, to_port: object) -> tuple[str, int, int]:
+    """A rule's protocol name and port range. All traffic, and TCP or UDP without ports, cover 0-65535;
+    ICMP keeps its type and code (-1: any)."""
+    name = PROTOCOL_NAMES.get(protocol, protocol)
+    given = (from_port, to_port) if isinstance(from_port, int) and isinstance(to_port, int) else None
+    if name in ICMP:
+        return (name, *given) if given else (name, -1, -1)
+    if name == "all" or given is None or given[0] < 0:
+        return name, 0, 65535
+    return name, given[0], given[1]
+
+
+def security_group_rules(item: RawItem, scope: TransformContext, key: str) -> Iterator[Relationship]:
+    """``ALLOWS`` for each source (ingress) or destination (egress) of each permission: the internet, an IP
+    range, or another security group; one edge per rule, told apart by its qualifier."""
+    for direction, permissions in (("ingress", item.get("IpPermissions", [])),
+                                   ("egress", item.get("IpPermissionsEgress", []))):
+        for permission in permissions:
+            protocol, from_port, to_port = _ports(str(permission.get("IpProtocol", "-1")),
+                                                  permission.get("FromPort"), permission.get("ToPort"))
+            rule = {"ingress": direction == "ingress", "egress": direction == "egress", "ipProtocol": protocol,
+                    "fromPort": from_port, "toPort": to_port}
+            qualifier = f"{direction}:{protocol}:{from_port}-{to_port}"
+            prefix_lists = [entry["PrefixListId"] for entry in permission.get("PrefixListIds", [])
+                            if entry.get("PrefixListId")]
+            if prefix_lists:
+                rule["prefixListIds"] = prefix_lists
+            ranges = [(r["CidrIp"], r.get("Description")) for r in permission.get("IpRanges", []) if r.get("CidrIp")]
+            ranges += [(r["CidrIpv6"], r.get("Description"))
+                       for r in permission.get("Ipv6Ranges", []) if r.get("CidrIpv6")]
+            for cidr, description in ranges:
+                target = INTERNET_ENTITY if cidr in EXTERNAL_CIDRS else IP_RANGE_ENTITY
+                yield Relationship(key, SECURITY_GROUP.type, "ALLOWS", ip_range_key(cidr), target.type,
+                                   _without_none({**rule, "cidr": cidr, "description": description}),
+                                   qualifier=f"{qualifier}:{cidr}")
+            for pair in permission.get("UserIdGroupPairs", []):
+                if not pair.get("GroupId"):
+                    continue
+                owner = pair.get("UserId") or scope.account_id
+                peer = f"arn:{scope.partition}:ec2:{scope.region}:{owner}:security-group/{pair['GroupId']}"
+                yield Relationship(key, SECURITY_GROUP.type, "ALLOWS", peer, SECURITY_GROUP.type,
+                                   _without_none({**rule, "description": pair.get("Description")}),
+                                   qualifier=qualifier)
+
+
+def _without_none(values: dict[str, object]) -> dict[str, object]:
+    return {name: value for name, value in values.items() if value is not None}
+
+
 def transform_security_group(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
-    """One ``aws_security_group``, which its VPC HAS."""
+    """One ``aws_security_group``, which its VPC HAS, and what each of its rules ALLOWS."""
     key = ec2_arn(scope, "security-group", item["GroupId"])
     ingress = item.get("IpPermissions", [])
+    egress = item.get("IpPermissionsEgress", [])
     yield build_entity(
         SECURITY_GROUP,
         scope,
@@ -352,12 +457,15 @@ def transform_security_group(item: RawItem, scope: TransformContext) -> Iterator
             "description": item.get("Description"),
             "vpcId": item.get("VpcId"),
             "ingressRuleCount": len(ingress),
-            "egressRuleCount": len(item.get("IpPermissionsEgress", [])),
+            "egressRuleCount": len(egress),
             "allowsIngressFromInternet": any(_open_to_internet(permission) for permission in ingress),
+            "ingressCidrs": _cidrs(ingress) or None,
+            "egressCidrs": _cidrs(egress) or None,
         },
     )
     if item.get("VpcId"):
         yield relate(VPC, _vpc_key(scope, item["VpcId"]), "HAS", SECURITY_GROUP, key)
+    yield from security_group_rules(item, scope, key)
 
 
 async def fetch_instances(context: FetchContext) -> AsyncIterator[RawItem]:
@@ -545,11 +653,19 @@ STEPS: tuple[StepDecl, ...] = (
     ),
     _listing_step(
         "fetch-network-acls", "Network ACLs", "DescribeNetworkAcls", "NetworkAcls", NETWORK_ACL,
-        transform_network_acl, [RelationshipDecl(VPC.type, "HAS", NETWORK_ACL.type)],
+        transform_network_acl, [
+            RelationshipDecl(VPC.type, "HAS", NETWORK_ACL.type),
+            *(RelationshipDecl(NETWORK_ACL.type, verb, target.type, ACL_RULE_PROPERTIES)
+              for verb in ("ALLOWS", "DENIES") for target in (INTERNET_ENTITY, IP_RANGE_ENTITY)),
+        ],
     ),
     _listing_step(
         "fetch-security-groups", "Security groups", "DescribeSecurityGroups", "SecurityGroups", SECURITY_GROUP,
-        transform_security_group, [RelationshipDecl(VPC.type, "HAS", SECURITY_GROUP.type)],
+        transform_security_group, [
+            RelationshipDecl(VPC.type, "HAS", SECURITY_GROUP.type),
+            *(RelationshipDecl(SECURITY_GROUP.type, "ALLOWS", target.type, RULE_PROPERTIES)
+              for target in (INTERNET_ENTITY, IP_RANGE_ENTITY, SECURITY_GROUP)),
+        ],
     ),
     StepDecl(
         id="fetch-instances",

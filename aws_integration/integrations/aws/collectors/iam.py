@@ -10,6 +10,7 @@ from aws_integration.integrations.aws.declarations import (
     ACCOUNT_ENTITY, ApiCall, EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described,
 )
 from aws_integration.integrations.aws.engine.context import FetchContext, TransformContext, account_key
+from aws_integration.graph.placeholders import account_of_arn
 from aws_integration.graph.model import Entity, Relationship
 
 PRINCIPAL_PROPERTIES = described(
@@ -217,6 +218,10 @@ def _trusted(key: str, trust: Trust, scope: TransformContext) -> Iterator[Entity
         yield relate(ROLE, key, "TRUSTS", ROLE, role)
     for user in sorted(trust.users):
         yield relate(ROLE, key, "TRUSTS", USER, user)
+    # A principal of another account: the role trusts that account too (the placeholder derivation makes it).
+    for account in sorted({found for arn in trust.roles | trust.users if (found := account_of_arn(arn))}
+                          - trust.accounts - {scope.account_id}):
+        yield relate(ROLE, key, "TRUSTS", ACCOUNT_ENTITY, account_key(account))
     for service in sorted(trust.services):
         yield build_entity(SERVICE, scope, key=f"aws_service:{service}", name=service,
                            properties={"name": service})
