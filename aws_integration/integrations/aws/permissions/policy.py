@@ -87,7 +87,7 @@ class Policy:
     statements: tuple[Statement, ...]
 
 
-def _document(document: str | Mapping[str, Any]) -> Mapping[str, Any]:
+def read_document(document: str | Mapping[str, Any]) -> Mapping[str, Any]:
     if isinstance(document, Mapping):
         return document
     if not isinstance(document, str):
@@ -131,7 +131,7 @@ def _statement(raw: Any, policy_name: str | None, index: int) -> Statement:
 
 def parse_policy(document: str | Mapping[str, Any], name: str | None = None) -> Policy:
     """Parse a policy document; raises :class:`PolicyError` naming what is wrong."""
-    parsed = _document(document)
+    parsed = read_document(document)
     raw_statements = parsed.get("Statement")
     if raw_statements is None:
         raise PolicyError("the document has no Statement")
