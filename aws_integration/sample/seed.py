@@ -201,6 +201,28 @@ def _seed_iam(endpoint_url: str | None, sample: SampleAccount) -> None:
     )
     iam.attach_role_policy(RoleName="app-server", PolicyArn=policy)
     sample.role = "app-server"
+    _seed_iam_findings(iam, _client("sts", HOME_REGION, endpoint_url).get_caller_identity()["Account"])
+
+
+VENDOR_ACCOUNT = "999999999999"
+
+
+def _seed_iam_findings(iam: Any, account_id: str) -> None:
+    """What an audit should find: an administrator policy, a user who can escalate, a role trusted from outside."""
+    admin = iam.create_policy(PolicyName="break-glass", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))["Policy"]["Arn"]
+    iam.create_role(RoleName="break-glass", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"}}]}))
+    iam.attach_role_policy(RoleName="break-glass", PolicyArn=admin)
+    iam.put_user_policy(UserName="ci-deployer", PolicyName="deploy", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": ["ec2:RunInstances", "iam:PassRole"], "Resource": "*"}]}))
+    iam.create_role(RoleName="vendor-audit", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"AWS": f"arn:aws:iam::{VENDOR_ACCOUNT}:root"},
+            "Condition": {"StringEquals": {"sts:ExternalId": "vendor-audit-2026"}}}]}),
+        Description="The auditing vendor's read-only access")
 
 
 def seed_sample_account(endpoint_url: str | None = None) -> SampleAccount:

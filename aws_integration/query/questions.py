@@ -1,0 +1,36 @@
+"""The security questions users ask an inventory first, as queries (docs/query.md lists them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Question:
+    """A saved question: a short name, the question in words, and its query."""
+
+    name: str
+    text: str
+    query: str
+
+
+SECURITY_QUESTIONS: tuple[Question, ...] = (
+    Question(
+        "ssh-open-to-internet", "Which security groups open SSH to the internet?",
+        "FIND aws_security_group AS g THAT ALLOWS AS r Internet "
+        "WHERE r.ingress = true AND r.fromPort <= 22 AND r.toPort >= 22 RETURN g.groupName, g.vpcId, r.cidr",
+    ),
+    Question(
+        "admin-policies", "Which policies grant administrator access?",
+        "FIND AccessPolicy AS p WITH allowsAllActions = true RETURN p._type, p.displayName",
+    ),
+    Question(
+        "privilege-escalation", "Which policies let a principal escalate its privileges?",
+        "FIND AccessPolicy AS p WITH allowsPrivilegeEscalation = true "
+        "RETURN p._type, p.displayName, p.privilegeEscalationPaths",
+    ),
+    Question(
+        "trusted-from-outside", "Which roles can be assumed from outside the ingested accounts?",
+        "FIND aws_iam_role AS role THAT TRUSTS aws_account AS a WITH external = true RETURN role.roleName, a.accountId",
+    ),
+)
