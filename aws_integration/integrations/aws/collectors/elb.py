@@ -6,42 +6,36 @@ from collections.abc import Iterator
 
 from aws_integration.integrations.aws.collectors.common import batched, build_entity, relate
 from aws_integration.integrations.aws.collectors.ec2 import INSTANCE, SECURITY_GROUP, SUBNET, ec2_arn
-from aws_integration.integrations.aws.declarations import ApiCall, EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
+from aws_integration.integrations.aws.declarations import (
+    ApiCall, EntityDecl, Property, RawItem, RelationshipDecl, Scope, StepDecl, described,
+)
 from aws_integration.integrations.aws.engine.context import FetchContext, TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
-ALB = EntityDecl("aws_alb", ("Gateway",), "An application load balancer.", properties=described(
-    name="string: The load balancer's name.",
-    arn="string: Its ARN.",
-    type="string: application.",
-    scheme="string: internet-facing or internal.",
-    public="boolean: Whether it is internet-facing.",
-    dnsName="string: Its DNS name.",
-    state="string: active, provisioning, active_impaired or failed.",
-    vpcId="string: The ID of its VPC.",
-    ipAddressType="string: ipv4 or dualstack.",
-    listenerPorts="integer[]: The ports its listeners accept.",
-    listenerProtocols="string[]: The protocols of its listeners.",
-    sslPolicies="string[]: The TLS policies of its secure listeners.",
-    plaintextListener="boolean: Whether a listener accepts unencrypted HTTP.",
-    createdOn="timestamp: When it was created.",
-))
-NLB = EntityDecl("aws_nlb", ("Gateway",), "A network (or gateway) load balancer.", properties=described(
-    name="string: The load balancer's name.",
-    arn="string: Its ARN.",
-    type="string: network or gateway.",
-    scheme="string: internet-facing or internal.",
-    public="boolean: Whether it is internet-facing.",
-    dnsName="string: Its DNS name.",
-    state="string: active, provisioning, active_impaired or failed.",
-    vpcId="string: The ID of its VPC.",
-    ipAddressType="string: ipv4 or dualstack.",
-    listenerPorts="integer[]: The ports its listeners accept.",
-    listenerProtocols="string[]: The protocols of its listeners.",
-    sslPolicies="string[]: The TLS policies of its secure listeners.",
-    plaintextListener="boolean: Whether a listener accepts unencrypted TCP or UDP.",
-    createdOn="timestamp: When it was created.",
-))
+def _v2_balancer_properties(kind: str, plaintext: str) -> tuple[Property, ...]:
+    """What ALBs and NLBs both carry; ``kind`` is their ``type``, ``plaintext`` what an unencrypted listener takes."""
+    return described(
+        name="string: The load balancer's name.",
+        arn="string: Its ARN.",
+        type=f"string: {kind}.",
+        scheme="string: internet-facing or internal.",
+        public="boolean: Whether it is internet-facing.",
+        dnsName="string: Its DNS name.",
+        state="string: active, provisioning, active_impaired or failed.",
+        vpcId="string: The ID of its VPC.",
+        ipAddressType="string: ipv4 or dualstack.",
+        listenerPorts="integer[]: The ports its listeners accept.",
+        listenerProtocols="string[]: The protocols of its listeners.",
+        sslPolicies="string[]: The TLS policies of its secure listeners.",
+        plaintextListener=f"boolean: Whether a listener accepts unencrypted {plaintext}.",
+        createdOn="timestamp: When it was created.",
+    )
+
+
+ALB = EntityDecl("aws_alb", ("Gateway",), "An application load balancer.",
+                 properties=_v2_balancer_properties("application", "HTTP"))
+NLB = EntityDecl("aws_nlb", ("Gateway",), "A network (or gateway) load balancer.",
+                 properties=_v2_balancer_properties("network or gateway", "TCP or UDP"))
 TARGET_GROUP = EntityDecl("aws_lb_target_group", ("Group",), "A target group of a v2 load balancer.", properties=described(
     name="string: The target group's name.",
     arn="string: Its ARN.",
