@@ -280,6 +280,13 @@ def test_properties_and_values_are_checked_against_the_declarations(store: Sqlit
                     "AND public = true") == []
     assert warnings("FIND sentinelone_agent WITH infected = true THAT PROTECTS device WITH serialNumber = 'C02'") == []
     assert warnings("FIND (aws_s3_bucket | aws_ebs_volume) WITH size > 1") == []
+    # WHERE: entity aliases as WITH, and a named relationship against its possible types' declarations.
+    assert warnings("FIND aws_instance AS i THAT PROTECTS aws_security_group WHERE i.instanceTyp = 'x'") == [
+        "aws_instance declares no property 'instanceTyp' (did you mean instanceType?)"]
+    assert warnings("FIND aws_security_group AS g THAT ALLOWS AS r internet WHERE r.fromPrt <= 22 "
+                    "AND r.ingress = 'yes' AND r._key ^= 'arn:'") == [
+        "aws_security_group_allows_internet declares no property 'fromPrt' (did you mean fromPort?)",
+        "aws_security_group_allows_internet.ingress is boolean: 'yes' never matches it (write true or false)"]
 
 
 def test_an_iso_date_compares_with_epoch_milliseconds_and_with_iso_text(tmp_path: Path) -> None:
@@ -306,3 +313,35 @@ def test_three_thousand_ors_are_answered(store: SqliteStore) -> None:
     assert [entity["_key"] for entity in run_query(store, f"FIND aws_instance WITH {many}").records()] == ["i1", "i2", "i3"]
     anded = " AND ".join("state = 'running'" for _ in range(3000))
     assert [entity["_key"] for entity in run_query(store, f"FIND aws_instance WITH {anded}").records()] == ["i1", "i3"]
+
+
+def test_a_named_relationship_is_compared_and_returned(tmp_path: Path) -> None:
+    rules = [Relationship("sg1", "aws_security_group", "ALLOWS", "global:internet", "internet",
+                          {"ingress": True, "fromPort": port, "toPort": port}, qualifier=f"ingress:tcp:{port}")
+             for port in (22, 443)]
+    internet = Entity("global:internet", "internet", ("Internet",), "Internet", {})
+    with SqliteStore(tmp_path / "graph.sqlite") as store:
+        store.commit_run(GraphBatch("test", [*GRAPH, internet], [*EDGES, *rules], set(), set(), "success", "t0", "t1"))
+        ssh = run_query(store, parse_query("FIND Firewall AS g THAT ALLOWS AS r Internet "
+                                           "WHERE r.fromPort <= 22 AND r.toPort >= 22 AND g.displayName = 'web-sg' "
+                                           "RETURN g.displayName, r.fromPort, r._key")).records()
+        assert ssh == [{"g.displayName": "web-sg", "r.fromPort": 22,
+                        "r._key": "sg1|allows|global:internet|ingress:tcp:22"}]
+        [whole] = run_query(store, parse_query("FIND Firewall THAT ALLOWS AS r Internet WHERE r.toPort = 443 "
+                                               "RETURN r")).records()
+        assert whole["r"]["_fromEntityKey"] == "sg1" and whole["r"]["_class"] == "ALLOWS"
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ("FIND aws_instance WHERE state = 'x'", "WHERE compares alias.property (name the alias) at position 25"),
+    ("FIND aws_instance AS i WHERE j.state = 'x'", "unknown alias 'j' (aliases: i) at position 30"),
+])
+def test_where_names_its_aliases(query: str, message: str) -> None:
+    with pytest.raises(QuerySyntaxError) as raised:
+        parse_query(query)
+    assert str(raised.value) == message
+
+
+def test_a_negated_traversal_has_no_relationship_to_name() -> None:
+    with pytest.raises(QueryError, match="names a relationship of a negated traversal"):
+        compile_query(parse_query("FIND aws_instance THAT !USES AS r aws_ebs_volume"))

@@ -263,9 +263,9 @@ class _Parser:
         alias = None
         if self.qualified:  # WHERE names alias.property
             alias, dot, name = name.partition(".")
-            self.known_alias(Token("name", alias, token.position))
             if not dot:
                 raise QuerySyntaxError(self.query, token.position, "WHERE compares alias.property (name the alias)")
+            self.known_alias(Token("name", alias, token.position))
             if not name:
                 quoted = self.advance()
                 if quoted.kind != "quoted" or len(quoted.text) < 3:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from aws_integration.graph.model import RESERVED_PROPERTIES
+from aws_integration.graph.model import RESERVED_PROPERTIES, relationship_type
 from aws_integration.graph.schema import KNOWN_CLASSES
 from aws_integration.graph.properties import TAG_PREFIX, Kind, Property
 from aws_integration.query.ast import BooleanOp, Comparison, Condition, Literal, Operator, Query, Undefined
@@ -21,6 +21,7 @@ from aws_integration.suggest import did_you_mean
 
 _ENTITY_COLUMNS = ("_type", "_key", "displayName")
 _OWN_FIELDS = RESERVED_PROPERTIES | {"_source"}  # an entity's own fields, not properties
+_EDGE_FIELDS = _OWN_FIELDS | {"_fromEntityKey", "_toEntityKey"}  # a relationship's
 
 
 def _value(text: str | None) -> Any:
@@ -161,7 +162,8 @@ def query_warnings(
             continue
         with_properties = [name for name in node.target.types if declarations.get(name)]
         present = [name for name in node.target.types if name in stored and not declarations.get(name)]
-        for comparison in _conditions(node.condition):
+        where = [comparison for comparison in _conditions(query.where) if comparison.alias == node.alias]
+        for comparison in [*_conditions(node.condition), *where]:
             name = comparison.property_name
             if name in _OWN_FIELDS or name.startswith(TAG_PREFIX):
                 continue
@@ -173,7 +175,28 @@ def query_warnings(
                 (*present, f'$."{name}"'),
             ):
                 warnings.append(f"no stored {' or '.join(present)} has the property {name!r}")
+    warnings += _relationship_warnings(query, declarations)
     return list(dict.fromkeys(warnings))
+
+
+def _relationship_warnings(query: Query, declarations: Mapping[str, Mapping[str, Property]]) -> list[str]:
+    """WHERE comparisons on a named relationship whose possible types (by its verb and its ends' types,
+    either way round) are all declared: the property must be one of theirs, of its kind."""
+    warnings: list[str] = []
+    nodes = query.nodes
+    for index, traversal in enumerate(query.traversals):
+        near, far = nodes[index].target.types, traversal.node.target.types
+        if not traversal.alias or traversal.verb is None or not near or not far:
+            continue
+        possible = [name for one in near for other in far
+                    for name in (relationship_type(one, traversal.verb, other), relationship_type(other, traversal.verb, one))
+                    if name in declarations]
+        if not possible:
+            continue
+        for comparison in _conditions(query.where):
+            if comparison.alias == traversal.alias and comparison.property_name not in _EDGE_FIELDS:
+                warnings += _declaration_warnings(possible, declarations, comparison)
+    return warnings
 
 
 def _declaration_warnings(
