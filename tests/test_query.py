@@ -255,7 +255,7 @@ def test_names_that_match_nothing_are_warned_about_not_refused(store: SqliteStor
     assert query_warnings(store, parse_query("FIND Hots")) == ["no entity class 'Hots' is known (did you mean Host?)"]
     assert query_warnings(store, parse_query("FIND aws_instance WITH cpuCont > 1 AND state = 'running'")) == [
         "no stored aws_instance has the property 'cpuCont'"]
-    assert query_warnings(store, parse_query("FIND aws_lambda_function"), ["aws_lambda_function"]) == []  # declared
+    assert query_warnings(store, parse_query("FIND aws_lambda_function"), {"aws_lambda_function": {}}) == []  # declared
     assert query_warnings(store, parse_query("FIND aws_instance AS i THAT PROTECTS Firewall RETURN i.state")) == []
 
 

@@ -32,7 +32,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from aws_integration.graph.model import Entity, PropertyValue, Relationship
+from aws_integration.graph.model import Entity, PropertyValue, Relationship, classes_of
 from aws_integration.graph.persons import PERSON_CLASS, USER_CLASS, user_email
 from aws_integration.graph.properties import described
 from aws_integration.steps.declarations import EntityDecl
@@ -59,11 +59,6 @@ DEVICE_ENTITY = EntityDecl(DEVICE_TYPE, (DEVICE_CLASS,),
     category="string: desktop, laptop, server and the like, as its agent reports it.",
     lastSeenOn="timestamp: When one of its agents last reported.",
 ))
-
-
-def _classes(record: Mapping[str, Any]) -> set[str]:
-    classes = record.get("_class")
-    return {classes} if isinstance(classes, str) else set(classes or ())
 
 
 def _text(value: Any) -> str | None:
@@ -116,11 +111,11 @@ class _Device:
     @property
     def held(self) -> Mapping[str, Any] | None:
         """An imported Device record among them: the device itself."""
-        return next((record for record in self.records if DEVICE_CLASS in _classes(record)), None)
+        return next((record for record in self.records if DEVICE_CLASS in classes_of(record)), None)
 
     @property
     def agents(self) -> list[Mapping[str, Any]]:
-        return [record for record in self.records if AGENT_CLASS in _classes(record)]
+        return [record for record in self.records if AGENT_CLASS in classes_of(record)]
 
     def identity(self) -> str:
         """What the derived device's key is made of: its serial, else its first MAC, else its hostname."""
@@ -263,7 +258,7 @@ def map_devices(records: Iterable[Mapping[str, Any]]) -> tuple[list[Entity], lis
     """Devices, ``PROTECTS`` and ``OWNS`` relationships from the records of every source (see the module)."""
     agents, held_devices, persons, users, instances = [], [], [], [], []
     for record in sorted(records, key=lambda found: str(found["_key"])):
-        classes = _classes(record)
+        classes = classes_of(record)
         if AGENT_CLASS in classes:
             agents.append(record)
         elif DEVICE_CLASS in classes:

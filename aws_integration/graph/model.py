@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Union
 
@@ -44,6 +45,12 @@ def relationship_type(from_type: str, verb: str, to_type: str) -> str:
         shared += 1
     target = "_".join(to_tokens[shared:])
     return f"{from_type}_{verb.lower()}_{target}"
+
+
+def classes_of(record: Mapping[str, Any]) -> set[str]:
+    """The ``_class`` of a stored record (one class or a list) as a set."""
+    classes = record.get("_class")
+    return {classes} if isinstance(classes, str) else set(classes or ())
 
 
 def relationship_key(from_key: str, verb: str, to_key: str) -> str:

@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from aws_integration.graph.model import Entity, Relationship
+from aws_integration.graph.model import Entity, Relationship, classes_of
 from aws_integration.graph.properties import described
 from aws_integration.steps.declarations import EntityDecl
 
@@ -69,11 +69,6 @@ def person_key(email: str) -> str:
     return f"person:{email}"
 
 
-def _classes(record: Mapping[str, Any]) -> set[str]:
-    classes = record.get("_class")
-    return {classes} if isinstance(classes, str) else set(classes or ())
-
-
 def _text(record: Mapping[str, Any], fields: tuple[str, ...]) -> str | None:
     for field in fields:
         value = record.get(field)
@@ -100,7 +95,7 @@ def map_persons(records: Iterable[Mapping[str, Any]]) -> tuple[list[Entity], lis
     held: dict[str, tuple[str, str]] = {}  # address -> (key, type) of a Person another source holds
     users_by_email: dict[str, list[Mapping[str, Any]]] = {}
     for record in sorted(records, key=lambda found: str(found["_key"])):
-        classes = _classes(record)
+        classes = classes_of(record)
         if PERSON_CLASS in classes:
             address = _email(record.get("email"))
             if address:

@@ -17,7 +17,7 @@ import ipaddress
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from aws_integration.graph.model import Entity, Relationship
+from aws_integration.graph.model import Entity, Relationship, classes_of
 from aws_integration.graph.properties import described
 from aws_integration.steps.declarations import EntityDecl
 
@@ -39,6 +39,11 @@ IP_RANGE_ENTITY = EntityDecl("ip_range", ("Network",), "An IP range a firewall r
 ACCOUNT_TYPE = "aws_account"
 FIREWALL_CLASS = "Firewall"
 ROLE_TYPE = "aws_iam_role"
+
+
+def account_key(account_id: str) -> str:
+    """The ``_key`` of an ``aws_account`` entity, ingested or a placeholder."""
+    return f"{ACCOUNT_TYPE}:{account_id}"
 
 
 def ip_range_key(cidr: str) -> str:
@@ -72,9 +77,7 @@ def map_placeholders(records: Iterable[Mapping[str, Any]]) -> tuple[list[Entity]
     trusted: set[str] = set()
     ingested: set[str] = set()
     for record in records:
-        classes = record.get("_class")
-        classes = classes if isinstance(classes, list) else [classes]
-        if FIREWALL_CLASS in classes:
+        if FIREWALL_CLASS in classes_of(record):
             cidrs.update(_strings(record.get("ingressCidrs")) + _strings(record.get("egressCidrs")))
         if record.get("_type") == ROLE_TYPE:
             trusted.update(_strings(record.get("trustedAccounts")))
@@ -88,7 +91,7 @@ def map_placeholders(records: Iterable[Mapping[str, Any]]) -> tuple[list[Entity]
                                {"CIDR": "0.0.0.0/0", "ipv6CIDR": "::/0", "public": True}))
     entities += [entity for cidr in sorted(cidrs - EXTERNAL_CIDRS) if (entity := _ip_range(cidr))]
     for account in sorted(trusted):
-        key = f"{ACCOUNT_TYPE}:{account}"
+        key = account_key(account)
         if key not in ingested:
             entities.append(Entity(key, ACCOUNT_TYPE, ("Account",), account,
                                    {"accountId": account, "external": True}))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Union
 
@@ -51,6 +52,17 @@ class BooleanOp:
 
 
 Condition = Union[Comparison, BooleanOp]
+
+
+def comparisons(condition: Condition | None) -> Iterator[Comparison]:
+    """Every comparison of a condition, left to right."""
+    stack = [condition] if condition is not None else []
+    while stack:
+        item = stack.pop()
+        if isinstance(item, BooleanOp):
+            stack += [item.right, item.left]
+        else:
+            yield item
 
 
 @dataclass(frozen=True)
@@ -113,11 +125,6 @@ class Query:
     returns: tuple[ReturnItem, ...] = ()
     limit: int | None = None
     where: Condition | None = None
-
-    @property
-    def relationship_aliases(self) -> dict[str, Traversal]:
-        """The named relationships, by alias."""
-        return {traversal.alias: traversal for traversal in self.traversals if traversal.alias}
 
     @property
     def nodes(self) -> tuple[Node, ...]:

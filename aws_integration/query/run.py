@@ -6,14 +6,14 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from aws_integration.graph.model import RESERVED_PROPERTIES, relationship_type
 from aws_integration.graph.schema import KNOWN_CLASSES
 from aws_integration.graph.properties import TAG_PREFIX, Kind, Property
-from aws_integration.query.ast import BooleanOp, Comparison, Condition, Literal, Operator, Query, Undefined
+from aws_integration.query.ast import Comparison, Literal, Operator, Query, Undefined, comparisons
 from aws_integration.query.parser import parse_query
 from aws_integration.query.sql import compile_query, epoch_millis
 from aws_integration.store import SqliteStore
@@ -106,16 +106,6 @@ def _csv_cell(value: Any) -> str:
     return _cell(value)
 
 
-def _conditions(condition: Condition | None) -> Iterator[Comparison]:
-    stack = [condition] if condition is not None else []
-    while stack:
-        item = stack.pop()
-        if isinstance(item, BooleanOp):
-            stack += [item.right, item.left]
-        elif isinstance(item, Comparison):
-            yield item
-
-
 def literal_mismatch(declared: Property, value: Literal) -> str | None:
     """Why comparing a property of its declared kind with ``value`` finds nothing, if it cannot match.
 
@@ -137,13 +127,13 @@ def literal_mismatch(declared: Property, value: Literal) -> str | None:
 
 
 def query_warnings(
-    store: SqliteStore, query: Query, declared: Mapping[str, Mapping[str, Property]] | Iterable[str] = ()
+    store: SqliteStore, query: Query, declarations: Mapping[str, Mapping[str, Property]] | None = None
 ) -> list[str]:
     """What in ``query`` names nothing or cannot match: types neither stored nor declared, classes
     no entity has, properties the node's types do not declare (or, for undeclared types, that no
     stored entity carries), and values of another kind than the property's. A query with such a
     name is still answered (it finds nothing there); the warning says why."""
-    declarations = declared if isinstance(declared, Mapping) else {name: {} for name in declared}
+    declarations = declarations or {}
     stored = {name for (name,) in store.select("SELECT DISTINCT type FROM entities")}  # read from its index
     types = stored | set(declarations)
     classes = set(KNOWN_CLASSES)
@@ -162,8 +152,8 @@ def query_warnings(
             continue
         with_properties = [name for name in node.target.types if declarations.get(name)]
         present = [name for name in node.target.types if name in stored and not declarations.get(name)]
-        where = [comparison for comparison in _conditions(query.where) if comparison.alias == node.alias]
-        for comparison in [*_conditions(node.condition), *where]:
+        where = [comparison for comparison in comparisons(query.where) if comparison.alias == node.alias]
+        for comparison in [*comparisons(node.condition), *where]:
             name = comparison.property_name
             if name in _OWN_FIELDS or name.startswith(TAG_PREFIX):
                 continue
@@ -193,7 +183,7 @@ def _relationship_warnings(query: Query, declarations: Mapping[str, Mapping[str,
                     if name in declarations]
         if not possible:
             continue
-        for comparison in _conditions(query.where):
+        for comparison in comparisons(query.where):
             if comparison.alias == traversal.alias and comparison.property_name not in _EDGE_FIELDS:
                 warnings += _declaration_warnings(possible, declarations, comparison)
     return warnings
@@ -211,7 +201,7 @@ def _declaration_warnings(
     if comparison.operator in (Operator.CONTAINS, Operator.STARTS_WITH, Operator.ENDS_WITH):
         return []
     reasons = [literal_mismatch(prop, comparison.value) for prop in found]
-    return [f"{types[0] if len(types) == 1 else ' or '.join(types)}.{reasons[0]}"] if all(reasons) else []
+    return [f"{' or '.join(types)}.{reasons[0]}"] if all(reasons) else []
 
 
 def run_query(store: SqliteStore, query: str | Query) -> QueryResult:

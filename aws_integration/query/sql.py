@@ -18,7 +18,7 @@ asset graphs expect; ``THAT !VERB`` keeps the entities with no such neighbour.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -33,6 +33,7 @@ from aws_integration.query.ast import (
     Query,
     ReturnItem,
     Undefined,
+    comparisons,
 )
 
 _SQL_OPERATORS = {Operator.EQ: "=", Operator.LT: "<", Operator.LE: "<=", Operator.GT: ">", Operator.GE: ">="}
@@ -220,21 +221,13 @@ def _return_column(compiler: _Compiler, entity: str, item: ReturnItem, edge: boo
     return f"({entity}.properties -> {compiler.bind(_path(item.property_name))})"
 
 
-def _aliases_of(condition: Condition) -> Iterator[str]:
-    if isinstance(condition, BooleanOp):
-        yield from _aliases_of(condition.left)
-        yield from _aliases_of(condition.right)
-    elif condition.alias:
-        yield condition.alias
-
-
 def compile_query(query: Query) -> CompiledQuery:
     """One SELECT answering ``query``; raises :class:`QueryError` for what cannot be asked."""
     compiler = _Compiler()
     aliases = {node.alias: f"e{index}" for index, node in enumerate(query.nodes)}
     aliases |= {traversal.alias: f"r{index}" for index, traversal in enumerate(query.traversals, start=1)
                 if traversal.alias}
-    edges = frozenset(f"r{index}" for index, traversal in enumerate(query.traversals, start=1) if traversal.alias)
+    edges = frozenset(aliases[traversal.alias] for traversal in query.traversals if traversal.alias)
     joins: list[str] = []
     where: list[str] = []
     negated_aliases: set[str] = set()
@@ -257,7 +250,7 @@ def compile_query(query: Query) -> CompiledQuery:
         previous = entity
     where.insert(0, compiler.node("e0", query.first))
     if query.where is not None:
-        named = {alias for alias in _aliases_of(query.where)} & negated_aliases
+        named = {comparison.alias for comparison in comparisons(query.where)} & negated_aliases
         if named:
             raise QueryError(f"alias {sorted(named)[0]!r} belongs to a negated traversal: WHERE has nothing to compare")
         where.append(compiler.condition(aliases, query.where, edges))

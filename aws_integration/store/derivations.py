@@ -19,13 +19,12 @@ DEVICE_MAPPING = Derivation(DEVICE_SOURCE, frozenset({AGENT_CLASS, DEVICE_CLASS,
 PLACEHOLDER_SOURCE = "mapper:placeholder"
 PLACEHOLDER_MAPPING = Derivation(PLACEHOLDER_SOURCE, frozenset({"Firewall", "AccessRole", "Account"}), map_placeholders)
 DEFAULT_DERIVATIONS = (PERSON_MAPPING, DEVICE_MAPPING, PLACEHOLDER_MAPPING)
-DERIVATIONS_OF = {PERSON_ENTITY.type: PERSON_SOURCE, DEVICE_ENTITY.type: DEVICE_SOURCE,
-                  INTERNET_ENTITY.type: PLACEHOLDER_SOURCE, IP_RANGE_ENTITY.type: PLACEHOLDER_SOURCE}
-"""The entity types the derivations make, and the source that makes each (an external ``aws_account`` is
-AWS's type, declared with it)."""
-DERIVED_ENTITIES: dict[str, EntityDecl] = {
-    entity.type: entity for entity in (PERSON_ENTITY, DEVICE_ENTITY, INTERNET_ENTITY, IP_RANGE_ENTITY)
-}
+# The entity types the derivations make, with the source that makes each (an external ``aws_account`` is
+# AWS's type, declared with it).
+_MADE_BY = ((PERSON_ENTITY, PERSON_SOURCE), (DEVICE_ENTITY, DEVICE_SOURCE), (INTERNET_ENTITY, PLACEHOLDER_SOURCE),
+            (IP_RANGE_ENTITY, PLACEHOLDER_SOURCE))
+DERIVED_ENTITIES: dict[str, EntityDecl] = {entity.type: entity for entity, _ in _MADE_BY}
+DERIVATIONS_OF: dict[str, str] = {entity.type: source for entity, source in _MADE_BY}
 
 
 def open_graph_store(path: Path) -> SqliteStore:

@@ -378,17 +378,25 @@ def network_acl_rules(entries: list[RawItem], key: str) -> Iterator[Relationship
         )
 
 
+RANGE_FIELDS = (("IpRanges", "CidrIp"), ("Ipv6Ranges", "CidrIpv6"))
+
+
+def _ranges(permission: RawItem, fields: tuple[tuple[str, str], ...] = RANGE_FIELDS) -> Iterator[tuple[str, str | None]]:
+    """The ranges a permission names (IPv4, then IPv6), with their descriptions."""
+    for field, cidr_field in fields:
+        for entry in permission.get(field, []):
+            if entry.get(cidr_field):
+                yield entry[cidr_field], entry.get("Description")
+
+
 def _open_to_internet(permission: RawItem) -> bool:
-    return any(r.get("CidrIp") == EXTERNAL_IPV4 for r in permission.get("IpRanges", [])) or any(
-        r.get("CidrIpv6") == EXTERNAL_IPV6 for r in permission.get("Ipv6Ranges", [])
-    )
+    return any(cidr in (EXTERNAL_IPV4, EXTERNAL_IPV6) for cidr, _ in _ranges(permission))
 
 
 def _cidrs(permissions: list[RawItem]) -> list[str]:
-    """The CIDR blocks the permissions name, each once, in order."""
-    found = [r["CidrIp"] for permission in permissions for r in permission.get("IpRanges", []) if r.get("CidrIp")]
-    found += [r["CidrIpv6"] for permission in permissions for r in permission.get("Ipv6Ranges", []) if r.get("CidrIpv6")]
-    return list(dict.fromkeys(found))
+    """The CIDR blocks the permissions name, each once: every IPv4 one, then every IPv6 one."""
+    return list(dict.fromkeys(cidr for fields in RANGE_FIELDS for permission in permissions
+                              for cidr, _ in _ranges(permission, (fields,))))
 
 
 def _ports(protocol: str, from_port: object, to_port: object) -> tuple[str, int, int]:
@@ -418,10 +426,7 @@ def security_group_rules(item: RawItem, scope: TransformContext, key: str) -> It
                             if entry.get("PrefixListId")]
             if prefix_lists:
                 rule["prefixListIds"] = prefix_lists
-            ranges = [(r["CidrIp"], r.get("Description")) for r in permission.get("IpRanges", []) if r.get("CidrIp")]
-            ranges += [(r["CidrIpv6"], r.get("Description"))
-                       for r in permission.get("Ipv6Ranges", []) if r.get("CidrIpv6")]
-            for cidr, description in ranges:
+            for cidr, description in _ranges(permission):
                 target = INTERNET_ENTITY if cidr in EXTERNAL_CIDRS else IP_RANGE_ENTITY
                 yield Relationship(key, SECURITY_GROUP.type, "ALLOWS", ip_range_key(cidr), target.type,
                                    _without_none({**rule, "cidr": cidr, "description": description}),

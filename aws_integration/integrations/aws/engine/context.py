@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from botocore.exceptions import ClientError
 
+from aws_integration.graph.placeholders import account_key
 from aws_integration.integrations.aws.declarations import ApiCall, RawItem, StepDecl
 from aws_integration.integrations.aws.engine.errors import PermissionDenied, error_code, is_permission_error
 from aws_integration.steps.chain import CALL_CHAIN, link
@@ -41,11 +42,6 @@ class TransformContext:
     def account_key(self) -> str:
         """The ``_key`` of this account's ``aws_account`` entity."""
         return account_key(self.account_id)
-
-
-def account_key(account_id: str) -> str:
-    """The ``_key`` of an ``aws_account`` entity."""
-    return f"aws_account:{account_id}"
 
 
 class FetchContext:
