@@ -274,8 +274,11 @@ resource "aws_iam_policy" "inventory_1" {
         "Sid"    = "IamReadAnyResource"
         "Effect" = "Allow"
         "Action" = [
+          "iam:GenerateCredentialReport",
           "iam:GetAccountAuthorizationDetails",
           "iam:GetAccountPasswordPolicy",
+          "iam:GetAccountSummary",
+          "iam:GetCredentialReport",
           "iam:ListAccountAliases",
           "iam:ListGroups",
           "iam:ListInstanceProfiles",
@@ -350,14 +353,6 @@ resource "aws_iam_policy" "inventory_1" {
         ]
         "Resource" = "arn:${data.aws_partition.current.partition}:kinesis:*:*:stream/*"
       },
-      {
-        "Sid"    = "KmsReadAnyResource"
-        "Effect" = "Allow"
-        "Action" = [
-          "kms:ListKeys",
-        ]
-        "Resource" = "*"
-      },
     ]
   })
 }
@@ -368,6 +363,14 @@ resource "aws_iam_policy" "inventory_2" {
   policy = jsonencode({
     "Version" = "2012-10-17"
     "Statement" = [
+      {
+        "Sid"    = "KmsReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "kms:ListKeys",
+        ]
+        "Resource" = "*"
+      },
       {
         "Sid"    = "KmsReadKey"
         "Effect" = "Allow"
@@ -435,7 +438,10 @@ resource "aws_iam_policy" "inventory_2" {
         "Sid"    = "S3ReadAnyResource"
         "Effect" = "Allow"
         "Action" = [
+          "s3:GetAccountPublicAccessBlock",
+          "s3:GetBucketAcl",
           "s3:GetBucketLocation",
+          "s3:GetBucketPolicy",
           "s3:ListAllMyBuckets",
         ]
         "Resource" = "*"
@@ -444,6 +450,7 @@ resource "aws_iam_policy" "inventory_2" {
         "Sid"    = "S3ReadBucket"
         "Effect" = "Allow"
         "Action" = [
+          "s3:GetBucketPolicyStatus",
           "s3:GetBucketPublicAccessBlock",
           "s3:GetBucketTagging",
           "s3:GetBucketVersioning",

@@ -30,6 +30,15 @@ SECURITY_QUESTIONS: tuple[Question, ...] = (
         "RETURN p._type, p.displayName, p.privilegeEscalationPaths",
     ),
     Question(
+        "public-buckets", "Which buckets are public?",
+        "FIND aws_s3_bucket AS b WITH public = true RETURN b.name, b.policyPublic, b.publicAclGrants",
+    ),
+    Question(
+        "console-without-mfa", "Which users have console access without MFA?",
+        "FIND aws_iam_user AS u WITH consoleAccess = true AND mfaEnabled = false "
+        "RETURN u.username, u.passwordLastUsedOn",
+    ),
+    Question(
         "trusted-from-outside", "Which roles can be assumed from outside the ingested accounts?",
         "FIND aws_iam_role AS role THAT TRUSTS aws_account AS a WITH external = true RETURN role.roleName, a.accountId",
     ),

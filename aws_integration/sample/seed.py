@@ -160,6 +160,7 @@ def _seed_buckets(endpoint_url: str | None, sample: SampleAccount) -> None:
         },
     )
     s3.create_bucket(Bucket=assets)  # no tags, no encryption, no public-access block
+    s3.put_bucket_acl(Bucket=assets, ACL="public-read")  # and anyone may list it
     eu_data = "sample-eu-customer-data"
     _client("s3", SECOND_REGION, endpoint_url).create_bucket(
         Bucket=eu_data, CreateBucketConfiguration={"LocationConstraint": SECOND_REGION}
@@ -208,7 +209,12 @@ VENDOR_ACCOUNT = "999999999999"
 
 
 def _seed_iam_findings(iam: Any, account_id: str) -> None:
-    """What an audit should find: an administrator policy, a user who can escalate, a role trusted from outside."""
+    """What an audit should find: an administrator policy, a user who can escalate, a role trusted from outside,
+    a console user without MFA (bob; alice has a device)."""
+    for user in ("alice", "bob@example.com"):
+        iam.create_login_profile(UserName=user, Password="Sample-Console-Password-1")
+    serial = iam.create_virtual_mfa_device(VirtualMFADeviceName="alice")["VirtualMFADevice"]["SerialNumber"]
+    iam.enable_mfa_device(UserName="alice", SerialNumber=serial, AuthenticationCode1="123456", AuthenticationCode2="654321")
     admin = iam.create_policy(PolicyName="break-glass", PolicyDocument=json.dumps({
         "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))["Policy"]["Arn"]
     iam.create_role(RoleName="break-glass", AssumeRolePolicyDocument=json.dumps({

@@ -54,6 +54,14 @@ def test_privilege_escalation(world: tuple[SampleAccount, SqliteStore]) -> None:
     assert answers["deploy"] == ["pass-role-to-ec2"] and len(answers["break-glass"]) == ALL_PATHS
 
 
+def test_public_buckets(world: tuple[SampleAccount, SqliteStore]) -> None:
+    assert _answer(world[1], "public-buckets") == [("sample-public-assets", False, ["AllUsers:READ"])]
+
+
+def test_console_users_without_mfa(world: tuple[SampleAccount, SqliteStore]) -> None:
+    assert _answer(world[1], "console-without-mfa") == [("bob@example.com", None)]
+
+
 def test_roles_trusted_from_outside(world: tuple[SampleAccount, SqliteStore]) -> None:
     assert _answer(world[1], "trusted-from-outside") == [("vendor-audit", VENDOR_ACCOUNT)]
 

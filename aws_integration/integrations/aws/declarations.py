@@ -92,6 +92,9 @@ ACCOUNT_ENTITY = EntityDecl(
         partition="string: The AWS partition (aws, aws-cn, aws-us-gov).",
         aliases="string[]: The account's IAM aliases.",
         external="boolean: True on a placeholder for an account no source ingests, which a role trusts.",
+        rootMfaEnabled="boolean: Whether the root user has MFA enabled (IAM account summary).",
+        rootAccessKeysPresent="boolean: Whether the root user has access keys (IAM account summary).",
+        mfaDevicesInUse="integer: The MFA devices enabled for users of the account.",
     ),
 )
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from aws_integration.integrations.aws.collectors.common import build_entity, relate
+from aws_integration.integrations.aws.collectors.iam_credentials import (
+    CREDENTIAL_PROPERTIES, CREDENTIAL_REPORT_CALLS, fetch_credential_report,
+)
 from aws_integration.integrations.aws.collectors.iam_trust import SERVICE, Trust, parse_trust, trust_document
 from aws_integration.integrations.aws.declarations import (
     ACCOUNT_ENTITY, ApiCall, EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described,
@@ -40,8 +43,7 @@ PRINCIPAL_PROPERTIES = described(
 USER = EntityDecl("aws_iam_user", ("User",), "An IAM user.", properties=PRINCIPAL_PROPERTIES + described(
     userId="string: The user's unique ID.",
     username="string: The user's name.",
-    passwordLastUsedOn="timestamp: When its console password was last used.",
-))
+) + CREDENTIAL_PROPERTIES)
 GROUP = EntityDecl("aws_iam_group", ("UserGroup",), "An IAM group.", properties=PRINCIPAL_PROPERTIES + described(
     groupId="string: The group's unique ID.",
     groupName="string: The group's name.",
@@ -191,13 +193,20 @@ def _inline(owner: EntityDecl, decl: EntityDecl, owner_key: str, item: RawItem,
 
 
 async def fetch_users(context: FetchContext) -> list[RawItem]:
-    """Users with their tags and attached managed policies."""
-    return await _with_authorization_details(context, LIST_USERS, USER_DETAILS, "User")
+    """Users with their tags, attached and inline policies, and their row of the credential report."""
+    users, report = await context.each(
+        (lambda: _with_authorization_details(context, LIST_USERS, USER_DETAILS, "User"),
+         lambda: fetch_credential_report(context)),
+        lambda read: read(),
+    )
+    rows = {name: row.properties() for name, row in report.items()}
+    return [{**user, "Credentials": rows.get(user["UserName"], {})} for user in users]
 
 
 def transform_user(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
-    """One ``aws_iam_user``, ASSIGNED its managed policies."""
+    """One ``aws_iam_user`` with its credential state, ASSIGNED its managed policies."""
     key = item["Arn"]
+    credentials = item.get("Credentials", {})
     yield build_entity(
         USER,
         scope,
@@ -208,7 +217,8 @@ def transform_user(item: RawItem, scope: TransformContext) -> Iterator[Entity | 
             "userId": item.get("UserId"),
             "username": item["UserName"],
             **_principal_properties(item),
-            "passwordLastUsedOn": item.get("PasswordLastUsed"),
+            **credentials,
+            "passwordLastUsedOn": credentials.get("passwordLastUsedOn") or item.get("PasswordLastUsed"),
         },
     )
     yield from _assigned(USER, key, item)
@@ -392,7 +402,7 @@ STEPS: tuple[StepDecl, ...] = (
         name="IAM users",
         service="iam",
         scope=Scope.GLOBAL,
-        calls=(LIST_USERS, USER_DETAILS),
+        calls=(LIST_USERS, USER_DETAILS, *CREDENTIAL_REPORT_CALLS),
         entities=(USER, USER_POLICY),
         relationships=(RelationshipDecl(USER.type, "ASSIGNED", POLICY.type),
                        RelationshipDecl(USER.type, "HAS", USER_POLICY.type)),

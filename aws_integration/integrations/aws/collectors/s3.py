@@ -1,10 +1,11 @@
-"""S3 buckets with their region, tags, encryption, versioning and public-access block."""
+"""S3 buckets with their region, tags, encryption, versioning, policy, ACL and whether they are public."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from aws_integration.integrations.aws.collectors.common import build_entity
+from aws_integration.integrations.aws.collectors.s3_exposure import Exposure, block_flags
 from aws_integration.integrations.aws.declarations import ApiCall, EntityDecl, RawItem, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import FetchContext, TransformContext
 from aws_integration.graph.model import Entity, Relationship
@@ -24,6 +25,11 @@ BUCKET = EntityDecl("aws_s3_bucket", ("DataStore",), "An S3 bucket.", properties
     blockPublicPolicy="boolean: The bucket's public access block refuses public bucket policies.",
     restrictPublicBuckets="boolean: The bucket's public access block restricts access under a public policy to AWS services and the account.",
     publicAccessBlocked="boolean: Whether all four settings of the bucket's public access block are on.",
+    accountPublicAccessBlocked="boolean: Whether all four settings of the account's public access block are on.",
+    policyDocument="string: The bucket policy, as JSON text.",
+    policyPublic="boolean: Whether S3 rates the bucket policy public (GetBucketPolicyStatus).",
+    publicAclGrants="string[]: The ACL's grants to AllUsers or AuthenticatedUsers (AllUsers:READ).",
+    public="boolean: Whether the bucket is public: a public policy or public ACL grant no public access block overrides (docs/security.md).",
 ))
 
 LIST_BUCKETS = ApiCall("s3", "ListBuckets", "Buckets", iam_action="s3:ListAllMyBuckets")
@@ -34,7 +40,12 @@ GET_ENCRYPTION = ApiCall("s3", "GetBucketEncryption", iam_action="s3:GetEncrypti
 GET_VERSIONING = ApiCall("s3", "GetBucketVersioning")
 GET_PUBLIC_ACCESS_BLOCK = ApiCall("s3", "GetPublicAccessBlock", iam_action="s3:GetBucketPublicAccessBlock",
                                   absent_errors=("NoSuchPublicAccessBlockConfiguration",))
-PUBLIC_ACCESS_BLOCK_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+GET_POLICY = ApiCall("s3", "GetBucketPolicy", absent_errors=("NoSuchBucketPolicy",))
+GET_POLICY_STATUS = ApiCall("s3", "GetBucketPolicyStatus", absent_errors=("NoSuchBucketPolicy",))
+GET_ACL = ApiCall("s3", "GetBucketAcl")
+GET_ACCOUNT_PUBLIC_ACCESS_BLOCK = ApiCall("s3control", "GetPublicAccessBlock", iam_action="s3:GetAccountPublicAccessBlock",
+                                          absent_errors=("NoSuchPublicAccessBlockConfiguration",))
+BUCKET_CALLS = (GET_TAGGING, GET_ENCRYPTION, GET_VERSIONING, GET_PUBLIC_ACCESS_BLOCK, GET_POLICY, GET_POLICY_STATUS, GET_ACL)
 
 
 def bucket_region(location: dict | None) -> str:
@@ -46,7 +57,8 @@ def bucket_region(location: dict | None) -> str:
 
 
 async def fetch_buckets(context: FetchContext) -> list[RawItem]:
-    """List buckets, then read each bucket's configuration in the bucket's own region.
+    """List buckets, then read each bucket's configuration in the bucket's own region, and the account's
+    public access block (which every bucket's ``public`` depends on).
 
     AWS names each bucket's region in ``ListBuckets`` (``BucketRegion``); a bucket
     listed without one is located with ``GetBucketLocation``.
@@ -56,10 +68,8 @@ async def fetch_buckets(context: FetchContext) -> list[RawItem]:
     async def describe(bucket: RawItem) -> RawItem:
         name = bucket["Name"]
         region = bucket.get("BucketRegion") or bucket_region(await context.call(GET_LOCATION, Bucket=name))
-        tagging, encryption, versioning, access_block = await context.each(
-            (GET_TAGGING, GET_ENCRYPTION, GET_VERSIONING, GET_PUBLIC_ACCESS_BLOCK),
-            lambda call: context.call(call, region=region, Bucket=name),
-        )
+        tagging, encryption, versioning, access_block, policy, policy_status, acl = await context.each(
+            BUCKET_CALLS, lambda call: context.call(call, region=region, Bucket=name))
         return {
             **bucket,
             "Region": region,
@@ -67,17 +77,29 @@ async def fetch_buckets(context: FetchContext) -> list[RawItem]:
             "Encryption": (encryption or {}).get("ServerSideEncryptionConfiguration"),
             "Versioning": versioning or {},
             "PublicAccessBlock": (access_block or {}).get("PublicAccessBlockConfiguration"),
+            "Policy": (policy or {}).get("Policy"),
+            "PolicyStatus": (policy_status or {}).get("PolicyStatus"),
+            "Acl": acl or {},
         }
 
-    return await context.each(buckets, describe)
+    if not buckets:
+        return []
+    account_block, described = await context.each(
+        (lambda: context.call(GET_ACCOUNT_PUBLIC_ACCESS_BLOCK, AccountId=context.scope.account_id),
+         lambda: context.each(buckets, describe)),
+        lambda read: read(),
+    )
+    configuration = (account_block or {}).get("PublicAccessBlockConfiguration")
+    return [{**bucket, "AccountPublicAccessBlock": configuration} for bucket in described]
 
 
 def transform_bucket(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
-    """One ``aws_s3_bucket`` with encryption, versioning and public-access-block state."""
+    """One ``aws_s3_bucket`` with encryption, versioning, its policy and whether it is public."""
     rules = (item.get("Encryption") or {}).get("Rules", [])
     default = rules[0].get("ApplyServerSideEncryptionByDefault", {}) if rules else {}
-    block = item.get("PublicAccessBlock") or {}
-    flags = {flag[0].lower() + flag[1:]: bool(block.get(flag, False)) for flag in PUBLIC_ACCESS_BLOCK_FLAGS}
+    block = item.get("PublicAccessBlock")
+    flags = {flag[0].lower() + flag[1:]: value for flag, value in block_flags(block).items()}
+    exposure = Exposure.of(item.get("PolicyStatus"), item.get("Acl"), block, item.get("AccountPublicAccessBlock"))
     versioning = item.get("Versioning") or {}
     bucket_scope = TransformContext(scope.partition, scope.account_id, item["Region"], scope.account_name)
     yield build_entity(
@@ -98,6 +120,11 @@ def transform_bucket(item: RawItem, scope: TransformContext) -> Iterator[Entity 
             "mfaDelete": versioning.get("MFADelete") == "Enabled",
             **flags,
             "publicAccessBlocked": all(flags.values()),
+            "accountPublicAccessBlocked": all(block_flags(item.get("AccountPublicAccessBlock")).values()),
+            "policyDocument": item.get("Policy"),
+            "policyPublic": exposure.policy_public,
+            "publicAclGrants": list(exposure.acl_grants),
+            "public": exposure.public,
             "classification": None,
         },
     )
@@ -109,7 +136,7 @@ STEPS: tuple[StepDecl, ...] = (
         name="S3 buckets",
         service="s3",
         scope=Scope.GLOBAL,
-        calls=(LIST_BUCKETS, GET_LOCATION, GET_TAGGING, GET_ENCRYPTION, GET_VERSIONING, GET_PUBLIC_ACCESS_BLOCK),
+        calls=(LIST_BUCKETS, GET_LOCATION, GET_ACCOUNT_PUBLIC_ACCESS_BLOCK, *BUCKET_CALLS),
         entities=(BUCKET,),
         fetch=fetch_buckets,
         transform=transform_bucket,

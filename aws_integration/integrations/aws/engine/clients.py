@@ -18,7 +18,7 @@ import threading
 from dataclasses import dataclass, field
 from collections.abc import Mapping
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from botocore.exceptions import BotoCoreError
 from botocore.httpsession import get_cert_path
@@ -227,6 +227,26 @@ class _ParserFactory(AioResponseParserFactory):
         return ParserWithWorkers(super().create_parser(protocol_name), self._workers)
 
 
+AWS_DOMAINS = (".amazonaws.com", ".amazonaws.com.cn", ".api.aws", ".c2s.ic.gov", ".sc2s.sgov.gov")
+
+
+def _one_host_for_every_account(request: Any, **_: Any) -> None:
+    """``before-sign``: an endpoint outside AWS's domains (moto, a proxy) serves every account at its own host.
+
+    S3 Control's endpoint rules put the account in the host (``123456789012.s3-control...``)
+    even under a custom endpoint, where that host does not exist; the account still
+    travels in the ``x-amz-account-id`` header, so the prefix is dropped there.
+    """
+    account = request.headers.get("x-amz-account-id")
+    if not account:
+        return
+    url = urlsplit(request.url)
+    host = url.hostname or ""
+    prefix = f"{account.decode() if isinstance(account, bytes) else account}."
+    if host.startswith(prefix) and not host.endswith(AWS_DOMAINS):
+        request.url = urlunsplit(url._replace(netloc=url.netloc.replace(prefix, "", 1)))
+
+
 def _log_call(service: str, region: str, http_response: Any, parsed: Mapping[str, Any], model: Any, **_: Any) -> None:
     metadata = parsed.get("ResponseMetadata", {})
     log.debug("%s %s in %s: HTTP %s, %s retries, request %s", service, model.name, region,
@@ -266,6 +286,8 @@ class ClientPool:
                 client.meta.events.register("before-parse", _parseable_server_errors)
                 client.meta.events.register("before-parse", self._parse_workers.mark)
                 client.meta.events.register("request-created", self._count_request)
+                if service == "s3control":  # the one service here whose hosts name the account
+                    client.meta.events.register("before-sign", _one_host_for_every_account)
                 if log.isEnabledFor(logging.DEBUG):  # -vv: one line per request, with nothing signed in it
                     client.meta.events.register("after-call", functools.partial(_log_call, service, region))
                 self._clients[key] = client
