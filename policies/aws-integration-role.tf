@@ -28,7 +28,7 @@ data "aws_partition" "current" {}
 
 resource "aws_iam_policy" "inventory_1" {
   name_prefix = "${var.role_name}-"
-  description = "aws-integration read-only inventory access (1 of 2)"
+  description = "aws-integration read-only inventory access (1 of 3)"
   policy = jsonencode({
     "Version" = "2012-10-17"
     "Statement" = [
@@ -61,10 +61,47 @@ resource "aws_iam_policy" "inventory_1" {
         ]
       },
       {
+        "Sid"    = "AthenaReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "athena:ListWorkGroups",
+        ]
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "AthenaReadCapacityReservationDatacatalogSessionWorkgroup"
+        "Effect" = "Allow"
+        "Action" = [
+          "athena:ListTagsForResource",
+        ]
+        "Resource" = [
+          "arn:${data.aws_partition.current.partition}:athena:*:*:capacity-reservation/*",
+          "arn:${data.aws_partition.current.partition}:athena:*:*:datacatalog/*",
+          "arn:${data.aws_partition.current.partition}:athena:*:*:workgroup/*",
+          "arn:${data.aws_partition.current.partition}:athena:*:*:workgroup/*/session/*",
+        ]
+      },
+      {
+        "Sid"    = "AthenaReadWorkgroup"
+        "Effect" = "Allow"
+        "Action" = [
+          "athena:GetWorkGroup",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:athena:*:*:workgroup/*"
+      },
+      {
         "Sid"    = "AutoscalingReadAnyResource"
         "Effect" = "Allow"
         "Action" = [
           "autoscaling:DescribeAutoScalingGroups",
+        ]
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "CloudformationReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "cloudformation:DescribeStacks",
         ]
         "Resource" = "*"
       },
@@ -93,6 +130,38 @@ resource "aws_iam_policy" "inventory_1" {
           "cloudtrail:GetTrailStatus",
         ]
         "Resource" = "arn:${data.aws_partition.current.partition}:cloudtrail:*:*:trail/*"
+      },
+      {
+        "Sid"    = "CloudwatchReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "cloudwatch:ListTagsForResource",
+        ]
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "CloudwatchReadAlarm"
+        "Effect" = "Allow"
+        "Action" = [
+          "cloudwatch:DescribeAlarms",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:cloudwatch:*:*:alarm:*"
+      },
+      {
+        "Sid"    = "CodebuildReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "codebuild:ListProjects",
+        ]
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "CodebuildReadProject"
+        "Effect" = "Allow"
+        "Action" = [
+          "codebuild:BatchGetProjects",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:codebuild:*:*:project/*"
       },
       {
         "Sid"    = "ConfigReadAnyResource"
@@ -255,6 +324,108 @@ resource "aws_iam_policy" "inventory_1" {
         "Resource" = "*"
       },
       {
+        "Sid"    = "ElasticmapreduceReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "elasticmapreduce:ListClusters",
+        ]
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "ElasticmapreduceReadCluster"
+        "Effect" = "Allow"
+        "Action" = [
+          "elasticmapreduce:DescribeCluster",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:elasticmapreduce:*:*:cluster/*"
+      },
+      {
+        "Sid"    = "EsReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "es:ListDomainNames",
+        ]
+        "Resource" = "*"
+      },
+    ]
+  })
+}
+
+resource "aws_iam_policy" "inventory_2" {
+  name_prefix = "${var.role_name}-"
+  description = "aws-integration read-only inventory access (2 of 3)"
+  policy = jsonencode({
+    "Version" = "2012-10-17"
+    "Statement" = [
+      {
+        "Sid"    = "EsReadApplicationDatasourceDomain"
+        "Effect" = "Allow"
+        "Action" = [
+          "es:ListTags",
+        ]
+        "Resource" = [
+          "arn:${data.aws_partition.current.partition}:es:*:*:domain/*",
+          "arn:${data.aws_partition.current.partition}:opensearch:*:*:application/*",
+          "arn:${data.aws_partition.current.partition}:opensearch:*:*:datasource/*",
+        ]
+      },
+      {
+        "Sid"    = "EsReadDomain"
+        "Effect" = "Allow"
+        "Action" = [
+          "es:DescribeDomains",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:es:*:*:domain/*"
+      },
+      {
+        "Sid"    = "EventsReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "events:ListEventBuses",
+          "events:ListRules",
+          "events:ListTagsForResource",
+        ]
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "FirehoseReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "firehose:ListDeliveryStreams",
+        ]
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "FirehoseReadDeliverystream"
+        "Effect" = "Allow"
+        "Action" = [
+          "firehose:DescribeDeliveryStream",
+          "firehose:ListTagsForDeliveryStream",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:firehose:*:*:deliverystream/*"
+      },
+      {
+        "Sid"    = "GlueReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "glue:GetCrawlers",
+          "glue:GetJobs",
+          "glue:GetTags",
+        ]
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "GlueReadDatabaseRootcatalog"
+        "Effect" = "Allow"
+        "Action" = [
+          "glue:GetDatabases",
+        ]
+        "Resource" = [
+          "arn:${data.aws_partition.current.partition}:glue:*:*:catalog",
+          "arn:${data.aws_partition.current.partition}:glue:*:*:database/*",
+        ]
+      },
+      {
         "Sid"    = "GuarddutyReadAnyResource"
         "Effect" = "Allow"
         "Action" = [
@@ -337,6 +508,14 @@ resource "aws_iam_policy" "inventory_1" {
         "Resource" = "arn:${data.aws_partition.current.partition}:iam::*:user/*"
       },
       {
+        "Sid"    = "KafkaReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "kafka:ListClustersV2",
+        ]
+        "Resource" = "*"
+      },
+      {
         "Sid"    = "KinesisReadAnyResource"
         "Effect" = "Allow"
         "Action" = [
@@ -353,16 +532,6 @@ resource "aws_iam_policy" "inventory_1" {
         ]
         "Resource" = "arn:${data.aws_partition.current.partition}:kinesis:*:*:stream/*"
       },
-    ]
-  })
-}
-
-resource "aws_iam_policy" "inventory_2" {
-  name_prefix = "${var.role_name}-"
-  description = "aws-integration read-only inventory access (2 of 2)"
-  policy = jsonencode({
-    "Version" = "2012-10-17"
-    "Statement" = [
       {
         "Sid"    = "KmsReadAnyResource"
         "Effect" = "Allow"
@@ -459,6 +628,23 @@ resource "aws_iam_policy" "inventory_2" {
         "Resource" = "arn:${data.aws_partition.current.partition}:s3:::*"
       },
       {
+        "Sid"    = "SagemakerReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "sagemaker:ListNotebookInstances",
+          "sagemaker:ListTags",
+        ]
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "SagemakerReadNotebookInstance"
+        "Effect" = "Allow"
+        "Action" = [
+          "sagemaker:DescribeNotebookInstance",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:sagemaker:*:*:notebook-instance/*"
+      },
+      {
         "Sid"    = "SecretsmanagerReadAnyResource"
         "Effect" = "Allow"
         "Action" = [
@@ -500,6 +686,42 @@ resource "aws_iam_policy" "inventory_2" {
         ]
         "Resource" = "arn:${data.aws_partition.current.partition}:sqs:*:*:*"
       },
+      {
+        "Sid"    = "SsmReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "ssm:DescribeParameters",
+          "ssm:ListTagsForResource",
+        ]
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "StatesReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "states:ListStateMachines",
+          "states:ListTagsForResource",
+        ]
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "StatesReadStatemachine"
+        "Effect" = "Allow"
+        "Action" = [
+          "states:DescribeStateMachine",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:states:*:*:stateMachine:*"
+      },
+    ]
+  })
+}
+
+resource "aws_iam_policy" "inventory_3" {
+  name_prefix = "${var.role_name}-"
+  description = "aws-integration read-only inventory access (3 of 3)"
+  policy = jsonencode({
+    "Version" = "2012-10-17"
+    "Statement" = [
       {
         "Sid"    = "StsReadAnyResource"
         "Effect" = "Allow"
@@ -543,6 +765,11 @@ resource "aws_iam_role_policy_attachment" "inventory_1" {
 resource "aws_iam_role_policy_attachment" "inventory_2" {
   role       = aws_iam_role.inventory.name
   policy_arn = aws_iam_policy.inventory_2.arn
+}
+
+resource "aws_iam_role_policy_attachment" "inventory_3" {
+  role       = aws_iam_role.inventory.name
+  policy_arn = aws_iam_policy.inventory_3.arn
 }
 
 output "role_arn" {

@@ -78,8 +78,11 @@ def sample(moto: None) -> SampleAccount:
 # moto cannot verify the SigV4 signatures of these services' REST requests while it
 # enforces IAM: every call fails (SignatureDoesNotMatch, or an empty error) whatever the
 # policy. Runs under enforcement leave them out; S3, also REST, is handled by moto.
+# CloudWatch, MSK and OpenSearch: moto names the action after the signing name and the
+# request path (monitoring:..., not cloudwatch:...), so it denies what IAM would allow.
 MOTO_UNVERIFIABLE_SERVICES = frozenset(
-    {"apigateway", "apigatewayv2", "cloudfront", "efs", "eks", "guardduty", "lambda", "route53"}
+    {"apigateway", "apigatewayv2", "cloudfront", "efs", "eks", "guardduty", "lambda", "route53",
+     "cloudwatch", "kafka", "opensearch"}
 )
 
 

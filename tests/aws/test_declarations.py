@@ -57,7 +57,7 @@ def test_iam_actions_are_read_only_names(call) -> None:  # type: ignore[no-untyp
     # The exceptions: IAM authorises API Gateway's reads as apigateway:GET on a resource path, and
     # GenerateCredentialReport (access level Read, in SecurityAudit) only asks IAM to refresh its report.
     exceptions = {"apigateway:GET", "iam:GenerateCredentialReport"}
-    assert re.match(r"(Describe|List|Get)[A-Za-z]+$", action) or call.iam_action in exceptions, call.iam_action
+    assert re.match(r"(Describe|List|Get|BatchGet)[A-Za-z0-9]+$", action) or call.iam_action in exceptions, call.iam_action
 
 
 @pytest.mark.parametrize("call", CALLS, ids=lambda call: call.iam_action)

@@ -14,6 +14,7 @@ import pytest
 
 from aws_integration.sample.seed import SAMPLE_REGIONS, seed_sample_account
 from tests.aws_proxy import AwsProxy, FaultRates, error_answer
+from tests.moto_quirks import steady_export
 
 pytestmark = pytest.mark.e2e
 
@@ -36,7 +37,7 @@ def _export(store: Path) -> dict[str, Any]:
         capture_output=True, text=True, timeout=120, check=True,
     )
     exported: dict[str, Any] = json.loads(result.stdout)
-    return exported
+    return steady_export(exported)
 
 
 def test_a_run_under_faults_stores_exactly_the_fault_free_graph(endpoint: str, tmp_path: Path) -> None:

@@ -42,7 +42,8 @@ def test_cloudformation_creates_the_role_policies_and_output() -> None:
     assert template["Parameters"]["ExternalId"]["NoEcho"] is True
     assert template["Parameters"]["TrustedPrincipal"]["Default"] == SETTINGS.trusted_principal
     assert template["Outputs"]["RoleArn"]["Value"] == {"Fn::GetAtt": ["InventoryRole", "Arn"]}
-    statement = next(s for s in resources[policies[0]]["Properties"]["PolicyDocument"]["Statement"] if s["Sid"] == "IamReadRole")
+    statements = [s for name in policies for s in resources[name]["Properties"]["PolicyDocument"]["Statement"]]
+    statement = next(s for s in statements if s["Sid"] == "IamReadRole")
     assert statement["Resource"] == {"Fn::Sub": "arn:${AWS::Partition}:iam::*:role/*"}
 
 

@@ -42,6 +42,9 @@ IAM_PREFIXES = {
     "efs": "elasticfilesystem",
     "apigatewayv2": "apigateway",
     "stepfunctions": "states",
+    "opensearch": "es",
+    "emr": "elasticmapreduce",
+    "sesv2": "ses",
 }
 
 

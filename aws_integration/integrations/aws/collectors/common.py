@@ -185,3 +185,24 @@ def int_or_none(value: Any) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     return int(value) if isinstance(value, str) and value.isdigit() else None
+
+
+async def listed_by_token(
+    context: FetchContext, call: ApiCall, result_key: str, *, token: str = "NextToken", **params: Any
+) -> list[RawItem]:
+    """Every item of a listing botocore has no paginator for, following its ``token`` page by page.
+
+    A token answered twice would page for ever: that answer fails the step.
+    """
+    items: list[RawItem] = []
+    seen: set[str] = set()
+    next_token: str | None = None
+    while True:
+        response = await context.call(call, **params, **({token: next_token} if next_token else {})) or {}
+        items.extend(response.get(result_key) or [])
+        next_token = response.get(token)
+        if not next_token:
+            return items
+        if next_token in seen:
+            raise ValueError(f"{call.operation} answered the page token {token} it had answered before")
+        seen.add(next_token)
