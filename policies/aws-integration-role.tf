@@ -50,6 +50,22 @@ resource "aws_iam_policy" "inventory_1" {
         "Resource" = "arn:${data.aws_partition.current.partition}:acm:*:*:certificate/*"
       },
       {
+        "Sid"    = "AcmPcaReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "acm-pca:ListCertificateAuthorities",
+        ]
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "AcmPcaReadCertificateAuthority"
+        "Effect" = "Allow"
+        "Action" = [
+          "acm-pca:ListTags",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:acm-pca:*:*:certificate-authority/*"
+      },
+      {
         "Sid"    = "ApigatewayReadApiGatewayResourcePath"
         "Effect" = "Allow"
         "Action" = [
@@ -59,6 +75,14 @@ resource "aws_iam_policy" "inventory_1" {
           "arn:${data.aws_partition.current.partition}:apigateway:*::/restapis",
           "arn:${data.aws_partition.current.partition}:apigateway:*::/apis",
         ]
+      },
+      {
+        "Sid"    = "AppsyncReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "appsync:ListGraphqlApis",
+        ]
+        "Resource" = "*"
       },
       {
         "Sid"    = "AthenaReadAnyResource"
@@ -94,6 +118,33 @@ resource "aws_iam_policy" "inventory_1" {
         "Effect" = "Allow"
         "Action" = [
           "autoscaling:DescribeAutoScalingGroups",
+        ]
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "BackupReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "backup:ListBackupPlans",
+          "backup:ListBackupVaults",
+          "backup:ListTags",
+        ]
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "BackupReadBackupPlan"
+        "Effect" = "Allow"
+        "Action" = [
+          "backup:GetBackupPlan",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:backup:*:*:backup-plan:*"
+      },
+      {
+        "Sid"    = "BatchReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "batch:DescribeComputeEnvironments",
+          "batch:DescribeJobQueues",
         ]
         "Resource" = "*"
       },
@@ -164,6 +215,39 @@ resource "aws_iam_policy" "inventory_1" {
         "Resource" = "arn:${data.aws_partition.current.partition}:codebuild:*:*:project/*"
       },
       {
+        "Sid"    = "CodepipelineReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "codepipeline:ListPipelines",
+          "codepipeline:ListTagsForResource",
+        ]
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "CodepipelineReadPipeline"
+        "Effect" = "Allow"
+        "Action" = [
+          "codepipeline:GetPipeline",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:codepipeline:*:*:*"
+      },
+      {
+        "Sid"    = "CognitoIdpReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "cognito-idp:ListUserPools",
+        ]
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "CognitoIdpReadUserpool"
+        "Effect" = "Allow"
+        "Action" = [
+          "cognito-idp:DescribeUserPool",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:cognito-idp:*:*:userpool/*"
+      },
+      {
         "Sid"    = "ConfigReadAnyResource"
         "Effect" = "Allow"
         "Action" = [
@@ -179,6 +263,38 @@ resource "aws_iam_policy" "inventory_1" {
           "config:DescribeConfigurationRecorderStatus",
         ]
         "Resource" = "arn:${data.aws_partition.current.partition}:config:*:*:configuration-recorder/*/*"
+      },
+      {
+        "Sid"    = "DaxReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "dax:DescribeClusters",
+        ]
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "DaxReadApplication"
+        "Effect" = "Allow"
+        "Action" = [
+          "dax:ListTags",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:dax:*:*:cache/*"
+      },
+      {
+        "Sid"    = "DsReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "ds:DescribeDirectories",
+        ]
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "DsReadDirectory"
+        "Effect" = "Allow"
+        "Action" = [
+          "ds:ListTagsForResource",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:ds:*:*:directory/*"
       },
       {
         "Sid"    = "DynamodbReadAnyResource"
@@ -244,6 +360,16 @@ resource "aws_iam_policy" "inventory_1" {
         ]
         "Resource" = "arn:${data.aws_partition.current.partition}:ecr:*:*:repository/*"
       },
+    ]
+  })
+}
+
+resource "aws_iam_policy" "inventory_2" {
+  name_prefix = "${var.role_name}-"
+  description = "aws-integration read-only inventory access (2 of 3)"
+  policy = jsonencode({
+    "Version" = "2012-10-17"
+    "Statement" = [
       {
         "Sid"    = "EcsReadAnyResource"
         "Effect" = "Allow"
@@ -304,6 +430,16 @@ resource "aws_iam_policy" "inventory_1" {
         "Resource" = "arn:${data.aws_partition.current.partition}:elasticache:*:*:cluster:*"
       },
       {
+        "Sid"    = "ElasticbeanstalkReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "elasticbeanstalk:DescribeApplications",
+          "elasticbeanstalk:DescribeEnvironments",
+          "elasticbeanstalk:ListTagsForResource",
+        ]
+        "Resource" = "*"
+      },
+      {
         "Sid"    = "ElasticfilesystemReadAnyResource"
         "Effect" = "Allow"
         "Action" = [
@@ -347,16 +483,6 @@ resource "aws_iam_policy" "inventory_1" {
         ]
         "Resource" = "*"
       },
-    ]
-  })
-}
-
-resource "aws_iam_policy" "inventory_2" {
-  name_prefix = "${var.role_name}-"
-  description = "aws-integration read-only inventory access (2 of 3)"
-  policy = jsonencode({
-    "Version" = "2012-10-17"
-    "Statement" = [
       {
         "Sid"    = "EsReadApplicationDatasourceDomain"
         "Effect" = "Allow"
@@ -454,6 +580,7 @@ resource "aws_iam_policy" "inventory_2" {
           "iam:ListGroups",
           "iam:ListInstanceProfiles",
           "iam:ListMFADevices",
+          "iam:ListOpenIDConnectProviders",
           "iam:ListPolicies",
           "iam:ListRoles",
           "iam:ListSAMLProviders",
@@ -472,6 +599,14 @@ resource "aws_iam_policy" "inventory_2" {
           "iam:ListGroupPolicies",
         ]
         "Resource" = "arn:${data.aws_partition.current.partition}:iam::*:group/*"
+      },
+      {
+        "Sid"    = "IamReadOidcProvider"
+        "Effect" = "Allow"
+        "Action" = [
+          "iam:GetOpenIDConnectProvider",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:iam::*:oidc-provider/*"
       },
       {
         "Sid"    = "IamReadPolicy"
@@ -569,6 +704,32 @@ resource "aws_iam_policy" "inventory_2" {
         "Resource" = "*"
       },
       {
+        "Sid"    = "MqReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "mq:ListBrokers",
+        ]
+        "Resource" = "*"
+      },
+    ]
+  })
+}
+
+resource "aws_iam_policy" "inventory_3" {
+  name_prefix = "${var.role_name}-"
+  description = "aws-integration read-only inventory access (3 of 3)"
+  policy = jsonencode({
+    "Version" = "2012-10-17"
+    "Statement" = [
+      {
+        "Sid"    = "MqReadBrokers"
+        "Effect" = "Allow"
+        "Action" = [
+          "mq:DescribeBroker",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:mq:*:*:broker:*:*"
+      },
+      {
         "Sid"    = "OrganizationsReadAnyResource"
         "Effect" = "Allow"
         "Action" = [
@@ -600,6 +761,15 @@ resource "aws_iam_policy" "inventory_2" {
         "Action" = [
           "route53:ListHostedZones",
           "route53:ListTagsForResource",
+        ]
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "Route53resolverReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "route53resolver:ListResolverEndpoints",
+          "route53resolver:ListTagsForResource",
         ]
         "Resource" = "*"
       },
@@ -649,6 +819,39 @@ resource "aws_iam_policy" "inventory_2" {
         "Effect" = "Allow"
         "Action" = [
           "secretsmanager:ListSecrets",
+        ]
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "SecurityhubReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "securityhub:DescribeHub",
+        ]
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "SesReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "ses:ListEmailIdentities",
+        ]
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "SesReadIdentity"
+        "Effect" = "Allow"
+        "Action" = [
+          "ses:GetEmailIdentity",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:ses:*:*:identity/*"
+      },
+      {
+        "Sid"    = "ShieldReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "shield:ListProtections",
+          "shield:ListTagsForResource",
         ]
         "Resource" = "*"
       },
@@ -712,16 +915,6 @@ resource "aws_iam_policy" "inventory_2" {
         ]
         "Resource" = "arn:${data.aws_partition.current.partition}:states:*:*:stateMachine:*"
       },
-    ]
-  })
-}
-
-resource "aws_iam_policy" "inventory_3" {
-  name_prefix = "${var.role_name}-"
-  description = "aws-integration read-only inventory access (3 of 3)"
-  policy = jsonencode({
-    "Version" = "2012-10-17"
-    "Statement" = [
       {
         "Sid"    = "StsReadAnyResource"
         "Effect" = "Allow"
@@ -729,6 +922,39 @@ resource "aws_iam_policy" "inventory_3" {
           "sts:GetCallerIdentity",
         ]
         "Resource" = "*"
+      },
+      {
+        "Sid"    = "TransferReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "transfer:ListServers",
+        ]
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "TransferReadServer"
+        "Effect" = "Allow"
+        "Action" = [
+          "transfer:DescribeServer",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:transfer:*:*:server/*"
+      },
+      {
+        "Sid"    = "Wafv2ReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "wafv2:ListTagsForResource",
+          "wafv2:ListWebACLs",
+        ]
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "Wafv2ReadWebacl"
+        "Effect" = "Allow"
+        "Action" = [
+          "wafv2:GetWebACL",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:wafv2:*:*:*/webacl/*/*"
       },
     ]
   })

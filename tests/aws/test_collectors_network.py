@@ -64,6 +64,16 @@ def _seed() -> Seeded:
     federated = {"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Principal": {"Federated": provider}, "Action": "sts:AssumeRoleWithSAML"}]}
     seeded.ids["sso_role"] = iam.create_role(RoleName="sso-admin", AssumeRolePolicyDocument=json.dumps(federated))["Role"]["Arn"]
+    github = iam.create_open_id_connect_provider(
+        Url="https://token.actions.githubusercontent.com", ClientIDList=["sts.amazonaws.com"],
+        ThumbprintList=["6938fd4d98bab03faadb97b34396831e3780aea1"], Tags=[{"Key": "Team", "Value": "platform"}],
+    )["OpenIDConnectProviderArn"]
+    seeded.ids["oidc"] = github
+    deploy_trust = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Federated": github}, "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {"StringLike": {"token.actions.githubusercontent.com:sub": "repo:shop/*"}}}]}
+    seeded.ids["deploy_role"] = iam.create_role(
+        RoleName="github-deploy", AssumeRolePolicyDocument=json.dumps(deploy_trust))["Role"]["Arn"]
 
     seeded.instances = [i["InstanceId"] for i in ec2.run_instances(
         ImageId=AMI, MinCount=2, MaxCount=2, SubnetId=seeded.subnet, IamInstanceProfile={"Arn": profile["Arn"]},
@@ -226,6 +236,10 @@ def test_iam_account_settings_instance_profiles_and_trusts(world: tuple[Seeded, 
                       ("TRUSTS", "aws_iam_user", f"arn:aws:iam::{ACCOUNT}:user/ops")}
     assert "aws_service:ec2.amazonaws.com" in entities_of(graph, "aws_service", by="_key")
     assert (seeded.ids["sso_role"], seeded.ids["saml"]) in edges(graph, "aws_iam_role_trusts_saml_provider")
+    oidc = entities_of(graph, "aws_iam_oidc_provider", by="_key")[seeded.ids["oidc"]]
+    assert oidc.display_name == "token.actions.githubusercontent.com" and oidc.properties["tag.Team"] == "platform"
+    assert oidc.properties["clientIds"] == ["sts.amazonaws.com"]
+    assert edges(graph, "aws_iam_role_trusts_oidc_provider") == {(seeded.ids["deploy_role"], seeded.ids["oidc"])}
 
 
 def test_config_guardduty_and_api_gateway(world: tuple[Seeded, CollectedGraph]) -> None:

@@ -121,10 +121,16 @@ def test_the_account_root_is_unrestricted() -> None:
     assert report.all_ready
 
 
-@pytest.mark.parametrize("name", ["ReadOnlyAccess", "SecurityAudit"])
-def test_aws_read_only_managed_policies_make_every_type_ready(name: str) -> None:
+@pytest.mark.parametrize(("name", "not_ready"), [
+    ("ReadOnlyAccess", []),
+    # moto's copy of SecurityAudit lists no batch:DescribeJobQueues, codepipeline:ListTagsForResource,
+    # ds:ListTagsForResource or ses:ListEmailIdentities (docs/setup.md says so to users who attach it).
+    ("SecurityAudit", ["fetch-ses-identities", "fetch-directory-service-directories", "fetch-batch-job-queues",
+                       "fetch-codepipeline-pipelines"]),
+])
+def test_aws_read_only_managed_policies_make_every_type_ready(name: str, not_ready: list[str]) -> None:
     report = PermissionChecker([_managed(name)]).check(REGISTRY, name, [name])
-    assert [check.step_id for check in report.checks if check.readiness is not Readiness.READY] == []
+    assert sorted(check.step_id for check in report.checks if check.readiness is not Readiness.READY) == sorted(not_ready)
 
 
 def test_the_report_states_what_it_cannot_see() -> None:

@@ -162,6 +162,22 @@ def list_then_describe(
     return ListThenDescribe(listing, details, list_params, as_item, keep)
 
 
+@dataclass(frozen=True)
+class OneAnswer:
+    """A fetch for a listing that is not paginated: one call, whose answer holds every item under ``items``."""
+
+    call: ApiCall
+    items: str
+
+    @property
+    def calls(self) -> tuple[ApiCall, ...]:
+        """The one call: the step's calls."""
+        return (self.call,)
+
+    async def __call__(self, context: FetchContext) -> list[RawItem]:
+        return list(((await context.call(self.call)) or {}).get(self.items) or [])
+
+
 def is_arn_of(value: Any, service: str, resource_prefix: str) -> bool:
     """Whether ``value`` is an ARN of ``service`` whose resource starts with ``resource_prefix``."""
     if not isinstance(value, str) or not value.startswith("arn:"):

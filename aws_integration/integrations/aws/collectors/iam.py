@@ -89,6 +89,17 @@ SAML_PROVIDER = EntityDecl(
         createdOn="timestamp: When it was created.",
     ),
 )
+OIDC_PROVIDER = EntityDecl(
+    "aws_iam_oidc_provider", ("Directory",),
+    "An OpenID Connect identity provider of the account (GitHub Actions, EKS, an identity platform).",
+    properties=described(
+        arn="string: The provider's ARN.",
+        url="string: The issuer URL it trusts tokens from.",
+        clientIds="string[]: The audiences (client IDs) it accepts.",
+        thumbprints="string[]: The certificate thumbprints of the issuer.",
+        createdOn="timestamp: When it was created.",
+    ),
+)
 INSTANCE_PROFILE = EntityDecl(
     "aws_iam_instance_profile", ("AccessRole",), "An EC2 instance profile (a role for instances).",
     properties=described(
@@ -275,6 +286,8 @@ def _trusted(key: str, trust: Trust, scope: TransformContext) -> Iterator[Entity
     for provider in sorted(trust.providers):
         if ":saml-provider/" in provider:
             yield relate(ROLE, key, "TRUSTS", SAML_PROVIDER, provider)
+        elif ":oidc-provider/" in provider:
+            yield relate(ROLE, key, "TRUSTS", OIDC_PROVIDER, provider)
 
 
 def transform_role(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
@@ -439,6 +452,7 @@ STEPS: tuple[StepDecl, ...] = (
             RelationshipDecl(ROLE.type, "TRUSTS", USER.type),
             RelationshipDecl(ROLE.type, "TRUSTS", SERVICE.type),
             RelationshipDecl(ROLE.type, "TRUSTS", SAML_PROVIDER.type),
+            RelationshipDecl(ROLE.type, "TRUSTS", OIDC_PROVIDER.type),
         ),
         fetch=fetch_roles,
         transform=transform_role,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from aws_integration.integrations.aws.collectors.common import build_entity, relate
-from aws_integration.integrations.aws.collectors.iam import INSTANCE_PROFILE, ROLE, SAML_PROVIDER, USER
+from aws_integration.integrations.aws.collectors.iam import INSTANCE_PROFILE, OIDC_PROVIDER, ROLE, SAML_PROVIDER, USER
 from aws_integration.integrations.aws.declarations import ApiCall, EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import FetchContext, TransformContext
 from aws_integration.graph.model import Entity, Relationship
@@ -38,6 +38,8 @@ GET_ACCOUNT_PASSWORD_POLICY = ApiCall("iam", "GetAccountPasswordPolicy", absent_
 LIST_MFA_DEVICES = ApiCall("iam", "ListMFADevices", "MFADevices")
 LIST_VIRTUAL_MFA_DEVICES = ApiCall("iam", "ListVirtualMFADevices", "VirtualMFADevices")
 LIST_SAML_PROVIDERS = ApiCall("iam", "ListSAMLProviders")
+LIST_OIDC_PROVIDERS = ApiCall("iam", "ListOpenIDConnectProviders")
+GET_OIDC_PROVIDER = ApiCall("iam", "GetOpenIDConnectProvider", absent_errors=("NoSuchEntity",))
 LIST_INSTANCE_PROFILES = ApiCall("iam", "ListInstanceProfiles", "InstanceProfiles")
 
 
@@ -108,6 +110,17 @@ def transform_saml_provider(item: RawItem, scope: TransformContext) -> Iterator[
     )
 
 
+def transform_oidc_provider(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
+    """One ``aws_iam_oidc_provider``, named by the issuer it trusts."""
+    key = item["Arn"]
+    url = item.get("Url") or key.split(":oidc-provider/", 1)[-1]
+    yield build_entity(
+        OIDC_PROVIDER, scope, key=key, name=url, tags=item.get("Tags"),
+        properties={"arn": key, "url": url, "clientIds": item.get("ClientIDList"),
+                    "thumbprints": item.get("ThumbprintList"), "createdOn": item.get("CreateDate")},
+    )
+
+
 def transform_instance_profile(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
     """One ``aws_iam_instance_profile``; it USES its role."""
     key = item["Arn"]
@@ -128,6 +141,13 @@ def transform_instance_profile(item: RawItem, scope: TransformContext) -> Iterat
 async def fetch_saml_providers(context: FetchContext) -> list[RawItem]:
     """ListSAMLProviders is not paginated."""
     return list((await context.call(LIST_SAML_PROVIDERS) or {}).get("SAMLProviderList", []))
+
+
+async def fetch_oidc_providers(context: FetchContext) -> list[RawItem]:
+    """Each provider (ListOpenIDConnectProviders is not paginated) with its issuer, audiences and tags."""
+    listed = (await context.call(LIST_OIDC_PROVIDERS) or {}).get("OpenIDConnectProviderList", [])
+    found = await context.each(listed, lambda entry: context.call(GET_OIDC_PROVIDER, OpenIDConnectProviderArn=entry["Arn"]))
+    return [{**detail, "Arn": entry["Arn"]} for entry, detail in zip(listed, found) if detail is not None]
 
 
 STEPS: tuple[StepDecl, ...] = (
@@ -163,6 +183,16 @@ STEPS: tuple[StepDecl, ...] = (
         entities=(SAML_PROVIDER,),
         fetch=fetch_saml_providers,
         transform=transform_saml_provider,
+    ),
+    StepDecl(
+        id="fetch-iam-oidc-providers",
+        name="IAM OpenID Connect providers",
+        service="iam",
+        scope=Scope.GLOBAL,
+        calls=(LIST_OIDC_PROVIDERS, GET_OIDC_PROVIDER),
+        entities=(OIDC_PROVIDER,),
+        fetch=fetch_oidc_providers,
+        transform=transform_oidc_provider,
     ),
     StepDecl(
         id="fetch-iam-instance-profiles",
