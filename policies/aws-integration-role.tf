@@ -329,7 +329,9 @@ resource "aws_iam_policy" "inventory_1" {
         "Effect" = "Allow"
         "Action" = [
           "ec2:DescribeAddresses",
+          "ec2:DescribeCustomerGateways",
           "ec2:DescribeFlowLogs",
+          "ec2:DescribeHosts",
           "ec2:DescribeImages",
           "ec2:DescribeInstances",
           "ec2:DescribeInternetGateways",
@@ -343,22 +345,16 @@ resource "aws_iam_policy" "inventory_1" {
           "ec2:DescribeSecurityGroups",
           "ec2:DescribeSnapshots",
           "ec2:DescribeSubnets",
+          "ec2:DescribeTransitGatewayAttachments",
+          "ec2:DescribeTransitGateways",
           "ec2:DescribeVolumes",
           "ec2:DescribeVpcEndpoints",
           "ec2:DescribeVpcPeeringConnections",
           "ec2:DescribeVpcs",
+          "ec2:DescribeVpnConnections",
           "ec2:DescribeVpnGateways",
         ]
         "Resource" = "*"
-      },
-      {
-        "Sid"    = "EcrReadRepository"
-        "Effect" = "Allow"
-        "Action" = [
-          "ecr:DescribeRepositories",
-          "ecr:ListTagsForResource",
-        ]
-        "Resource" = "arn:${data.aws_partition.current.partition}:ecr:*:*:repository/*"
       },
     ]
   })
@@ -370,6 +366,31 @@ resource "aws_iam_policy" "inventory_2" {
   policy = jsonencode({
     "Version" = "2012-10-17"
     "Statement" = [
+      {
+        "Sid"    = "Ec2ReadImage"
+        "Effect" = "Allow"
+        "Action" = [
+          "ec2:DescribeImageAttribute",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:ec2:*::image/*"
+      },
+      {
+        "Sid"    = "Ec2ReadSnapshot"
+        "Effect" = "Allow"
+        "Action" = [
+          "ec2:DescribeSnapshotAttribute",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:ec2:*::snapshot/*"
+      },
+      {
+        "Sid"    = "EcrReadRepository"
+        "Effect" = "Allow"
+        "Action" = [
+          "ecr:DescribeRepositories",
+          "ecr:ListTagsForResource",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:ecr:*:*:repository/*"
+      },
       {
         "Sid"    = "EcsReadAnyResource"
         "Effect" = "Allow"
@@ -443,6 +464,7 @@ resource "aws_iam_policy" "inventory_2" {
         "Sid"    = "ElasticfilesystemReadAnyResource"
         "Effect" = "Allow"
         "Action" = [
+          "elasticfilesystem:DescribeFileSystemPolicy",
           "elasticfilesystem:DescribeFileSystems",
         ]
         "Resource" = "*"
@@ -675,6 +697,16 @@ resource "aws_iam_policy" "inventory_2" {
         ]
         "Resource" = "*"
       },
+    ]
+  })
+}
+
+resource "aws_iam_policy" "inventory_3" {
+  name_prefix = "${var.role_name}-"
+  description = "aws-integration read-only inventory access (3 of 3)"
+  policy = jsonencode({
+    "Version" = "2012-10-17"
+    "Statement" = [
       {
         "Sid"    = "KmsReadKey"
         "Effect" = "Allow"
@@ -711,16 +743,6 @@ resource "aws_iam_policy" "inventory_2" {
         ]
         "Resource" = "*"
       },
-    ]
-  })
-}
-
-resource "aws_iam_policy" "inventory_3" {
-  name_prefix = "${var.role_name}-"
-  description = "aws-integration read-only inventory access (3 of 3)"
-  policy = jsonencode({
-    "Version" = "2012-10-17"
-    "Statement" = [
       {
         "Sid"    = "MqReadBrokers"
         "Effect" = "Allow"

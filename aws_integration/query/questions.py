@@ -34,6 +34,10 @@ SECURITY_QUESTIONS: tuple[Question, ...] = (
         "FIND aws_s3_bucket AS b WITH public = true RETURN b.name, b.policyPublic, b.publicAclGrants",
     ),
     Question(
+        "public-snapshots-and-images", "Which snapshots and images may anyone use?",
+        "FIND Image AS s WITH public = true RETURN s._type, s.displayName, s.sharedWithAccounts",
+    ),
+    Question(
         "console-without-mfa", "Which users have console access without MFA?",
         "FIND aws_iam_user AS u WITH consoleAccess = true AND mfaEnabled = false "
         "RETURN u.username, u.passwordLastUsedOn",

@@ -40,6 +40,7 @@ class SampleAccount:
     db_instance: str = ""
     eu_instance: str = ""
     data_volume: str = ""
+    public_snapshot: str = ""
     elastic_ip_allocation: str = ""
     buckets: dict[str, str] = field(default_factory=dict)
     users: list[str] = field(default_factory=list)
@@ -122,6 +123,13 @@ def _seed_public_vpc(ec2: Any, sample: SampleAccount) -> None:
     )["VolumeId"]
     ec2.attach_volume(VolumeId=volume, InstanceId=sample.db_instance, Device="/dev/sdf")
     sample.data_volume = volume
+    # An export of the database disk someone made public: the finding the sample's snapshot question shows.
+    sample.public_snapshot = ec2.create_snapshot(
+        VolumeId=volume, Description="db export for the vendor",
+        TagSpecifications=[{"ResourceType": "snapshot", "Tags": _tags(Name="db-data-export")}],
+    )["SnapshotId"]
+    ec2.modify_snapshot_attribute(SnapshotId=sample.public_snapshot, Attribute="createVolumePermission",
+                                  OperationType="add", GroupNames=["all"])
 
 
 def _seed_private_vpc(ec2: Any, sample: SampleAccount) -> None:

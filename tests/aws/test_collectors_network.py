@@ -85,6 +85,11 @@ def _seed() -> Seeded:
                                                  TagSpecifications=[{"ResourceType": "snapshot",
                                                                      "Tags": [{"Key": "Backup", "Value": "nightly"}]}])["SnapshotId"]
     seeded.ids["volume"] = volume
+    ec2.modify_image_attribute(ImageId=image, LaunchPermission={"Add": [{"UserId": "111122223333"}]})
+    ec2.modify_snapshot_attribute(SnapshotId=seeded.ids["snapshot"], Attribute="createVolumePermission",
+                                  OperationType="add", GroupNames=["all"])
+    ec2.modify_snapshot_attribute(SnapshotId=seeded.ids["snapshot"], Attribute="createVolumePermission",
+                                  OperationType="add", UserIds=["111122223333"])
     ec2.create_key_pair(KeyName="deploy")
     template = ec2.create_launch_template(LaunchTemplateName="web", LaunchTemplateData={"ImageId": AMI})["LaunchTemplate"]
     seeded.ids["template"] = template["LaunchTemplateId"]
@@ -158,9 +163,12 @@ def test_owned_images_snapshots_key_pairs_and_launch_templates(world: tuple[Seed
     seeded, graph = world
     images = entities_of(graph, "aws_ami", by="_key")
     assert list(images) == [f"arn:aws:ec2:{REGION}::image/{seeded.ids['image']}"]  # owned only: no public catalogue
-    assert images[f"arn:aws:ec2:{REGION}::image/{seeded.ids['image']}"].display_name == "web-golden"
+    image = images[f"arn:aws:ec2:{REGION}::image/{seeded.ids['image']}"]
+    assert image.display_name == "web-golden"
+    assert (image.properties["public"], image.properties["sharedWithAccounts"]) == (False, ["111122223333"])
     snapshot = entities_of(graph, "aws_ebs_snapshot", by="_key")[seeded.key("snapshot", seeded.ids["snapshot"])]
     assert snapshot.properties["encrypted"] is True and snapshot.properties["tag.Backup"] == "nightly"
+    assert (snapshot.properties["public"], snapshot.properties["sharedWithAccounts"]) == (True, ["111122223333"])
     assert (seeded.key("volume", seeded.ids["volume"]), snapshot.key) in edges(graph, "aws_ebs_volume_has_snapshot")
     [key_pair] = entities_of(graph, "aws_key_pair", by="_key").values()
     assert key_pair.display_name == "deploy" and key_pair.properties["fingerprint"]

@@ -115,6 +115,10 @@ def _seed() -> Seeded:
     seeded.ids["efs"] = boto3.client("efs", region_name=REGION).create_file_system(
         CreationToken="shop", Encrypted=True, KmsKeyId=seeded.key_arn, Tags=[{"Key": "Name", "Value": "shop-files"}],
     )["FileSystemArn"]
+    efs = boto3.client("efs", region_name=REGION)
+    shared = efs.create_file_system(CreationToken="shared", Tags=[{"Key": "Name", "Value": "shared-files"}])
+    efs.put_file_system_policy(FileSystemId=shared["FileSystemId"], Policy=json.dumps({"Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "elasticfilesystem:ClientMount", "Resource": "*"}]}))
 
     boto3.client("elasticache", region_name=REGION).create_cache_cluster(
         CacheClusterId="shop-cache", Engine="redis", CacheNodeType="cache.t3.micro", NumCacheNodes=1,
@@ -223,6 +227,9 @@ def test_efs_file_systems(world: tuple[Seeded, CollectedGraph]) -> None:
     assert files.key == seeded.ids["efs"] and files.properties["encrypted"] is True
     assert files.classes == ("DataStore",) and "classification" in files.properties
     assert (files.key, seeded.key_arn) in edges(graph, "aws_efs_file_system_uses_kms_key")
+    assert files.properties["public"] is False and "policyDocument" not in files.properties
+    shared = entities_of(graph, "aws_efs_file_system")["shared-files"]
+    assert shared.properties["public"] is True and "ClientMount" in str(shared.properties["policyDocument"])
 
 
 def test_elasticache_and_redshift(world: tuple[Seeded, CollectedGraph]) -> None:

@@ -58,6 +58,10 @@ def test_public_buckets(world: tuple[SampleAccount, SqliteStore]) -> None:
     assert _answer(world[1], "public-buckets") == [("sample-public-assets", False, ["AllUsers:READ"])]
 
 
+def test_public_snapshots_and_images(world: tuple[SampleAccount, SqliteStore]) -> None:
+    assert _answer(world[1], "public-snapshots-and-images") == [("aws_ebs_snapshot", "db-data-export", None)]
+
+
 def test_console_users_without_mfa(world: tuple[SampleAccount, SqliteStore]) -> None:
     assert _answer(world[1], "console-without-mfa") == [("bob@example.com", None)]
 

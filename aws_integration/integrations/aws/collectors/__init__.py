@@ -23,6 +23,7 @@ from aws_integration.integrations.aws.collectors import (
     directoryservice,
     dynamodb,
     ec2,
+    ec2_hosts,
     ec2_images,
     ecr,
     ecs,
@@ -60,12 +61,13 @@ from aws_integration.integrations.aws.collectors import (
     stepfunctions,
     transfer,
     vpc_connectivity,
+    transit,
     wafv2,
 )
 from aws_integration.integrations.aws.declarations import StepDecl
 
 SERVICE_MODULES = (
-    account, ec2, ec2_images, vpc_connectivity, autoscaling, elb, s3, iam, iam_account, kms, awslambda, rds,
+    account, ec2, ec2_images, ec2_hosts, vpc_connectivity, transit, autoscaling, elb, s3, iam, iam_account, kms, awslambda, rds,
     dynamodb, sns, sqs, logs, secretsmanager, ecr, ecs, eks, cloudtrail, acm, route53, cloudfront, efs,
     elasticache, redshift, kinesis, configservice, guardduty, apigateway,
     cloudformation, cloudwatch, events, stepfunctions, ssm, firehose, glue, athena, emr, kafka, opensearch,

@@ -17,6 +17,8 @@ IMAGE = EntityDecl("aws_ami", ("Image",), "An AMI the account owns.", properties
     description="string: Its description.",
     state="string: pending, available, invalid, deregistered, transient, failed or error.",
     public="boolean: Whether anyone may launch it (its launch permission includes all).",
+    sharedWithAccounts="string[]: The other accounts its launch permission names.",
+    sharedWithOrganizations="string[]: The organizations and organizational units its launch permission names.",
     architecture="string: i386, x86_64, arm64 and the like.",
     platform="string: Its platform details (Linux/UNIX, Windows).",
     rootDeviceType="string: ebs or instance-store.",
@@ -33,6 +35,8 @@ SNAPSHOT = EntityDecl("aws_ebs_snapshot", ("DataStore", "Disk", "Image"), "An EB
     encrypted="boolean: Whether it is encrypted.",
     kmsKeyId="string: The ARN of the KMS key that encrypts it.",
     startedOn="timestamp: When it was started.",
+    public="boolean: Whether anyone may create a volume from it (its create-volume permission includes all).",
+    sharedWithAccounts="string[]: The other accounts its create-volume permission names.",
 ))
 KEY_PAIR = EntityDecl(
     "aws_key_pair", ("AccessKey",), "An EC2 key pair (its public half; AWS never holds the private key).",
@@ -55,7 +59,9 @@ LAUNCH_TEMPLATE = EntityDecl("aws_launch_template", ("Configuration",), "An EC2 
 
 
 DESCRIBE_IMAGES = ApiCall("ec2", "DescribeImages", "Images")
+DESCRIBE_IMAGE_ATTRIBUTE = ApiCall("ec2", "DescribeImageAttribute", absent_errors=("InvalidAMIID.NotFound",))
 DESCRIBE_SNAPSHOTS = ApiCall("ec2", "DescribeSnapshots", "Snapshots", page_size=1000)
+DESCRIBE_SNAPSHOT_ATTRIBUTE = ApiCall("ec2", "DescribeSnapshotAttribute", absent_errors=("InvalidSnapshot.NotFound",))
 DESCRIBE_KEY_PAIRS = ApiCall("ec2", "DescribeKeyPairs")
 DESCRIBE_LAUNCH_TEMPLATES = ApiCall("ec2", "DescribeLaunchTemplates", "LaunchTemplates")
 
@@ -66,12 +72,28 @@ def _owned(context: FetchContext, items: list[RawItem]) -> list[RawItem]:
 
 
 async def fetch_owned_images(context: FetchContext) -> list[RawItem]:
-    """Images owned by the account (the public catalogue is not the account's inventory)."""
-    return _owned(context, await context.items(DESCRIBE_IMAGES, Owners=["self"]))
+    """Images owned by the account (the public catalogue is not the account's inventory), each with
+    whom its launch permission names."""
+    images = _owned(context, await context.items(DESCRIBE_IMAGES, Owners=["self"]))
+    answers = await context.each(images, lambda image: context.call(
+        DESCRIBE_IMAGE_ATTRIBUTE, ImageId=image["ImageId"], Attribute="launchPermission"))
+    return [{**image, "LaunchPermissions": (answer or {}).get("LaunchPermissions") or []}
+            for image, answer in zip(images, answers)]
+
+
+def _shared(permissions: list[RawItem], own_account: str) -> tuple[bool, list[str], list[str]]:
+    """Whether a permission list grants ``all``, the other accounts it names, and the organizations/OUs."""
+    public = any(permission.get("Group") == "all" for permission in permissions)
+    accounts = sorted({str(permission["UserId"]) for permission in permissions
+                       if permission.get("UserId") and permission["UserId"] != own_account})
+    organizations = sorted({str(arn) for permission in permissions
+                            for arn in (permission.get("OrganizationArn"), permission.get("OrganizationalUnitArn")) if arn})
+    return public, accounts, organizations
 
 
 def transform_image(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
-    """One ``aws_ami``."""
+    """One ``aws_ami``, with whom it is shared."""
+    public, accounts, organizations = _shared(item.get("LaunchPermissions") or [], scope.account_id)
     yield build_entity(
         IMAGE,
         scope,
@@ -83,7 +105,9 @@ def transform_image(item: RawItem, scope: TransformContext) -> Iterator[Entity |
             "name": item.get("Name"),
             "description": item.get("Description"),
             "state": item.get("State"),
-            "public": bool(item.get("Public")),
+            "public": bool(item.get("Public")) or public,
+            "sharedWithAccounts": accounts or None,
+            "sharedWithOrganizations": organizations or None,
             "architecture": item.get("Architecture"),
             "platform": item.get("PlatformDetails"),
             "rootDeviceType": item.get("RootDeviceType"),
@@ -95,13 +119,18 @@ def transform_image(item: RawItem, scope: TransformContext) -> Iterator[Entity |
 
 
 async def fetch_owned_snapshots(context: FetchContext) -> list[RawItem]:
-    """Snapshots owned by the account."""
-    return _owned(context, await context.items(DESCRIBE_SNAPSHOTS, OwnerIds=["self"]))
+    """Snapshots owned by the account, each with whom its create-volume permission names."""
+    snapshots = _owned(context, await context.items(DESCRIBE_SNAPSHOTS, OwnerIds=["self"]))
+    answers = await context.each(snapshots, lambda snapshot: context.call(
+        DESCRIBE_SNAPSHOT_ATTRIBUTE, SnapshotId=snapshot["SnapshotId"], Attribute="createVolumePermission"))
+    return [{**snapshot, "CreateVolumePermissions": (answer or {}).get("CreateVolumePermissions") or []}
+            for snapshot, answer in zip(snapshots, answers)]
 
 
 def transform_snapshot(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
-    """One ``aws_ebs_snapshot``; it USES its KMS key; the volume it was taken of HAS it."""
+    """One ``aws_ebs_snapshot``, with whom it is shared; it USES its KMS key; the volume it was taken of HAS it."""
     key = ec2_arn(scope, "snapshot", item["SnapshotId"])
+    public, accounts, _ = _shared(item.get("CreateVolumePermissions") or [], scope.account_id)
     yield build_entity(
         SNAPSHOT,
         scope,
@@ -117,6 +146,8 @@ def transform_snapshot(item: RawItem, scope: TransformContext) -> Iterator[Entit
             "encrypted": bool(item.get("Encrypted")),
             "kmsKeyId": item.get("KmsKeyId"),
             "startedOn": item.get("StartTime"),
+            "public": public,
+            "sharedWithAccounts": accounts or None,
             "classification": None,
         },
     )
@@ -170,12 +201,12 @@ def transform_launch_template(item: RawItem, scope: TransformContext) -> Iterato
 STEPS: tuple[StepDecl, ...] = (
     StepDecl(
         id="fetch-amis", name="AMIs (owned)", service="ec2", scope=Scope.REGIONAL,
-        calls=(DESCRIBE_IMAGES,), entities=(IMAGE,),
+        calls=(DESCRIBE_IMAGES, DESCRIBE_IMAGE_ATTRIBUTE), entities=(IMAGE,),
         fetch=fetch_owned_images, transform=transform_image,
     ),
     StepDecl(
         id="fetch-ebs-snapshots", name="EBS snapshots (owned)", service="ec2", scope=Scope.REGIONAL,
-        calls=(DESCRIBE_SNAPSHOTS,), entities=(SNAPSHOT,),
+        calls=(DESCRIBE_SNAPSHOTS, DESCRIBE_SNAPSHOT_ATTRIBUTE), entities=(SNAPSHOT,),
         relationships=(RelationshipDecl(SNAPSHOT.type, "USES", KEY.type), RelationshipDecl(VOLUME.type, "HAS", SNAPSHOT.type)),
         fetch=fetch_owned_snapshots, transform=transform_snapshot,
     ),

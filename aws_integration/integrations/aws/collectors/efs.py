@@ -1,10 +1,11 @@
-"""EFS file systems: encryption, throughput, size."""
+"""EFS file systems: encryption, throughput, size, and whether their file system policy lets anyone in."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aws_integration.integrations.aws.collectors.common import build_entity
+from aws_integration.integrations.aws.collectors.common import Detail, build_entity, list_then_describe
+from aws_integration.integrations.aws.collectors.iam_trust import parse_trust, trust_document
 from aws_integration.integrations.aws.collectors.kms import KEY, uses_key
 from aws_integration.integrations.aws.declarations import ApiCall, EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import TransformContext
@@ -21,10 +22,21 @@ FILE_SYSTEM = EntityDecl("aws_efs_file_system", ("DataStore",), "An EFS file sys
     sizeInBytes="integer: Its metered size in bytes.",
     mountTargetCount="integer: Its mount targets.",
     createdOn="timestamp: When it was created.",
+    policyDocument="string: Its file system policy, as JSON text (absent: IAM does not restrict its clients).",
+    public="boolean: Whether its file system policy allows any principal without a condition.",
 ))
 
 
-DESCRIBE_FILE_SYSTEMS = ApiCall("efs", "DescribeFileSystems", "FileSystems")
+FILE_SYSTEMS = list_then_describe(
+    ApiCall("efs", "DescribeFileSystems", "FileSystems"),
+    Detail("Policy", ApiCall("efs", "DescribeFileSystemPolicy", absent_errors=("PolicyNotFound",)),
+           lambda item: {"FileSystemId": item["FileSystemId"]}, pick="Policy"),
+)
+
+
+def _public(policy: object) -> bool:
+    trust = parse_trust(trust_document(policy))
+    return trust.anyone and not trust.conditional
 
 
 def transform_file_system(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
@@ -48,6 +60,8 @@ def transform_file_system(item: RawItem, scope: TransformContext) -> Iterator[En
             "mountTargetCount": item.get("NumberOfMountTargets"),
             "createdOn": item.get("CreationTime"),
             "classification": None,
+            "policyDocument": item.get("Policy"),
+            "public": _public(item.get("Policy")),
         },
     )
     yield from uses_key(FILE_SYSTEM, key, item.get("KmsKeyId"))
@@ -59,9 +73,9 @@ STEPS: tuple[StepDecl, ...] = (
         name="EFS file systems",
         service="efs",
         scope=Scope.REGIONAL,
-        calls=(DESCRIBE_FILE_SYSTEMS,),
         entities=(FILE_SYSTEM,),
         relationships=(RelationshipDecl(FILE_SYSTEM.type, "USES", KEY.type),),
+        fetch=FILE_SYSTEMS,
         transform=transform_file_system,
     ),
 )

@@ -16,7 +16,7 @@ Most AWS resource types need nothing more than this, so a collector module decla
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from aws_integration.integrations.aws.collectors.common import build_entity, is_arn_of, iso_time, kms_key_arn, relate
@@ -133,6 +133,10 @@ class MappedType:
     def required(self) -> tuple[str, ...]:
         """The properties the type's classes require (a DataStore's ``classification``): kept even when unknown."""
         return tuple(name for entity_class in self.decl.classes for name in REQUIRED_PROPERTIES.get(entity_class, ()))
+
+    def with_links(self, *links: Link) -> MappedType:
+        """The type with more links: those to its own type, which need its declaration first."""
+        return replace(self, links=self.links + links)
 
     def key_of(self, item: RawItem, scope: TransformContext) -> str:
         """The entity's key; an item without one raises ``KeyError`` naming the field (the step fails)."""
