@@ -28,7 +28,7 @@ data "aws_partition" "current" {}
 
 resource "aws_iam_policy" "inventory_1" {
   name_prefix = "${var.role_name}-"
-  description = "aws-integration read-only inventory access (1 of 3)"
+  description = "aws-integration read-only inventory access (1 of 4)"
   policy = jsonencode({
     "Version" = "2012-10-17"
     "Statement" = [
@@ -232,6 +232,22 @@ resource "aws_iam_policy" "inventory_1" {
         "Resource" = "arn:${data.aws_partition.current.partition}:codepipeline:*:*:*"
       },
       {
+        "Sid"    = "CognitoIdentityReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "cognito-identity:ListIdentityPools",
+        ]
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "CognitoIdentityReadIdentitypool"
+        "Effect" = "Allow"
+        "Action" = [
+          "cognito-identity:DescribeIdentityPool",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:cognito-identity:*:*:identitypool/*"
+      },
+      {
         "Sid"    = "CognitoIdpReadAnyResource"
         "Effect" = "Allow"
         "Action" = [
@@ -324,6 +340,16 @@ resource "aws_iam_policy" "inventory_1" {
         ]
         "Resource" = "arn:${data.aws_partition.current.partition}:dynamodb:*:*:table/*"
       },
+    ]
+  })
+}
+
+resource "aws_iam_policy" "inventory_2" {
+  name_prefix = "${var.role_name}-"
+  description = "aws-integration read-only inventory access (2 of 4)"
+  policy = jsonencode({
+    "Version" = "2012-10-17"
+    "Statement" = [
       {
         "Sid"    = "Ec2ReadAnyResource"
         "Effect" = "Allow"
@@ -356,16 +382,6 @@ resource "aws_iam_policy" "inventory_1" {
         ]
         "Resource" = "*"
       },
-    ]
-  })
-}
-
-resource "aws_iam_policy" "inventory_2" {
-  name_prefix = "${var.role_name}-"
-  description = "aws-integration read-only inventory access (2 of 3)"
-  policy = jsonencode({
-    "Version" = "2012-10-17"
-    "Statement" = [
       {
         "Sid"    = "Ec2ReadImage"
         "Effect" = "Allow"
@@ -431,8 +447,17 @@ resource "aws_iam_policy" "inventory_2" {
         "Effect" = "Allow"
         "Action" = [
           "eks:DescribeCluster",
+          "eks:ListNodegroups",
         ]
         "Resource" = "arn:${data.aws_partition.current.partition}:eks:*:*:cluster/*"
+      },
+      {
+        "Sid"    = "EksReadNodegroup"
+        "Effect" = "Allow"
+        "Action" = [
+          "eks:DescribeNodegroup",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:eks:*:*:nodegroup/*/*/*"
       },
       {
         "Sid"    = "ElasticacheReadAnyResource"
@@ -449,6 +474,14 @@ resource "aws_iam_policy" "inventory_2" {
           "elasticache:DescribeCacheClusters",
         ]
         "Resource" = "arn:${data.aws_partition.current.partition}:elasticache:*:*:cluster:*"
+      },
+      {
+        "Sid"    = "ElasticacheReadReplicationgroup"
+        "Effect" = "Allow"
+        "Action" = [
+          "elasticache:DescribeReplicationGroups",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:elasticache:*:*:replicationgroup:*"
       },
       {
         "Sid"    = "ElasticbeanstalkReadAnyResource"
@@ -630,6 +663,16 @@ resource "aws_iam_policy" "inventory_2" {
         ]
         "Resource" = "arn:${data.aws_partition.current.partition}:iam::*:oidc-provider/*"
       },
+    ]
+  })
+}
+
+resource "aws_iam_policy" "inventory_3" {
+  name_prefix = "${var.role_name}-"
+  description = "aws-integration read-only inventory access (3 of 4)"
+  policy = jsonencode({
+    "Version" = "2012-10-17"
+    "Statement" = [
       {
         "Sid"    = "IamReadPolicy"
         "Effect" = "Allow"
@@ -665,6 +708,14 @@ resource "aws_iam_policy" "inventory_2" {
         "Resource" = "arn:${data.aws_partition.current.partition}:iam::*:user/*"
       },
       {
+        "Sid"    = "Inspector2ReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "inspector2:BatchGetAccountStatus",
+        ]
+        "Resource" = "*"
+      },
+      {
         "Sid"    = "KafkaReadAnyResource"
         "Effect" = "Allow"
         "Action" = [
@@ -697,16 +748,6 @@ resource "aws_iam_policy" "inventory_2" {
         ]
         "Resource" = "*"
       },
-    ]
-  })
-}
-
-resource "aws_iam_policy" "inventory_3" {
-  name_prefix = "${var.role_name}-"
-  description = "aws-integration read-only inventory access (3 of 3)"
-  policy = jsonencode({
-    "Version" = "2012-10-17"
-    "Statement" = [
       {
         "Sid"    = "KmsReadKey"
         "Effect" = "Allow"
@@ -721,6 +762,7 @@ resource "aws_iam_policy" "inventory_3" {
         "Sid"    = "LambdaReadAnyResource"
         "Effect" = "Allow"
         "Action" = [
+          "lambda:ListEventSourceMappings",
           "lambda:ListFunctions",
           "lambda:ListTags",
         ]
@@ -755,19 +797,51 @@ resource "aws_iam_policy" "inventory_3" {
         "Sid"    = "OrganizationsReadAnyResource"
         "Effect" = "Allow"
         "Action" = [
+          "organizations:DescribeOrganization",
           "organizations:ListAccounts",
+          "organizations:ListAccountsForParent",
+          "organizations:ListOrganizationalUnitsForParent",
+          "organizations:ListPolicies",
+          "organizations:ListRoots",
           "organizations:ListTagsForResource",
         ]
         "Resource" = "*"
+      },
+      {
+        "Sid"    = "OrganizationsReadPolicy"
+        "Effect" = "Allow"
+        "Action" = [
+          "organizations:DescribePolicy",
+          "organizations:ListTargetsForPolicy",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:organizations::*:policy/o-*/*/p-*"
       },
       {
         "Sid"    = "RdsReadAnyResource"
         "Effect" = "Allow"
         "Action" = [
           "rds:DescribeDBClusters",
+          "rds:DescribeDBClusterSnapshots",
           "rds:DescribeDBInstances",
+          "rds:DescribeDBSnapshots",
         ]
         "Resource" = "*"
+      },
+      {
+        "Sid"    = "RdsReadClusterSnapshot"
+        "Effect" = "Allow"
+        "Action" = [
+          "rds:DescribeDBClusterSnapshotAttributes",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:rds:*:*:cluster-snapshot:*"
+      },
+      {
+        "Sid"    = "RdsReadSnapshot"
+        "Effect" = "Allow"
+        "Action" = [
+          "rds:DescribeDBSnapshotAttributes",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:rds:*:*:snapshot:*"
       },
       {
         "Sid"    = "RedshiftReadAnyResource"
@@ -781,8 +855,10 @@ resource "aws_iam_policy" "inventory_3" {
         "Sid"    = "Route53ReadAnyResource"
         "Effect" = "Allow"
         "Action" = [
+          "route53:ListHealthChecks",
           "route53:ListHostedZones",
           "route53:ListTagsForResource",
+          "route53:ListTagsForResources",
         ]
         "Resource" = "*"
       },
@@ -823,10 +899,36 @@ resource "aws_iam_policy" "inventory_3" {
         "Sid"    = "SagemakerReadAnyResource"
         "Effect" = "Allow"
         "Action" = [
+          "sagemaker:ListEndpoints",
+          "sagemaker:ListModels",
           "sagemaker:ListNotebookInstances",
           "sagemaker:ListTags",
         ]
         "Resource" = "*"
+      },
+      {
+        "Sid"    = "SagemakerReadEndpoint"
+        "Effect" = "Allow"
+        "Action" = [
+          "sagemaker:DescribeEndpoint",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:sagemaker:*:*:endpoint/*"
+      },
+      {
+        "Sid"    = "SagemakerReadEndpointConfig"
+        "Effect" = "Allow"
+        "Action" = [
+          "sagemaker:DescribeEndpointConfig",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:sagemaker:*:*:endpoint-config/*"
+      },
+      {
+        "Sid"    = "SagemakerReadModel"
+        "Effect" = "Allow"
+        "Action" = [
+          "sagemaker:DescribeModel",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:sagemaker:*:*:model/*"
       },
       {
         "Sid"    = "SagemakerReadNotebookInstance"
@@ -881,6 +983,7 @@ resource "aws_iam_policy" "inventory_3" {
         "Sid"    = "SnsReadAnyResource"
         "Effect" = "Allow"
         "Action" = [
+          "sns:ListSubscriptions",
           "sns:ListTagsForResource",
           "sns:ListTopics",
         ]
@@ -920,6 +1023,16 @@ resource "aws_iam_policy" "inventory_3" {
         ]
         "Resource" = "*"
       },
+    ]
+  })
+}
+
+resource "aws_iam_policy" "inventory_4" {
+  name_prefix = "${var.role_name}-"
+  description = "aws-integration read-only inventory access (4 of 4)"
+  policy = jsonencode({
+    "Version" = "2012-10-17"
+    "Statement" = [
       {
         "Sid"    = "StatesReadAnyResource"
         "Effect" = "Allow"
@@ -1018,6 +1131,11 @@ resource "aws_iam_role_policy_attachment" "inventory_2" {
 resource "aws_iam_role_policy_attachment" "inventory_3" {
   role       = aws_iam_role.inventory.name
   policy_arn = aws_iam_policy.inventory_3.arn
+}
+
+resource "aws_iam_role_policy_attachment" "inventory_4" {
+  role       = aws_iam_role.inventory.name
+  policy_arn = aws_iam_policy.inventory_4.arn
 }
 
 output "role_arn" {

@@ -152,6 +152,14 @@ def test_every_step_succeeds_and_no_password_is_stored(world: tuple[Seeded, Coll
     assert MQ_PASSWORD not in stored and DIRECTORY_PASSWORD not in stored
 
 
+def test_an_account_outside_any_organization_has_no_organization(world: tuple[Seeded, CollectedGraph]) -> None:
+    """AWS answers AWSOrganizationsNotInUseException here: none of the organization's types, and no failure."""
+    _, graph = world
+    steps = {step.step_id: step.status.value for step in graph.report.steps if "organization" in step.step_id}
+    assert set(steps.values()) == {"success"} and len(steps) == 4
+    assert not [entity for entity in graph.entities if "organization" in entity.type]
+
+
 def test_cognito_user_pools(world: tuple[Seeded, CollectedGraph]) -> None:
     seeded, graph = world
     pool = entities_of(graph, "aws_cognito_user_pool")["customers"]

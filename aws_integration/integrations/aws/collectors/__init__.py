@@ -18,6 +18,7 @@ from aws_integration.integrations.aws.collectors import (
     codebuild,
     codepipeline,
     cognito,
+    cognito_identity,
     configservice,
     dax,
     directoryservice,
@@ -39,13 +40,16 @@ from aws_integration.integrations.aws.collectors import (
     guardduty,
     iam,
     iam_account,
+    inspector2,
     kafka,
     kinesis,
     kms,
     logs,
     mq,
     opensearch,
+    organizations,
     rds,
+    rds_snapshots,
     redshift,
     route53,
     route53resolver,
@@ -60,8 +64,8 @@ from aws_integration.integrations.aws.collectors import (
     ssm,
     stepfunctions,
     transfer,
-    vpc_connectivity,
     transit,
+    vpc_connectivity,
     wafv2,
 )
 from aws_integration.integrations.aws.declarations import StepDecl
@@ -73,7 +77,7 @@ SERVICE_MODULES = (
     cloudformation, cloudwatch, events, stepfunctions, ssm, firehose, glue, athena, emr, kafka, opensearch,
     codebuild, sagemaker,
     cognito, ses, mq, transfer, appsync, backup, shield, acmpca, wafv2, dax, elasticbeanstalk, directoryservice,
-    batch, route53resolver, securityhub, codepipeline,
+    batch, route53resolver, securityhub, codepipeline, organizations, rds_snapshots, inspector2, cognito_identity,
 )
 COLLECTOR_STEPS: tuple[StepDecl, ...] = tuple(step for module in SERVICE_MODULES for step in module.STEPS)
 

@@ -1,4 +1,5 @@
-"""Lambda functions: the role they run as, their network placement, their encryption key."""
+"""Lambda functions (the role they run as, their network placement, their encryption key) and the
+event source mappings that feed them from queues and streams."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ from collections.abc import Iterator
 from aws_integration.integrations.aws.collectors.common import Detail, build_entity, iso_time, list_then_describe, relate
 from aws_integration.integrations.aws.collectors.ec2 import SECURITY_GROUP, SUBNET, ec2_arn
 from aws_integration.integrations.aws.collectors.iam import ROLE
+from aws_integration.integrations.aws.collectors.kinesis import STREAM
 from aws_integration.integrations.aws.collectors.kms import KEY, uses_key
+from aws_integration.integrations.aws.collectors.mapped import Link, arn_of, equals, mapped_step, mapped_type
+from aws_integration.integrations.aws.collectors.sqs import QUEUE
 from aws_integration.integrations.aws.declarations import ApiCall, EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import TransformContext
 from aws_integration.graph.model import Entity, Relationship
@@ -76,6 +80,25 @@ def transform_function(item: RawItem, scope: TransformContext) -> Iterator[Entit
         yield relate(SECURITY_GROUP, ec2_arn(scope, "security-group", group_id), "PROTECTS", FUNCTION, key)
 
 
+EVENT_SOURCE_MAPPING = mapped_type(
+    "aws_lambda_event_source_mapping", ("Configuration",), "What feeds a Lambda function: a queue, a stream or a broker.",
+    key=lambda item, scope: item.get("EventSourceMappingArn") or scope.arn("lambda", f"event-source-mapping:{item['UUID']}"),
+    display_name="UUID",
+    links=(Link("TRIGGERS", FUNCTION, "FunctionArn", arn_of("lambda", "function:")),
+           Link("HAS", QUEUE, "EventSourceArn", arn_of("sqs"), inbound=True),
+           Link("HAS", STREAM, "EventSourceArn", arn_of("kinesis", "stream/"), inbound=True)),
+    uuid=("string: Its ID.", "UUID"),
+    eventSourceArn=("string: The queue, stream or cluster it reads.", "EventSourceArn"),
+    functionArn=("string: The function it invokes.", "FunctionArn"),
+    state=("string: Enabled, Disabled, Creating, Updating and the like.", "State"),
+    enabled=("boolean: Whether it is invoking the function.", equals("State", "Enabled")),
+    batchSize=("integer: The records it hands the function at once.", "BatchSize"),
+    startingPosition=("string: Where a stream is read from: TRIM_HORIZON, LATEST or AT_TIMESTAMP.", "StartingPosition"),
+    hasFilter=("boolean: Whether it filters the events it passes on.",
+               lambda item: bool((item.get("FilterCriteria") or {}).get("Filters"))),
+    updatedOn=("timestamp: When it last changed.", "LastModified"),
+)
+
 STEPS: tuple[StepDecl, ...] = (
     StepDecl(
         id="fetch-lambda-functions",
@@ -95,4 +118,6 @@ STEPS: tuple[StepDecl, ...] = (
         ),
         transform=transform_function,
     ),
+    mapped_step("fetch-lambda-event-source-mappings", "Lambda event source mappings", "lambda", EVENT_SOURCE_MAPPING,
+                calls=(ApiCall("lambda", "ListEventSourceMappings", "EventSourceMappings", page_size=100),)),
 )

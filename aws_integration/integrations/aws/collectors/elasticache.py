@@ -1,4 +1,5 @@
-"""ElastiCache clusters: encryption at rest and in transit, auth, firewalls."""
+"""ElastiCache clusters (encryption at rest and in transit, auth, firewalls) and the replication groups
+that hold them."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Iterator
 
 from aws_integration.integrations.aws.collectors.common import Detail, build_entity, list_then_describe, relate
 from aws_integration.integrations.aws.collectors.ec2 import SECURITY_GROUP, ec2_arn
+from aws_integration.integrations.aws.collectors.mapped import Link, equals, mapped_step, mapped_type, uses_key
 from aws_integration.integrations.aws.declarations import ApiCall, EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import TransformContext
 from aws_integration.graph.model import Entity, Relationship
@@ -63,6 +65,37 @@ def transform_cache_cluster(item: RawItem, scope: TransformContext) -> Iterator[
                      CACHE_CLUSTER, key)
 
 
+REPLICATION_GROUP = mapped_type(
+    "aws_elasticache_replication_group", ("DataStore", "Database", "Cluster"),
+    "An ElastiCache (Redis or Valkey) replication group: a primary and its replicas, or shards.",
+    key="ARN", display_name="ReplicationGroupId", tags="Tags",
+    links=(uses_key("KmsKeyId"),
+           Link("HAS", CACHE_CLUSTER, "MemberArns")),
+    replicationGroupId=("string: Its ID.", "ReplicationGroupId"),
+    description=("string: Its description.", "Description"),
+    status=("string: creating, available, modifying, deleting and the like.", "Status"),
+    engine=("string: redis or valkey.", "Engine"),
+    encrypted=("boolean: Whether it is encrypted at rest.", "AtRestEncryptionEnabled"),
+    transitEncryptionEnabled=("boolean: Whether its connections use TLS.", "TransitEncryptionEnabled"),
+    authTokenEnabled=("boolean: Whether clients need an AUTH token.", "AuthTokenEnabled"),
+    kmsKeyId=("string: The key that encrypts it.", "KmsKeyId"),
+    automaticFailover=("boolean: Whether a replica takes over when the primary fails.", equals("AutomaticFailover", "enabled")),
+    multiAZ=("boolean: Whether its replicas sit in other zones.", equals("MultiAZ", "enabled")),
+    clusterMode=("boolean: Whether its data is sharded.", equals("ClusterEnabled", True)),
+    memberCount=("integer: Its cache clusters.", lambda item: len(item.get("MemberClusters") or [])),
+    snapshotRetentionLimit=("integer: The days its automatic backups are kept (0: none).", "SnapshotRetentionLimit"),
+)
+
+
+def _with_member_arns(item: RawItem) -> RawItem:
+    """The group with its member clusters' ARNs (same account and region)."""
+    arn, members = item.get("ARN"), item.get("MemberClusters") or []
+    if not (isinstance(arn, str) and ":replicationgroup:" in arn):
+        return item
+    prefix = arn.partition(":replicationgroup:")[0]
+    return {**item, "MemberArns": [f"{prefix}:cluster:{member}" for member in members if isinstance(member, str)]}
+
+
 STEPS: tuple[StepDecl, ...] = (
     StepDecl(
         id="fetch-elasticache-clusters",
@@ -78,4 +111,11 @@ STEPS: tuple[StepDecl, ...] = (
         ),
         transform=transform_cache_cluster,
     ),
+    mapped_step("fetch-elasticache-replication-groups", "ElastiCache replication groups", "elasticache", REPLICATION_GROUP,
+                fetch=list_then_describe(
+        ApiCall("elasticache", "DescribeReplicationGroups", "ReplicationGroups", page_size=100),
+        Detail("Tags", ApiCall("elasticache", "ListTagsForResource"), lambda item: {"ResourceName": item["ARN"]},
+               pick="TagList"),
+        as_item=_with_member_arns,
+    )),
 )

@@ -1,4 +1,4 @@
-"""SNS topics: encryption, subscriptions, tags."""
+"""SNS topics (encryption, subscriptions, tags) and their subscriptions: where each topic's messages go."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from aws_integration.integrations.aws.collectors.common import (
 
 )
 from aws_integration.integrations.aws.collectors.kms import KEY, uses_key
+from aws_integration.integrations.aws.collectors.mapped import Link, equals, mapped_step, mapped_type
 from aws_integration.integrations.aws.declarations import ApiCall, EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import TransformContext
 from aws_integration.graph.model import Entity, Relationship
@@ -55,6 +56,31 @@ def transform_topic(item: RawItem, scope: TransformContext) -> Iterator[Entity |
     yield from uses_key(TOPIC, key, kms_key)
 
 
+def _endpoint_owner(item: RawItem) -> str | None:
+    """The account of an ARN endpoint (a queue, a function) where it names one."""
+    endpoint = item.get("Endpoint")
+    parts = endpoint.split(":") if isinstance(endpoint, str) and endpoint.startswith("arn:") else []
+    return parts[4] or None if len(parts) > 5 else None
+
+
+SUBSCRIPTION = mapped_type(
+    "aws_sns_subscription", ("Subscription",), "A subscription to an SNS topic (confirmed ones: AWS lists pending ones without an ARN).",
+    key="SubscriptionArn", display_name=lambda item: f"{item.get('Protocol')}:{item.get('Endpoint')}",
+    links=(Link("HAS", TOPIC, "TopicArn", inbound=True),),
+    protocol=("string: http, https, email, email-json, sms, sqs, application, lambda or firehose.", "Protocol"),
+    endpoint=("string: Where messages go: a URL, an address, a number or an ARN.", "Endpoint"),
+    plaintextHttp=("boolean: Whether messages are delivered over plain HTTP.", equals("Protocol", "http")),
+    topicArn=("string: The topic it subscribes to.", "TopicArn"),
+    owner=("string: The account that owns the subscription.", "Owner"),
+    endpointAccountId=("string: The account of an ARN endpoint (a queue, a function).", _endpoint_owner),
+)
+
+
+def _confirmed(item: RawItem) -> bool:
+    arn = item.get("SubscriptionArn")
+    return isinstance(arn, str) and arn.startswith("arn:")
+
+
 def _topic(item: RawItem) -> dict[str, str]:
     return {"TopicArn": item["TopicArn"]}
 
@@ -75,4 +101,7 @@ STEPS: tuple[StepDecl, ...] = (
         ),
         transform=transform_topic,
     ),
+    mapped_step("fetch-sns-subscriptions", "SNS subscriptions", "sns", SUBSCRIPTION, fetch=list_then_describe(
+        ApiCall("sns", "ListSubscriptions", "Subscriptions"), keep=_confirmed,
+    )),
 )
