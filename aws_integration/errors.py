@@ -32,3 +32,17 @@ class PermissionDenied(Exception):
         self.where = where
         place = f" in {where}" if where else ""
         super().__init__(f"{why}: {what} denied{place}")
+
+
+class NotImplementedByEndpoint(Exception):
+    """The endpoint has no code for a step's call (a local stand-in such as moto, never AWS itself).
+
+    The step ends disabled for ``not_implemented``: nothing was refused or broken, the
+    endpoint simply cannot answer ``what`` (an IAM action) in ``where``.
+    """
+
+    def __init__(self, what: str, where: str | None) -> None:
+        self.what = what
+        self.where = where
+        place = f" in {where}" if where else ""
+        super().__init__(f"the endpoint does not implement {what}{place}")

@@ -267,6 +267,7 @@ resource "aws_iam_policy" "inventory_1" {
         "Sid"    = "ConfigReadAnyResource"
         "Effect" = "Allow"
         "Action" = [
+          "config:DescribeComplianceByConfigRule",
           "config:DescribeConfigRules",
         ]
         "Resource" = "*"
@@ -610,7 +611,9 @@ resource "aws_iam_policy" "inventory_2" {
         "Sid"    = "GuarddutyReadAnyResource"
         "Effect" = "Allow"
         "Action" = [
+          "guardduty:GetFindings",
           "guardduty:ListDetectors",
+          "guardduty:ListFindings",
         ]
         "Resource" = "*"
       },
@@ -655,14 +658,6 @@ resource "aws_iam_policy" "inventory_2" {
         ]
         "Resource" = "arn:${data.aws_partition.current.partition}:iam::*:group/*"
       },
-      {
-        "Sid"    = "IamReadOidcProvider"
-        "Effect" = "Allow"
-        "Action" = [
-          "iam:GetOpenIDConnectProvider",
-        ]
-        "Resource" = "arn:${data.aws_partition.current.partition}:iam::*:oidc-provider/*"
-      },
     ]
   })
 }
@@ -673,6 +668,14 @@ resource "aws_iam_policy" "inventory_3" {
   policy = jsonencode({
     "Version" = "2012-10-17"
     "Statement" = [
+      {
+        "Sid"    = "IamReadOidcProvider"
+        "Effect" = "Allow"
+        "Action" = [
+          "iam:GetOpenIDConnectProvider",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:iam::*:oidc-provider/*"
+      },
       {
         "Sid"    = "IamReadPolicy"
         "Effect" = "Allow"
@@ -1005,6 +1008,16 @@ resource "aws_iam_policy" "inventory_3" {
         ]
         "Resource" = "*"
       },
+    ]
+  })
+}
+
+resource "aws_iam_policy" "inventory_4" {
+  name_prefix = "${var.role_name}-"
+  description = "aws-integration read-only inventory access (4 of 4)"
+  policy = jsonencode({
+    "Version" = "2012-10-17"
+    "Statement" = [
       {
         "Sid"    = "SqsReadQueue"
         "Effect" = "Allow"
@@ -1018,21 +1031,12 @@ resource "aws_iam_policy" "inventory_3" {
         "Sid"    = "SsmReadAnyResource"
         "Effect" = "Allow"
         "Action" = [
+          "ssm:DescribeInstanceInformation",
           "ssm:DescribeParameters",
           "ssm:ListTagsForResource",
         ]
         "Resource" = "*"
       },
-    ]
-  })
-}
-
-resource "aws_iam_policy" "inventory_4" {
-  name_prefix = "${var.role_name}-"
-  description = "aws-integration read-only inventory access (4 of 4)"
-  policy = jsonencode({
-    "Version" = "2012-10-17"
-    "Statement" = [
       {
         "Sid"    = "StatesReadAnyResource"
         "Effect" = "Allow"

@@ -40,6 +40,7 @@ import botocore.session
 from aws_integration.integrations.aws.registry import default_registry
 
 _CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
+NOT_IMPLEMENTED = 501
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "host", "proxy-connection"}
 
 
@@ -350,7 +351,7 @@ class AwsProxy:
             answer = replacement(answer)
             with self._lock:
                 self.counts.faults["replaced"] += 1
-        if answer.status >= 500:
+        if answer.status >= 500 and answer.status != NOT_IMPLEMENTED:  # a 501 is final: botocore does not retry it
             with self._lock:
                 self.counts.upstream_errors += 1
         if self.mode == "record" and answer.status != 502:

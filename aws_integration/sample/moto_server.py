@@ -1,4 +1,4 @@
-"""Start and stop moto's server on a free 127.0.0.1 port, as a child process."""
+"""Start and stop moto's server on a free 127.0.0.1 port, as a child process (answering 501 for what moto lacks)."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ class MotoServer:
     def start(self) -> "MotoServer":
         """Start the server and wait until it answers."""
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+            [sys.executable, "-m", "aws_integration.sample.moto_endpoint", "-H", "127.0.0.1", "-p", str(self.port)],
             env=self._env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

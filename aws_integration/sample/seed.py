@@ -41,6 +41,7 @@ class SampleAccount:
     eu_instance: str = ""
     data_volume: str = ""
     public_snapshot: str = ""
+    detector: str = ""
     elastic_ip_allocation: str = ""
     buckets: dict[str, str] = field(default_factory=dict)
     users: list[str] = field(default_factory=list)
@@ -239,6 +240,20 @@ def _seed_iam_findings(iam: Any, account_id: str) -> None:
         Description="The auditing vendor's read-only access")
 
 
+def _seed_monitoring(endpoint_url: str | None, sample: SampleAccount) -> None:
+    """GuardDuty on, and one AWS Config rule, in the home region (their findings and compliance are AWS's to answer)."""
+    sample.detector = _client("guardduty", HOME_REGION, endpoint_url).create_detector(Enable=True)["DetectorId"]
+    account_id = _client("sts", HOME_REGION, endpoint_url).get_caller_identity()["Account"]
+    config = _client("config", HOME_REGION, endpoint_url)
+    config.put_configuration_recorder(ConfigurationRecorder={
+        "name": "default", "roleARN": f"arn:aws:iam::{account_id}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig",
+        "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": True}})
+    config.put_delivery_channel(DeliveryChannel={"name": "default", "s3BucketName": "sample-audit-logs"})
+    config.start_configuration_recorder(ConfigurationRecorderName="default")
+    config.put_config_rule(ConfigRule={"ConfigRuleName": "s3-bucket-encrypted", "Source": {
+        "Owner": "AWS", "SourceIdentifier": "S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED"}})
+
+
 def seed_sample_account(endpoint_url: str | None = None) -> SampleAccount:
     """Create the sample account's resources and return their IDs."""
     sample = SampleAccount()
@@ -246,4 +261,5 @@ def seed_sample_account(endpoint_url: str | None = None) -> SampleAccount:
     _seed_private_vpc(_client("ec2", SECOND_REGION, endpoint_url), sample)
     _seed_buckets(endpoint_url, sample)
     _seed_iam(endpoint_url, sample)
+    _seed_monitoring(endpoint_url, sample)
     return sample

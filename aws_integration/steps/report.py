@@ -26,6 +26,10 @@ class DisabledReason(str, enum.Enum):
     PERMISSION = "permission"
     CONFIG = "config"
     PARENT_DISABLED = "parent_disabled"
+    NOT_IMPLEMENTED = "not_implemented"  # the endpoint (a local stand-in, never AWS) has no code for a call
+
+
+NOT_PARTIAL = frozenset({DisabledReason.CONFIG, DisabledReason.NOT_IMPLEMENTED})
 
 
 @dataclass(frozen=True)
@@ -129,11 +133,13 @@ class RunReport:
         """``success`` when every step ran and succeeded, ``partial`` when any was disabled, else ``failure``.
 
         Steps the configuration leaves out (disabled for ``config``) were not meant to
-        run: they do not make a run partial, though their types are still listed as skipped.
+        run, and steps whose calls the endpoint does not implement (``not_implemented``:
+        a local stand-in for AWS) could not: neither makes a run partial, though their
+        types are still listed as skipped, with the reason.
         """
         statuses = {
             step.status for step in self.steps
-            if not (step.status is StepStatus.DISABLED and step.reason is DisabledReason.CONFIG)
+            if not (step.status is StepStatus.DISABLED and step.reason in NOT_PARTIAL)
         }
         if StepStatus.FAILURE in statuses:
             return "failure"

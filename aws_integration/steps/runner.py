@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
-from aws_integration.errors import PermissionDenied, brief
+from aws_integration.errors import NotImplementedByEndpoint, PermissionDenied, brief
 from aws_integration.graph.model import Entity, EntityPatch, GraphError, Relationship
 from aws_integration.graph.schema import validate_entity
 from aws_integration.graph.sink import GraphSink, InMemoryGraph, SinkError
@@ -115,6 +115,7 @@ class _UnitResult:
     entities: int = 0
     relationships: int = 0
     denied: PermissionDenied | None = None
+    unsupported: NotImplementedByEndpoint | None = None
     error: str | None = None
     api_calls: int = 0
     retries: int = 0
@@ -372,7 +373,7 @@ class StepRunner:
         unit_scopes = await self.target.unit_scopes(step)
         units = await asyncio.gather(*(self._run_unit(step, scope) for scope in unit_scopes))
         result = self._aggregate(step, units)
-        self._coverage[step.id] = ({unit.scope or "" for unit in units if not (unit.error or unit.denied)},
+        self._coverage[step.id] = ({unit.scope or "" for unit in units if not (unit.error or unit.denied or unit.unsupported)},
                                    {scope or "" for scope in unit_scopes})
         self._chain_ends[step.id] = max((unit.longest_chain for unit in units), default=CALL_CHAIN.get())
         result.seconds = time.monotonic() - clock
@@ -404,6 +405,8 @@ class StepRunner:
             raise
         except PermissionDenied as denied:
             unit = _UnitResult(scope=scope, denied=denied)
+        except NotImplementedByEndpoint as unsupported:
+            unit = _UnitResult(scope=scope, unsupported=unsupported)
         except (*self.target.errors, GraphError) as error:
             unit = _UnitResult(scope=scope, error=f"{place}: {brief(error)}")
         except KeyError as missing:  # the system left out a field the transform needs: name it, fail the step
@@ -415,7 +418,7 @@ class StepRunner:
         except Exception as error:  # a transform bug must fail its step, not the run
             log.exception("step %s failed in %s", step.id, place)
             unit = _UnitResult(scope=scope, error=f"{place}: {type(error).__name__}: {brief(error)}")
-        if unit.error or unit.denied:  # a unit that fails contributes nothing
+        if unit.error or unit.denied or unit.unsupported:  # a unit that fails contributes nothing
             self._sink.discard(writer.unit)
         else:
             self._sink.keep(writer.unit)
@@ -441,6 +444,10 @@ class StepRunner:
             result.status = StepStatus.DISABLED
             result.reason = DisabledReason.PERMISSION
             result.message = f"{self.target.system} denied " + ", ".join(result.denied_actions)
+        elif unsupported := sorted({unit.unsupported.what for unit in units if unit.unsupported}):
+            result.status = StepStatus.DISABLED
+            result.reason = DisabledReason.NOT_IMPLEMENTED
+            result.message = "the endpoint does not implement " + ", ".join(unsupported)
         # What the successful units saw is kept even when others failed: their types are
         # marked partial, so the store keeps earlier data for everything else.
         self._raw[step.id] = [pair for unit in units for pair in unit.items]

@@ -14,7 +14,7 @@ import pytest
 
 from aws_integration.sample.seed import SAMPLE_REGIONS, seed_sample_account
 from tests.aws_proxy import AwsProxy, FaultRates, error_answer
-from tests.moto_quirks import steady_export
+from tests.moto_quirks import MOTO_LACKS, steady_export
 
 pytestmark = pytest.mark.e2e
 
@@ -90,7 +90,7 @@ def test_a_service_failing_every_request_fails_its_step_alone_and_keeps_its_data
     for step in steps.values():
         assert step["status"] == "success" or (
             step["reason"] == "parent_disabled" and "fetch-s3-buckets" in step["message"]
-        ), step
+        ) or (step["reason"] == "not_implemented" and step["stepId"] in MOTO_LACKS), step
     # Retries are bounded: each S3 call was sent exactly `attempts` times, then given up.
     assert proxy.counts.by_service["s3"] == failed["apiCalls"] * attempts
     assert "aws_s3_bucket" in {skipped["type"] for skipped in second["skippedTypes"]}

@@ -19,6 +19,7 @@ from aws_integration.integrations.aws.collectors import (
     codepipeline,
     cognito,
     cognito_identity,
+    config_compliance,
     configservice,
     dax,
     directoryservice,
@@ -38,6 +39,7 @@ from aws_integration.integrations.aws.collectors import (
     firehose,
     glue,
     guardduty,
+    guardduty_findings,
     iam,
     iam_account,
     inspector2,
@@ -62,6 +64,7 @@ from aws_integration.integrations.aws.collectors import (
     sns,
     sqs,
     ssm,
+    ssm_instances,
     stepfunctions,
     transfer,
     transit,
@@ -78,6 +81,7 @@ SERVICE_MODULES = (
     codebuild, sagemaker,
     cognito, ses, mq, transfer, appsync, backup, shield, acmpca, wafv2, dax, elasticbeanstalk, directoryservice,
     batch, route53resolver, securityhub, codepipeline, organizations, rds_snapshots, inspector2, cognito_identity,
+    ssm_instances, guardduty_findings, config_compliance,
 )
 COLLECTOR_STEPS: tuple[StepDecl, ...] = tuple(step for module in SERVICE_MODULES for step in module.STEPS)
 

@@ -65,13 +65,18 @@ def transform_recorder(item: RawItem, scope: TransformContext) -> Iterator[Entit
     )
 
 
+def rule_key(item: RawItem, scope: TransformContext) -> str:
+    """A rule's key: its ARN (which names its ID, not its name)."""
+    return item.get("ConfigRuleArn") or scope.arn("config", f"config-rule/{item['ConfigRuleName']}")
+
+
 def transform_rule(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
     """One ``aws_config_rule``."""
     source = item.get("Source") or {}
     yield build_entity(
         RULE,
         scope,
-        key=item.get("ConfigRuleArn") or scope.arn("config", f"config-rule/{item['ConfigRuleName']}"),
+        key=rule_key(item, scope),
         name=item["ConfigRuleName"],
         properties={
             "name": item["ConfigRuleName"],

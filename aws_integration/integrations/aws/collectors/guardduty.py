@@ -23,7 +23,8 @@ LIST_DETECTORS = ApiCall("guardduty", "ListDetectors", "DetectorIds")
 GET_DETECTOR = ApiCall("guardduty", "GetDetector")
 
 
-def _detector_arn(scope: TransformContext, detector_id: str) -> str:
+def detector_arn(scope: TransformContext, detector_id: str) -> str:
+    """The ARN of a detector of the scope's account and region."""
     return scope.arn("guardduty", f"detector/{detector_id}")
 
 
@@ -39,7 +40,7 @@ def transform_detector(item: RawItem, scope: TransformContext) -> Iterator[Entit
     yield build_entity(
         DETECTOR,
         scope,
-        key=_detector_arn(scope, item["DetectorId"]),
+        key=detector_arn(scope, item["DetectorId"]),
         name=item["DetectorId"],
         tags=item.get("Tags"),
         properties={

@@ -12,7 +12,8 @@ from botocore.exceptions import ClientError
 
 from aws_integration.graph.placeholders import account_key
 from aws_integration.integrations.aws.declarations import ApiCall, RawItem, StepDecl
-from aws_integration.integrations.aws.engine.errors import PermissionDenied, error_code, is_permission_error
+from aws_integration.errors import NotImplementedByEndpoint
+from aws_integration.integrations.aws.engine.errors import PermissionDenied, error_code, is_not_implemented, is_permission_error
 from aws_integration.steps.chain import CALL_CHAIN, link
 
 if TYPE_CHECKING:
@@ -96,10 +97,12 @@ class FetchContext:
         self.retries += int(response.get("ResponseMetadata", {}).get("RetryAttempts") or 0)
 
     @staticmethod
-    def _permission_error(error: ClientError, declared: ApiCall, region: str) -> PermissionDenied | None:
-        code = error_code(error)
+    def _neutral_error(error: ClientError, declared: ApiCall, region: str) -> Exception | None:
+        """The neutral error for a refusal (:class:`PermissionDenied`) or an unimplemented call, else None."""
+        if is_not_implemented(error):
+            return NotImplementedByEndpoint(declared.iam_action, region)
         if is_permission_error(error):
-            return PermissionDenied(declared.iam_action, code, region)
+            return PermissionDenied(declared.iam_action, error_code(error), region)
         return None
 
     async def call(self, call: ApiCall, *, region: str | None = None, **params: Any) -> dict[str, Any] | None:
@@ -111,12 +114,14 @@ class FetchContext:
             self.api_calls += 1
             try:
                 response: dict[str, Any] = await getattr(client, declared.method)(**params)
+            except NotImplementedError:  # an in-process endpoint (moto's mock) without code for the call
+                raise NotImplementedByEndpoint(declared.iam_action, target) from None
             except ClientError as error:
                 self._count_retries(error.response)
                 if error_code(error) in declared.absent_errors:
                     self.allowed_actions.add(declared.iam_action)
                     return None
-                denied = self._permission_error(error, declared, target)
+                denied = self._neutral_error(error, declared, target)
                 if denied:
                     raise denied from None
                 raise
@@ -143,12 +148,14 @@ class FetchContext:
                 except StopAsyncIteration:
                     self.api_calls -= 1
                     return
+                except NotImplementedError:
+                    raise NotImplementedByEndpoint(declared.iam_action, target) from None
                 except ClientError as error:
                     self._count_retries(error.response)
                     if error_code(error) in declared.absent_errors:
                         self.allowed_actions.add(declared.iam_action)
                         return
-                    denied = self._permission_error(error, declared, target)
+                    denied = self._neutral_error(error, declared, target)
                     if denied:
                         raise denied from None
                     raise

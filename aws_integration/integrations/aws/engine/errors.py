@@ -6,7 +6,7 @@ from botocore.exceptions import ClientError
 
 from aws_integration.errors import PermissionDenied
 
-__all__ = ["PERMISSION_ERROR_CODES", "PermissionDenied", "error_code", "is_permission_error"]
+__all__ = ["PERMISSION_ERROR_CODES", "PermissionDenied", "error_code", "is_not_implemented", "is_permission_error"]
 
 PERMISSION_ERROR_CODES = frozenset(
     {
@@ -19,6 +19,22 @@ PERMISSION_ERROR_CODES = frozenset(
         "Forbidden",
     }
 )
+
+
+# What an endpoint answers for a call it has no code for: AWS's own codes for an unknown
+# operation, and HTTP 501. moto's in-process REST backends answer "404: Not yet implemented".
+NOT_IMPLEMENTED_CODES = frozenset({"NotImplemented", "NotImplementedException", "UnknownOperationException", "InvalidAction"})
+NOT_IMPLEMENTED_STATUS = 501
+MOTO_NOT_IMPLEMENTED = "Not yet implemented"
+
+
+def is_not_implemented(error: ClientError) -> bool:
+    """Whether the endpoint says it does not implement the call (a local stand-in: AWS implements its API)."""
+    code = error_code(error)
+    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    message = str(error.response.get("Error", {}).get("Message", ""))
+    return (code in NOT_IMPLEMENTED_CODES or status == NOT_IMPLEMENTED_STATUS
+            or (code == "404" and message.startswith(MOTO_NOT_IMPLEMENTED)))
 
 
 def error_code(error: ClientError) -> str:
