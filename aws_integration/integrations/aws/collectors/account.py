@@ -18,8 +18,10 @@ GET_ACCOUNT_SUMMARY = ApiCall("iam", "GetAccountSummary")
 async def fetch_account(context: FetchContext) -> list[RawItem]:
     """The caller's account, its aliases and IAM's summary of it."""
     identity = await context.call(GET_CALLER_IDENTITY)
-    aliases, summary = await context.each(
-        (lambda: context.items(LIST_ACCOUNT_ALIASES), lambda: context.call(GET_ACCOUNT_SUMMARY)), lambda read: read())
+    aliases, summary = await context.together(
+        lambda: context.items(LIST_ACCOUNT_ALIASES),
+        lambda: context.call(GET_ACCOUNT_SUMMARY),
+    )
     return [{"AccountId": (identity or {})["Account"], "Aliases": aliases,
              "Summary": (summary or {}).get("SummaryMap", {})}]
 

@@ -37,9 +37,10 @@ async def fetch_work_groups(context: FetchContext) -> list[RawItem]:
 
     async def describe(summary: RawItem) -> RawItem | None:
         arn = context.scope.arn("athena", f"workgroup/{summary['Name']}")
-        found, tags = await context.each(
-            (lambda: context.call(GET_WORK_GROUP, WorkGroup=summary["Name"]),
-             lambda: context.items(LIST_TAGS, ResourceARN=arn)), lambda read: read())
+        found, tags = await context.together(
+            lambda: context.call(GET_WORK_GROUP, WorkGroup=summary["Name"]),
+            lambda: context.items(LIST_TAGS, ResourceARN=arn),
+        )
         return {**found["WorkGroup"], "Arn": arn, "Tags": tags} if found else None
 
     return [item for item in await context.each(listed, describe) if item is not None]

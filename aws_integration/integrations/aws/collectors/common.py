@@ -175,7 +175,7 @@ class OneAnswer:
         return (self.call,)
 
     async def __call__(self, context: FetchContext) -> list[RawItem]:
-        return list(((await context.call(self.call)) or {}).get(self.items) or [])
+        return list(((await context.call(self.call)) or {}).get(self.items, []))
 
 
 def is_arn_of(value: Any, service: str, resource_prefix: str) -> bool:

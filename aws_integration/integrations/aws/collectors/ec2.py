@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Iterator
 
-from aws_integration.integrations.aws.collectors.common import build_entity, relate
+from aws_integration.integrations.aws.collectors.common import OneAnswer, build_entity, relate
 from aws_integration.integrations.aws.collectors.iam import INSTANCE_PROFILE
 from aws_integration.integrations.aws.declarations import (
     ApiCall, EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described,
@@ -590,11 +590,6 @@ def transform_network_interface(item: RawItem, scope: TransformContext) -> Itera
         yield relate(INSTANCE, ec2_arn(scope, "instance", attachment["InstanceId"]), "USES", NETWORK_INTERFACE, key)
 
 
-async def fetch_addresses(context: FetchContext) -> list[RawItem]:
-    """DescribeAddresses is not paginated: one call returns every address."""
-    response = await context.call(DESCRIBE_ADDRESSES)
-    return list((response or {}).get("Addresses", []))
-
 
 def transform_address(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
     """One ``aws_eip``; the instance it is associated with USES it."""
@@ -699,10 +694,9 @@ STEPS: tuple[StepDecl, ...] = (
         name="Elastic IP addresses",
         service="ec2",
         scope=Scope.REGIONAL,
-        calls=(DESCRIBE_ADDRESSES,),
         entities=(ELASTIC_IP,),
         relationships=(RelationshipDecl(INSTANCE.type, "USES", ELASTIC_IP.type),),
-        fetch=fetch_addresses,
+        fetch=OneAnswer(DESCRIBE_ADDRESSES, "Addresses"),  # not paginated: one answer holds every address
         transform=transform_address,
     ),
 )

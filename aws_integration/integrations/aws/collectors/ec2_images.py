@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aws_integration.integrations.aws.collectors.common import build_entity, iso_time, relate
+from aws_integration.integrations.aws.collectors.common import OneAnswer, build_entity, iso_time, relate
 from aws_integration.integrations.aws.collectors.ec2 import VOLUME, ec2_arn
 from aws_integration.integrations.aws.collectors.kms import KEY, uses_key
 from aws_integration.integrations.aws.declarations import ApiCall, EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
@@ -156,11 +156,6 @@ def transform_snapshot(item: RawItem, scope: TransformContext) -> Iterator[Entit
         yield relate(VOLUME, ec2_arn(scope, "volume", item["VolumeId"]), "HAS", SNAPSHOT, key)
 
 
-async def fetch_key_pairs(context: FetchContext) -> list[RawItem]:
-    """DescribeKeyPairs is not paginated."""
-    return list((await context.call(DESCRIBE_KEY_PAIRS) or {}).get("KeyPairs", []))
-
-
 def transform_key_pair(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
     """One ``aws_key_pair`` (name, fingerprint, type: never key material)."""
     yield build_entity(
@@ -212,8 +207,8 @@ STEPS: tuple[StepDecl, ...] = (
     ),
     StepDecl(
         id="fetch-key-pairs", name="EC2 key pairs", service="ec2", scope=Scope.REGIONAL,
-        calls=(DESCRIBE_KEY_PAIRS,), entities=(KEY_PAIR,),
-        fetch=fetch_key_pairs, transform=transform_key_pair,
+        entities=(KEY_PAIR,),
+        fetch=OneAnswer(DESCRIBE_KEY_PAIRS, "KeyPairs"), transform=transform_key_pair,
     ),
     StepDecl(
         id="fetch-launch-templates", name="EC2 launch templates", service="ec2", scope=Scope.REGIONAL,

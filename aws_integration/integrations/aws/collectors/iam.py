@@ -205,10 +205,9 @@ def _inline(owner: EntityDecl, decl: EntityDecl, owner_key: str, item: RawItem,
 
 async def fetch_users(context: FetchContext) -> list[RawItem]:
     """Users with their tags, attached and inline policies, and their row of the credential report."""
-    users, report = await context.each(
-        (lambda: _with_authorization_details(context, LIST_USERS, USER_DETAILS, "User"),
-         lambda: fetch_credential_report(context)),
-        lambda read: read(),
+    users, report = await context.together(
+        lambda: _with_authorization_details(context, LIST_USERS, USER_DETAILS, "User"),
+        lambda: fetch_credential_report(context),
     )
     rows = {name: row.properties() for name, row in report.items()}
     return [{**user, "Credentials": rows.get(user["UserName"], {})} for user in users]

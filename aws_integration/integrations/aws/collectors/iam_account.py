@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aws_integration.integrations.aws.collectors.common import build_entity, relate
+from aws_integration.integrations.aws.collectors.common import OneAnswer, build_entity, relate
 from aws_integration.integrations.aws.collectors.iam import INSTANCE_PROFILE, OIDC_PROVIDER, ROLE, SAML_PROVIDER, USER
 from aws_integration.integrations.aws.declarations import ApiCall, EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import FetchContext, TransformContext
@@ -138,11 +138,6 @@ def transform_instance_profile(item: RawItem, scope: TransformContext) -> Iterat
         yield relate(INSTANCE_PROFILE, key, "USES", ROLE, role["Arn"])
 
 
-async def fetch_saml_providers(context: FetchContext) -> list[RawItem]:
-    """ListSAMLProviders is not paginated."""
-    return list((await context.call(LIST_SAML_PROVIDERS) or {}).get("SAMLProviderList", []))
-
-
 async def fetch_oidc_providers(context: FetchContext) -> list[RawItem]:
     """Each provider (ListOpenIDConnectProviders is not paginated) with its issuer, audiences and tags."""
     listed = (await context.call(LIST_OIDC_PROVIDERS) or {}).get("OpenIDConnectProviderList", [])
@@ -179,9 +174,8 @@ STEPS: tuple[StepDecl, ...] = (
         name="IAM SAML providers",
         service="iam",
         scope=Scope.GLOBAL,
-        calls=(LIST_SAML_PROVIDERS,),
         entities=(SAML_PROVIDER,),
-        fetch=fetch_saml_providers,
+        fetch=OneAnswer(LIST_SAML_PROVIDERS, "SAMLProviderList"),
         transform=transform_saml_provider,
     ),
     StepDecl(

@@ -32,6 +32,11 @@ def _account_keys(path: str) -> Any:
     return lambda item: [account_key(str(account["Id"])) for account in read(item, path) or [] if account.get("Id")]
 
 
+def _ids(accounts: Any) -> list[str]:
+    """The IDs of the accounts listed, in order."""
+    return sorted(str(account["Id"]) for account in accounts or [] if account.get("Id"))
+
+
 ORGANIZATION = mapped_type(
     "aws_organization", ("Organization",), "The AWS Organization the account belongs to.",
     key="Arn", display_name="Id", owned_by_account=False,
@@ -58,10 +63,6 @@ ROOT = mapped_type(
                                  for kind in item.get("PolicyTypes") or [])),
     accountIds=("string[]: The accounts directly under it.", lambda item: _ids(item.get("Accounts"))),
 )
-
-
-def _ids(accounts: Any) -> list[str]:
-    return sorted(str(account["Id"]) for account in accounts or [] if account.get("Id"))
 
 
 UNIT = mapped_type(
@@ -111,9 +112,10 @@ async def _is_management_account(context: FetchContext) -> bool:
 
 
 async def _with_accounts_and_tags(context: FetchContext, node: RawItem) -> RawItem:
-    accounts, tags = await context.each(
-        (lambda: context.items(LIST_ACCOUNTS_FOR_PARENT, ParentId=node["Id"]),
-         lambda: context.items(LIST_TAGS, ResourceId=node["Id"])), lambda read_it: read_it())
+    accounts, tags = await context.together(
+        lambda: context.items(LIST_ACCOUNTS_FOR_PARENT, ParentId=node["Id"]),
+        lambda: context.items(LIST_TAGS, ResourceId=node["Id"]),
+    )
     return {**node, "Accounts": accounts, "Tags": tags}
 
 
@@ -157,10 +159,11 @@ async def fetch_policies(context: FetchContext) -> list[RawItem]:
     listed = await context.items(LIST_POLICIES, Filter=SCP)
 
     async def describe(summary: RawItem) -> RawItem | None:
-        found, targets, tags = await context.each(
-            (lambda: context.call(DESCRIBE_POLICY, PolicyId=summary["Id"]),
-             lambda: context.items(LIST_TARGETS, PolicyId=summary["Id"]),
-             lambda: context.items(LIST_TAGS, ResourceId=summary["Id"])), lambda read_it: read_it())
+        found, targets, tags = await context.together(
+            lambda: context.call(DESCRIBE_POLICY, PolicyId=summary["Id"]),
+            lambda: context.items(LIST_TARGETS, PolicyId=summary["Id"]),
+            lambda: context.items(LIST_TAGS, ResourceId=summary["Id"]),
+        )
         if found is None:
             return None
         return {**summary, "Content": read(found, "Policy.Content"), "Targets": targets,

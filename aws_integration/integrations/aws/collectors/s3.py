@@ -84,10 +84,9 @@ async def fetch_buckets(context: FetchContext) -> list[RawItem]:
 
     if not buckets:
         return []
-    account_block, described = await context.each(
-        (lambda: context.call(GET_ACCOUNT_PUBLIC_ACCESS_BLOCK, AccountId=context.scope.account_id),
-         lambda: context.each(buckets, describe)),
-        lambda read: read(),
+    account_block, described = await context.together(
+        lambda: context.call(GET_ACCOUNT_PUBLIC_ACCESS_BLOCK, AccountId=context.scope.account_id),
+        lambda: context.each(buckets, describe),
     )
     configuration = (account_block or {}).get("PublicAccessBlockConfiguration")
     return [{**bucket, "AccountPublicAccessBlock": configuration} for bucket in described]

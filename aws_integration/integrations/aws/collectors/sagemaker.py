@@ -72,9 +72,10 @@ async def fetch_endpoints(context: FetchContext) -> list[RawItem]:
     listed = await context.items(LIST_ENDPOINTS)
 
     async def describe(summary: RawItem) -> RawItem | None:
-        detail, tags = await context.each(
-            (lambda: context.call(DESCRIBE_ENDPOINT, EndpointName=summary["EndpointName"]),
-             lambda: context.items(LIST_TAGS, ResourceArn=summary["EndpointArn"])), lambda read_it: read_it())
+        detail, tags = await context.together(
+            lambda: context.call(DESCRIBE_ENDPOINT, EndpointName=summary["EndpointName"]),
+            lambda: context.items(LIST_TAGS, ResourceArn=summary["EndpointArn"]),
+        )
         if detail is None:
             return None
         config = await context.call(DESCRIBE_ENDPOINT_CONFIG, EndpointConfigName=detail["EndpointConfigName"]) or {}

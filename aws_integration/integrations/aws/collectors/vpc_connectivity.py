@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from aws_integration.integrations.aws.collectors.common import build_entity, relate
+from aws_integration.integrations.aws.collectors.common import OneAnswer, build_entity, relate
 from aws_integration.integrations.aws.collectors.ec2 import VPC, ec2_arn
 from aws_integration.integrations.aws.declarations import ApiCall, EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
-from aws_integration.integrations.aws.engine.context import FetchContext, TransformContext
+from aws_integration.integrations.aws.engine.context import TransformContext
 from aws_integration.graph.model import Entity, Relationship
 
 VPN_GATEWAY = EntityDecl("aws_vpn_gateway", ("Gateway",), "A virtual private gateway (VPN).", properties=described(
@@ -34,11 +34,6 @@ DESCRIBE_VPN_GATEWAYS = ApiCall("ec2", "DescribeVpnGateways")
 DESCRIBE_VPC_ENDPOINTS = ApiCall("ec2", "DescribeVpcEndpoints", "VpcEndpoints")
 DESCRIBE_VPC_PEERING_CONNECTIONS = ApiCall("ec2", "DescribeVpcPeeringConnections", "VpcPeeringConnections")
 DESCRIBE_FLOW_LOGS = ApiCall("ec2", "DescribeFlowLogs", "FlowLogs")
-
-
-async def fetch_vpn_gateways(context: FetchContext) -> list[RawItem]:
-    """DescribeVpnGateways is not paginated."""
-    return list((await context.call(DESCRIBE_VPN_GATEWAYS) or {}).get("VpnGateways", []))
 
 
 def transform_vpn_gateway(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
@@ -110,9 +105,9 @@ def _no_entities(item: RawItem, scope: TransformContext) -> Iterator[Entity | Re
 STEPS: tuple[StepDecl, ...] = (
     StepDecl(
         id="fetch-vpn-gateways", name="VPN gateways", service="ec2", scope=Scope.REGIONAL,
-        calls=(DESCRIBE_VPN_GATEWAYS,), entities=(VPN_GATEWAY,),
+        entities=(VPN_GATEWAY,),
         relationships=(RelationshipDecl(VPC.type, "HAS", VPN_GATEWAY.type),),
-        fetch=fetch_vpn_gateways, transform=transform_vpn_gateway,
+        fetch=OneAnswer(DESCRIBE_VPN_GATEWAYS, "VpnGateways"), transform=transform_vpn_gateway,
     ),
     StepDecl(
         id="fetch-vpc-endpoints", name="VPC endpoints", service="ec2", scope=Scope.REGIONAL,

@@ -44,10 +44,10 @@ async def _web_acls_of(context: FetchContext, scope: str) -> list[RawItem]:
     listed = await listed_by_token(context, LIST_WEB_ACLS, "WebACLs", token="NextMarker", Scope=scope, Limit=PAGE_SIZE)
 
     async def describe(summary: RawItem) -> RawItem | None:
-        found, tags = await context.each(
-            (lambda: context.call(GET_WEB_ACL, Name=summary["Name"], Id=summary["Id"], Scope=scope),
-             lambda: context.call(LIST_TAGS, ResourceARN=summary["ARN"], Limit=PAGE_SIZE)),
-            lambda read_it: read_it())
+        found, tags = await context.together(
+            lambda: context.call(GET_WEB_ACL, Name=summary["Name"], Id=summary["Id"], Scope=scope),
+            lambda: context.call(LIST_TAGS, ResourceARN=summary["ARN"], Limit=PAGE_SIZE),
+        )
         if not found:
             return None
         return {**summary, **found["WebACL"], "Scope": scope, "Tags": read(tags or {}, "TagInfoForResource.TagList") or []}

@@ -96,14 +96,26 @@ class FetchContext:
     def _count_retries(self, response: Mapping[str, Any]) -> None:
         self.retries += int(response.get("ResponseMetadata", {}).get("RetryAttempts") or 0)
 
-    @staticmethod
-    def _neutral_error(error: ClientError, declared: ApiCall, region: str) -> Exception | None:
-        """The neutral error for a refusal (:class:`PermissionDenied`) or an unimplemented call, else None."""
+    def _settle(self, error: Exception, declared: ApiCall, region: str) -> None:
+        """Return when AWS answered a declared absent error; otherwise raise what the step makes of it.
+
+        A refusal becomes :class:`PermissionDenied`, a call the endpoint has no code for
+        :class:`NotImplementedByEndpoint` (an in-process endpoint, moto's mock, raises
+        ``NotImplementedError``); anything else is raised as it is.
+        """
+        if isinstance(error, NotImplementedError):
+            raise NotImplementedByEndpoint(declared.iam_action, region) from None
+        if not isinstance(error, ClientError):
+            raise error
+        self._count_retries(error.response)
+        if error_code(error) in declared.absent_errors:
+            self.allowed_actions.add(declared.iam_action)
+            return
         if is_not_implemented(error):
-            return NotImplementedByEndpoint(declared.iam_action, region)
+            raise NotImplementedByEndpoint(declared.iam_action, region) from None
         if is_permission_error(error):
-            return PermissionDenied(declared.iam_action, error_code(error), region)
-        return None
+            raise PermissionDenied(declared.iam_action, error_code(error), region) from None
+        raise error
 
     async def call(self, call: ApiCall, *, region: str | None = None, **params: Any) -> dict[str, Any] | None:
         """Make one declared call; ``None`` when AWS answers with a declared absent error."""
@@ -114,17 +126,9 @@ class FetchContext:
             self.api_calls += 1
             try:
                 response: dict[str, Any] = await getattr(client, declared.method)(**params)
-            except NotImplementedError:  # an in-process endpoint (moto's mock) without code for the call
-                raise NotImplementedByEndpoint(declared.iam_action, target) from None
-            except ClientError as error:
-                self._count_retries(error.response)
-                if error_code(error) in declared.absent_errors:
-                    self.allowed_actions.add(declared.iam_action)
-                    return None
-                denied = self._neutral_error(error, declared, target)
-                if denied:
-                    raise denied from None
-                raise
+            except (ClientError, NotImplementedError) as error:
+                self._settle(error, declared, target)
+                return None
         self._count_retries(response)
         self._link()
         self.allowed_actions.add(declared.iam_action)
@@ -148,17 +152,9 @@ class FetchContext:
                 except StopAsyncIteration:
                     self.api_calls -= 1
                     return
-                except NotImplementedError:
-                    raise NotImplementedByEndpoint(declared.iam_action, target) from None
-                except ClientError as error:
-                    self._count_retries(error.response)
-                    if error_code(error) in declared.absent_errors:
-                        self.allowed_actions.add(declared.iam_action)
-                        return
-                    denied = self._neutral_error(error, declared, target)
-                    if denied:
-                        raise denied from None
-                    raise
+                except (ClientError, NotImplementedError) as error:
+                    self._settle(error, declared, target)
+                    return
             self._count_retries(page)
             self._link()
             self.allowed_actions.add(declared.iam_action)
@@ -201,3 +197,8 @@ class FetchContext:
             raise
         CALL_CHAIN.set(max([CALL_CHAIN.get(), *(chain for _, chain in finished)]))
         return [result for result, _ in finished]
+
+    @classmethod
+    async def together(cls, *requests: Callable[[], Awaitable[Any]]) -> list[Any]:
+        """Make several different requests concurrently (as :meth:`each` does), their answers in order."""
+        return await cls.each(requests, lambda request: request())
