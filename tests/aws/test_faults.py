@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +10,7 @@ import pytest
 
 from aws_integration.sample.seed import SAMPLE_REGIONS, seed_sample_account
 from tests.aws_proxy import AwsProxy, FaultRates, error_answer
+from tests.cli_runs import export, ingest
 from tests.moto_quirks import MOTO_LACKS, steady_export
 
 pytestmark = pytest.mark.e2e
@@ -22,22 +19,12 @@ UNDER_LOAD = FaultRates(throttle=0.20, server_error=0.05, reset=0.01, stall=0.01
 
 
 def _ingest(store: Path, endpoint: str, *, attempts: int = 10, read_timeout: float = 30) -> tuple[int, dict[str, Any], str]:
-    result = subprocess.run(
-        [sys.executable, "-m", "aws_integration", "ingest", "--regions", ",".join(SAMPLE_REGIONS),
-         "--store", str(store), "--json", "--read-timeout", str(read_timeout)],
-        env={**os.environ, "AWS_ENDPOINT_URL": endpoint, "AWS_MAX_ATTEMPTS": str(attempts)},
-        capture_output=True, text=True, timeout=300, check=False,
-    )
-    return result.returncode, json.loads(result.stdout) if result.stdout.strip() else {}, result.stderr
+    return ingest(store, endpoint, "--regions", ",".join(SAMPLE_REGIONS), "--read-timeout", str(read_timeout),
+                  attempts=attempts)
 
 
 def _export(store: Path) -> dict[str, Any]:
-    result = subprocess.run(
-        [sys.executable, "-m", "aws_integration", "export", "--store", str(store)],
-        capture_output=True, text=True, timeout=120, check=True,
-    )
-    exported: dict[str, Any] = json.loads(result.stdout)
-    return steady_export(exported)
+    return steady_export(export(store))
 
 
 def test_a_run_under_faults_stores_exactly_the_fault_free_graph(endpoint: str, tmp_path: Path) -> None:

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +16,7 @@ from aws_integration.integrations.aws.engine.answers import answer_problem
 from aws_integration.integrations.aws.engine.errors import is_permission_error
 from aws_integration.sample.seed import SAMPLE_REGIONS, seed_sample_account
 from tests.aws_proxy import Answer, AwsProxy
+from tests.cli_runs import ingest
 
 HTML = Answer(200, b"<!DOCTYPE html><html><body>Sign in to the hotel Wi-Fi " + b"x" * 20_000 + b"</body></html>",
               (("Content-Type", "text/html"),))
@@ -72,14 +70,8 @@ def test_a_403_whose_code_cannot_be_read_is_a_denial(code: str, status: int, den
     assert is_permission_error(error) is denied
 
 
-def _ingest(store: Path, endpoint: str, *extra: str, attempts: int = 3) -> tuple[int, dict[str, Any], str]:
-    result = subprocess.run(
-        [sys.executable, "-m", "aws_integration", "ingest", "--store", str(store), "--json", "--no-permission-check",
-         *extra],
-        env={**os.environ, "AWS_ENDPOINT_URL": endpoint, "AWS_MAX_ATTEMPTS": str(attempts)},
-        capture_output=True, text=True, timeout=300, check=False,
-    )
-    return result.returncode, json.loads(result.stdout) if result.stdout.strip() else {}, result.stderr
+def _ingest(store: Path, endpoint: str, *extra: str) -> tuple[int, dict[str, Any], str]:
+    return ingest(store, endpoint, "--no-permission-check", *extra)
 
 
 def _stored(store: Path, type_name: str) -> set[str]:

@@ -14,7 +14,6 @@ from aws_integration.sample.principals import inventory_role, inventory_user
 from aws_integration.sample.seed import seed_sample_account
 from tests.conftest import collect, enforceable_registry
 from tests.moto_quirks import MOTO_LACKS
-from tests.moto_quirks import MOTO_LACKS
 
 
 def _every_declared_action_but(*missing: str) -> list[str]:
@@ -58,7 +57,6 @@ def test_missing_get_bucket_tagging_disables_only_the_bucket_step(moto: None, mo
     assert buckets.denied_actions == ["s3:GetBucketTagging"]
     assert "s3:GetBucketTagging" in (buckets.message or "")
     others = [step for step_id, step in steps.items() if step_id != "fetch-s3-buckets"]
-    others = [step for step in others if step.step_id not in MOTO_LACKS]
     others = [step for step in others if step.step_id not in MOTO_LACKS]
     assert all(step.status is StepStatus.SUCCESS for step in others), [s for s in others if s.status is not StepStatus.SUCCESS]
     assert graph.report.status == "partial"

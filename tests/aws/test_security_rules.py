@@ -11,7 +11,7 @@ import boto3
 import pytest
 
 from aws_integration.graph.model import Relationship
-from aws_integration.integrations.aws.engine.runner import CollectedGraph, RunOptions
+from aws_integration.integrations.aws.engine.runner import CollectedGraph
 from aws_integration.query import parse_query
 from aws_integration.query.run import run_query
 from aws_integration.store import GraphBatch, SqliteStore

@@ -16,7 +16,7 @@ from aws_integration.steps.report import StepStatus
 from aws_integration.integrations.aws.engine.runner import CollectedGraph, RunOptions, ingest
 from aws_integration.graph.model import Entity, Relationship
 from aws_integration.graph.sink import GraphSink, InMemoryGraph, SinkError
-from aws_integration.config import AwsInstance, Instance
+from aws_integration.config import AwsInstance
 from aws_integration.jobs.run import Job, JobSettings
 from aws_integration.integrations.aws.registry import Registry, default_registry
 from aws_integration.sample.seed import SAMPLE_REGIONS, SampleAccount

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from aws_integration.integrations.aws.declarations import ApiCall, EntityDecl, Fetch, RawItem
+from aws_integration.integrations.aws.declarations import ApiCall, EntityDecl, RawItem
 from aws_integration.integrations.aws.engine.context import FetchContext, TransformContext
 from aws_integration.graph.model import Entity, PropertyValue, Relationship
 from aws_integration.graph.schema import REQUIRED_PROPERTIES
@@ -184,6 +184,13 @@ def is_arn_of(value: Any, service: str, resource_prefix: str) -> bool:
         return False
     parts = value.split(":", 5)
     return len(parts) == 6 and parts[2] == service and parts[5].startswith(resource_prefix)
+
+
+def sibling_arn(arn: Any, resource: str) -> str | None:
+    """The ARN of another resource in the same service, account and region: ``arn`` with its resource replaced
+    (``sibling_arn("arn:aws:rds:r:1:cluster:a", "db:b")`` is ``arn:aws:rds:r:1:db:b``); None unless ``arn`` is one."""
+    parts = arn.split(":", 5) if isinstance(arn, str) else []
+    return f"{':'.join(parts[:5])}:{resource}" if len(parts) == 6 and parts[0] == "arn" and parts[5] else None
 
 
 def kms_key_arn(value: Any) -> str | None:

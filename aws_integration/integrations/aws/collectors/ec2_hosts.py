@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_integration.integrations.aws.collectors.ec2 import EC2_PAGE, INSTANCE, ec2_arn
+from aws_integration.integrations.aws.collectors.ec2 import INSTANCE, ec2_arn
 from aws_integration.integrations.aws.collectors.mapped import Link, equals, mapped_step, mapped_type
 from aws_integration.integrations.aws.declarations import ApiCall
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aws_integration.integrations.aws.collectors.common import Detail, build_entity, list_then_describe, relate
+from aws_integration.integrations.aws.collectors.common import Detail, build_entity, list_then_describe, relate, sibling_arn
 from aws_integration.integrations.aws.collectors.ec2 import SECURITY_GROUP, ec2_arn
 from aws_integration.integrations.aws.collectors.mapped import Link, equals, mapped_step, mapped_type, uses_key
 from aws_integration.integrations.aws.declarations import ApiCall, EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
@@ -89,11 +89,8 @@ REPLICATION_GROUP = mapped_type(
 
 def _with_member_arns(item: RawItem) -> RawItem:
     """The group with its member clusters' ARNs (same account and region)."""
-    arn, members = item.get("ARN"), item.get("MemberClusters") or []
-    if not (isinstance(arn, str) and ":replicationgroup:" in arn):
-        return item
-    prefix = arn.partition(":replicationgroup:")[0]
-    return {**item, "MemberArns": [f"{prefix}:cluster:{member}" for member in members if isinstance(member, str)]}
+    members = [member for member in item.get("MemberClusters") or [] if isinstance(member, str)]
+    return {**item, "MemberArns": [sibling_arn(item.get("ARN"), f"cluster:{member}") for member in members]}
 
 
 STEPS: tuple[StepDecl, ...] = (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_integration.integrations.aws.collectors.common import Detail, list_then_describe
+from aws_integration.integrations.aws.collectors.common import Detail, list_then_describe, sibling_arn
 from aws_integration.integrations.aws.collectors.mapped import Link, mapped_step, mapped_type, uses_role
 from aws_integration.integrations.aws.declarations import ApiCall, RawItem
 from aws_integration.integrations.aws.engine.context import FetchContext
@@ -51,10 +51,8 @@ async def fetch_applications(context: FetchContext) -> list[RawItem]:
 
 def _with_application_arn(item: RawItem) -> RawItem:
     """The environment with its application's ARN (same account and region, named by the environment)."""
-    arn, application = item.get("EnvironmentArn"), item.get("ApplicationName")
-    if not (isinstance(arn, str) and ":environment/" in arn and application):
-        return item
-    return {**item, "ApplicationArn": f"{arn.partition(':environment/')[0]}:application/{application}"}
+    application = item.get("ApplicationName")
+    return {**item, "ApplicationArn": sibling_arn(item.get("EnvironmentArn"), f"application/{application}") if application else None}
 
 
 STEPS = (

@@ -7,7 +7,7 @@ import time
 from aws_integration.integrations.aws.collectors.common import batched
 from aws_integration.integrations.aws.collectors.ec2 import INSTANCE
 from aws_integration.integrations.aws.collectors.guardduty import DETECTOR, LIST_DETECTORS, detector_arn
-from aws_integration.integrations.aws.collectors.mapped import Link, iso, mapped_step, mapped_type, read
+from aws_integration.integrations.aws.collectors.mapped import Link, iso, mapped_step, mapped_type
 from aws_integration.integrations.aws.declarations import ApiCall, RawItem
 from aws_integration.integrations.aws.engine.context import FetchContext
 

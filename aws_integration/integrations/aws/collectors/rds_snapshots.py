@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from aws_integration.integrations.aws.collectors.common import Detail, list_then_describe
+from aws_integration.integrations.aws.collectors.common import Detail, list_then_describe, sibling_arn
 from aws_integration.integrations.aws.collectors.mapped import Link, mapped_step, mapped_type, read, uses_key
 from aws_integration.integrations.aws.collectors.rds import DB_CLUSTER, DB_INSTANCE
 from aws_integration.integrations.aws.declarations import ApiCall, RawItem
@@ -31,9 +31,8 @@ def _sharing(restorers: Callable[[RawItem], list[str]]) -> dict[str, tuple[str, 
 def _source_arn(kind: str, identifier: str, arn_field: str) -> Callable[[RawItem], str | None]:
     """The ARN of the instance (``db``) or cluster the snapshot was taken of, in its account and region."""
     def source(item: RawItem) -> str | None:
-        arn, name = item.get(arn_field), item.get(identifier)
-        parts = arn.split(":") if isinstance(arn, str) else []
-        return f"{':'.join(parts[:5])}:{kind}:{name}" if len(parts) > 6 and name else None
+        name = item.get(identifier)
+        return sibling_arn(item.get(arn_field), f"{kind}:{name}") if name else None
     return source
 
 
