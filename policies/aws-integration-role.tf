@@ -33,6 +33,22 @@ resource "aws_iam_policy" "inventory_1" {
     "Version" = "2012-10-17"
     "Statement" = [
       {
+        "Sid"    = "AccessAnalyzerReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "access-analyzer:ListAnalyzers",
+        ]
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "AccessAnalyzerReadAnalyzer"
+        "Effect" = "Allow"
+        "Action" = [
+          "access-analyzer:ListFindings",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:access-analyzer:*:*:analyzer/*"
+      },
+      {
         "Sid"    = "AcmReadAnyResource"
         "Effect" = "Allow"
         "Action" = [
@@ -215,6 +231,23 @@ resource "aws_iam_policy" "inventory_1" {
         "Resource" = "arn:${data.aws_partition.current.partition}:codebuild:*:*:project/*"
       },
       {
+        "Sid"    = "CodecommitReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "codecommit:ListRepositories",
+          "codecommit:ListTagsForResource",
+        ]
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "CodecommitReadRepository"
+        "Effect" = "Allow"
+        "Action" = [
+          "codecommit:BatchGetRepositories",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:codecommit:*:*:*"
+      },
+      {
         "Sid"    = "CodepipelineReadAnyResource"
         "Effect" = "Allow"
         "Action" = [
@@ -332,15 +365,6 @@ resource "aws_iam_policy" "inventory_1" {
           "arn:${data.aws_partition.current.partition}:dynamodb:*:*:table/*/stream/*",
         ]
       },
-      {
-        "Sid"    = "DynamodbReadTable"
-        "Effect" = "Allow"
-        "Action" = [
-          "dynamodb:DescribeContinuousBackups",
-          "dynamodb:DescribeTable",
-        ]
-        "Resource" = "arn:${data.aws_partition.current.partition}:dynamodb:*:*:table/*"
-      },
     ]
   })
 }
@@ -352,10 +376,20 @@ resource "aws_iam_policy" "inventory_2" {
     "Version" = "2012-10-17"
     "Statement" = [
       {
+        "Sid"    = "DynamodbReadTable"
+        "Effect" = "Allow"
+        "Action" = [
+          "dynamodb:DescribeContinuousBackups",
+          "dynamodb:DescribeTable",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:dynamodb:*:*:table/*"
+      },
+      {
         "Sid"    = "Ec2ReadAnyResource"
         "Effect" = "Allow"
         "Action" = [
           "ec2:DescribeAddresses",
+          "ec2:DescribeCapacityReservations",
           "ec2:DescribeCustomerGateways",
           "ec2:DescribeFlowLogs",
           "ec2:DescribeHosts",
@@ -367,6 +401,7 @@ resource "aws_iam_policy" "inventory_2" {
           "ec2:DescribeNatGateways",
           "ec2:DescribeNetworkAcls",
           "ec2:DescribeNetworkInterfaces",
+          "ec2:DescribePlacementGroups",
           "ec2:DescribeRegions",
           "ec2:DescribeRouteTables",
           "ec2:DescribeSecurityGroups",
@@ -380,6 +415,8 @@ resource "aws_iam_policy" "inventory_2" {
           "ec2:DescribeVpcs",
           "ec2:DescribeVpnConnections",
           "ec2:DescribeVpnGateways",
+          "ec2:GetEbsDefaultKmsKeyId",
+          "ec2:GetEbsEncryptionByDefault",
         ]
         "Resource" = "*"
       },
@@ -647,6 +684,16 @@ resource "aws_iam_policy" "inventory_2" {
         ]
         "Resource" = "*"
       },
+    ]
+  })
+}
+
+resource "aws_iam_policy" "inventory_3" {
+  name_prefix = "${var.role_name}-"
+  description = "aws-integration read-only inventory access (3 of 4)"
+  policy = jsonencode({
+    "Version" = "2012-10-17"
+    "Statement" = [
       {
         "Sid"    = "IamReadGroup"
         "Effect" = "Allow"
@@ -658,16 +705,6 @@ resource "aws_iam_policy" "inventory_2" {
         ]
         "Resource" = "arn:${data.aws_partition.current.partition}:iam::*:group/*"
       },
-    ]
-  })
-}
-
-resource "aws_iam_policy" "inventory_3" {
-  name_prefix = "${var.role_name}-"
-  description = "aws-integration read-only inventory access (3 of 4)"
-  policy = jsonencode({
-    "Version" = "2012-10-17"
-    "Statement" = [
       {
         "Sid"    = "IamReadOidcProvider"
         "Effect" = "Allow"
@@ -772,11 +809,27 @@ resource "aws_iam_policy" "inventory_3" {
         "Resource" = "*"
       },
       {
+        "Sid"    = "LightsailReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "lightsail:GetInstances",
+        ]
+        "Resource" = "*"
+      },
+      {
         "Sid"    = "LogsReadAnyResource"
         "Effect" = "Allow"
         "Action" = [
           "logs:DescribeLogGroups",
           "logs:ListTagsForResource",
+        ]
+        "Resource" = "*"
+      },
+      {
+        "Sid"    = "Macie2ReadAnyResource"
+        "Effect" = "Allow"
+        "Action" = [
+          "macie2:GetMacieSession",
         ]
         "Resource" = "*"
       },
@@ -827,6 +880,7 @@ resource "aws_iam_policy" "inventory_3" {
           "rds:DescribeDBClusterSnapshots",
           "rds:DescribeDBInstances",
           "rds:DescribeDBSnapshots",
+          "rds:ListTagsForResource",
         ]
         "Resource" = "*"
       },
@@ -954,6 +1008,7 @@ resource "aws_iam_policy" "inventory_3" {
         "Effect" = "Allow"
         "Action" = [
           "securityhub:DescribeHub",
+          "securityhub:GetEnabledStandards",
         ]
         "Resource" = "*"
       },
@@ -982,6 +1037,16 @@ resource "aws_iam_policy" "inventory_3" {
         ]
         "Resource" = "*"
       },
+    ]
+  })
+}
+
+resource "aws_iam_policy" "inventory_4" {
+  name_prefix = "${var.role_name}-"
+  description = "aws-integration read-only inventory access (4 of 4)"
+  policy = jsonencode({
+    "Version" = "2012-10-17"
+    "Statement" = [
       {
         "Sid"    = "SnsReadAnyResource"
         "Effect" = "Allow"
@@ -1008,16 +1073,6 @@ resource "aws_iam_policy" "inventory_3" {
         ]
         "Resource" = "*"
       },
-    ]
-  })
-}
-
-resource "aws_iam_policy" "inventory_4" {
-  name_prefix = "${var.role_name}-"
-  description = "aws-integration read-only inventory access (4 of 4)"
-  policy = jsonencode({
-    "Version" = "2012-10-17"
-    "Statement" = [
       {
         "Sid"    = "SqsReadQueue"
         "Effect" = "Allow"

@@ -80,11 +80,12 @@ def sample(moto: None) -> SampleAccount:
 # policy. Runs under enforcement leave them out; S3, also REST, is handled by moto.
 # CloudWatch, MSK and OpenSearch: moto names the action after the signing name and the
 # request path (monitoring:..., not cloudwatch:...), so it denies what IAM would allow.
-# Amazon MQ, AppSync, Batch, Backup and Security Hub (REST too): moto answers 403 to every
-# signed call under enforcement.
+# Amazon MQ, AppSync, Batch, Backup, Security Hub and Macie (REST too): moto answers 403 to
+# every signed call under enforcement.
 MOTO_UNVERIFIABLE_SERVICES = frozenset(
     {"apigateway", "apigatewayv2", "cloudfront", "efs", "eks", "guardduty", "lambda", "route53",
-     "cloudwatch", "kafka", "opensearch", "mq", "appsync", "batch", "backup", "securityhub"}
+     "cloudwatch", "kafka", "opensearch", "mq", "appsync", "batch", "backup", "securityhub",
+     "macie2"}
 )
 
 

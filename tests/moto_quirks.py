@@ -5,10 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 # The steps whose calls moto 5 has no code for (DescribeInstanceInformation, GuardDuty's findings,
-# DescribeComplianceByConfigRule): under moto they end disabled for not_implemented. Their tests
-# serve AWS's documented answers through the proxy (tests/aws/test_not_implemented_by_moto.py).
-MOTO_LACKS = frozenset({"fetch-ssm-managed-instances", "fetch-guardduty-findings", "fetch-config-rule-compliance"})
-MOTO_LACKS_TYPES = frozenset({"aws_ssm_managed_instance", "aws_guardduty_finding", "aws_config_rule_compliance"})
+# DescribeComplianceByConfigRule, DescribePlacementGroups, DescribeCapacityReservations, Access
+# Analyzer, GetEnabledStandards, CodeCommit's ListRepositories, Lightsail): under moto they end
+# disabled for not_implemented. Their tests serve AWS's documented answers through the proxy
+# (tests/aws/test_not_implemented_by_moto.py).
+MOTO_LACKS = frozenset({
+    "fetch-ssm-managed-instances", "fetch-guardduty-findings", "fetch-config-rule-compliance",
+    "fetch-placement-groups", "fetch-capacity-reservations", "fetch-access-analyzers", "fetch-access-analyzer-findings",
+    "fetch-securityhub-standards", "fetch-codecommit-repositories", "fetch-lightsail-instances",
+})
+MOTO_LACKS_TYPES = frozenset({
+    "aws_ssm_managed_instance", "aws_guardduty_finding", "aws_config_rule_compliance", "aws_ec2_placement_group",
+    "aws_ec2_capacity_reservation", "aws_accessanalyzer_analyzer", "aws_accessanalyzer_finding",
+    "aws_securityhub_standard", "aws_codecommit_repository", "aws_lightsail_instance",
+})
 
 # moto's Athena stamps each ListWorkGroups/GetWorkGroup answer's CreationTime with the current time.
 MOTO_VOLATILE_PROPERTIES: dict[str, frozenset[str]] = {"aws_athena_workgroup": frozenset({"createdOn"})}

@@ -1,7 +1,8 @@
 """moto's server, answering what it does not implement the way a service says so: HTTP 501.
 
 moto answers an operation it has no code for with a 500 page (a Python
-``NotImplementedError``) or, for a REST path it has no route for, a 404 page. Neither is
+``NotImplementedError``), a REST path it has no route for with a 404 page, and a service it
+has no backend for at all (Lightsail, IAM Access Analyzer) with a 500 page. None is
 an answer AWS gives, and a 500 reads as a transient failure worth retrying. Run as
 ``python -m aws_integration.sample.moto_endpoint`` (moto's own arguments), every backend
 answers both with 501 Not Implemented, in the protocol's error format, naming the call.
@@ -37,8 +38,19 @@ def not_implemented(error: BaseException | None = None) -> Response:
 _moto_backend_app = werkzeug_app.create_backend_app  # server.main builds its dispatcher with this name
 
 
+def _no_backend_app() -> Flask:
+    """The app for a service moto has no backend for: every request is answered 501."""
+    app = Flask("not-implemented")
+    methods = ["GET", "POST", "PUT", "DELETE", "HEAD", "PATCH"]
+    app.add_url_rule("/", "any", lambda path: not_implemented(), defaults={"path": ""}, methods=methods)
+    app.add_url_rule("/<path:path>", "any_path", lambda path: not_implemented(), methods=methods)
+    return app
+
+
 def create_backend_app(service: Any) -> Flask:
-    """moto's app for ``service``, answering 501 where moto has no code or no route."""
+    """moto's app for ``service``, answering 501 where moto has no code, no route, or no backend."""
+    if service is None:
+        return _no_backend_app()
     app = _moto_backend_app(service)
     app.register_error_handler(NotImplementedError, not_implemented)
     app.register_error_handler(404, not_implemented)

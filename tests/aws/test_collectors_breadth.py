@@ -104,6 +104,16 @@ def _seed_build_and_ml(seeded: Seeded) -> None:
         DirectInternetAccess="Enabled", RootAccess="Enabled", Tags=[{"Key": "Team", "Value": "shop"}])
 
 
+def _seed_databases_and_detection(seeded: Seeded) -> None:
+    boto3.client("rds", region_name=REGION).create_db_cluster(
+        DBClusterIdentifier="orders-aurora", Engine="aurora-postgresql", MasterUsername="admin",
+        MasterUserPassword="not-a-real-password")
+    seeded.ids["neptune"] = boto3.client("neptune", region_name=REGION).create_db_cluster(
+        DBClusterIdentifier="shop-graph", Engine="neptune", StorageEncrypted=True, KmsKeyId=seeded.key,
+        DeletionProtection=True, Tags=[{"Key": "Team", "Value": "shop"}])["DBCluster"]["DBClusterArn"]
+    boto3.client("macie2", region_name=REGION).enable_macie(findingPublishingFrequency="ONE_HOUR")
+
+
 def _seed() -> Seeded:
     trust = {"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
@@ -116,6 +126,7 @@ def _seed() -> Seeded:
     _seed_management(seeded)
     _seed_analytics(seeded)
     _seed_build_and_ml(seeded)
+    _seed_databases_and_detection(seeded)
     return seeded
 
 
@@ -273,3 +284,23 @@ def test_sagemaker_notebooks(world: tuple[Seeded, CollectedGraph]) -> None:
     assert notebook.properties["tag.Team"] == "shop"
     assert _uses(graph, "aws_sagemaker_notebook_instance", "iam_role") == {seeded.role}
     assert _uses(graph, "aws_sagemaker_notebook_instance", "kms_key") == {seeded.key}
+
+
+def test_neptune_clusters_apart_from_rds_clusters(world: tuple[Seeded, CollectedGraph]) -> None:
+    seeded, graph = world
+    [cluster] = entities_of(graph, "aws_neptune_cluster", by="_key").values()
+    assert (cluster.key, cluster.display_name, cluster.properties["tag.Team"]) == (seeded.ids["neptune"], "shop-graph", "shop")
+    assert (cluster.properties["encrypted"], cluster.properties["deletionProtection"]) == (True, True)
+    assert (cluster.key, seeded.key) in edges(graph, "aws_neptune_cluster_uses_kms_key")
+    assert set(entities_of(graph, "aws_rds_cluster")) == {"orders-aurora"}  # the RDS API answers both; one type each
+    assert entities_of(graph, "aws_docdb_cluster") == {}
+
+
+def test_macie_and_ebs_encryption_by_default_per_region(world: tuple[Seeded, CollectedGraph]) -> None:
+    _, graph = world
+    [macie] = entities_of(graph, "aws_macie_session", by="_key").values()
+    assert macie.key == f"arn:aws:macie2:{REGION}:{ACCOUNT}:session"
+    assert (macie.properties["enabled"], macie.properties["findingPublishingFrequency"]) == (True, "ONE_HOUR")
+    [ebs] = entities_of(graph, "aws_ebs_default_encryption", by="_key").values()
+    assert (ebs.key, ebs.properties["enabled"]) == (f"arn:aws:ec2:{REGION}:{ACCOUNT}:ebs-encryption-by-default/{REGION}", False)
+    assert "kmsKeyId" not in ebs.properties  # asked for only when encryption by default is on

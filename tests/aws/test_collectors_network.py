@@ -98,6 +98,20 @@ def _seed() -> Seeded:
     ec2.attach_vpn_gateway(VpcId=seeded.vpc, VpnGatewayId=vpn)
     seeded.ids["vpn"] = vpn
     seeded.ids["endpoint"] = ec2.create_vpc_endpoint(VpcId=seeded.vpc, ServiceName=f"com.amazonaws.{REGION}.s3")["VpcEndpoint"]["VpcEndpointId"]
+    only_our_org = {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "dynamodb:*", "Resource": "*",
+                                   "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc"}}}]}
+    seeded.ids["restricted_endpoint"] = ec2.create_vpc_endpoint(
+        VpcId=seeded.vpc, ServiceName=f"com.amazonaws.{REGION}.dynamodb",
+        PolicyDocument=json.dumps(only_our_org))["VpcEndpoint"]["VpcEndpointId"]
+    seeded.ids["igw"] = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(VpcId=seeded.vpc, InternetGatewayId=seeded.ids["igw"])
+    seeded.ids["nat"] = ec2.create_nat_gateway(SubnetId=seeded.subnet, ConnectivityType="private")["NatGateway"]["NatGatewayId"]
+    public_table = ec2.create_route_table(VpcId=seeded.vpc)["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=public_table, DestinationCidrBlock="0.0.0.0/0", GatewayId=seeded.ids["igw"])
+    private_table = ec2.create_route_table(VpcId=seeded.vpc)["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=private_table, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=seeded.ids["nat"])
+    ec2.create_route(RouteTableId=private_table, DestinationCidrBlock="192.168.0.0/16", NatGatewayId=seeded.ids["nat"])
+    seeded.ids["tables"] = (public_table, private_table)
     peering = ec2.create_vpc_peering_connection(VpcId=seeded.vpc, PeerVpcId=seeded.peer_vpc)["VpcPeeringConnection"]
     ec2.accept_vpc_peering_connection(VpcPeeringConnectionId=peering["VpcPeeringConnectionId"])
     boto3.client("logs", region_name=REGION).create_log_group(logGroupName="vpc-flow")
@@ -185,11 +199,26 @@ def test_vpn_gateways_endpoints_peering_and_flow_logs(world: tuple[Seeded, Colle
     endpoint = entities_of(graph, "aws_vpc_endpoint", by="_key")[seeded.key("vpc-endpoint", seeded.ids["endpoint"])]
     assert endpoint.properties["serviceName"] == f"com.amazonaws.{REGION}.s3"
     assert (vpc_key, endpoint.key) in edges(graph, "aws_vpc_has_endpoint")
+    assert endpoint.properties["allowsAnyPrincipal"] is True  # the default policy: full access for anyone
+    restricted = entities_of(graph, "aws_vpc_endpoint", by="_key")[seeded.key("vpc-endpoint", seeded.ids["restricted_endpoint"])]
+    assert json.loads(restricted.properties["policyDocument"])["Statement"][0]["Action"] == "dynamodb:*"
+    assert restricted.properties["allowsAnyPrincipal"] is False
     assert (vpc_key, seeded.key("vpc", seeded.peer_vpc)) in edges(graph, "aws_vpc_connects_vpc")
     vpcs, subnets = entities_of(graph, "aws_vpc", by="_key"), entities_of(graph, "aws_subnet", by="_key")
     assert vpcs[vpc_key].properties["flowLogsEnabled"] is True
     assert vpcs[seeded.key("vpc", seeded.peer_vpc)].properties["flowLogsEnabled"] is False
     assert subnets[seeded.key("subnet", seeded.subnet)].properties["flowLogsEnabled"] is True  # covered by its VPC's log
+
+
+def test_routes_to_internet_and_nat_gateways(world: tuple[Seeded, CollectedGraph]) -> None:
+    seeded, graph = world
+    public_table, private_table = (seeded.key("route-table", table) for table in seeded.ids["tables"])
+    igw, nat = seeded.key("internet-gateway", seeded.ids["igw"]), seeded.key("natgateway", seeded.ids["nat"])
+    assert edges(graph, "aws_route_table_routes_internet_gateway") == {(public_table, igw)}
+    [route] = [r for r in graph.relationships if r.type == "aws_route_table_routes_nat_gateway"]
+    assert (route.from_key, route.to_key) == (private_table, nat)
+    assert route.properties["destinationCidrs"] == ["0.0.0.0/0", "192.168.0.0/16"]
+    assert (route.properties["external"], route.properties["blackhole"]) == (True, False)
 
 
 def test_autoscaling_groups(world: tuple[Seeded, CollectedGraph]) -> None:

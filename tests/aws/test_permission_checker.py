@@ -124,8 +124,9 @@ def test_the_account_root_is_unrestricted() -> None:
 @pytest.mark.parametrize(("name", "not_ready"), [
     ("ReadOnlyAccess", []),
     # moto's copy of SecurityAudit lists no batch:DescribeJobQueues, codepipeline:ListTagsForResource,
-    # ds:ListTagsForResource or ses:ListEmailIdentities (docs/setup.md says so to users who attach it).
-    ("SecurityAudit", ["fetch-ses-identities", "fetch-directory-service-directories", "fetch-batch-job-queues",
+    # ds:ListTagsForResource, macie2:GetMacieSession or ses:ListEmailIdentities (docs/setup.md says
+    # so to users who attach it).
+    ("SecurityAudit", ["fetch-ses-identities", "fetch-macie-sessions", "fetch-directory-service-directories", "fetch-batch-job-queues",
                        "fetch-codepipeline-pipelines"]),
 ])
 def test_aws_read_only_managed_policies_make_every_type_ready(name: str, not_ready: list[str]) -> None:

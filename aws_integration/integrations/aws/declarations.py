@@ -45,6 +45,9 @@ IAM_PREFIXES = {
     "opensearch": "es",
     "emr": "elasticmapreduce",
     "sesv2": "ses",
+    "accessanalyzer": "access-analyzer",
+    "neptune": "rds",
+    "docdb": "rds",
 }
 
 
@@ -56,7 +59,9 @@ class ApiCall:
     ``iam_action`` defaults to ``<IAM prefix>:<operation>``; give it where IAM names the
     action otherwise (``s3:ListAllMyBuckets``). ``absent_errors`` are error codes that mean
     "not configured" (a bucket without a tag set), which the call reports as ``None``
-    rather than as a failure. ``page_size`` asks a listing for pages of that many items:
+    rather than as a failure; ``absent_messages`` are the starts of error messages that mean
+    the same whatever the code (Macie answers ``AccessDeniedException: Macie is not enabled``).
+    ``page_size`` asks a listing for pages of that many items:
     EC2 answers every item in one response when it is not given, however many there are.
     """
 
@@ -65,6 +70,7 @@ class ApiCall:
     result_key: str | None = None
     iam_action: str = field(default="", kw_only=True)
     absent_errors: frozenset[str] = field(default=frozenset(), kw_only=True)
+    absent_messages: tuple[str, ...] = field(default=(), kw_only=True)
     page_size: int | None = field(default=None, kw_only=True)
 
     def __post_init__(self) -> None:

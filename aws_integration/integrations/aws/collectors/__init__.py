@@ -1,6 +1,7 @@
 """Every collector step this project ships, one module per AWS service."""
 
 from aws_integration.integrations.aws.collectors import (
+    accessanalyzer,
     account,
     acm,
     acmpca,
@@ -16,6 +17,7 @@ from aws_integration.integrations.aws.collectors import (
     cloudtrail,
     cloudwatch,
     codebuild,
+    codecommit,
     codepipeline,
     cognito,
     cognito_identity,
@@ -27,6 +29,7 @@ from aws_integration.integrations.aws.collectors import (
     ec2,
     ec2_hosts,
     ec2_images,
+    ec2_placement,
     ecr,
     ecs,
     efs,
@@ -46,11 +49,14 @@ from aws_integration.integrations.aws.collectors import (
     kafka,
     kinesis,
     kms,
+    lightsail,
     logs,
+    macie,
     mq,
     opensearch,
     organizations,
     rds,
+    rds_engines,
     rds_snapshots,
     redshift,
     route53,
@@ -74,14 +80,14 @@ from aws_integration.integrations.aws.collectors import (
 from aws_integration.integrations.aws.declarations import StepDecl
 
 SERVICE_MODULES = (
-    account, ec2, ec2_images, ec2_hosts, vpc_connectivity, transit, autoscaling, elb, s3, iam, iam_account, kms, awslambda, rds,
+    account, ec2, ec2_images, ec2_hosts, ec2_placement, vpc_connectivity, transit, autoscaling, elb, s3, iam, iam_account, kms, awslambda, rds,
     dynamodb, sns, sqs, logs, secretsmanager, ecr, ecs, eks, cloudtrail, acm, route53, cloudfront, efs,
     elasticache, redshift, kinesis, configservice, guardduty, apigateway,
     cloudformation, cloudwatch, events, stepfunctions, ssm, firehose, glue, athena, emr, kafka, opensearch,
     codebuild, sagemaker,
     cognito, ses, mq, transfer, appsync, backup, shield, acmpca, wafv2, dax, elasticbeanstalk, directoryservice,
     batch, route53resolver, securityhub, codepipeline, organizations, rds_snapshots, inspector2, cognito_identity,
-    ssm_instances, guardduty_findings, config_compliance,
+    ssm_instances, guardduty_findings, config_compliance, accessanalyzer, macie, codecommit, lightsail, rds_engines,
 )
 COLLECTOR_STEPS: tuple[StepDecl, ...] = tuple(step for module in SERVICE_MODULES for step in module.STEPS)
 

@@ -28,6 +28,11 @@ RULE_PROPERTIES = described(
     description="string: The rule's description.",
     prefixListIds="string[]: The managed prefix lists the permission also names.",
 )
+ROUTE_PROPERTIES = described(
+    destinationCidrs="string[]: The IPv4 and IPv6 ranges (and prefix lists) the table's routes send there.",
+    external="boolean: Whether a route covers every address (0.0.0.0/0 or ::/0).",
+    blackhole="boolean: Whether a route to it is a blackhole (the gateway is gone).",
+)
 ACL_RULE_PROPERTIES = RULE_PROPERTIES[:6] + described(
     ruleNumber="integer: The entry's rule number: entries apply in that order, the first match decides.",
 )
@@ -326,6 +331,27 @@ def transform_route_table(item: RawItem, scope: TransformContext) -> Iterator[En
         },
     )
     yield relate(VPC, _vpc_key(scope, item["VpcId"]), "HAS", ROUTE_TABLE, key)
+    yield from _gateway_routes(item, scope, key)
+
+
+def _gateway_routes(item: RawItem, scope: TransformContext, key: str) -> Iterator[Relationship]:
+    """``aws_route_table ROUTES`` each internet and NAT gateway its routes send traffic to (one edge per gateway)."""
+    destinations: dict[tuple[EntityDecl, str], list[str]] = {}
+    blackholes: set[str] = set()
+    for route in item.get("Routes", []):
+        gateway_id = route.get("NatGatewayId") or route.get("GatewayId") or ""
+        target = NAT_GATEWAY if gateway_id.startswith("nat-") else INTERNET_GATEWAY if gateway_id.startswith("igw-") else None
+        if target:
+            destination = route.get("DestinationCidrBlock") or route.get("DestinationIpv6CidrBlock") \
+                or route.get("DestinationPrefixListId")
+            destinations.setdefault((target, gateway_id), []).append(destination)
+            if route.get("State") == "blackhole":
+                blackholes.add(gateway_id)
+    for (target, gateway_id), cidrs in destinations.items():
+        kind = "natgateway" if target is NAT_GATEWAY else "internet-gateway"
+        yield relate(ROUTE_TABLE, key, "ROUTES", target, ec2_arn(scope, kind, gateway_id),
+                     destinationCidrs=sorted(cidr for cidr in cidrs if cidr), external=bool(EXTERNAL_CIDRS & set(cidrs)),
+                     blackhole=gateway_id in blackholes)
 
 
 def transform_network_acl(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
@@ -649,7 +675,9 @@ STEPS: tuple[StepDecl, ...] = (
     ),
     _listing_step(
         "fetch-route-tables", "Route tables", "DescribeRouteTables", "RouteTables", ROUTE_TABLE,
-        transform_route_table, [RelationshipDecl(VPC.type, "HAS", ROUTE_TABLE.type)], page_size=100,
+        transform_route_table, [RelationshipDecl(VPC.type, "HAS", ROUTE_TABLE.type), *(
+            RelationshipDecl(ROUTE_TABLE.type, "ROUTES", gateway.type, ROUTE_PROPERTIES)
+            for gateway in (INTERNET_GATEWAY, NAT_GATEWAY))], page_size=100,
     ),
     _listing_step(
         "fetch-network-acls", "Network ACLs", "DescribeNetworkAcls", "NetworkAcls", NETWORK_ACL,

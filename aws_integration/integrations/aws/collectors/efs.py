@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from aws_integration.integrations.aws.collectors.common import Detail, build_entity, list_then_describe
-from aws_integration.integrations.aws.collectors.iam_trust import parse_trust, trust_document
+from aws_integration.integrations.aws.collectors.iam_trust import open_to_anyone
 from aws_integration.integrations.aws.collectors.kms import KEY, uses_key
 from aws_integration.integrations.aws.declarations import ApiCall, EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import TransformContext
@@ -34,11 +34,6 @@ FILE_SYSTEMS = list_then_describe(
 )
 
 
-def _public(policy: object) -> bool:
-    trust = parse_trust(trust_document(policy))
-    return trust.anyone and not trust.conditional
-
-
 def transform_file_system(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
     """One ``aws_efs_file_system``; when encrypted it USES its KMS key."""
     key = item.get("FileSystemArn") or scope.arn("elasticfilesystem", f"file-system/{item['FileSystemId']}")
@@ -61,7 +56,7 @@ def transform_file_system(item: RawItem, scope: TransformContext) -> Iterator[En
             "createdOn": item.get("CreationTime"),
             "classification": None,
             "policyDocument": item.get("Policy"),
-            "public": _public(item.get("Policy")),
+            "public": open_to_anyone(item.get("Policy")),
         },
     )
     yield from uses_key(FILE_SYSTEM, key, item.get("KmsKeyId"))

@@ -95,3 +95,9 @@ def parse_trust(document: Mapping[str, Any]) -> Trust:
         trust.services.update(_listed(principal.get("Service")))
         trust.providers.update(_listed(principal.get("Federated")))
     return trust
+
+
+def open_to_anyone(policy: Any) -> bool:
+    """Whether a resource policy lets any principal in (``*``, or any account's root) with no condition at all."""
+    trust = parse_trust(trust_document(policy))
+    return (trust.anyone or "*" in trust.accounts) and not trust.conditional

@@ -56,6 +56,7 @@ DB_CLUSTER = EntityDecl("aws_rds_cluster", ("DataStore", "Database", "Cluster"),
 ))
 
 
+OWN_TYPE_ENGINES = frozenset({"docdb", "neptune"})  # the RDS API answers their clusters too (rds_engines.py)
 DESCRIBE_DB_INSTANCES = ApiCall("rds", "DescribeDBInstances", "DBInstances")
 DESCRIBE_DB_CLUSTERS = ApiCall("rds", "DescribeDBClusters", "DBClusters")
 
@@ -106,7 +107,9 @@ def transform_db_instance(item: RawItem, scope: TransformContext) -> Iterator[En
 
 
 def transform_db_cluster(item: RawItem, scope: TransformContext) -> Iterator[Entity | Relationship]:
-    """One ``aws_rds_cluster``, which CONTAINS its member instances."""
+    """One ``aws_rds_cluster``, which CONTAINS its member instances (DocumentDB's and Neptune's are their own types)."""
+    if item.get("Engine") in OWN_TYPE_ENGINES:
+        return
     key = item["DBClusterArn"]
     yield build_entity(
         DB_CLUSTER,

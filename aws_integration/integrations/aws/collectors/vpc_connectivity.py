@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 
 from aws_integration.integrations.aws.collectors.common import OneAnswer, build_entity, relate
 from aws_integration.integrations.aws.collectors.ec2 import VPC, ec2_arn
+from aws_integration.integrations.aws.collectors.iam_trust import open_to_anyone
 from aws_integration.integrations.aws.declarations import ApiCall, EntityDecl, RawItem, RelationshipDecl, Scope, StepDecl, described
 from aws_integration.integrations.aws.engine.context import TransformContext
 from aws_integration.graph.model import Entity, Relationship
@@ -26,6 +27,9 @@ VPC_ENDPOINT = EntityDecl("aws_vpc_endpoint", ("NetworkEndpoint",), "A VPC endpo
     privateDnsEnabled="boolean: Whether the service's DNS names resolve to the endpoint.",
     subnetIds="string[]: The subnets of an interface endpoint.",
     hasPolicy="boolean: Whether it has an endpoint policy.",
+    policyDocument="string: Its endpoint policy, as JSON text.",
+    allowsAnyPrincipal="boolean: Whether its policy lets any principal through without a condition (the default "
+                       "full-access policy does), so credentials from any account can use the endpoint.",
     createdOn="timestamp: When it was created.",
 ))
 
@@ -71,6 +75,8 @@ def transform_vpc_endpoint(item: RawItem, scope: TransformContext) -> Iterator[E
             "privateDnsEnabled": item.get("PrivateDnsEnabled"),
             "subnetIds": item.get("SubnetIds") or None,
             "hasPolicy": bool(item.get("PolicyDocument")),
+            "policyDocument": item.get("PolicyDocument"),
+            "allowsAnyPrincipal": open_to_anyone(item["PolicyDocument"]) if item.get("PolicyDocument") else None,
             "createdOn": item.get("CreationTimestamp"),
         },
     )

@@ -108,7 +108,8 @@ class FetchContext:
         if not isinstance(error, ClientError):
             raise error
         self._count_retries(error.response)
-        if error_code(error) in declared.absent_errors:
+        message = str(error.response.get("Error", {}).get("Message") or "")
+        if error_code(error) in declared.absent_errors or message.startswith(declared.absent_messages):
             self.allowed_actions.add(declared.iam_action)
             return
         if is_not_implemented(error):
