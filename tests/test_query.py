@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -98,6 +99,30 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SqliteStore]:
         ("FIND aws_kms_key THAT RELATES TO *", ["k1"]),
         ("FIND aws_instance THAT HAS *", []),
         ("FIND aws_instance LIMIT 2", ["i1", "i2"]),
+        # value lists: = any of them; a negated operator by De Morgan's law (J1's meaning)
+        ("FIND aws_instance WITH tag.Environment = ('staging' OR 'production')", ["i1", "i2", "i3"]),
+        ("FIND aws_instance WITH displayName != ('web-1' OR 'db-1')", ["i2"]),
+        ("FIND aws_instance WITH tags = ('Monitored' AND 'Patched')", ["i1"]),
+        ("FIND aws_instance WITH displayName ^= ('db' OR 'web-2')", ["i2", "i3"]),
+        ("FIND aws_instance WITH displayName !^= ('db' OR 'web-2')", ["i1"]),
+        ("FIND aws_instance WITH cpuCount = (2 OR 8)", ["i1", "i3"]),
+        # negated text operators; an entity without the property matches them
+        ("FIND * WITH displayName !~= 'web'", ["v1", "i3", "k1", "b1", "sg2"]),
+        ("FIND aws_instance WITH displayName !^= 'web'", ["i3"]),
+        ("FIND Firewall WITH displayName !$= 'db-sg'", ["sg1"]),
+        ("FIND aws_instance WITH tag.Owner !~= 'x'", ["i1", "i2", "i3"]),
+        # regular expressions: found anywhere in the text, Python's syntax, flags i, m, s
+        ("FIND * WITH displayName ~= /^web-\\d+$/", ["i1", "i2"]),
+        ("FIND * WITH displayName ~= /^WEB-[12]$/i", ["i1", "i2"]),
+        ("FIND aws_instance WITH displayName !~= /^web/", ["i3"]),
+        ("FIND * WITH _type ~= /^aws_(ebs|s3)_/", ["v1", "b1"]),
+        ("FIND * WITH _class ~= /^Crypto/", ["k1"]),
+        ("FIND aws_instance WITH tags ~= /^Mon/", ["i1"]),
+        ("FIND aws_instance WITH cpuCount ~= /2/", []),  # a number is not text
+        # dates relative to now (the stored dates lie within a few years of today)
+        ("FIND aws_instance WITH launchedOn > date.now - 100 years", ["i1", "i2", "i3"]),
+        ("FIND aws_instance WITH launchedOn > date.now + 1 year", []),
+        ("FIND aws_instance WITH launchedOn < date.now", ["i1", "i2", "i3"]),
         ("FIND nothing_of_this_type", []),
     ],
 )
@@ -146,10 +171,25 @@ def test_filtering_happens_in_sql() -> None:
         ("", "expected FIND, found the end of the query at position 1"),
         ("FIND", "expected an entity type, a class or * after FIND, found the end of the query at position 5"),
         ("FIND aws_instance WITH", "expected a property name, found the end of the query at position 23"),
-        ("FIND aws_instance WITH state", "expected a comparison operator (=, !=, <, <=, >, >=, ~=, ^=, $=) after state, "
-                                         "found the end of the query at position 29"),
-        ("FIND aws_instance WITH state = AND", "expected a value after = (a quoted string, a number, true, false or "
-                                               "undefined), found 'AND' at position 32"),
+        ("FIND aws_instance WITH state", "expected a comparison operator (=, !=, <, <=, >, >=, ~=, ^=, $=, !~=, !^=, "
+                                         "!$=) after state, found the end of the query at position 29"),
+        ("FIND aws_instance WITH state = AND", "expected a value after = (a quoted string, a number, true, false, "
+                                               "undefined, date.now or a /regular expression/), found 'AND' at position 32"),
+        # value lists
+        ("FIND x WITH a = ('b' OR 'c' AND 'd')", "a value list joins its values with OR or with AND, not both at position 29"),
+        ("FIND x WITH a < (1 OR 2)", "a value list compares with = or a text operator, not < at position 17"),
+        ("FIND x WITH a = ('b' 'c')", "expected OR, AND or ) in the value list, found \"'c'\" at position 22"),
+        # regular expressions
+        ("FIND x WITH a ~= /web-(/", "invalid regular expression: missing ), unterminated subpattern at position 23"),
+        ("FIND x WITH a ~= /(?/i", "invalid regular expression: unexpected end of pattern at position 21"),
+        ("FIND x WITH a = /web/", "a regular expression compares only with ~= or !~= at position 17"),
+        ("FIND x WITH a ~= /web/g", "unknown regular expression flag 'g' (flags: i, m, s) at position 18"),
+        # dates relative to now
+        ("FIND x WITH t > date.now - 7", "expected a unit of time after 7 (milliseconds, seconds, minutes, hours, days, "
+                                       "weeks, months, years), found the end of the query at position 29"),
+        ("FIND x WITH t > date.now - 1.5 days", "expected a whole number after date.now + or -, found '1.5' at position 28"),
+        ("FIND x WITH t > date.now - 7 fortnights", "expected a unit of time after 7 (milliseconds, seconds, minutes, "
+                                                  "hours, days, weeks, months, years), found 'fortnights' at position 30"),
         ("FIND aws_instance WITH state = 'x", "unclosed ' quote at position 32"),
         ("FIND aws_instance WITH (state = 'x'", "expected AND, OR or ), found the end of the query at position 36"),
         ("FIND aws_instance THAT", "expected a relationship verb (HAS, USES, ...) or RELATES TO after THAT, "
@@ -275,6 +315,11 @@ def test_properties_and_values_are_checked_against_the_declarations(store: Sqlit
     assert warnings("FIND aws_ebs_volume WITH size > '8'") == ["aws_ebs_volume.size is a number: '8' never matches it"]
     assert warnings("FIND aws_instance WITH launchTime > 'yesterday'") == [
         "aws_instance.launchTime is a timestamp: 'yesterday' never matches it (give epoch milliseconds or an ISO date)"]
+    assert warnings("FIND aws_ebs_volume WITH encrypted ~= /true/") == [
+        "aws_ebs_volume.encrypted is boolean: a regular expression matches only text"]
+    assert warnings("FIND aws_ebs_volume WITH encrypted > date.now") == [
+        "aws_ebs_volume.encrypted is boolean: a date never matches it"]
+    assert warnings("FIND aws_instance WITH launchTime > date.now - 1 day AND instanceType ~= /^t3\\./") == []
     # Right kinds, tags, own fields, derived and console types, and a property only one of two types has: no warning.
     assert warnings("FIND aws_instance WITH launchTime > '2026-01-01' AND tag.Team = 'x' AND displayName = 'y' "
                     "AND public = true") == []
@@ -300,12 +345,36 @@ def test_an_iso_date_compares_with_epoch_milliseconds_and_with_iso_text(tmp_path
         def keys(query: str) -> list[str]:
             return sorted(entity["_key"] for entity in run_query(opened, query).records())
 
-        assert keys("FIND Host WITH launchTime >= '2026-01-01'") == ["imported", "new", "words"]  # "soon" > text
+        assert keys("FIND Host WITH launchTime >= '2026-01-01'") == ["imported", "new"]  # "soon" names no instant
+        assert keys("FIND Host WITH launchTime < '2026-03-01T03:00:00+02:00'") == ["imported", "new", "old"]
         assert keys("FIND aws_instance WITH launchTime >= '2026-01-01'") == ["new"]
         assert keys("FIND aws_instance WITH launchTime < '2026-01-01T10:00:00Z'") == ["old"]
         assert keys("FIND aws_instance WITH launchTime = '2026-01-01T12:00:00+02:00'") == ["new"]
         assert keys("FIND aws_instance WITH launchTime != '2026-01-01T10:00:00Z'") == ["old"]
         assert keys("FIND aws_instance WITH launchTime ^= '2026'") == []  # only comparisons convert dates
+
+
+def test_date_now_is_when_the_query_runs(tmp_path: Path) -> None:
+    hosts = [_entity("jan", "aws_instance", "Host", "jan", launchTime=1767261600000),      # 2026-01-01T10:00Z
+             _entity("feb", "aws_instance", "Host", "feb", launchTime=1770112800000),      # 2026-02-03T10:00Z
+             _entity("imported", "on_prem_server", "Host", "imported", launchTime="2026-03-01T00:00:00+01:00")]
+    now = datetime(2026, 3, 31, 12, tzinfo=timezone.utc)
+    with SqliteStore(tmp_path / "graph.sqlite") as opened:
+        opened.commit_run(GraphBatch("test", hosts, [], set(), set(), "success", "t0", "t1"))
+
+        def keys(query: str) -> list[str]:
+            return sorted(entity["_key"] for entity in run_query(opened, query, now=now).records())
+
+        # imported is 2026-02-28T23:00Z: after one calendar month back (2026-02-28T12:00Z), not after 30 days (03-01)
+        assert keys("FIND Host WITH launchTime > date.now - 30 days") == []
+        assert keys("FIND Host WITH launchTime > date.now - 1 month") == ["imported"]
+        assert keys("FIND Host WITH launchTime > date.now - 2 months") == ["feb", "imported"]  # 2026-01-31T12:00Z
+        assert keys("FIND Host WITH launchTime <= date.now-8 weeks") == ["feb", "jan"]  # 2026-02-03T12:00Z
+        assert keys("FIND Host WITH launchTime < date.now - 1 year") == []
+        assert keys("FIND Host WITH launchTime > date.now - 2161 hours") == ["feb", "imported", "jan"]
+        assert keys("FIND Host WITH launchTime = date.now") == []
+    with pytest.raises(QueryError, match="dates compare with"):
+        compile_query(parse_query("FIND Host WITH launchTime ^= date.now"))
 
 
 def test_three_thousand_ors_are_answered(store: SqliteStore) -> None:

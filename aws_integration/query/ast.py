@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import calendar
 import enum
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Union
 
 
@@ -14,7 +16,48 @@ class Undefined(enum.Enum):
     UNDEFINED = "undefined"
 
 
-Literal = Union[str, int, float, bool, Undefined]
+@dataclass(frozen=True)
+class Pattern:
+    """A regular expression literal, ``/^web-\\d+$/i``: Python's syntax; flags ``i``, ``m``, ``s``."""
+
+    source: str
+    flags: str = ""
+
+    @property
+    def inline(self) -> str:
+        """The expression with its flags inline (``(?i)^web``), as the store's ``regexp`` function takes it."""
+        return f"(?{self.flags}){self.source}" if self.flags else self.source
+
+
+_FIXED_UNITS = {"millisecond": timedelta(milliseconds=1), "second": timedelta(seconds=1),
+                "minute": timedelta(minutes=1), "hour": timedelta(hours=1), "day": timedelta(days=1),
+                "week": timedelta(weeks=1)}
+DATE_UNITS = (*_FIXED_UNITS, "month", "year")
+
+
+@dataclass(frozen=True)
+class RelativeDate:
+    """``date.now``, or ``date.now - 7 days`` / ``date.now + 1 hour``: an instant relative to when the query runs.
+
+    Months and years are calendar ones (``date.now - 1 month`` on 31 March is the last day of
+    February); the other units are fixed lengths.
+    """
+
+    amount: int = 0  # signed: date.now - 7 days is -7
+    unit: str = "day"
+
+    def at(self, now: datetime) -> datetime:
+        """The instant this names when the query runs at ``now``."""
+        if self.unit in _FIXED_UNITS:
+            return now + self.amount * _FIXED_UNITS[self.unit]
+        months = self.amount * (12 if self.unit == "year" else 1)
+        year, month = divmod(now.month - 1 + months, 12)
+        year += now.year
+        day = min(now.day, calendar.monthrange(year, month + 1)[1])
+        return now.replace(year=year, month=month + 1, day=day)
+
+
+Literal = Union[str, int, float, bool, Undefined, Pattern, RelativeDate]
 
 
 class Operator(str, enum.Enum):
@@ -26,9 +69,27 @@ class Operator(str, enum.Enum):
     LE = "<="
     GT = ">"
     GE = ">="
-    CONTAINS = "~="
+    CONTAINS = "~="  # with a regular expression: the expression is found in the value
     STARTS_WITH = "^="
     ENDS_WITH = "$="
+    NOT_CONTAINS = "!~="
+    NOT_STARTS_WITH = "!^="
+    NOT_ENDS_WITH = "!$="
+
+    @property
+    def negates(self) -> "Operator | None":
+        """The operator this one is the negation of (``!=`` of ``=``), None for a positive one.
+
+        A negation matches exactly where its positive fails, so an entity without the
+        property matches ``!= 'x'`` and ``!~= 'x'``.
+        """
+        return _NEGATIONS.get(self)
+
+
+_NEGATIONS = {Operator.NE: Operator.EQ, Operator.NOT_CONTAINS: Operator.CONTAINS,
+              Operator.NOT_STARTS_WITH: Operator.STARTS_WITH, Operator.NOT_ENDS_WITH: Operator.ENDS_WITH}
+TEXT_OPERATORS = frozenset({Operator.CONTAINS, Operator.STARTS_WITH, Operator.ENDS_WITH, Operator.NOT_CONTAINS,
+                            Operator.NOT_STARTS_WITH, Operator.NOT_ENDS_WITH})
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,15 @@ Grammar (keywords in any case)::
     traversal := THAT ['!'] (VERB | RELATES TO) target [AS alias] [WITH condition]
     condition := term (OR term)*
     term      := factor (AND factor)*
-    factor    := '(' condition ')' | property op value
-    op        := = | != | < | <= | > | >= | ~= | ^= | $=
-    value     := 'text' | "text" | number | true | false | undefined
+    factor    := '(' condition ')' | property op value | property op '(' value ((OR|AND) value)* ')'
+    op        := = | != | < | <= | > | >= | ~= | ^= | $= | !~= | !^= | !$=
+    value     := 'text' | "text" | number | true | false | undefined | /regex/flags
+               | date.now [(+|-) number unit]       -- unit: millisecond(s) ... year(s)
     returns   := item (',' item)*
     item      := COUNT '(' alias ')' | alias '.' property | alias
+
+A value list compares with each value: ``= ('a' OR 'b')`` is ``= 'a' OR = 'b'``, and a
+negated operator reads it as J1 does, by De Morgan: ``!= ('a' OR 'b')`` is neither.
 
 A property is a dotted name (``tag.Environment``, ``tag.aws:cloudformation:stack-name``)
 or, for keys with spaces or other characters, a name in backticks (`` `tag.Cost Center` ``).
@@ -23,13 +27,16 @@ import re
 from dataclasses import dataclass
 
 from aws_integration.query.ast import (
+    DATE_UNITS,
     BooleanOp,
     Comparison,
     Condition,
     Literal,
     Node,
     Operator,
+    Pattern,
     Query,
+    RelativeDate,
     ReturnItem,
     Target,
     Traversal,
@@ -43,13 +50,16 @@ _TOKEN = re.compile(
   | (?P<string>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
   | (?P<quoted>`[^`]*`)
   | (?P<number>-?\d+(?:\.\d+)?(?![\w.]))
-  | (?P<operator>!=|<=|>=|~=|\^=|\$=|=|<|>)
+  | (?P<operator>!~=|!\^=|!\$=|!=|<=|>=|~=|\^=|\$=|=|<|>)
+  | (?P<regex>/(?:[^/\\\n]|\\.)+/[A-Za-z]*)
   | (?P<name>[A-Za-z_][\w.:/@-]*)
-  | (?P<punct>[*(),|!])
+  | (?P<punct>[*(),|!+-])
     """,
     re.VERBOSE,
 )
 MAX_NESTING = 100  # parentheses deep, in a WITH condition
+REGEX_FLAGS = frozenset("ims")  # ignore case, multi-line, dot matches newlines
+_OPERATORS = "=, !=, <, <=, >, >=, ~=, ^=, $=, !~=, !^=, !$="
 _UNCLOSED = re.compile(r"""['"`]""")
 
 
@@ -273,11 +283,36 @@ class _Parser:
                 name = quoted.text[1:-1]
         operator_token = self.advance()
         if operator_token.kind != "operator":
-            raise self.error(f"a comparison operator (=, !=, <, <=, >, >=, ~=, ^=, $=) after {name}", operator_token)
-        return Comparison(name, Operator(operator_token.text), self.value(operator_token.text), token.position, alias)
+            raise self.error(f"a comparison operator ({_OPERATORS}) after {name}", operator_token)
+        operator = Operator(operator_token.text)
+        if self.current.kind == "punct" and self.current.text == "(":
+            return self.value_list(name, operator, token.position, alias)
+        return Comparison(name, operator, self.value(operator), token.position, alias)
 
-    def value(self, after: str) -> Literal:
+    def value_list(self, name: str, operator: Operator, position: int, alias: str | None) -> Condition:
+        """``= ('a' OR 'b')``: one comparison per value; a negated operator joins them by De Morgan's law."""
+        opening = self.advance()
+        if operator in (Operator.LT, Operator.LE, Operator.GT, Operator.GE):
+            raise QuerySyntaxError(self.query, opening.position,
+                                   f"a value list compares with = or a text operator, not {operator.value}")
+        values = [self.value(operator)]
+        joiner = None
+        while self.current.kind == "keyword" and self.current.text.upper() in ("OR", "AND"):
+            word = self.advance()
+            if joiner not in (None, word.text.upper()):
+                raise QuerySyntaxError(self.query, word.position, "a value list joins its values with OR or with AND, not both")
+            joiner = word.text.upper()
+            values.append(self.value(operator))
+        if not self.punct(")"):
+            raise self.error("OR, AND or ) in the value list")
+        if operator.negates is not None:  # != ('a' OR 'b'): neither; != ('a' AND 'b'): not both
+            joiner = "AND" if joiner in (None, "OR") else "OR"
+        return _balanced(joiner or "OR", [Comparison(name, operator, value, position, alias) for value in values])
+
+    def value(self, operator: Operator) -> Literal:
         token = self.advance()
+        if token.kind == "regex":
+            return self.pattern(token, operator)
         if token.kind == "string":
             return _unquote(token.text)
         if token.kind == "number":
@@ -286,7 +321,55 @@ class _Parser:
             return token.text.lower() == "true"
         if token.kind == "name" and token.text.lower() == "undefined":
             return Undefined.UNDEFINED
-        raise self.error(f"a value after {after} (a quoted string, a number, true, false or undefined)", token)
+        if token.kind == "name" and token.text.lower() == "date.now":
+            return self.relative_date()
+        joined = re.fullmatch(r"date\.now-(\d+)", token.text.lower()) if token.kind == "name" else None
+        if joined:  # date.now-7 days, read as one name by the tokenizer
+            return self.date_unit(-1, joined.group(1))
+        raise self.error(f"a value after {operator.value} (a quoted string, a number, true, false, undefined, "
+                         "date.now or a /regular expression/)", token)
+
+    def pattern(self, token: Token, operator: Operator) -> Pattern:
+        """``/source/flags``, checked here so a bad expression is a syntax error with its place."""
+        if operator not in (Operator.CONTAINS, Operator.NOT_CONTAINS):
+            raise QuerySyntaxError(self.query, token.position, "a regular expression compares only with ~= or !~=")
+        source, _, flags = token.text[1:].rpartition("/")
+        unknown = sorted(set(flags.lower()) - REGEX_FLAGS)
+        if unknown:
+            raise QuerySyntaxError(self.query, token.position,
+                                   f"unknown regular expression flag {unknown[0]!r} (flags: i, m, s)")
+        pattern = Pattern(source, "".join(sorted(set(flags.lower()))))
+        try:
+            re.compile(pattern.inline)
+        except re.error as problem:
+            offset = max(0, (problem.pos or 0) - (len(pattern.inline) - len(source)))  # past the inline flags
+            raise QuerySyntaxError(self.query, token.position + 1 + offset,
+                                   f"invalid regular expression: {problem.msg}") from None
+        return pattern
+
+    def relative_date(self) -> RelativeDate:
+        """After ``date.now``: nothing, or ``+ n unit`` / ``- n unit`` (``date.now -7 days`` too)."""
+        if self.punct("+"):
+            sign, amount = 1, self.advance()
+        elif self.punct("-"):
+            sign, amount = -1, self.advance()
+        elif self.current.kind == "number" and self.current.text.startswith("-"):
+            sign, amount = -1, self.advance()
+        else:
+            return RelativeDate()
+        digits = amount.text.removeprefix("-") if sign == -1 else amount.text
+        if amount.kind != "number" or not digits.isdigit():
+            raise self.error("a whole number after date.now + or -", amount)
+        return self.date_unit(sign, digits)
+
+    def date_unit(self, sign: int, digits: str) -> RelativeDate:
+        """The unit after ``date.now - <digits>``: day, days, hour, ... ."""
+        unit = self.advance()
+        singular = unit.text.lower().removesuffix("s") if unit.kind == "name" else ""
+        if singular not in DATE_UNITS:
+            units = ", ".join(f"{name}s" for name in DATE_UNITS)
+            raise self.error(f"a unit of time after {digits} ({units})", unit)
+        return RelativeDate(sign * int(digits), singular)
 
     def returns(self) -> tuple[ReturnItem, ...]:
         items = [self.return_item()]

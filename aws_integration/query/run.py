@@ -8,12 +8,13 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from aws_integration.graph.model import RESERVED_PROPERTIES, relationship_type
 from aws_integration.graph.schema import KNOWN_CLASSES
 from aws_integration.graph.properties import TAG_PREFIX, Kind, Property
-from aws_integration.query.ast import Comparison, Literal, Operator, Query, Undefined, comparisons
+from aws_integration.query.ast import TEXT_OPERATORS, Comparison, Literal, Pattern, Query, RelativeDate, Undefined, comparisons
 from aws_integration.query.parser import parse_query
 from aws_integration.query.sql import compile_query, epoch_millis
 from aws_integration.store import SqliteStore
@@ -113,6 +114,11 @@ def literal_mismatch(declared: Property, value: Literal) -> str | None:
     boolean, nor the other way round (a timestamp also compares with an ISO date text).
     """
     kind = declared.kind
+    if isinstance(value, Pattern):
+        return None if kind in (Kind.STRING, Kind.STRINGS) else (
+            f"{declared.name} is {kind.value}: a regular expression matches only text")
+    if isinstance(value, RelativeDate):
+        return f"{declared.name} is boolean: a date never matches it" if kind is Kind.BOOLEAN else None
     if isinstance(value, Undefined) or kind in (Kind.STRINGS, Kind.INTEGERS):
         return None
     if kind is Kind.BOOLEAN and not isinstance(value, bool):
@@ -198,15 +204,16 @@ def _declaration_warnings(
     if not found:
         known = {prop for type_name in types for prop in declarations[type_name]}
         return [f"{' or '.join(types)} declares no property {name!r}{did_you_mean(name, known)}"]
-    if comparison.operator in (Operator.CONTAINS, Operator.STARTS_WITH, Operator.ENDS_WITH):
+    if comparison.operator in TEXT_OPERATORS and not isinstance(comparison.value, Pattern):
         return []
     reasons = [literal_mismatch(prop, comparison.value) for prop in found]
     return [f"{' or '.join(types)}.{reasons[0]}"] if all(reasons) else []
 
 
-def run_query(store: SqliteStore, query: str | Query) -> QueryResult:
-    """Compile and run ``query`` (parsed first when it is text); syntax errors raise :class:`QuerySyntaxError`."""
-    compiled = compile_query(parse_query(query) if isinstance(query, str) else query)
+def run_query(store: SqliteStore, query: str | Query, now: datetime | None = None) -> QueryResult:
+    """Compile and run ``query`` (parsed first when it is text; ``date.now`` is ``now``, by default the
+    current time); syntax errors raise :class:`QuerySyntaxError`."""
+    compiled = compile_query(parse_query(query) if isinstance(query, str) else query, now)
     rows = store.select(compiled.sql, compiled.params)
     width = 1 if compiled.entities else len(compiled.columns)
     return QueryResult(compiled.columns, [tuple(_value(cell) for cell in row[:width]) for row in rows], compiled.entities)

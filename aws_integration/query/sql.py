@@ -9,7 +9,11 @@ or spaces are single keys. Comparison semantics:
 * a list property matches when any of its items does;
 * ``= undefined`` matches an absent or null property, ``!= undefined`` a present one;
 * ``!=`` is the negation of ``=``: an entity without the property matches ``!= 'x'``;
-* ``~=``, ``^=``, ``$=`` (contains, starts with, ends with) apply to strings, case-sensitively.
+* ``~=``, ``^=``, ``$=`` (contains, starts with, ends with) apply to strings, case-sensitively;
+  ``~= /regex/flags`` is true where the expression is found in the value (the store's
+  ``regexp`` function, Python's syntax); ``!~=``, ``!^=``, ``!$=`` are their negations;
+* a date (an ISO literal, ``date.now - 7 days``) compares as an instant with a number
+  property (epoch milliseconds) and with a text property holding an ISO date.
 
 Traversals ignore direction (``THAT HAS`` follows HAS edges either way), as users of
 asset graphs expect; ``THAT !VERB`` keeps the entities with no such neighbour.
@@ -18,7 +22,7 @@ asset graphs expect; ``THAT !VERB`` keeps the entities with no such neighbour.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -30,7 +34,9 @@ from aws_integration.query.ast import (
     Literal,
     Node,
     Operator,
+    Pattern,
     Query,
+    RelativeDate,
     ReturnItem,
     Undefined,
     comparisons,
@@ -86,6 +92,11 @@ def epoch_millis(value: Literal) -> int | None:
     return int(parsed.timestamp() * 1000)
 
 
+def _instant(text: str) -> str:
+    """SQL for the epoch milliseconds of an ISO date text (NULL when it is none)."""
+    return f"CAST(round((julianday({text}) - 2440587.5) * 86400000.0) AS INTEGER)"
+
+
 def _path(name: str) -> str:
     if '"' in name:
         raise QueryError(f"property names cannot contain double quotes: {name!r}")
@@ -94,6 +105,7 @@ def _path(name: str) -> str:
 
 @dataclass
 class _Compiler:
+    now: datetime
     params: dict[str, Any] = field(default_factory=dict)
 
     def bind(self, *values: Any) -> str:
@@ -116,6 +128,8 @@ class _Compiler:
             return "1"
         if operator in _SQL_OPERATORS:
             return f"{expression} {_SQL_OPERATORS[operator]} {self.bind(value)}"
+        if isinstance(value, Pattern):
+            return f"{expression} REGEXP {self.bind(value.inline)}"
         if not isinstance(value, str):
             raise QueryError(f"{comparison.property_name} {operator.value} {value}: ~=, ^= and $= need a quoted string")
         if operator is Operator.CONTAINS:
@@ -129,13 +143,19 @@ class _Compiler:
         """SQL true when the entity's (or, with ``edge``, the relationship's) property satisfies the comparison
         read as ``=``/``<``/... (never NULL)."""
         name, value = comparison.property_name, comparison.value
+        if isinstance(value, RelativeDate):
+            value = int(value.at(self.now).timestamp() * 1000)
+            comparison = Comparison(name, comparison.operator, value, comparison.position)
+            if comparison.operator not in _SQL_OPERATORS:
+                raise QueryError(f"{name} {comparison.operator.value} date.now: dates compare with =, !=, <, <=, >, >=")
+            return self._date_test(entity, comparison)
         columns = _EDGE_COLUMNS if edge else _COLUMNS
         if name in columns:
-            if not isinstance(value, str):  # these are always present, and always strings
+            if not isinstance(value, (str, Pattern)):  # these are always present, and always strings
                 return "0"
             return f"({self._value_test(f'{entity}.{columns[name]}', comparison)})"
         if name == "_class":
-            if not isinstance(value, str):
+            if not isinstance(value, (str, Pattern)):
                 return "0"
             test = self._value_test("c.value", comparison)
             return f"EXISTS (SELECT 1 FROM json_each({entity}.classes) c WHERE {test})"
@@ -144,18 +164,26 @@ class _Compiler:
             return f"COALESCE(json_type({column}, {path}), 'null') = 'null'"
         millis = epoch_millis(value) if comparison.operator in _SQL_OPERATORS else None
         if millis is not None:  # a date: stored as epoch milliseconds (or, in imported data, as ISO text)
-            as_number = Comparison(name, comparison.operator, millis, comparison.position)
-            return f"({self._property_test(entity, comparison)} OR {self._property_test(entity, as_number)})"
+            return self._date_test(entity, Comparison(name, comparison.operator, millis, comparison.position))
         return self._property_test(entity, comparison)
 
-    def _property_test(self, entity: str, comparison: Comparison) -> str:
-        """SQL true when the property, of the literal's JSON type (or a list holding one), satisfies the comparison."""
+    def _date_test(self, entity: str, comparison: Comparison) -> str:
+        """A comparison with an instant (``comparison.value`` in epoch milliseconds): a number property
+        holds epoch milliseconds, a text one an ISO date (imported data), compared as the instant it names."""
+        as_text = self._property_test(entity, comparison, ("text",), _instant)
+        return f"({self._property_test(entity, comparison)} OR {as_text})"
+
+    def _property_test(self, entity: str, comparison: Comparison, json_types: tuple[str, ...] | None = None,
+                       read: Callable[[str], str] = str) -> str:
+        """SQL true when the property, of the literal's JSON type (or a list holding one), satisfies the comparison;
+        ``json_types`` overrides the types, and ``read`` turns the stored value into what is compared."""
         name, value = comparison.property_name, comparison.value
         column, path = f"{entity}.properties", self.bind(_path(name))
-        types = self.bind(*_json_types(value))
-        scalar = f"json_type({column}, {path}) IN ({types}) AND {self._value_test(f'json_extract({column}, {path})', comparison)}"
+        types = self.bind(*(json_types or _json_types(value)))
+        scalar = (f"json_type({column}, {path}) IN ({types}) "
+                  f"AND {self._value_test(read(f'json_extract({column}, {path})'), comparison)}")
         array = (f"json_type({column}, {path}) = 'array' AND EXISTS (SELECT 1 FROM json_each({column}, {path}) j "
-                 f"WHERE j.type IN ({types}) AND {self._value_test('j.value', comparison)})")
+                 f"WHERE j.type IN ({types}) AND {self._value_test(read('j.value'), comparison)})")
         return f"COALESCE(({scalar}) OR ({array}), 0)"
 
     def condition(self, entity: str | Mapping[str, str], condition: Condition, edges: frozenset[str] = frozenset()) -> str:
@@ -167,9 +195,10 @@ class _Compiler:
             return f"({left} {condition.operator} {right})"
         table = entity if isinstance(entity, str) else entity[condition.alias or ""]
         edge = table in edges
-        if condition.operator is Operator.NE:
-            equal = Comparison(condition.property_name, Operator.EQ, condition.value, condition.position)
-            return f"NOT ({self._positive(table, equal, edge)})"
+        positive = condition.operator.negates
+        if positive is not None:
+            flipped = Comparison(condition.property_name, positive, condition.value, condition.position)
+            return f"NOT ({self._positive(table, flipped, edge)})"
         return self._positive(table, condition, edge)
 
     def node(self, entity: str, node: Node) -> str:
@@ -221,9 +250,10 @@ def _return_column(compiler: _Compiler, entity: str, item: ReturnItem, edge: boo
     return f"({entity}.properties -> {compiler.bind(_path(item.property_name))})"
 
 
-def compile_query(query: Query) -> CompiledQuery:
-    """One SELECT answering ``query``; raises :class:`QueryError` for what cannot be asked."""
-    compiler = _Compiler()
+def compile_query(query: Query, now: datetime | None = None) -> CompiledQuery:
+    """One SELECT answering ``query`` (``date.now`` is ``now``, by default the current time);
+    raises :class:`QueryError` for what cannot be asked."""
+    compiler = _Compiler(now or datetime.now(timezone.utc))
     aliases = {node.alias: f"e{index}" for index, node in enumerate(query.nodes)}
     aliases |= {traversal.alias: f"r{index}" for index, traversal in enumerate(query.traversals, start=1)
                 if traversal.alias}

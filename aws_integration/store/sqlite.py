@@ -25,6 +25,7 @@ from typing import Any
 
 from aws_integration.graph.model import Entity, Relationship
 from aws_integration.store.errors import StoreError
+from aws_integration.store.functions import register_functions
 from aws_integration.store.locks import FileLock, locks_dir
 from aws_integration.store.merge import Changes, KeyConflict, Units, claim_keys, drop_dangling, drop_orphaned, merge_staged
 from aws_integration.store.sources import Rank, rank_of
@@ -249,6 +250,7 @@ class SqliteStore:
                 self.path.touch(mode=0o600)
             self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
             self._db.execute("PRAGMA foreign_keys = ON")
+            register_functions(self._db)
             migrate(self._db)  # first: a database that is not a store is refused before anything changes it
             # Readers never block the writer's commit, nor the writer the readers (docs/reliability.md).
             self._db.execute("PRAGMA journal_mode = WAL")
