@@ -192,18 +192,24 @@ def profile_run(profile: Profile, latency: float, concurrency: int, *, baseline:
             if baseline:
                 figures["a"] = _figures(sequential(proxy.url, scratch / "a.sqlite"))
             figures["notRecorded"] = proxy.counts.not_recorded
+            missing = proxy.counts.not_recorded_operations
         if baseline:
             with _replayed(recording, 0.0) as proxy:
                 figures["a0"] = _median_of(
                     repeat, lambda n: _figures(sequential(proxy.url, scratch / f"a0-{n}.sqlite")))
                 figures["notRecorded"] += proxy.counts.not_recorded
+                missing += proxy.counts.not_recorded_operations
         if throttling:
             with _replayed(recording, latency, FaultRates(throttle=0.10)) as proxy:
                 throttled = ingest(proxy.url, scratch / "throttled.sqlite", concurrency)
                 figures["throttled"] = {**_figures(throttled), "requests": proxy.counts.requests,
                                         "throttledRequests": proxy.counts.faults["throttle"]}
+    failed = figures["a"]["failedSteps"] if baseline else []
+    if failed and not figures["b"]["failedSteps"]:
+        raise RuntimeError(f"the baseline failed {', '.join(failed)}: (a) would not have done (b)'s work")
     if figures["notRecorded"]:
-        raise RuntimeError(f"{figures['notRecorded']} requests were not in the recording: the passes differ")
+        asked = ", ".join(f"{operation} ×{count}" for operation, count in sorted(missing.items()))
+        raise RuntimeError(f"{figures['notRecorded']} requests were not in the recording ({asked}): the passes differ")
     return figures
 
 

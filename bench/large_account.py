@@ -83,8 +83,18 @@ def seed_large_account(profile: Profile) -> dict[str, Any]:
         count = share if position < len(BENCH_REGIONS) - 1 else profile.instances - share * position
         _seed_region(region, profile, count, share * position)
     _seed_global(profile)
-    from tests import test_collectors_data, test_collectors_network, test_collectors_platform
+    from tests.aws import (
+        test_collectors_breadth,
+        test_collectors_data,
+        test_collectors_governance,
+        test_collectors_hybrid,
+        test_collectors_network,
+        test_collectors_platform,
+    )
 
-    for module in (test_collectors_data, test_collectors_network, test_collectors_platform):
-        module._seed()  # one of every declared type, as the collector tests create them
+    # One of most declared types, as the collector tests create them (test_collectors_services
+    # names a role the others create too, so its types are left out here).
+    for module in (test_collectors_data, test_collectors_network, test_collectors_platform, test_collectors_breadth,
+                   test_collectors_governance, test_collectors_hybrid):
+        module._seed()
     return {"regions": list(BENCH_REGIONS), **profile.__dict__}

@@ -24,7 +24,7 @@ import botocore.parsers
 from aiobotocore.session import AioSession
 from botocore.config import Config
 
-from aws_integration.integrations.aws.engine.clients import ClientSettings, new_session
+from aws_integration.integrations.aws.engine.clients import ClientSettings, new_session, one_host_for_every_account
 from aws_integration.integrations.aws.engine.runner import RunOptions, ingest
 from aws_integration.integrations.aws.registry import default_registry
 from aws_integration.store import GraphBatch, SqliteStore
@@ -108,6 +108,8 @@ class BlockingClientPool:
         if key not in self._clients:
             client = self._session.client(service, region_name=region, config=self._config)
             client.meta.events.register("request-created", self._count_request)
+            if service == "s3control":  # as the engine's pool: a local endpoint has no per-account hosts
+                client.meta.events.register("before-sign", one_host_for_every_account)
             self._clients[key] = BlockingClient(client)
         return self._clients[key]
 

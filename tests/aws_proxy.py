@@ -69,6 +69,7 @@ class ProxyCounts:
     forwarded: int = 0
     replayed: int = 0
     not_recorded: int = 0
+    not_recorded_operations: Counter[str] = field(default_factory=Counter)  # "service operation" of each
     upstream_errors: int = 0  # forwarded answers that were server errors (botocore retries them too)
     faults: Counter[str] = field(default_factory=Counter)
     by_service: Counter[str] = field(default_factory=Counter)
@@ -337,6 +338,7 @@ class AwsProxy:
             with self._lock:
                 if recorded is None:
                     self.counts.not_recorded += 1
+                    self.counts.not_recorded_operations[f"{request.scope[1]} {request.operation}"] += 1
                 else:
                     self.counts.replayed += 1
             if recorded is None:

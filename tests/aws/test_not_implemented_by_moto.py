@@ -132,4 +132,9 @@ def test_findings_are_asked_for_by_age_and_archive_state() -> None:
     criteria = recent_unarchived()["Criterion"]
     assert criteria["service.archived"] == {"Equals": ["false"]}
     since = criteria["updatedAt"]["GreaterThanOrEqual"]
-    assert abs(since - (time.time() - FINDINGS_MAX_AGE_DAYS * 86_400) * 1000) < 60_000
+    age = time.time() * 1000 - since
+    assert FINDINGS_MAX_AGE_DAYS * 86_400_000 <= age < (FINDINGS_MAX_AGE_DAYS + 1) * 86_400_000
+    assert since % 86_400_000 == 0  # the start of a UTC day: runs of one day ask the same question
+    # 2026-12-03T23:59Z and 00:01Z of that day ask from 2026-11-03T00:00Z (1793664000000 ms).
+    assert {recent_unarchived(1796342340)["Criterion"]["updatedAt"]["GreaterThanOrEqual"],  # type: ignore[index]
+            recent_unarchived(1796256060)["Criterion"]["updatedAt"]["GreaterThanOrEqual"]} == {1793664000000}  # type: ignore[index]

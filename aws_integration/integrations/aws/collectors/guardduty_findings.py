@@ -50,9 +50,15 @@ FINDING = mapped_type(
 )
 
 
-def recent_unarchived() -> dict[str, object]:
-    """The finding criteria: updated in the last :data:`FINDINGS_MAX_AGE_DAYS` days, not archived."""
-    since = int((time.time() - FINDINGS_MAX_AGE_DAYS * 86_400) * 1000)
+def recent_unarchived(now: float | None = None) -> dict[str, object]:
+    """The finding criteria: not archived, updated since the start of the UTC day
+    :data:`FINDINGS_MAX_AGE_DAYS` days before ``now`` (by default the current time).
+
+    Starting at a day boundary, every run of one day asks the same question (a recorded run
+    replays), at the cost of up to a day more of findings.
+    """
+    today = int(time.time() if now is None else now) // 86_400
+    since = (today - FINDINGS_MAX_AGE_DAYS) * 86_400_000
     return {"Criterion": {"updatedAt": {"GreaterThanOrEqual": since}, "service.archived": {"Equals": ["false"]}}}
 
 

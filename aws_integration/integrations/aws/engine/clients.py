@@ -230,7 +230,7 @@ class _ParserFactory(AioResponseParserFactory):
 AWS_DOMAINS = (".amazonaws.com", ".amazonaws.com.cn", ".api.aws", ".c2s.ic.gov", ".sc2s.sgov.gov")
 
 
-def _one_host_for_every_account(request: Any, **_: Any) -> None:
+def one_host_for_every_account(request: Any, **_: Any) -> None:
     """``before-sign``: an endpoint outside AWS's domains (moto, a proxy) serves every account at its own host.
 
     S3 Control's endpoint rules put the account in the host (``123456789012.s3-control...``)
@@ -287,7 +287,7 @@ class ClientPool:
                 client.meta.events.register("before-parse", self._parse_workers.mark)
                 client.meta.events.register("request-created", self._count_request)
                 if service == "s3control":  # the one service here whose hosts name the account
-                    client.meta.events.register("before-sign", _one_host_for_every_account)
+                    client.meta.events.register("before-sign", one_host_for_every_account)
                 if log.isEnabledFor(logging.DEBUG):  # -vv: one line per request, with nothing signed in it
                     client.meta.events.register("after-call", functools.partial(_log_call, service, region))
                 self._clients[key] = client
