@@ -138,6 +138,19 @@ def test_return_properties_of_several_aliases(store: SqliteStore) -> None:
     assert result.to_csv() == "i.displayName,g.displayName,i.cpuCount\nweb-1,web-sg,2\nweb-2,web-sg,4\n"
 
 
+def test_a_type_names_its_node_and_as_names_a_column(store: SqliteStore) -> None:
+    result = run_query(store, "FIND aws_security_group WITH allowsIngressFromInternet = true THAT PROTECTS aws_instance "
+                              "WHERE aws_instance.state = 'running' RETURN aws_security_group.displayName AS firewall, "
+                              "aws_instance.displayName AS host")
+    assert result.columns == ("firewall", "host")
+    assert result.records() == [{"firewall": "web-sg", "host": "web-1"}]
+    assert run_query(store, "FIND Disk RETURN COUNT(Disk) AS disks").records() == [{"disks": 1}]
+    whole = run_query(store, "FIND aws_kms_key AS k RETURN k.*, k.displayName AS `key name`")
+    assert whole.columns == ("k", "key name")
+    assert whole.rows == run_query(store, "FIND aws_kms_key AS k RETURN k, k.displayName").rows
+    assert whole.rows[0][0]["_key"] == "k1"
+
+
 def test_return_counts_whole_entities_and_odd_property_names(store: SqliteStore) -> None:
     assert run_query(store, "FIND Host AS h RETURN COUNT(h)").rows == [(3,)]
     assert run_query(store, "FIND Firewall AS f THAT PROTECTS Host AS h RETURN COUNT(f), COUNT(h)").rows == [(2, 3)]
@@ -196,7 +209,12 @@ def test_filtering_happens_in_sql() -> None:
                                    "found the end of the query at position 23"),
         ("FIND aws_instance THAT RELATES aws_vpc", "expected TO after RELATES, found 'aws_vpc' at position 32"),
         ("FIND aws_instance LIMIT 0", "expected a whole number of at least 1 after LIMIT, found '0' at position 25"),
-        ("FIND aws_instance RETURN x.name", "unknown alias 'x' (name one with AS) at position 26"),
+        ("FIND * RETURN x.name", "unknown alias 'x' (name one with AS) at position 15"),
+        ("FIND aws_instance RETURN x.name", "unknown alias 'x' (aliases: aws_instance) at position 26"),
+        ("FIND Host THAT USES Host RETURN Host.state", "'Host' names several nodes: name the one you mean with AS "
+                                                   "at position 33"),
+        ("FIND Host AS h RETURN h.state AS s, h.cpuCount AS s", "column 's' is named twice at position 51"),
+        ("FIND Host AS h RETURN h.state AS", "expected a column name after AS, found the end of the query at position 33"),
         ("FIND aws_instance AS i RETURN j.name", "unknown alias 'j' (aliases: i) at position 31"),
         ("FIND aws_instance AS i THAT HAS aws_vpc AS i", "alias 'i' is used twice at position 44"),
         ("FIND aws_instance WITH state = 'x' extra", "expected THAT, WHERE, RETURN, LIMIT or the end of the query, "

@@ -163,15 +163,18 @@ class Traversal:
 
 @dataclass(frozen=True)
 class ReturnItem:
-    """``alias.property``, ``alias`` (the whole entity) or ``COUNT(alias)``."""
+    """``alias.property``, ``alias`` or ``alias.*`` (the whole entity) or ``COUNT(alias)``; ``AS name`` names the column."""
 
     alias: str
     property_name: str | None = None
     count: bool = False
+    name: str | None = None
 
     @property
     def label(self) -> str:
         """The column name in results."""
+        if self.name is not None:
+            return self.name
         if self.count:
             return f"COUNT({self.alias})"
         return f"{self.alias}.{self.property_name}" if self.property_name else self.alias

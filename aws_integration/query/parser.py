@@ -12,7 +12,8 @@ Grammar (keywords in any case)::
     value     := 'text' | "text" | number | true | false | undefined | /regex/flags
                | date.now [(+|-) number unit]       -- unit: millisecond(s) ... year(s)
     returns   := item (',' item)*
-    item      := COUNT '(' alias ')' | alias '.' property | alias
+    item      := (COUNT '(' alias ')' | alias '.' property | alias '.' '*' | alias) [AS name]
+    alias     := the name after AS, or the type or class of a node that has none (when only one node has it)
 
 A value list compares with each value: ``= ('a' OR 'b')`` is ``= 'a' OR = 'b'``, and a
 negated operator reads it as J1 does, by De Morgan: ``!= ('a' OR 'b')`` is neither.
@@ -121,6 +122,8 @@ class _Parser:
         self.tokens = tokenize(query)
         self.index = 0
         self.aliases: list[str] = []
+        self.ambiguous: set[str] = set()  # type or class names of several unaliased nodes
+        self.columns: set[str] = set()  # RETURN ... AS names
         self.depth = 0  # parentheses open around the current condition
         self.qualified = False  # in WHERE, where a property is alias.property
 
@@ -183,6 +186,12 @@ class _Parser:
         alias = f"_{len(self.aliases)}"
         if self.keyword("AS"):
             alias = self.new_alias()
+        elif len(target.types) + len(target.classes) == 1:  # J1: the type names its node (RETURN aws_instance.state)
+            name = (target.types or target.classes)[0]
+            if name in self.aliases:
+                self.ambiguous.add(name)
+            else:
+                alias = name
         self.aliases.append(alias)
         condition = self.condition() if self.keyword("WITH") else None
         return Node(target, alias, condition)
@@ -372,10 +381,23 @@ class _Parser:
         return RelativeDate(sign * int(digits), singular)
 
     def returns(self) -> tuple[ReturnItem, ...]:
-        items = [self.return_item()]
+        items = [self.named(self.return_item())]
         while self.punct(","):
-            items.append(self.return_item())
+            items.append(self.named(self.return_item()))
         return tuple(items)
+
+    def named(self, item: ReturnItem) -> ReturnItem:
+        """``item AS name``: the column's name, which no other column has."""
+        if not self.keyword("AS"):
+            return item
+        token = self.advance()
+        if token.kind not in ("name", "quoted") or (token.kind == "quoted" and len(token.text) < 3):
+            raise self.error("a column name after AS", token)
+        name = token.text[1:-1] if token.kind == "quoted" else token.text
+        if name in self.columns:
+            raise QuerySyntaxError(self.query, token.position, f"column {name!r} is named twice")
+        self.columns.add(name)
+        return ReturnItem(item.alias, item.property_name, item.count, name)
 
     def return_item(self) -> ReturnItem:
         if self.keyword("COUNT"):
@@ -390,6 +412,8 @@ class _Parser:
             raise self.error("an alias, alias.property or COUNT(alias) after RETURN", token)
         alias, dot, prop = token.text.partition(".")
         self.known_alias(Token("name", alias, token.position))
+        if dot and not prop and self.punct("*"):  # a.*: the whole entity
+            return ReturnItem(alias)
         if dot and not prop:  # a.`tag.Cost Center`
             quoted = self.advance()
             if quoted.kind != "quoted" or len(quoted.text) < 3:
@@ -398,6 +422,9 @@ class _Parser:
         return ReturnItem(alias, prop or None)
 
     def known_alias(self, token: Token) -> str:
+        if token.text in self.ambiguous:
+            raise QuerySyntaxError(self.query, token.position,
+                                   f"{token.text!r} names several nodes: name the one you mean with AS")
         if token.kind != "name" or token.text not in self.aliases or token.text.startswith("_"):
             named = [alias for alias in self.aliases if not alias.startswith("_")]
             hint = f" (aliases: {', '.join(named)})" if named else " (name one with AS)"
