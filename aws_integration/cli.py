@@ -307,9 +307,10 @@ def _format_summary(report: RunReport, store_path: Path) -> str:
     problems = [step for step in steps if step.status is not StepStatus.SUCCESS]
     if problems:
         lines += ["", "Steps that did not succeed (data stored earlier for their types is kept):"]
+        width = max(len(step.step_id) for step in problems)
         for step in problems:
             reason = f" ({step.reason.value})" if step.reason else ""
-            lines.append(f"  {step.step_id:<28} {step.status.value}{reason}: {step.message}")
+            lines.append(f"  {step.step_id:<{width}} {step.status.value}{reason}: {step.message}")
         lines += ["", "Skipped types:"]
         for skipped in report.skipped_types:
             missing = f"; missing {', '.join(skipped.missing_actions)}" if skipped.missing_actions else ""
