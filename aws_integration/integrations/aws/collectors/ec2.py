@@ -334,21 +334,26 @@ def transform_route_table(item: RawItem, scope: TransformContext) -> Iterator[En
     yield from _gateway_routes(item, scope, key)
 
 
+# The gateways a route table ROUTES, by the prefix of their ID: their entity type and ARN resource kind.
+ROUTED_GATEWAYS: dict[str, tuple[EntityDecl, str]] = {
+    "nat-": (NAT_GATEWAY, "natgateway"), "igw-": (INTERNET_GATEWAY, "internet-gateway"),
+}
+
+
 def _gateway_routes(item: RawItem, scope: TransformContext, key: str) -> Iterator[Relationship]:
     """``aws_route_table ROUTES`` each internet and NAT gateway its routes send traffic to (one edge per gateway)."""
-    destinations: dict[tuple[EntityDecl, str], list[str]] = {}
+    destinations: dict[str, list[str]] = {}
     blackholes: set[str] = set()
     for route in item.get("Routes", []):
         gateway_id = route.get("NatGatewayId") or route.get("GatewayId") or ""
-        target = NAT_GATEWAY if gateway_id.startswith("nat-") else INTERNET_GATEWAY if gateway_id.startswith("igw-") else None
-        if target:
+        if gateway_id[:4] in ROUTED_GATEWAYS:
             destination = route.get("DestinationCidrBlock") or route.get("DestinationIpv6CidrBlock") \
                 or route.get("DestinationPrefixListId")
-            destinations.setdefault((target, gateway_id), []).append(destination)
+            destinations.setdefault(gateway_id, []).append(destination)
             if route.get("State") == "blackhole":
                 blackholes.add(gateway_id)
-    for (target, gateway_id), cidrs in destinations.items():
-        kind = "natgateway" if target is NAT_GATEWAY else "internet-gateway"
+    for gateway_id, cidrs in destinations.items():
+        target, kind = ROUTED_GATEWAYS[gateway_id[:4]]
         yield relate(ROUTE_TABLE, key, "ROUTES", target, ec2_arn(scope, kind, gateway_id),
                      destinationCidrs=sorted(cidr for cidr in cidrs if cidr), external=bool(EXTERNAL_CIDRS & set(cidrs)),
                      blackhole=gateway_id in blackholes)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from aws_integration.integrations.aws.collectors.common import sibling_arn
 from aws_integration.integrations.aws.collectors.mapped import Link, equals, iso, mapped_step, mapped_type
 from aws_integration.integrations.aws.declarations import ApiCall, RawItem
 from aws_integration.integrations.aws.engine.context import FetchContext
@@ -21,11 +22,9 @@ HUB = mapped_type(
 )
 
 
-
-
-def _hub_arn(item: RawItem) -> str:
+def _hub_arn(item: RawItem) -> str | None:
     """The hub of the subscription's account and region (``arn:aws:securityhub:<region>:<account>:hub/default``)."""
-    return item["StandardsSubscriptionArn"].split(":subscription/", 1)[0] + ":hub/default"
+    return sibling_arn(item.get("StandardsSubscriptionArn"), "hub/default")
 
 
 def _standard_name(item: RawItem) -> str:

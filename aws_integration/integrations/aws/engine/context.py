@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 from aws_integration.graph.placeholders import account_key
 from aws_integration.integrations.aws.declarations import ApiCall, RawItem, StepDecl
 from aws_integration.errors import NotImplementedByEndpoint
-from aws_integration.integrations.aws.engine.errors import PermissionDenied, error_code, is_not_implemented, is_permission_error
+from aws_integration.integrations.aws.engine.errors import PermissionDenied, error_code, error_message, is_not_implemented, is_permission_error
 from aws_integration.steps.chain import CALL_CHAIN, link
 
 if TYPE_CHECKING:
@@ -108,8 +108,7 @@ class FetchContext:
         if not isinstance(error, ClientError):
             raise error
         self._count_retries(error.response)
-        message = str(error.response.get("Error", {}).get("Message") or "")
-        if error_code(error) in declared.absent_errors or message.startswith(declared.absent_messages):
+        if error_code(error) in declared.absent_errors or error_message(error).startswith(declared.absent_messages):
             self.allowed_actions.add(declared.iam_action)
             return
         if is_not_implemented(error):

@@ -32,14 +32,18 @@ def is_not_implemented(error: ClientError) -> bool:
     """Whether the endpoint says it does not implement the call (a local stand-in: AWS implements its API)."""
     code = error_code(error)
     status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-    message = str(error.response.get("Error", {}).get("Message", ""))
     return (code in NOT_IMPLEMENTED_CODES or status == NOT_IMPLEMENTED_STATUS
-            or (code == "404" and message.startswith(MOTO_NOT_IMPLEMENTED)))
+            or (code == "404" and error_message(error).startswith(MOTO_NOT_IMPLEMENTED)))
 
 
 def error_code(error: ClientError) -> str:
     """The AWS error code of a client error."""
     return str(error.response.get("Error", {}).get("Code", "Unknown"))
+
+
+def error_message(error: ClientError) -> str:
+    """The message of a client error ('' when it has none)."""
+    return str(error.response.get("Error", {}).get("Message") or "")
 
 
 def is_permission_error(error: ClientError) -> bool:
