@@ -93,12 +93,20 @@ TEXT_OPERATORS = frozenset({Operator.CONTAINS, Operator.STARTS_WITH, Operator.EN
 
 
 @dataclass(frozen=True)
+class PropertyRef:
+    """``alias.property`` on the right of a ``WHERE`` comparison: the value another node or relationship holds."""
+
+    alias: str
+    property_name: str
+
+
+@dataclass(frozen=True)
 class Comparison:
-    """``<property> <op> <value>``; in ``WHERE``, ``alias.property``."""
+    """``<property> <op> <value>``; in ``WHERE``, ``alias.property``, compared with a value or another alias's property."""
 
     property_name: str
     operator: Operator
-    value: Literal
+    value: Literal | PropertyRef
     position: int
     alias: str | None = None
 
@@ -148,17 +156,42 @@ class Node:
     condition: Condition | None = None
 
 
+class Direction(str, enum.Enum):
+    """Which way a traversal follows its relationships, as ``THAT HAS >>`` / ``THAT HAS <<`` write it."""
+
+    EITHER = ""
+    OUT = ">>"  # from the previous node to the next
+    IN = "<<"  # from the next node to the previous
+
+
 @dataclass(frozen=True)
 class Traversal:
-    """``THAT [!]VERB [AS alias] <node>``; ``verb`` None is ``RELATES TO`` (any verb).
+    """``THAT [!](VERB | (VERB|VERB...) | RELATES TO) [>>|<<] [AS alias] <node>``; no verbs is ``RELATES TO``.
 
-    ``alias`` names the relationship, whose properties ``WHERE`` and ``RETURN`` may read.
+    ``alias`` names the relationship, whose properties ``WHERE`` and ``RETURN`` may read. A
+    negated traversal keeps the entities from which the rest of the chain cannot be matched.
     """
 
-    verb: str | None
+    verbs: tuple[str, ...]
     negated: bool
     node: Node
     alias: str | None = None
+    direction: Direction = Direction.EITHER
+
+
+@dataclass(frozen=True)
+class OptionalTraversals:
+    """``(THAT ... [THAT ...])?`` [AS alias]: traversals that may match or not.
+
+    The steps after it start from its last node where it matched and from the node before
+    it as well (J1's "combined results"); ``alias`` names that union of entities.
+    """
+
+    traversals: tuple[Traversal, ...]
+    alias: str | None = None
+
+
+Step = Union[Traversal, OptionalTraversals]
 
 
 @dataclass(frozen=True)
@@ -185,12 +218,32 @@ class Query:
     """A whole query."""
 
     first: Node
-    traversals: tuple[Traversal, ...] = ()
+    steps: tuple[Step, ...] = ()
     returns: tuple[ReturnItem, ...] = ()
     limit: int | None = None
     where: Condition | None = None
 
     @property
+    def traversals(self) -> tuple[Traversal, ...]:
+        """Every traversal, those inside optional groups too, in order."""
+        return tuple(traversal for step in self.steps
+                     for traversal in (step.traversals if isinstance(step, OptionalTraversals) else (step,)))
+
+    @property
     def nodes(self) -> tuple[Node, ...]:
         """Every node, in order."""
         return (self.first, *(traversal.node for traversal in self.traversals))
+
+    def hops(self) -> Iterator[tuple[tuple[Node, ...], Traversal]]:
+        """Each traversal with the nodes it may start from (after an optional group: its last node, or the one before it)."""
+        near: tuple[Node, ...] = (self.first,)
+        for step in self.steps:
+            if isinstance(step, Traversal):
+                yield near, step
+                near = (step.node,)
+                continue
+            before = near
+            for traversal in step.traversals:
+                yield near, traversal
+                near = (traversal.node,)
+            near = (*before, *near)

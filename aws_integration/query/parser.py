@@ -2,15 +2,18 @@
 
 Grammar (keywords in any case)::
 
-    query     := FIND target [AS alias] [WITH condition] traversal* [RETURN returns] [LIMIT n]
+    query     := FIND target [AS alias] [WITH condition] step* [WHERE condition] [RETURN returns] [LIMIT n]
     target    := '*' | name | '(' name ('|' name)* ')'     -- lower case: a type; Capitalised: a class
-    traversal := THAT ['!'] (VERB | RELATES TO) target [AS alias] [WITH condition]
+    step      := traversal | '(' traversal+ ')' '?' [AS alias]       -- an optional group
+    traversal := THAT ['!'] verbs ['>>' | '<<'] [AS alias] target [AS alias] [WITH condition]
+    verbs     := VERB | '(' VERB ('|' VERB)* ')' | RELATES TO
     condition := term (OR term)*
     term      := factor (AND factor)*
     factor    := '(' condition ')' | property op value | property op '(' value ((OR|AND) value)* ')'
     op        := = | != | < | <= | > | >= | ~= | ^= | $= | !~= | !^= | !$=
     value     := 'text' | "text" | number | true | false | undefined | /regex/flags
                | date.now [(+|-) number unit]       -- unit: millisecond(s) ... year(s)
+               | alias.property                     -- in WHERE: another node's or relationship's value
     returns   := item (',' item)*
     item      := (COUNT '(' alias ')' | alias '.' property | alias '.' '*' | alias) [AS name]
     alias     := the name after AS, or the type or class of a node that has none (when only one node has it)
@@ -34,11 +37,15 @@ from aws_integration.query.ast import (
     Condition,
     Literal,
     Node,
+    Direction,
     Operator,
+    OptionalTraversals,
     Pattern,
+    PropertyRef,
     Query,
     RelativeDate,
     ReturnItem,
+    Step,
     Target,
     Traversal,
     Undefined,
@@ -51,10 +58,11 @@ _TOKEN = re.compile(
   | (?P<string>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
   | (?P<quoted>`[^`]*`)
   | (?P<number>-?\d+(?:\.\d+)?(?![\w.]))
+  | (?P<arrow>>>|<<)
   | (?P<operator>!~=|!\^=|!\$=|!=|<=|>=|~=|\^=|\$=|=|<|>)
   | (?P<regex>/(?:[^/\\\n]|\\.)+/[A-Za-z]*)
   | (?P<name>[A-Za-z_][\w.:/@-]*)
-  | (?P<punct>[*(),|!+-])
+  | (?P<punct>[*(),|!+?-])
     """,
     re.VERBOSE,
 )
@@ -160,9 +168,14 @@ class _Parser:
     def parse(self) -> Query:
         self.expect_keyword("FIND", "FIND")
         first = self.node("an entity type, a class or * after FIND")
-        traversals: list[Traversal] = []
-        while self.keyword("THAT"):
-            traversals.append(self.traversal())
+        steps: list[Step] = []
+        while True:
+            if self.keyword("THAT"):
+                steps.append(self.traversal())
+            elif self.at_optional():
+                steps.append(self.optional())
+            else:
+                break
         where = None
         if self.keyword("WHERE"):
             self.qualified = True
@@ -179,7 +192,7 @@ class _Parser:
             limit = int(token.text)
         if self.current.kind != "end":
             raise self.error("THAT, WHERE, RETURN, LIMIT or the end of the query")
-        return Query(first, tuple(traversals), returns, limit, where)
+        return Query(first, tuple(steps), returns, limit, where)
 
     def node(self, expected: str) -> Node:
         target = self.target(expected)
@@ -227,22 +240,68 @@ class _Parser:
             raise self.error(expected)
         return self.advance()
 
+    def at_optional(self) -> bool:
+        """Whether an optional group, ``(THAT ...)?``, starts here."""
+        if self.current.kind != "punct" or self.current.text != "(":
+            return False
+        following = self.tokens[self.index + 1]  # "(" is never the last token: "end" follows it
+        return following.kind == "keyword" and following.text.upper() == "THAT"
+
+    def optional(self) -> OptionalTraversals:
+        """``(THAT ... [THAT ...])?`` [AS alias]: positive traversals, none of them optional again."""
+        self.advance()
+        traversals: list[Traversal] = []
+        while self.keyword("THAT"):
+            bang = self.current
+            traversal = self.traversal()
+            if traversal.negated:
+                raise QuerySyntaxError(self.query, bang.position,
+                                       "a negated traversal cannot be optional (it adds no entity to the results)")
+            traversals.append(traversal)
+        if self.at_optional():
+            raise QuerySyntaxError(self.query, self.current.position, "optional traversals do not nest")
+        if not self.punct(")"):
+            raise self.error("THAT or ) in the optional traversal")
+        if not self.punct("?"):
+            raise self.error("? after the optional traversal's )")
+        alias = None
+        if self.keyword("AS"):
+            alias = self.new_alias()
+            self.aliases.append(alias)
+        return OptionalTraversals(tuple(traversals), alias)
+
     def traversal(self) -> Traversal:
         negated = self.punct("!")
-        if self.keyword("RELATES"):
-            self.expect_keyword("TO", "TO after RELATES")
-            verb = None
-        else:
-            token = self.current
-            if token.kind != "name" or not re.fullmatch(r"[A-Za-z_]+", token.text):
-                raise self.error("a relationship verb (HAS, USES, ...) or RELATES TO after THAT")
-            verb = self.advance().text.upper()
+        verbs = self.verbs()
+        direction = Direction.EITHER
+        if self.current.kind == "arrow":
+            direction = Direction(self.advance().text)
         alias = None
         if self.keyword("AS"):
             alias = self.new_alias()
             self.aliases.append(alias)
         node = self.node("an entity type, a class or * after the verb")
-        return Traversal(verb, negated, node, alias)
+        return Traversal(verbs, negated, node, alias, direction)
+
+    def verbs(self) -> tuple[str, ...]:
+        """``VERB``, ``(VERB|VERB ...)`` or ``RELATES TO`` (no verbs: any)."""
+        if self.keyword("RELATES"):
+            self.expect_keyword("TO", "TO after RELATES")
+            return ()
+        if not self.punct("("):
+            return (self.verb("a relationship verb (HAS, USES, ...), (VERB|VERB) or RELATES TO after THAT"),)
+        verbs = [self.verb("a relationship verb after (")]
+        while self.punct("|"):
+            verbs.append(self.verb("a relationship verb after |"))
+        if not self.punct(")"):
+            raise self.error("| or ) after the verb")
+        return tuple(dict.fromkeys(verbs))
+
+    def verb(self, expected: str) -> str:
+        token = self.current
+        if token.kind != "name" or not re.fullmatch(r"[A-Za-z_]+", token.text):
+            raise self.error(expected)
+        return self.advance().text.upper()
 
     # condition := term (OR term)*
     def condition(self) -> Condition:
@@ -318,8 +377,10 @@ class _Parser:
             joiner = "AND" if joiner in (None, "OR") else "OR"
         return _balanced(joiner or "OR", [Comparison(name, operator, value, position, alias) for value in values])
 
-    def value(self, operator: Operator) -> Literal:
+    def value(self, operator: Operator) -> Literal | PropertyRef:
         token = self.advance()
+        if self.qualified and token.kind == "name" and "." in token.text and not token.text.lower().startswith("date.now"):
+            return self.property_ref(token)
         if token.kind == "regex":
             return self.pattern(token, operator)
         if token.kind == "string":
@@ -335,8 +396,20 @@ class _Parser:
         joined = re.fullmatch(r"date\.now-(\d+)", token.text.lower()) if token.kind == "name" else None
         if joined:  # date.now-7 days, read as one name by the tokenizer
             return self.date_unit(-1, joined.group(1))
-        raise self.error(f"a value after {operator.value} (a quoted string, a number, true, false, undefined, "
-                         "date.now or a /regular expression/)", token)
+        expected = "a quoted string, a number, true, false, undefined, date.now or a /regular expression/"
+        raise self.error(f"a value after {operator.value} ({expected}{', alias.property' if self.qualified else ''})",
+                         token)
+
+    def property_ref(self, token: Token) -> PropertyRef:
+        """``alias.property`` (or ``alias.`name```) on the right of a WHERE comparison."""
+        alias, _, name = token.text.partition(".")
+        self.known_alias(Token("name", alias, token.position))
+        if not name:
+            quoted = self.advance()
+            if quoted.kind != "quoted" or len(quoted.text) < 3:
+                raise self.error("a property name after the alias", quoted)
+            name = quoted.text[1:-1]
+        return PropertyRef(alias, name)
 
     def pattern(self, token: Token, operator: Operator) -> Pattern:
         """``/source/flags``, checked here so a bad expression is a syntax error with its place."""

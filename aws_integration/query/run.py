@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,7 +14,17 @@ from typing import Any
 from aws_integration.graph.model import RESERVED_PROPERTIES, relationship_type
 from aws_integration.graph.schema import KNOWN_CLASSES
 from aws_integration.graph.properties import TAG_PREFIX, Kind, Property
-from aws_integration.query.ast import TEXT_OPERATORS, Comparison, Literal, Pattern, Query, RelativeDate, Undefined, comparisons
+from aws_integration.query.ast import (
+    TEXT_OPERATORS,
+    Comparison,
+    Literal,
+    Pattern,
+    PropertyRef,
+    Query,
+    RelativeDate,
+    Undefined,
+    comparisons,
+)
 from aws_integration.query.parser import parse_query
 from aws_integration.query.sql import compile_query, epoch_millis
 from aws_integration.store import SqliteStore
@@ -158,7 +168,7 @@ def query_warnings(
             continue
         with_properties = [name for name in node.target.types if declarations.get(name)]
         present = [name for name in node.target.types if name in stored and not declarations.get(name)]
-        where = [comparison for comparison in comparisons(query.where) if comparison.alias == node.alias]
+        where = [comparison for comparison in _where_comparisons(query) if comparison.alias == node.alias]
         for comparison in [*comparisons(node.condition), *where]:
             name = comparison.property_name
             if name in _OWN_FIELDS or name.startswith(TAG_PREFIX):
@@ -175,21 +185,32 @@ def query_warnings(
     return list(dict.fromkeys(warnings))
 
 
+def _where_comparisons(query: Query) -> Iterator[Comparison]:
+    """WHERE's comparisons, and for each that reads another alias's property, that property as one more
+    (so a misspelt name on either side is warned about)."""
+    for comparison in comparisons(query.where):
+        yield comparison
+        if isinstance(comparison.value, PropertyRef):
+            other = comparison.value
+            yield Comparison(other.property_name, comparison.operator, Undefined.UNDEFINED, comparison.position, other.alias)
+
+
 def _relationship_warnings(query: Query, declarations: Mapping[str, Mapping[str, Property]]) -> list[str]:
     """WHERE comparisons on a named relationship whose possible types (by its verb and its ends' types,
     either way round) are all declared: the property must be one of theirs, of its kind."""
     warnings: list[str] = []
-    nodes = query.nodes
-    for index, traversal in enumerate(query.traversals):
-        near, far = nodes[index].target.types, traversal.node.target.types
-        if not traversal.alias or traversal.verb is None or not near or not far:
+    for starts, traversal in query.hops():
+        near = [name for node in starts for name in node.target.types]
+        far = traversal.node.target.types
+        if not traversal.alias or not traversal.verbs or not near or not far \
+                or any(not node.target.types or node.target.classes for node in starts):
             continue
-        possible = [name for one in near for other in far
-                    for name in (relationship_type(one, traversal.verb, other), relationship_type(other, traversal.verb, one))
+        possible = [name for one in near for other in far for verb in traversal.verbs
+                    for name in (relationship_type(one, verb, other), relationship_type(other, verb, one))
                     if name in declarations]
         if not possible:
             continue
-        for comparison in comparisons(query.where):
+        for comparison in _where_comparisons(query):
             if comparison.alias == traversal.alias and comparison.property_name not in _EDGE_FIELDS:
                 warnings += _declaration_warnings(possible, declarations, comparison)
     return warnings
@@ -204,7 +225,8 @@ def _declaration_warnings(
     if not found:
         known = {prop for type_name in types for prop in declarations[type_name]}
         return [f"{' or '.join(types)} declares no property {name!r}{did_you_mean(name, known)}"]
-    if comparison.operator in TEXT_OPERATORS and not isinstance(comparison.value, Pattern):
+    if isinstance(comparison.value, PropertyRef) or (
+            comparison.operator in TEXT_OPERATORS and not isinstance(comparison.value, Pattern)):
         return []
     reasons = [literal_mismatch(prop, comparison.value) for prop in found]
     return [f"{' or '.join(types)}.{reasons[0]}"] if all(reasons) else []

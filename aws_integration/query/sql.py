@@ -16,13 +16,16 @@ or spaces are single keys. Comparison semantics:
   property (epoch milliseconds) and with a text property holding an ISO date.
 
 Traversals ignore direction (``THAT HAS`` follows HAS edges either way), as users of
-asset graphs expect; ``THAT !VERB`` keeps the entities with no such neighbour.
+asset graphs expect, unless an arrow gives it (``THAT HAS >>``: from the previous node);
+``THAT !VERB ...`` keeps the entities from which the rest of the chain finds no match
+(``NOT EXISTS``); an optional group is a ``LEFT JOIN``, and when steps follow it they
+start from its last node and from the node before it (a branch row for each).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -32,12 +35,17 @@ from aws_integration.query.ast import (
     Comparison,
     Condition,
     Literal,
+    Direction,
     Node,
     Operator,
+    OptionalTraversals,
     Pattern,
+    PropertyRef,
     Query,
     RelativeDate,
     ReturnItem,
+    Step,
+    Traversal,
     Undefined,
     comparisons,
 )
@@ -46,12 +54,16 @@ _SQL_OPERATORS = {Operator.EQ: "=", Operator.LT: "<", Operator.LE: "<=", Operato
 _COLUMNS = {"_key": "key", "_type": "type", "displayName": "display_name", "_source": "source"}
 _EDGE_COLUMNS = {"_key": "key", "_type": "type", "_class": "verb", "displayName": "verb", "_source": "source",
                  "_fromEntityKey": "from_key", "_toEntityKey": "to_key"}
+_EDGE_FIELDS = "verb, key, type, source, from_key, to_key, properties"
+# Relationships seen from the previous node (near) to the next (far): either way, out of it, into it.
 _EDGES = (
-    "edges(near, far, verb, key, type, source, from_key, to_key, properties) AS ("
-    "SELECT from_key, to_key, verb, key, type, source, from_key, to_key, properties FROM relationships "
-    "UNION ALL SELECT to_key, from_key, verb, key, type, source, from_key, to_key, properties FROM relationships "
-    "WHERE from_key != to_key)"
+    f"edges(near, far, {_EDGE_FIELDS}) AS NOT MATERIALIZED ("
+    f"SELECT from_key, to_key, {_EDGE_FIELDS} FROM relationships "
+    f"UNION ALL SELECT to_key, from_key, {_EDGE_FIELDS} FROM relationships WHERE from_key != to_key), "
+    f"edges_out(near, far, {_EDGE_FIELDS}) AS NOT MATERIALIZED (SELECT from_key, to_key, {_EDGE_FIELDS} FROM relationships), "
+    f"edges_in(near, far, {_EDGE_FIELDS}) AS NOT MATERIALIZED (SELECT to_key, from_key, {_EDGE_FIELDS} FROM relationships)"
 )
+_EDGE_SOURCES = {Direction.EITHER: "edges", Direction.OUT: "edges_out", Direction.IN: "edges_in"}
 
 
 class QueryError(ValueError):
@@ -107,6 +119,10 @@ def _path(name: str) -> str:
 class _Compiler:
     now: datetime
     params: dict[str, Any] = field(default_factory=dict)
+    tables: dict[str, str] = field(default_factory=dict)  # alias -> its SQL table name
+    edge_tables: set[str] = field(default_factory=set)  # the SQL names of relationships
+    unreachable: set[str] = field(default_factory=set)  # aliases inside a negation: no row holds them
+    names: int = 0  # SQL table names given so far
 
     def bind(self, *values: Any) -> str:
         """Named parameters for ``values`` (named, so fragments may be assembled in any order)."""
@@ -143,6 +159,8 @@ class _Compiler:
         """SQL true when the entity's (or, with ``edge``, the relationship's) property satisfies the comparison
         read as ``=``/``<``/... (never NULL)."""
         name, value = comparison.property_name, comparison.value
+        if isinstance(value, PropertyRef):
+            return self._between(entity, comparison, value)
         if isinstance(value, RelativeDate):
             value = int(value.at(self.now).timestamp() * 1000)
             comparison = Comparison(name, comparison.operator, value, comparison.position)
@@ -166,6 +184,36 @@ class _Compiler:
         if millis is not None:  # a date: stored as epoch milliseconds (or, in imported data, as ISO text)
             return self._date_test(entity, Comparison(name, comparison.operator, millis, comparison.position))
         return self._property_test(entity, comparison)
+
+    def _values(self, table: str, name: str) -> str:
+        """A row source of ``(value, kind)`` for one property of a node or relationship: one row for a
+        scalar, one per item for a list, none when it is absent (integers and reals are both ``number``)."""
+        columns = _EDGE_COLUMNS if table in self.edge_tables else _COLUMNS
+        if name in columns:
+            return f"(SELECT {table}.{columns[name]} AS value, 'text' AS kind WHERE {table}.key IS NOT NULL)"
+        if name == "_class":
+            return f"(SELECT value, 'text' AS kind FROM json_each({table}.classes))"
+        column, path = f"{table}.properties", self.bind(_path(name))
+        return (f"(SELECT value, CASE WHEN type IN ('integer', 'real') THEN 'number' ELSE type END AS kind "
+                f"FROM json_each({column}, {path}) WHERE type NOT IN ('null', 'object', 'array') "
+                f"AND json_type({column}, {path}) != 'object')")
+
+    def _between(self, table: str, comparison: Comparison, other: PropertyRef) -> str:
+        """``a.p <op> b.q``: true when a value of one and a value of the other, of one JSON type, compare so
+        (a list compares by any of its items, as with a literal)."""
+        operator = comparison.operator
+        if operator in _SQL_OPERATORS:
+            test = f"x.value {_SQL_OPERATORS[operator]} y.value"
+        elif operator is Operator.CONTAINS:
+            test = "x.kind = 'text' AND instr(x.value, y.value) > 0"
+        elif operator is Operator.STARTS_WITH:
+            test = "x.kind = 'text' AND instr(x.value, y.value) = 1"
+        else:
+            test = ("x.kind = 'text' AND length(x.value) >= length(y.value) "
+                    "AND substr(x.value, length(x.value) - length(y.value) + 1) = y.value")
+        left = self._values(table, comparison.property_name)
+        right = self._values(self.tables[other.alias], other.property_name)
+        return f"EXISTS (SELECT 1 FROM {left} x, {right} y WHERE x.kind = y.kind AND {test})"
 
     def _date_test(self, entity: str, comparison: Comparison) -> str:
         """A comparison with an instant (``comparison.value`` in epoch milliseconds): a number property
@@ -197,7 +245,7 @@ class _Compiler:
         edge = table in edges
         positive = condition.operator.negates
         if positive is not None:
-            flipped = Comparison(condition.property_name, positive, condition.value, condition.position)
+            flipped = Comparison(condition.property_name, positive, condition.value, condition.position, condition.alias)
             return f"NOT ({self._positive(table, flipped, edge)})"
         return self._positive(table, condition, edge)
 
@@ -217,12 +265,84 @@ class _Compiler:
             clauses.append(self.condition(entity, node.condition))
         return " AND ".join(clauses) or "1"
 
-    def edge(self, edge: str, near: str, verb: str | None) -> str:
-        """SQL joining an edge to the entity it starts from."""
-        clause = f"{edge}.near = {near}.key"
-        if verb is not None:
-            clause += f" AND {edge}.verb = {self.bind(verb)}"
+    # -- traversals ------------------------------------------------------------------------
+    def name(self, prefix: str, alias: str | None) -> str:
+        """A fresh SQL table name, recorded as ``alias``'s."""
+        self.names += 1
+        table = f"{prefix}{self.names}"
+        if alias is not None:
+            self.tables[alias] = table
+        return table
+
+    def hop(self, traversal: Traversal) -> tuple[str, str]:
+        """The SQL names of a traversal's relationship and entity."""
+        edge = self.name("r", traversal.alias)
+        self.edge_tables.add(edge)
+        return edge, self.name("e", traversal.node.alias)
+
+    def edge_on(self, edge: str, near: str, traversal: Traversal) -> str:
+        """SQL joining a traversal's relationship to the key ``near`` it starts from."""
+        clause = f"{edge}.near = {near}"
+        if traversal.verbs:
+            clause += f" AND {edge}.verb IN ({self.bind(*traversal.verbs)})"
         return clause
+
+    def chain(self, near: str, steps: Sequence[Step]) -> tuple[list[str], list[str]]:
+        """The joins and conditions matching ``steps`` from the entity key ``near``."""
+        joins: list[str] = []
+        where: list[str] = []
+        for index, step in enumerate(steps):
+            rest = steps[index + 1:]
+            if isinstance(step, OptionalTraversals):
+                near = self.optional(step, near, bool(rest), joins, where)
+            elif step.negated:
+                where.append(self.negation(near, step, rest))
+                break
+            else:
+                edge, entity = self.hop(step)
+                joins.append(f"JOIN {_EDGE_SOURCES[step.direction]} {edge} ON {self.edge_on(edge, near, step)}")
+                joins.append(f"JOIN entities {entity} ON {entity}.key = {edge}.far AND {self.node(entity, step.node)}")
+                near = f"{entity}.key"
+        return joins, where
+
+    def negation(self, near: str, traversal: Traversal, rest: Sequence[Step]) -> str:
+        """``THAT !VERB x ...``: no relationship from ``near`` starts a match of the rest of the chain."""
+        if traversal.alias:
+            raise QueryError(f"alias {traversal.alias!r} names a relationship of a negated traversal: there is none")
+        reached = len(self.tables)
+        edge, entity = self.hop(traversal)
+        joins, where = self.chain(f"{entity}.key", rest)
+        self.unreachable |= set(list(self.tables)[reached:])
+        conditions = " AND ".join([self.edge_on(edge, near, traversal), *where])
+        return (f"NOT EXISTS (SELECT 1 FROM {_EDGE_SOURCES[traversal.direction]} {edge} JOIN entities {entity} "
+                f"ON {entity}.key = {edge}.far AND {self.node(entity, traversal.node)} {' '.join(joins)} "
+                f"WHERE {conditions})")
+
+    def optional(self, group: OptionalTraversals, near: str, continued: bool, joins: list[str], where: list[str]) -> str:
+        """``(THAT ...)?`` as a LEFT JOIN of its traversals; returns the key the next step starts from.
+
+        When steps follow it, or it is named, a branch row starts them from the node before
+        the group (the group's entities are NULL there) and another from its last node.
+        """
+        first, *others = group.traversals
+        edge, entity = self.hop(first)
+        inner = [f"{_EDGE_SOURCES[first.direction]} {edge}",
+                 f"JOIN entities {entity} ON {entity}.key = {edge}.far AND {self.node(entity, first.node)}"]
+        more, _ = self.chain(f"{entity}.key", others)
+        end = self.tables[group.traversals[-1].node.alias]
+        if not continued and group.alias is None:
+            joins.append(f"LEFT JOIN ({' '.join([*inner, *more])}) ON {self.edge_on(edge, near, first)}")
+            return f"{end}.key"
+        branch = self.name("o", None)
+        joins.append(f"JOIN (SELECT 0 AS taken UNION ALL SELECT 1) {branch}")
+        joins.append(f"LEFT JOIN ({' '.join([*inner, *more])}) ON {branch}.taken = 1 AND {self.edge_on(edge, near, first)}")
+        where.append(f"({branch}.taken = 0 OR {end}.key IS NOT NULL)")
+        exit_key = f"(CASE {branch}.taken WHEN 0 THEN {near} ELSE {end}.key END)"
+        if group.alias is None:
+            return exit_key
+        either = self.name("g", group.alias)
+        joins.append(f"JOIN entities {either} ON {either}.key = {exit_key}")
+        return f"{either}.key"
 
 
 def _record(entity: str) -> str:
@@ -250,37 +370,24 @@ def _return_column(compiler: _Compiler, entity: str, item: ReturnItem, edge: boo
     return f"({entity}.properties -> {compiler.bind(_path(item.property_name))})"
 
 
+def _aliases_of(comparison: Comparison) -> tuple[str | None, ...]:
+    """The aliases a WHERE comparison reads: its own, and the other one's when it compares two."""
+    other = comparison.value.alias if isinstance(comparison.value, PropertyRef) else None
+    return (comparison.alias, other)
+
+
 def compile_query(query: Query, now: datetime | None = None) -> CompiledQuery:
     """One SELECT answering ``query`` (``date.now`` is ``now``, by default the current time);
     raises :class:`QueryError` for what cannot be asked."""
     compiler = _Compiler(now or datetime.now(timezone.utc))
-    aliases = {node.alias: f"e{index}" for index, node in enumerate(query.nodes)}
-    aliases |= {traversal.alias: f"r{index}" for index, traversal in enumerate(query.traversals, start=1)
-                if traversal.alias}
-    edges = frozenset(aliases[traversal.alias] for traversal in query.traversals if traversal.alias)
-    joins: list[str] = []
-    where: list[str] = []
-    negated_aliases: set[str] = set()
-    previous = "e0"
-    for index, traversal in enumerate(query.traversals, start=1):
-        if negated_aliases:
-            raise QueryError("a negated traversal (THAT !VERB) must be the last one")
-        entity, edge = f"e{index}", f"r{index}"
-        if traversal.negated:
-            if traversal.alias:
-                raise QueryError(f"alias {traversal.alias!r} names a relationship of a negated traversal: there is none")
-            negated_aliases.add(traversal.node.alias)
-            inner = compiler.edge(edge, previous, traversal.verb)
-            target = compiler.node(entity, traversal.node)
-            where.append(f"NOT EXISTS (SELECT 1 FROM edges {edge} JOIN entities {entity} ON {entity}.key = {edge}.far "
-                         f"WHERE {inner} AND {target})")
-            continue
-        joins.append(f"JOIN edges {edge} ON {compiler.edge(edge, previous, traversal.verb)}")
-        joins.append(f"JOIN entities {entity} ON {entity}.key = {edge}.far AND {compiler.node(entity, traversal.node)}")
-        previous = entity
+    compiler.tables[query.first.alias] = "e0"
+    joins, where = compiler.chain("e0.key", query.steps)
     where.insert(0, compiler.node("e0", query.first))
+    edges = frozenset(compiler.edge_tables)
+    aliases = compiler.tables
+    negated_aliases = compiler.unreachable
     if query.where is not None:
-        named = {comparison.alias for comparison in comparisons(query.where)} & negated_aliases
+        named = {alias for comparison in comparisons(query.where) for alias in _aliases_of(comparison)} & negated_aliases
         if named:
             raise QueryError(f"alias {sorted(named)[0]!r} belongs to a negated traversal: WHERE has nothing to compare")
         where.append(compiler.condition(aliases, query.where, edges))
