@@ -194,23 +194,42 @@ class OptionalTraversals:
 Step = Union[Traversal, OptionalTraversals]
 
 
+AGGREGATES = ("COUNT", "MIN", "MAX", "AVG", "SUM")
+
+
 @dataclass(frozen=True)
 class ReturnItem:
-    """``alias.property``, ``alias`` or ``alias.*`` (the whole entity) or ``COUNT(alias)``; ``AS name`` names the column."""
+    """``alias.property``, ``alias`` or ``alias.*`` (the whole entity), or an aggregate: ``COUNT(alias)``,
+    ``MIN|MAX|AVG|SUM(alias.property)``; ``AS name`` names the column."""
 
     alias: str
     property_name: str | None = None
-    count: bool = False
+    aggregate: str | None = None  # one of AGGREGATES
     name: str | None = None
+
+    @property
+    def expression(self) -> str:
+        """The item as written, without its name."""
+        operand = f"{self.alias}.{self.property_name}" if self.property_name else self.alias
+        return f"{self.aggregate}({operand})" if self.aggregate else operand
 
     @property
     def label(self) -> str:
         """The column name in results."""
-        if self.name is not None:
-            return self.name
-        if self.count:
-            return f"COUNT({self.alias})"
-        return f"{self.alias}.{self.property_name}" if self.property_name else self.alias
+        return self.name if self.name is not None else self.expression
+
+    def unnamed(self) -> "ReturnItem":
+        """The same item without its column name (to compare what two items compute)."""
+        return ReturnItem(self.alias, self.property_name, self.aggregate)
+
+
+@dataclass(frozen=True)
+class Ordering:
+    """``ORDER BY <item> [ASC|DESC]``: a property, an entity, an aggregate, or a RETURN column by its name."""
+
+    item: ReturnItem
+    descending: bool = False
+    position: int = 0
 
 
 @dataclass(frozen=True)
@@ -222,6 +241,8 @@ class Query:
     returns: tuple[ReturnItem, ...] = ()
     limit: int | None = None
     where: Condition | None = None
+    order: tuple[Ordering, ...] = ()
+    skip: int | None = None
 
     @property
     def traversals(self) -> tuple[Traversal, ...]:

@@ -2,7 +2,7 @@
 
 Grammar (keywords in any case)::
 
-    query     := FIND target [AS alias] [WITH condition] step* [WHERE condition] [RETURN returns] [LIMIT n]
+    query     := FIND target [AS alias] [WITH condition] step* [WHERE condition] [RETURN returns] [ordering] paging
     target    := '*' | name | '(' name ('|' name)* ')'     -- lower case: a type; Capitalised: a class
     step      := traversal | '(' traversal+ ')' '?' [AS alias]       -- an optional group
     traversal := THAT ['!'] verbs ['>>' | '<<'] [AS alias] target [AS alias] [WITH condition]
@@ -14,8 +14,11 @@ Grammar (keywords in any case)::
     value     := 'text' | "text" | number | true | false | undefined | /regex/flags
                | date.now [(+|-) number unit]       -- unit: millisecond(s) ... year(s)
                | alias.property                     -- in WHERE: another node's or relationship's value
-    returns   := item (',' item)*
-    item      := (COUNT '(' alias ')' | alias '.' property | alias '.' '*' | alias) [AS name]
+    returns   := item [AS name] (',' item [AS name])*
+    item      := COUNT '(' alias ')' | (MIN|MAX|AVG|SUM) '(' alias '.' property ')'
+               | alias '.' property | alias '.' '*' | alias
+    ordering  := ORDER BY (item | name) [ASC|DESC] (',' ...)*   -- name: a RETURN column's
+    paging    := [SKIP n] [LIMIT n]
     alias     := the name after AS, or the type or class of a node that has none (when only one node has it)
 
 A value list compares with each value: ``= ('a' OR 'b')`` is ``= 'a' OR = 'b'``, and a
@@ -37,9 +40,11 @@ from aws_integration.query.ast import (
     Condition,
     Literal,
     Node,
+    AGGREGATES,
     Direction,
     Operator,
     OptionalTraversals,
+    Ordering,
     Pattern,
     PropertyRef,
     Query,
@@ -184,15 +189,48 @@ class _Parser:
         returns: tuple[ReturnItem, ...] = ()
         if self.keyword("RETURN"):
             returns = self.returns()
-        limit = None
-        if self.keyword("LIMIT"):
-            token = self.advance()
-            if token.kind != "number" or not token.text.isdigit() or int(token.text) < 1:
-                raise self.error("a whole number of at least 1 after LIMIT", token)
-            limit = int(token.text)
+        order = self.ordering(returns) if self.word("ORDER") else ()
+        if self.current.kind == "keyword" and self.current.text.upper() == "RETURN" and order:
+            raise QuerySyntaxError(self.query, self.current.position, "RETURN comes before ORDER BY")
+        skip = self.count("SKIP", 0) if self.word("SKIP") else None
+        limit = self.count("LIMIT", 1) if self.keyword("LIMIT") else None
         if self.current.kind != "end":
-            raise self.error("THAT, WHERE, RETURN, LIMIT or the end of the query")
-        return Query(first, tuple(steps), returns, limit, where)
+            raise self.error("THAT, WHERE, RETURN, ORDER BY, SKIP, LIMIT or the end of the query")
+        return Query(first, tuple(steps), returns, limit, where, order, skip)
+
+    def word(self, word: str) -> bool:
+        """A word that is a keyword only here (ORDER, BY, SKIP, ASC, DESC), so it may still name a property."""
+        if self.current.kind in ("name", "keyword") and self.current.text.upper() == word:
+            self.index += 1
+            return True
+        return False
+
+    def count(self, clause: str, least: int) -> int:
+        """The whole number after SKIP or LIMIT."""
+        token = self.advance()
+        if token.kind != "number" or not token.text.isdigit() or int(token.text) < least:
+            raise self.error(f"a whole number of at least {least} after {clause}", token)
+        return int(token.text)
+
+    def ordering(self, returns: tuple[ReturnItem, ...]) -> tuple[Ordering, ...]:
+        """``ORDER BY item [ASC|DESC], ...``: an item as RETURN writes it, or a RETURN column's name."""
+        if not self.word("BY"):
+            raise self.error("BY after ORDER")
+        named = {item.name: item for item in returns if item.name is not None}
+        orderings = []
+        while True:
+            token = self.current
+            if token.kind in ("name", "quoted") and (token.text.strip("`") in named) and "." not in token.text:
+                self.advance()
+                item = named[token.text.strip("`")]
+            else:
+                item = self.return_item("an alias, alias.property, an aggregate or a RETURN column's name after ORDER BY")
+            descending = self.word("DESC")
+            if not descending:
+                self.word("ASC")
+            orderings.append(Ordering(item.unnamed(), descending, token.position))
+            if not self.punct(","):
+                return tuple(orderings)
 
     def node(self, expected: str) -> Node:
         target = self.target(expected)
@@ -470,19 +508,37 @@ class _Parser:
         if name in self.columns:
             raise QuerySyntaxError(self.query, token.position, f"column {name!r} is named twice")
         self.columns.add(name)
-        return ReturnItem(item.alias, item.property_name, item.count, name)
+        return ReturnItem(item.alias, item.property_name, item.aggregate, name)
 
-    def return_item(self) -> ReturnItem:
-        if self.keyword("COUNT"):
-            if not self.punct("("):
-                raise self.error("( after COUNT")
-            alias = self.known_alias(self.advance())
-            if not self.punct(")"):
-                raise self.error(") after the alias")
-            return ReturnItem(alias, count=True)
+    def return_item(self, expected: str = "an alias, alias.property or an aggregate (COUNT(alias), "
+                                          "MIN(alias.property), ...) after RETURN") -> ReturnItem:
+        token = self.current
+        following = self.tokens[min(self.index + 1, len(self.tokens) - 1)]
+        if token.text.upper() in AGGREGATES and following.kind == "punct" and following.text == "(":
+            return self.aggregate()
+        self.advance()
+        if token.kind != "name":
+            raise self.error(expected, token)
+        return self.operand(token)
+
+    def aggregate(self) -> ReturnItem:
+        """``COUNT(alias)``, or ``MIN``, ``MAX``, ``AVG``, ``SUM`` of ``alias.property``."""
+        function = self.advance().text.upper()
+        self.advance()  # (
         token = self.advance()
         if token.kind != "name":
-            raise self.error("an alias, alias.property or COUNT(alias) after RETURN", token)
+            raise self.error(f"an alias{'' if function == 'COUNT' else '.property'} after {function}(", token)
+        item = self.operand(token)
+        if function == "COUNT" and item.property_name is not None:
+            raise QuerySyntaxError(self.query, token.position, "COUNT counts entities: COUNT(alias)")
+        if function != "COUNT" and item.property_name is None:
+            raise QuerySyntaxError(self.query, token.position, f"{function} takes a property: {function}(alias.property)")
+        if not self.punct(")"):
+            raise self.error(f") after {function}'s operand")
+        return ReturnItem(item.alias, item.property_name, function)
+
+    def operand(self, token: Token) -> ReturnItem:
+        """``alias``, ``alias.property``, ``alias.*`` or ``alias.`property```, from its first token."""
         alias, dot, prop = token.text.partition(".")
         self.known_alias(Token("name", alias, token.position))
         if dot and not prop and self.punct("*"):  # a.*: the whole entity

@@ -123,15 +123,41 @@ class _Compiler:
     edge_tables: set[str] = field(default_factory=set)  # the SQL names of relationships
     unreachable: set[str] = field(default_factory=set)  # aliases inside a negation: no row holds them
     names: int = 0  # SQL table names given so far
+    bound: dict[tuple[type, Any], str] = field(default_factory=dict)  # (type, value) -> its parameter's name
 
     def bind(self, *values: Any) -> str:
-        """Named parameters for ``values`` (named, so fragments may be assembled in any order)."""
+        """Named parameters for ``values`` (named, so fragments may be assembled in any order; one value
+        bound twice is one parameter, so one expression written twice reads the same)."""
         names = []
         for value in values:
-            name = f"p{len(self.params)}"
-            self.params[name] = value
+            name = self.bound.get((type(value), value))
+            if name is None:
+                name = self.bound[(type(value), value)] = f"p{len(self.params)}"
+                self.params[name] = value
             names.append(f":{name}")
         return ", ".join(names)
+
+    def aggregate(self, table: str, item: ReturnItem) -> str:
+        """SQL for ``COUNT(a)`` (distinct entities or relationships), ``MIN``/``MAX(a.p)`` (numbers and text;
+        numbers come first) or ``SUM``/``AVG(a.p)`` (numbers, each entity counted once however many rows hold it)."""
+        identity = f"{table}.source || char(0) || {table}.key"
+        if item.aggregate == "COUNT":
+            return f"COUNT(DISTINCT {identity})"
+        name = item.property_name or ""
+        numeric = item.aggregate in ("SUM", "AVG")
+        columns = _EDGE_COLUMNS if table in self.edge_tables else _COLUMNS
+        if name in columns or name == "_class":
+            if numeric:
+                raise QueryError(f"{item.expression}: {name} is text, and {item.aggregate} adds numbers")
+            value = f"{table}.{columns[name]}" if name in columns else f"{table}.classes"
+        else:
+            column, path = f"{table}.properties", self.bind(_path(name))
+            kinds = self.bind("integer", "real") if numeric else self.bind("integer", "real", "text")
+            value = f"(CASE WHEN json_type({column}, {path}) IN ({kinds}) THEN json_extract({column}, {path}) END)"
+        if not numeric:
+            return f"{item.aggregate}({value})"
+        return (f"(SELECT {item.aggregate}(json_extract(j.value, '$[1]')) "
+                f"FROM json_each(json_group_array(DISTINCT json_array({identity}, {value}))) j)")
 
     # -- values -------------------------------------------------------------------------
     def _value_test(self, expression: str, comparison: Comparison) -> str:
@@ -357,8 +383,9 @@ def _edge_record(edge: str) -> str:
 
 
 def _return_column(compiler: _Compiler, entity: str, item: ReturnItem, edge: bool = False) -> str:
-    if item.count:
-        return f"json_quote(COUNT(DISTINCT {entity}.source || char(0) || {entity}.key))"
+    """The JSON text of one RETURN column."""
+    if item.aggregate:
+        return f"json_quote({compiler.aggregate(entity, item)})"
     if item.property_name is None:
         return _edge_record(entity) if edge else _record(entity)
     columns = _EDGE_COLUMNS if edge else _COLUMNS
@@ -368,6 +395,21 @@ def _return_column(compiler: _Compiler, entity: str, item: ReturnItem, edge: boo
         return f"{entity}.classes"
     # ``->`` gives the value's own JSON text: true stays true (json_extract would give 1).
     return f"({entity}.properties -> {compiler.bind(_path(item.property_name))})"
+
+
+def _sort_keys(compiler: _Compiler, entity: str, item: ReturnItem, edge: bool = False) -> list[str]:
+    """What a column sorts by: the stored values themselves (numbers as numbers, so 9 comes before 10;
+    numbers before text), an entity by its type and key, an aggregate by its value."""
+    if item.aggregate:
+        return [compiler.aggregate(entity, item)]
+    if item.property_name is None:
+        return [f"{entity}.key"] if edge else [f"{entity}.type", f"{entity}.key"]
+    columns = _EDGE_COLUMNS if edge else _COLUMNS
+    if item.property_name in columns:
+        return [f"{entity}.{columns[item.property_name]}"]
+    if item.property_name == "_class":
+        return [f"{entity}.classes"]
+    return [f"json_extract({entity}.properties, {compiler.bind(_path(item.property_name))})"]
 
 
 def _aliases_of(comparison: Comparison) -> tuple[str | None, ...]:
@@ -391,24 +433,60 @@ def compile_query(query: Query, now: datetime | None = None) -> CompiledQuery:
         if named:
             raise QueryError(f"alias {sorted(named)[0]!r} belongs to a negated traversal: WHERE has nothing to compare")
         where.append(compiler.condition(aliases, query.where, edges))
-    returns = query.returns
-    counting = [item for item in returns if item.count]
-    if counting and len(counting) != len(returns):
-        raise QueryError("RETURN COUNT(...) cannot be mixed with properties (no grouping)")
-    for item in returns:
+    for item in (*query.returns, *(ordering.item for ordering in query.order)):
         if item.alias in negated_aliases:
             raise QueryError(f"alias {item.alias!r} belongs to a negated traversal: it has no entity to return")
-    if returns:
-        columns = [_return_column(compiler, aliases[item.alias], item, aliases[item.alias] in edges) for item in returns]
-        labels = tuple(item.label for item in returns)
-        distinct = "" if counting else "DISTINCT "
-        select = f"SELECT {distinct}{', '.join(columns)}"
-        order = "" if counting else " ORDER BY " + ", ".join(str(position) for position in range(1, len(columns) + 1))
-    else:
-        select = f"SELECT DISTINCT {_record('e0')}, e0.type, e0.key"
-        labels = ("entity",)
-        order = " ORDER BY 2, 3"
+    select, order, labels = _projection(compiler, query)
     sql = f"WITH {_EDGES} {select} FROM entities e0 {' '.join(joins)} WHERE {' AND '.join(where)}{order}"
-    if query.limit is not None:
-        sql += f" LIMIT {int(query.limit)}"
-    return CompiledQuery(sql, compiler.params, labels, not returns)
+    if query.limit is not None or query.skip is not None:
+        sql += f" LIMIT {int(query.limit) if query.limit is not None else -1}"
+        sql += f" OFFSET {int(query.skip)}" if query.skip else ""
+    return CompiledQuery(sql, compiler.params, labels, not query.returns)
+
+
+def _projection(compiler: _Compiler, query: Query) -> tuple[str, str, tuple[str, ...]]:
+    """The SELECT list (the columns, then the keys they sort by), ORDER BY (and GROUP BY), and the column labels.
+
+    Rows are distinct; with an aggregate, they are grouped by the other columns. ORDER BY
+    comes first, then every column in turn, so an answer's order is always the same.
+    """
+    tables, edges = compiler.tables, compiler.edge_tables
+
+    def keys(item: ReturnItem) -> list[str]:
+        return _sort_keys(compiler, tables[item.alias], item, tables[item.alias] in edges)
+
+    if not query.returns:
+        for ordering in query.order:
+            if ordering.item.alias != query.first.alias or ordering.item.aggregate:
+                raise QueryError(f"ORDER BY {ordering.item.expression}: without RETURN, the found "
+                                 f"{query.first.alias.lstrip('_') or 'entities'} are sorted by their own properties")
+        ordered = [(key, ordering.descending) for ordering in query.order for key in keys(ordering.item)]
+        ordered += [("e0.type", False), ("e0.key", False)]
+        return (*_ordered([_record("e0")], ordered, "", True), ("entity",))
+    returns = query.returns
+    aggregated = any(item.aggregate for item in returns)
+    plain = [item.unnamed() for item in returns]
+    ordered = []
+    for ordering in query.order:
+        if (aggregated or ordering.item.aggregate) and ordering.item not in plain:
+            raise QueryError(f"ORDER BY {ordering.item.expression}: "
+                             + ("with aggregates, rows are sorted by what RETURN returns"
+                                if aggregated else "an aggregate sorts only when RETURN returns it"))
+        ordered += [(key, ordering.descending) for key in keys(ordering.item)]
+    ordered += [(key, False) for item in returns for key in keys(item)]
+    columns = [_return_column(compiler, tables[item.alias], item, tables[item.alias] in edges) for item in returns]
+    labels = tuple(item.label for item in returns)
+    if not aggregated:
+        return (*_ordered(columns, ordered, "", True), labels)
+    groups = [key for item in returns if not item.aggregate for key in keys(item)]
+    group_by = f" GROUP BY {', '.join(groups)}" if groups else ""
+    return (*_ordered(columns, ordered, group_by, False), labels)
+
+
+def _ordered(columns: list[str], ordered: list[tuple[str, bool]], group_by: str, distinct: bool) -> tuple[str, str]:
+    """The SELECT of ``columns`` followed by the sort keys, and ``group_by`` with an ORDER BY naming the keys
+    by position (NULLs last either way)."""
+    keys = list(dict.fromkeys(key for key, _ in ordered))
+    terms = [f"{len(columns) + keys.index(key) + 1}{' DESC' if descending else ''} NULLS LAST" for key, descending in ordered]
+    select = f"SELECT {'DISTINCT ' if distinct else ''}{', '.join([*columns, *keys])}"
+    return select, f"{group_by} ORDER BY {', '.join(dict.fromkeys(terms))}"
