@@ -22,6 +22,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.store_speed --json bench/results/store.json
+	$(BIN)/python -m bench.query_speed --json bench/results/query.json
 	$(BIN)/python -m bench.ingest_speed --latency-ms $(or $(LATENCY_MS),50) --memory --throttling \
 		--json bench/results/ingest.json
 	$(BIN)/python -m bench.sentinelone_speed --latency-ms $(or $(LATENCY_MS),50) --json bench/results/sentinelone.json

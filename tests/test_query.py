@@ -174,7 +174,7 @@ def test_output_formats(store: SqliteStore) -> None:
 
 def test_filtering_happens_in_sql() -> None:
     compiled = compile_query(parse_query("FIND aws_instance WITH tag.Environment = 'zq-env' THAT USES Disk LIMIT 3"))
-    assert "WHERE" in compiled.sql and "JOIN edges" in compiled.sql and compiled.sql.endswith("LIMIT 3")
+    assert "WHERE" in compiled.sql and "JOIN relationships" in compiled.sql and compiled.sql.endswith("LIMIT 3")
     assert "zq-env" in compiled.params.values() and "zq-env" not in compiled.sql  # values are bound, never spliced
 
 

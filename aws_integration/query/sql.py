@@ -54,16 +54,6 @@ _SQL_OPERATORS = {Operator.EQ: "=", Operator.LT: "<", Operator.LE: "<=", Operato
 _COLUMNS = {"_key": "key", "_type": "type", "displayName": "display_name", "_source": "source"}
 _EDGE_COLUMNS = {"_key": "key", "_type": "type", "_class": "verb", "displayName": "verb", "_source": "source",
                  "_fromEntityKey": "from_key", "_toEntityKey": "to_key"}
-_EDGE_FIELDS = "verb, key, type, source, from_key, to_key, properties"
-# Relationships seen from the previous node (near) to the next (far): either way, out of it, into it.
-_EDGES = (
-    f"edges(near, far, {_EDGE_FIELDS}) AS NOT MATERIALIZED ("
-    f"SELECT from_key, to_key, {_EDGE_FIELDS} FROM relationships "
-    f"UNION ALL SELECT to_key, from_key, {_EDGE_FIELDS} FROM relationships WHERE from_key != to_key), "
-    f"edges_out(near, far, {_EDGE_FIELDS}) AS NOT MATERIALIZED (SELECT from_key, to_key, {_EDGE_FIELDS} FROM relationships), "
-    f"edges_in(near, far, {_EDGE_FIELDS}) AS NOT MATERIALIZED (SELECT to_key, from_key, {_EDGE_FIELDS} FROM relationships)"
-)
-_EDGE_SOURCES = {Direction.EITHER: "edges", Direction.OUT: "edges_out", Direction.IN: "edges_in"}
 
 
 class QueryError(ValueError):
@@ -254,8 +244,9 @@ class _Compiler:
         name, value = comparison.property_name, comparison.value
         column, path = f"{entity}.properties", self.bind(_path(name))
         types = self.bind(*(json_types or _json_types(value)))
-        scalar = (f"json_type({column}, {path}) IN ({types}) "
-                  f"AND {self._value_test(read(f'json_extract({column}, {path})'), comparison)}")
+        # The value first: most rows fail it, and then the type is never read.
+        scalar = (f"{self._value_test(read(f'json_extract({column}, {path})'), comparison)} "
+                  f"AND json_type({column}, {path}) IN ({types})")
         array = (f"json_type({column}, {path}) = 'array' AND EXISTS (SELECT 1 FROM json_each({column}, {path}) j "
                  f"WHERE j.type IN ({types}) AND {self._value_test(read('j.value'), comparison)})")
         return f"COALESCE(({scalar}) OR ({array}), 0)"
@@ -306,9 +297,24 @@ class _Compiler:
         self.edge_tables.add(edge)
         return edge, self.name("e", traversal.node.alias)
 
+    @staticmethod
+    def far(edge: str, near: str, direction: Direction) -> str:
+        """The key at the other end of a relationship from ``near``."""
+        if direction is Direction.OUT:
+            return f"{edge}.to_key"
+        if direction is Direction.IN:
+            return f"{edge}.from_key"
+        return f"(CASE WHEN {edge}.from_key = {near} THEN {edge}.to_key ELSE {edge}.from_key END)"
+
     def edge_on(self, edge: str, near: str, traversal: Traversal) -> str:
-        """SQL joining a traversal's relationship to the key ``near`` it starts from."""
-        clause = f"{edge}.near = {near}"
+        """SQL joining a traversal's relationship to the key ``near`` it starts from (either end of it unless
+        an arrow says which; the store indexes both)."""
+        if traversal.direction is Direction.OUT:
+            clause = f"{edge}.from_key = {near}"
+        elif traversal.direction is Direction.IN:
+            clause = f"{edge}.to_key = {near}"
+        else:
+            clause = f"({edge}.from_key = {near} OR {edge}.to_key = {near})"
         if traversal.verbs:
             clause += f" AND {edge}.verb IN ({self.bind(*traversal.verbs)})"
         return clause
@@ -326,8 +332,9 @@ class _Compiler:
                 break
             else:
                 edge, entity = self.hop(step)
-                joins.append(f"JOIN {_EDGE_SOURCES[step.direction]} {edge} ON {self.edge_on(edge, near, step)}")
-                joins.append(f"JOIN entities {entity} ON {entity}.key = {edge}.far AND {self.node(entity, step.node)}")
+                joins.append(f"JOIN relationships {edge} ON {self.edge_on(edge, near, step)}")
+                joins.append(f"JOIN entities {entity} ON {entity}.key = {self.far(edge, near, step.direction)} "
+                             f"AND {self.node(entity, step.node)}")
                 near = f"{entity}.key"
         return joins, where
 
@@ -340,8 +347,9 @@ class _Compiler:
         joins, where = self.chain(f"{entity}.key", rest)
         self.unreachable |= set(list(self.tables)[reached:])
         conditions = " AND ".join([self.edge_on(edge, near, traversal), *where])
-        return (f"NOT EXISTS (SELECT 1 FROM {_EDGE_SOURCES[traversal.direction]} {edge} JOIN entities {entity} "
-                f"ON {entity}.key = {edge}.far AND {self.node(entity, traversal.node)} {' '.join(joins)} "
+        return (f"NOT EXISTS (SELECT 1 FROM relationships {edge} JOIN entities {entity} "
+                f"ON {entity}.key = {self.far(edge, near, traversal.direction)} AND {self.node(entity, traversal.node)} "
+                f"{' '.join(joins)} "
                 f"WHERE {conditions})")
 
     def optional(self, group: OptionalTraversals, near: str, continued: bool, joins: list[str], where: list[str]) -> str:
@@ -352,16 +360,21 @@ class _Compiler:
         """
         first, *others = group.traversals
         edge, entity = self.hop(first)
-        inner = [f"{_EDGE_SOURCES[first.direction]} {edge}",
-                 f"JOIN entities {entity} ON {entity}.key = {edge}.far AND {self.node(entity, first.node)}"]
+        # Inside the parentheses only the group's own tables may be named: the first entity is one end
+        # of its relationship there, and the far one from ``near`` in the ON outside.
+        ends = {Direction.OUT: f"{edge}.to_key", Direction.IN: f"{edge}.from_key"}.get(first.direction)
+        inner = [f"relationships {edge}", f"JOIN entities {entity} ON "
+                 + (f"{entity}.key = {ends}" if ends else f"{entity}.key IN ({edge}.from_key, {edge}.to_key)")
+                 + f" AND {self.node(entity, first.node)}"]
         more, _ = self.chain(f"{entity}.key", others)
         end = self.tables[group.traversals[-1].node.alias]
+        matched = f"{self.edge_on(edge, near, first)} AND {entity}.key = {self.far(edge, near, first.direction)}"
         if not continued and group.alias is None:
-            joins.append(f"LEFT JOIN ({' '.join([*inner, *more])}) ON {self.edge_on(edge, near, first)}")
+            joins.append(f"LEFT JOIN ({' '.join([*inner, *more])}) ON {matched}")
             return f"{end}.key"
         branch = self.name("o", None)
         joins.append(f"JOIN (SELECT 0 AS taken UNION ALL SELECT 1) {branch}")
-        joins.append(f"LEFT JOIN ({' '.join([*inner, *more])}) ON {branch}.taken = 1 AND {self.edge_on(edge, near, first)}")
+        joins.append(f"LEFT JOIN ({' '.join([*inner, *more])}) ON {branch}.taken = 1 AND {matched}")
         where.append(f"({branch}.taken = 0 OR {end}.key IS NOT NULL)")
         exit_key = f"(CASE {branch}.taken WHEN 0 THEN {near} ELSE {end}.key END)"
         if group.alias is None:
@@ -437,7 +450,7 @@ def compile_query(query: Query, now: datetime | None = None) -> CompiledQuery:
         if item.alias in negated_aliases:
             raise QueryError(f"alias {item.alias!r} belongs to a negated traversal: it has no entity to return")
     select, order, labels = _projection(compiler, query)
-    sql = f"WITH {_EDGES} {select} FROM entities e0 {' '.join(joins)} WHERE {' AND '.join(where)}{order}"
+    sql = f"{select} FROM entities e0 {' '.join(joins)} WHERE {' AND '.join(where)}{order}"
     if query.limit is not None or query.skip is not None:
         sql += f" LIMIT {int(query.limit) if query.limit is not None else -1}"
         sql += f" OFFSET {int(query.skip)}" if query.skip else ""

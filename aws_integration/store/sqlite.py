@@ -29,7 +29,7 @@ from aws_integration.store.functions import register_functions
 from aws_integration.store.locks import FileLock, locks_dir
 from aws_integration.store.merge import Changes, KeyConflict, Units, claim_keys, drop_dangling, drop_orphaned, merge_staged
 from aws_integration.store.sources import Rank, rank_of
-from aws_integration.store.migrations import SCHEMA_VERSION, NewerSchema, NotAStore, migrate
+from aws_integration.store.migrations import ANALYSIS_LIMIT, SCHEMA_VERSION, NewerSchema, NotAStore, migrate
 from aws_integration.store.records import Change, ChangeKind, RecordKind, canonical, entity_record, relationship_record
 from aws_integration.store.staging import COLLECTED, StagedGraph, create_staging_tables, drop_staged, stage_records
 from aws_integration.store.tables import ENTITIES, RELATIONSHIPS, Table
@@ -344,7 +344,19 @@ class SqliteStore:
             raise StoreError(message) from None
         if batch.lease is not None:
             batch.lease.lock.release(remove=True)
+        self.refresh_statistics()
         return summary
+
+    def refresh_statistics(self) -> None:
+        """Renew the query planner's sampled statistics of the tables (``ANALYZE``, at most
+        :data:`ANALYSIS_LIMIT` rows per index). Without them SQLite may read every entity of a
+        type at each step of a traversal instead of following the relationship's index. The
+        commit is done before: a failure here is logged, and the graph stays as committed."""
+        try:
+            self._db.execute(f"PRAGMA analysis_limit = {ANALYSIS_LIMIT}")
+            self._db.execute("ANALYZE")
+        except sqlite3.Error as error:
+            log.warning("could not refresh the query statistics of %s: %s", self.path, error)
 
     def preview_run(self, batch: GraphBatch) -> tuple[CommitSummary, list[Change]]:
         """What committing ``batch`` would change, with its change set; the store is left as it was."""
