@@ -219,7 +219,10 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("query", metavar="QUERY", help="FIND <type|Class|*> [AS a] [WITH ...] [THAT VERB ...] "
                                                       "[RETURN ...] [LIMIT n] (see docs/query.md)")
     query.add_argument("--store", type=Path, help=store_help)
-    query.add_argument("--format", choices=["table", "json", "csv"], default="table", help="output format")
+    query.add_argument("--format", choices=["table", "json", "csv", "html", "dot"], default="table",
+                       help="output format; html (a page that draws the matched graph) and dot (Graphviz) draw "
+                            "what the query matched, whatever it returns")
+    query.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to this file instead of standard output")
 
     export = command("export", help="print the stored graph (the bulk-upload shape)")
     export.add_argument("--store", type=Path, help=store_help)
@@ -687,10 +690,18 @@ def run_query(args: argparse.Namespace) -> int:
     from aws_integration.query.run import query_warnings
     from aws_integration.query.run import run_query as answer
 
+    from aws_integration.query.render import to_dot, to_html
+    from aws_integration.query.run import matched_subgraph
+
     with open_graph_store(_existing_store(args)) as store:
         try:
             parsed = parse_query(args.query)
-            result = answer(store, parsed)
+            if args.format in ("html", "dot"):
+                graph = matched_subgraph(store, parsed)
+                text = to_html(graph, args.query) if args.format == "html" else to_dot(graph, args.query)
+            else:
+                result = answer(store, parsed)
+                text = {"table": result.to_table, "json": result.to_json, "csv": result.to_csv}[args.format]()
             for warning in query_warnings(store, parsed, declared_properties()):
                 print(f"aws-integration: warning: {warning}", file=sys.stderr)
         except QuerySyntaxError as error:
@@ -698,8 +709,15 @@ def run_query(args: argparse.Namespace) -> int:
             raise IntegrationError(f"query: {error}{pointer}") from None
         except QueryError as error:
             raise IntegrationError(f"query: {error}") from None
-    text = {"table": result.to_table, "json": result.to_json, "csv": result.to_csv}[args.format]()
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    text = text if text.endswith("\n") else text + "\n"
+    if args.output is None:
+        sys.stdout.write(text)
+        return EXIT_OK
+    try:
+        args.output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise IntegrationError(f"cannot write {args.output}: {error.strerror or error}") from None
+    print(f"wrote {args.output}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -243,6 +243,7 @@ class Query:
     where: Condition | None = None
     order: tuple[Ordering, ...] = ()
     skip: int | None = None
+    tree: bool = False  # RETURN TREE: the matched entities and relationships, as a graph
 
     @property
     def traversals(self) -> tuple[Traversal, ...]:

@@ -2,7 +2,7 @@
 
 Grammar (keywords in any case)::
 
-    query     := FIND target [AS alias] [WITH condition] step* [WHERE condition] [RETURN returns] [ordering] paging
+    query     := FIND target [AS alias] [WITH condition] step* [WHERE condition] [RETURN (returns | TREE)] [ordering] paging
     target    := '*' | name | '(' name ('|' name)* ')'     -- lower case: a type; Capitalised: a class
     step      := traversal | '(' traversal+ ')' '?' [AS alias]       -- an optional group
     traversal := THAT ['!'] verbs ['>>' | '<<'] [AS alias] target [AS alias] [WITH condition]
@@ -187,8 +187,13 @@ class _Parser:
             where = self.condition()
             self.qualified = False
         returns: tuple[ReturnItem, ...] = ()
+        tree = False
         if self.keyword("RETURN"):
-            returns = self.returns()
+            if self.current.text.upper() == "TREE" and self.current.text not in self.aliases:
+                self.advance()
+                tree = True
+            else:
+                returns = self.returns()
         order = self.ordering(returns) if self.word("ORDER") else ()
         if self.current.kind == "keyword" and self.current.text.upper() == "RETURN" and order:
             raise QuerySyntaxError(self.query, self.current.position, "RETURN comes before ORDER BY")
@@ -196,7 +201,9 @@ class _Parser:
         limit = self.count("LIMIT", 1) if self.keyword("LIMIT") else None
         if self.current.kind != "end":
             raise self.error("THAT, WHERE, RETURN, ORDER BY, SKIP, LIMIT or the end of the query")
-        return Query(first, tuple(steps), returns, limit, where, order, skip)
+        if tree and order:
+            raise QuerySyntaxError(self.query, order[0].position, "RETURN TREE gives a graph, which has no order")
+        return Query(first, tuple(steps), returns, limit, where, order, skip, tree)
 
     def word(self, word: str) -> bool:
         """A word that is a keyword only here (ORDER, BY, SKIP, ASC, DESC), so it may still name a property."""

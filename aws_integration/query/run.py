@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import re
@@ -26,7 +27,8 @@ from aws_integration.query.ast import (
     comparisons,
 )
 from aws_integration.query.parser import parse_query
-from aws_integration.query.sql import compile_query, epoch_millis
+from aws_integration.query.graph import Subgraph, read_subgraph
+from aws_integration.query.sql import QueryError, compile_query, epoch_millis
 from aws_integration.store import SqliteStore
 from aws_integration.suggest import did_you_mean
 
@@ -44,14 +46,18 @@ def _value(text: str | None) -> Any:
 
 @dataclass(frozen=True)
 class QueryResult:
-    """What a query found: entity records (no RETURN), or one row per distinct RETURN tuple."""
+    """What a query found: entity records (no RETURN), one row per distinct RETURN tuple, or (RETURN TREE)
+    the matched subgraph."""
 
     columns: tuple[str, ...]
     rows: list[tuple[Any, ...]]
     entities: bool
+    graph: Subgraph | None = None
 
     def records(self) -> list[Any]:
-        """Entities as records, or rows as ``{column: value}`` objects."""
+        """Entities as records, or rows as ``{column: value}`` objects (a graph's entities, then its relationships)."""
+        if self.graph is not None:
+            return [*self.graph.entities, *self.graph.relationships]
         if self.entities:
             return [row[0] for row in self.rows]
         return [dict(zip(self.columns, row)) for row in self.rows]
@@ -62,17 +68,24 @@ class QueryResult:
         return self.columns, [tuple(cell(value) for value in row) for row in self.rows]
 
     def to_table(self) -> str:
-        """Aligned columns, with a count line; control characters are shown escaped, so no value forges a line."""
+        """Aligned columns, with a count line; control characters are shown escaped, so no value forges a line.
+        A graph is two tables: its entities, then its relationships."""
+        if self.graph is not None:
+            relationships = [(record["_class"], record["_fromEntityKey"], record["_toEntityKey"])
+                             for record in self.graph.relationships]
+            return "\n\n".join((
+                _aligned(_ENTITY_COLUMNS, [tuple(_table_cell(record.get(name)) for name in _ENTITY_COLUMNS)
+                                           for record in self.graph.entities], "entity", "entities"),
+                _aligned(("_class", "_fromEntityKey", "_toEntityKey"),
+                         [tuple(map(_table_cell, row)) for row in relationships], "relationship", "relationships"),
+            ))
         header, rows = self._cells(_table_cell)
-        widths = [max(len(row[index]) for row in [header, *rows]) for index in range(len(header))]
-        lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in [header, *rows]]
-        noun = "entity" if self.entities else "row"
-        lines.append(f"({len(rows)} {noun}{'' if len(rows) == 1 else ('ies' if self.entities else 's')})"
-                     .replace("entityies", "entities"))
-        return "\n".join(lines)
+        return _aligned(header, rows, *(("entity", "entities") if self.entities else ("row", "rows")))
 
     def to_json(self) -> str:
-        """A JSON array of records."""
+        """A JSON array of records; a graph as ``{"entities": [...], "relationships": [...]}``."""
+        if self.graph is not None:
+            return json.dumps(self.graph.to_dict(), indent=2, ensure_ascii=False)
         return json.dumps(self.records(), indent=2, ensure_ascii=False)
 
     def to_csv(self) -> str:
@@ -81,12 +94,22 @@ class QueryResult:
         A text cell that a spreadsheet would run as a formula (it starts with ``=``,
         ``+``, ``-``, ``@``, a tab or a carriage return) is prefixed with ``'``.
         """
+        if self.graph is not None:
+            raise QueryError("RETURN TREE gives a graph, which is no table: use --format json, table, html or dot")
         header, rows = self._cells(_csv_cell)
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(header)
         writer.writerows(rows)
         return buffer.getvalue()
+
+
+def _aligned(header: tuple[str, ...], rows: list[tuple[str, ...]], noun: str, plural: str) -> str:
+    """Columns padded to their widest cell, and a count line."""
+    widths = [max(len(row[index]) for row in [header, *rows]) for index in range(len(header))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in [header, *rows]]
+    lines.append(f"({len(rows)} {noun if len(rows) == 1 else plural})")
+    return "\n".join(lines)
 
 
 def _cell(value: Any) -> str:
@@ -232,10 +255,25 @@ def _declaration_warnings(
     return [f"{' or '.join(types)}.{reasons[0]}"] if all(reasons) else []
 
 
+def matched_subgraph(store: SqliteStore, query: str | Query, now: datetime | None = None) -> Subgraph:
+    """The entities and relationships any query matched (what ``RETURN TREE`` gives), whatever it returns."""
+    parsed = parse_query(query) if isinstance(query, str) else query
+    result = run_query(store, dataclasses.replace(parsed, returns=(), order=(), tree=True), now)
+    assert result.graph is not None  # a tree query always gives one
+    return result.graph
+
+
 def run_query(store: SqliteStore, query: str | Query, now: datetime | None = None) -> QueryResult:
     """Compile and run ``query`` (parsed first when it is text; ``date.now`` is ``now``, by default the
     current time); syntax errors raise :class:`QuerySyntaxError`."""
     compiled = compile_query(parse_query(query) if isinstance(query, str) else query, now)
     rows = store.select(compiled.sql, compiled.params)
+    if compiled.tree:
+        keys: dict[str, set[str]] = {"entity": set(), "relationship": set()}
+        for row in rows:
+            for kind, key in zip(compiled.columns, row):
+                if key is not None:  # an optional traversal that did not match
+                    keys[kind].add(key)
+        return QueryResult(compiled.columns, [], False, read_subgraph(store, keys["entity"], keys["relationship"]))
     width = 1 if compiled.entities else len(compiled.columns)
     return QueryResult(compiled.columns, [tuple(_value(cell) for cell in row[:width]) for row in rows], compiled.entities)

@@ -68,6 +68,7 @@ class CompiledQuery:
     params: dict[str, Any]
     columns: tuple[str, ...]
     entities: bool  # True: one column, the first node's entity records
+    tree: bool = False  # True: each column a key of an entity or (where ``columns`` says so) a relationship
 
 
 def _json_types(value: Literal) -> tuple[str, ...]:
@@ -114,6 +115,7 @@ class _Compiler:
     unreachable: set[str] = field(default_factory=set)  # aliases inside a negation: no row holds them
     names: int = 0  # SQL table names given so far
     bound: dict[tuple[type, Any], str] = field(default_factory=dict)  # (type, value) -> its parameter's name
+    matched: list[tuple[str, str]] = field(default_factory=list)  # (relationship, entity) of each hop a row holds
 
     def bind(self, *values: Any) -> str:
         """Named parameters for ``values`` (named, so fragments may be assembled in any order; one value
@@ -295,7 +297,9 @@ class _Compiler:
         """The SQL names of a traversal's relationship and entity."""
         edge = self.name("r", traversal.alias)
         self.edge_tables.add(edge)
-        return edge, self.name("e", traversal.node.alias)
+        entity = self.name("e", traversal.node.alias)
+        self.matched.append((edge, entity))
+        return edge, entity
 
     @staticmethod
     def far(edge: str, near: str, direction: Direction) -> str:
@@ -342,10 +346,11 @@ class _Compiler:
         """``THAT !VERB x ...``: no relationship from ``near`` starts a match of the rest of the chain."""
         if traversal.alias:
             raise QueryError(f"alias {traversal.alias!r} names a relationship of a negated traversal: there is none")
-        reached = len(self.tables)
+        reached, hops = len(self.tables), len(self.matched)
         edge, entity = self.hop(traversal)
         joins, where = self.chain(f"{entity}.key", rest)
         self.unreachable |= set(list(self.tables)[reached:])
+        del self.matched[hops:]  # no row holds what the negation hides
         conditions = " AND ".join([self.edge_on(edge, near, traversal), *where])
         return (f"NOT EXISTS (SELECT 1 FROM relationships {edge} JOIN entities {entity} "
                 f"ON {entity}.key = {self.far(edge, near, traversal.direction)} AND {self.node(entity, traversal.node)} "
@@ -384,12 +389,14 @@ class _Compiler:
         return f"{either}.key"
 
 
-def _record(entity: str) -> str:
+def entity_record(entity: str) -> str:
+    """SQL for the flat record (``_key``, ``_type``, ``_class``, ``displayName``, properties) of an entities row."""
     return (f"json_patch(json_object('_key', {entity}.key, '_type', {entity}.type, '_class', json({entity}.classes), "
             f"'displayName', {entity}.display_name), {entity}.properties)")
 
 
-def _edge_record(edge: str) -> str:
+def relationship_record(edge: str) -> str:
+    """SQL for the flat record of a relationships row (with ``_fromEntityKey`` and ``_toEntityKey``)."""
     return (f"json_patch(json_object('_key', {edge}.key, '_type', {edge}.type, '_class', {edge}.verb, "
             f"'_fromEntityKey', {edge}.from_key, '_toEntityKey', {edge}.to_key, 'displayName', {edge}.verb), "
             f"{edge}.properties)")
@@ -400,7 +407,7 @@ def _return_column(compiler: _Compiler, entity: str, item: ReturnItem, edge: boo
     if item.aggregate:
         return f"json_quote({compiler.aggregate(entity, item)})"
     if item.property_name is None:
-        return _edge_record(entity) if edge else _record(entity)
+        return relationship_record(entity) if edge else entity_record(entity)
     columns = _EDGE_COLUMNS if edge else _COLUMNS
     if item.property_name in columns:
         return f"json_quote({entity}.{columns[item.property_name]})"
@@ -449,12 +456,17 @@ def compile_query(query: Query, now: datetime | None = None) -> CompiledQuery:
     for item in (*query.returns, *(ordering.item for ordering in query.order)):
         if item.alias in negated_aliases:
             raise QueryError(f"alias {item.alias!r} belongs to a negated traversal: it has no entity to return")
-    select, order, labels = _projection(compiler, query)
+    if query.tree:
+        keys = ["e0.key", *(f"{table}.key" for hop in compiler.matched for table in hop)]
+        select, order = f"SELECT DISTINCT {', '.join(keys)}", " ORDER BY " + ", ".join(map(str, range(1, len(keys) + 1)))
+        labels = ("entity", *(kind for _ in compiler.matched for kind in ("relationship", "entity")))
+    else:
+        select, order, labels = _projection(compiler, query)
     sql = f"{select} FROM entities e0 {' '.join(joins)} WHERE {' AND '.join(where)}{order}"
     if query.limit is not None or query.skip is not None:
         sql += f" LIMIT {int(query.limit) if query.limit is not None else -1}"
         sql += f" OFFSET {int(query.skip)}" if query.skip else ""
-    return CompiledQuery(sql, compiler.params, labels, not query.returns)
+    return CompiledQuery(sql, compiler.params, labels, not query.returns and not query.tree, query.tree)
 
 
 def _projection(compiler: _Compiler, query: Query) -> tuple[str, str, tuple[str, ...]]:
@@ -475,7 +487,7 @@ def _projection(compiler: _Compiler, query: Query) -> tuple[str, str, tuple[str,
                                  f"{query.first.alias.lstrip('_') or 'entities'} are sorted by their own properties")
         ordered = [(key, ordering.descending) for ordering in query.order for key in keys(ordering.item)]
         ordered += [("e0.type", False), ("e0.key", False)]
-        return (*_ordered([_record("e0")], ordered, "", True), ("entity",))
+        return (*_ordered([entity_record("e0")], ordered, "", True), ("entity",))
     returns = query.returns
     aggregated = any(item.aggregate for item in returns)
     plain = [item.unnamed() for item in returns]

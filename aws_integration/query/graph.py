@@ -1,0 +1,41 @@
+"""The subgraph a query matched: its entities and relationships, read from the store by key."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from aws_integration.query.sql import entity_record, relationship_record
+from aws_integration.store import SqliteStore
+
+
+@dataclass(frozen=True)
+class Subgraph:
+    """Entity and relationship records (flat, as ``export`` writes them), each once, ordered by type and key."""
+
+    entities: list[dict[str, Any]]
+    relationships: list[dict[str, Any]]
+
+    def to_dict(self) -> dict[str, list[dict[str, Any]]]:
+        """The bulk-upload shape, ``{"entities": [...], "relationships": [...]}``."""
+        return {"entities": self.entities, "relationships": self.relationships}
+
+
+def _flat(text: str) -> dict[str, Any]:
+    record: dict[str, Any] = json.loads(text)
+    if isinstance(record.get("_class"), list) and len(record["_class"]) == 1:
+        record["_class"] = record["_class"][0]
+    return record
+
+
+def read_subgraph(store: SqliteStore, entity_keys: Iterable[str], relationship_keys: Iterable[str]) -> Subgraph:
+    """The records of these keys (one statement each for entities and relationships, however many keys)."""
+    entities = store.select(
+        f"SELECT {entity_record('e')} FROM entities e WHERE e.key IN (SELECT value FROM json_each(:keys)) "
+        "ORDER BY e.type, e.key", {"keys": json.dumps(sorted(set(entity_keys)))})
+    relationships = store.select(
+        f"SELECT {relationship_record('r')} FROM relationships r WHERE r.key IN (SELECT value FROM json_each(:keys)) "
+        "ORDER BY r.type, r.key", {"keys": json.dumps(sorted(set(relationship_keys)))})
+    return Subgraph([_flat(text) for (text,) in entities], [_flat(text) for (text,) in relationships])
