@@ -224,6 +224,12 @@ def build_parser() -> argparse.ArgumentParser:
                             "what the query matched, whatever it returns")
     query.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to this file instead of standard output")
 
+    questions = command("questions", help="the saved security questions: list them, or run them on the stored graph")
+    questions.add_argument("names", nargs="*", metavar="NAME", help="run only these questions (implies --run)")
+    questions.add_argument("--run", action="store_true", help="run every question and print its answer")
+    questions.add_argument("--store", type=Path, help=store_help)
+    questions.add_argument("--format", choices=["table", "json"], default="table", help="output format")
+
     export = command("export", help="print the stored graph (the bulk-upload shape)")
     export.add_argument("--store", type=Path, help=store_help)
     export.add_argument("--source", help="only this source (e.g. aws:123456789012)")
@@ -721,6 +727,40 @@ def run_query(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def run_questions(args: argparse.Namespace) -> int:
+    """``aws-integration questions``: the saved security questions, listed, or answered from the store."""
+    from aws_integration.query.questions import SECURITY_QUESTIONS
+    from aws_integration.query.run import run_query as answer
+    from aws_integration.suggest import did_you_mean
+
+    known = {question.name: question for question in SECURITY_QUESTIONS}
+    for name in args.names:
+        if name not in known:
+            raise IntegrationError(f"no saved question {name!r}{did_you_mean(name, known)}: "
+                                   "'aws-integration questions' lists them")
+    chosen = [known[name] for name in dict.fromkeys(args.names)] or list(SECURITY_QUESTIONS)
+    if not (args.run or args.names):
+        if args.format == "json":
+            print(json.dumps([vars(question) for question in chosen], indent=2, ensure_ascii=False))
+            return EXIT_OK
+        width = max(len(question.name) for question in chosen)
+        for question in chosen:
+            print(f"{question.name:<{width}}  {question.area:<9}  {question.text}")
+        print(f"\n{len(chosen)} questions; run them with 'aws-integration questions --run' (or name some)")
+        return EXIT_OK
+    with open_graph_store(_existing_store(args)) as store:
+        results = [(question, answer(store, question.query)) for question in chosen]
+    if args.format == "json":
+        print(json.dumps([{**vars(question), "columns": list(result.columns), "rows": result.records()}
+                          for question, result in results], indent=2, ensure_ascii=False))
+        return EXIT_OK
+    for question, result in results:
+        print(f"## {question.name}: {question.text}\n{result.to_table()}\n")
+    found = sum(1 for _, result in results if result.rows)
+    print(f"{found} of {len(results)} questions have findings")
+    return EXIT_OK
+
+
 def run_export(args: argparse.Namespace) -> int:
     """``aws-integration export``: the stored graph as ``{"entities": [...], "relationships": [...]}`` or JSON lines."""
     with open_graph_store(_existing_store(args)) as store:
@@ -800,6 +840,7 @@ COMMANDS = {
     "changes": run_changes,
     "config": run_config,
     "query": run_query,
+    "questions": run_questions,
     "export": run_export,
     "import": run_import,
     "docs": run_docs,

@@ -46,6 +46,8 @@ def _commands(folder: Path) -> dict[str, tuple[str, ...]]:
         "export jsonl": ("export", "--format", "jsonl", *store),
         "query": ("query", "FIND on_prem_server", *store),
         "query json": ("query", "FIND on_prem_server", "--format", "json", *store),
+        "questions": ("questions",),
+        "questions run": ("questions", "--run", *store),
         "runs": ("runs", "--limit", "5", *store),
         "changes": ("changes", "1", *store),
         "docs": ("docs",),

@@ -1,5 +1,6 @@
 """Seed a realistic sample account: two regions, a public and a private VPC, instances,
-security groups, buckets, and IAM users, groups, roles and policies, with tags.
+security groups, buckets, a database, and IAM users, groups, roles and policies, with tags
+(and the findings the saved security questions show).
 
 Works against any endpoint boto3 reaches: moto's server (``endpoint_url``) or an
 in-process ``mock_aws`` (no endpoint).
@@ -41,6 +42,7 @@ class SampleAccount:
     eu_instance: str = ""
     data_volume: str = ""
     public_snapshot: str = ""
+    database: str = ""
     detector: str = ""
     elastic_ip_allocation: str = ""
     buckets: dict[str, str] = field(default_factory=dict)
@@ -92,7 +94,9 @@ def _seed_public_vpc(ec2: Any, sample: SampleAccount) -> None:
         GroupId=web,
         IpPermissions=[{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},
                        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
-                        "IpRanges": [{"CidrIp": "0.0.0.0/0", "Description": "temporary: remove after the migration"}]}],
+                        "IpRanges": [{"CidrIp": "0.0.0.0/0", "Description": "temporary: remove after the migration"}]},
+                       {"IpProtocol": "tcp", "FromPort": 3389, "ToPort": 3389,  # the instances run Windows
+                        "IpRanges": [{"CidrIp": "0.0.0.0/0", "Description": "vendor remote support"}]}],
     )
     db = ec2.create_security_group(GroupName="db", Description="Postgres from web", VpcId=vpc)["GroupId"]
     ec2.authorize_security_group_ingress(
@@ -262,4 +266,15 @@ def seed_sample_account(endpoint_url: str | None = None) -> SampleAccount:
     _seed_buckets(endpoint_url, sample)
     _seed_iam(endpoint_url, sample)
     _seed_monitoring(endpoint_url, sample)
+    _seed_database(endpoint_url, sample)
     return sample
+
+
+def _seed_database(endpoint_url: str | None, sample: SampleAccount) -> None:
+    """A reporting database whose storage nobody encrypted: the finding the unencrypted-database question shows."""
+    sample.database = "reports"
+    _client("rds", HOME_REGION, endpoint_url).create_db_instance(
+        DBInstanceIdentifier=sample.database, Engine="postgres", DBInstanceClass="db.t3.micro", AllocatedStorage=20,
+        MasterUsername="reports", MasterUserPassword="Sample-Db-Password-1", StorageEncrypted=False,
+        PubliclyAccessible=False, Tags=_tags(Environment="production", Classification="Confidential"),
+    )
