@@ -75,6 +75,9 @@ MAX_NESTING = 100  # parentheses deep, in a WITH condition
 REGEX_FLAGS = frozenset("ims")  # ignore case, multi-line, dot matches newlines
 _OPERATORS = "=, !=, <, <=, >, >=, ~=, ^=, $=, !~=, !^=, !$="
 _UNCLOSED = re.compile(r"""['"`]""")
+# Characters of J1QL constructs this language refuses, and why.
+_UNSUPPORTED = ((re.compile(r"\{\{"), "parameters ({{name}}) are not supported: write the value"),
+                (re.compile(r"#[A-Za-z]"), "smart classes (#name) are not supported"))
 
 
 class QuerySyntaxError(ValueError):
@@ -110,6 +113,9 @@ def tokenize(query: str) -> list[Token]:
     while position < len(query):
         match = _TOKEN.match(query, position)
         if match is None:
+            unsupported = next((why for pattern, why in _UNSUPPORTED if pattern.match(query, position)), None)
+            if unsupported:
+                raise QuerySyntaxError(query, position, unsupported)
             if _UNCLOSED.match(query, position):
                 raise QuerySyntaxError(query, position, f"unclosed {query[position]} quote")
             raise QuerySyntaxError(query, position, f"unexpected character {query[position]!r}")
@@ -172,6 +178,9 @@ class _Parser:
     # query := FIND target ...
     def parse(self) -> Query:
         self.expect_keyword("FIND", "FIND")
+        if self.current.kind == "string":
+            raise QuerySyntaxError(self.query, self.current.position, "full-text search (FIND 'text') is not supported: "
+                                                                     "name an entity type, a class or *")
         first = self.node("an entity type, a class or * after FIND")
         steps: list[Step] = []
         while True:
@@ -194,6 +203,9 @@ class _Parser:
                 tree = True
             else:
                 returns = self.returns()
+                if self.current.text in ("+", "-", "*", "/") or (self.current.kind == "number" and self.current.text[0] == "-"):
+                    raise QuerySyntaxError(self.query, self.current.position,
+                                           f"arithmetic in RETURN ({self.current.text[0]}) is not supported")
         order = self.ordering(returns) if self.word("ORDER") else ()
         if self.current.kind == "keyword" and self.current.text.upper() == "RETURN" and order:
             raise QuerySyntaxError(self.query, self.current.position, "RETURN comes before ORDER BY")
@@ -521,8 +533,11 @@ class _Parser:
                                           "MIN(alias.property), ...) after RETURN") -> ReturnItem:
         token = self.current
         following = self.tokens[min(self.index + 1, len(self.tokens) - 1)]
-        if token.text.upper() in AGGREGATES and following.kind == "punct" and following.text == "(":
-            return self.aggregate()
+        if following.kind == "punct" and following.text == "(" and token.kind in ("name", "keyword"):
+            if token.text.upper() in AGGREGATES:
+                return self.aggregate()
+            raise QuerySyntaxError(self.query, token.position, f"{token.text}(...): RETURN has no functions but "
+                                                               f"{', '.join(AGGREGATES[:-1])} and {AGGREGATES[-1]}")
         self.advance()
         if token.kind != "name":
             raise self.error(expected, token)
