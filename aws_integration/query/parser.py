@@ -401,11 +401,7 @@ class _Parser:
             if not dot:
                 raise QuerySyntaxError(self.query, token.position, "WHERE compares alias.property (name the alias)")
             self.known_alias(Token("name", alias, token.position))
-            if not name:
-                quoted = self.advance()
-                if quoted.kind != "quoted" or len(quoted.text) < 3:
-                    raise self.error("a property name after the alias", quoted)
-                name = quoted.text[1:-1]
+            name = name or self.quoted_property()
         operator_token = self.advance()
         if operator_token.kind != "operator":
             raise self.error(f"a comparison operator ({_OPERATORS}) after {name}", operator_token)
@@ -461,12 +457,14 @@ class _Parser:
         """``alias.property`` (or ``alias.`name```) on the right of a WHERE comparison."""
         alias, _, name = token.text.partition(".")
         self.known_alias(Token("name", alias, token.position))
-        if not name:
-            quoted = self.advance()
-            if quoted.kind != "quoted" or len(quoted.text) < 3:
-                raise self.error("a property name after the alias", quoted)
-            name = quoted.text[1:-1]
-        return PropertyRef(alias, name)
+        return PropertyRef(alias, name or self.quoted_property())
+
+    def quoted_property(self) -> str:
+        """The property in backticks after ``alias.`` (``a.`tag.Cost Center```)."""
+        quoted = self.advance()
+        if quoted.kind != "quoted" or len(quoted.text) < 3:
+            raise self.error("a property name after the alias", quoted)
+        return quoted.text[1:-1]
 
     def pattern(self, token: Token, operator: Operator) -> Pattern:
         """``/source/flags``, checked here so a bad expression is a syntax error with its place."""
@@ -566,10 +564,7 @@ class _Parser:
         if dot and not prop and self.punct("*"):  # a.*: the whole entity
             return ReturnItem(alias)
         if dot and not prop:  # a.`tag.Cost Center`
-            quoted = self.advance()
-            if quoted.kind != "quoted" or len(quoted.text) < 3:
-                raise self.error("a property name after the alias", quoted)
-            prop = quoted.text[1:-1]
+            prop = self.quoted_property()
         return ReturnItem(alias, prop or None)
 
     def known_alias(self, token: Token) -> str:
