@@ -27,11 +27,11 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from aws_integration.errors import IntegrationError, PermissionDenied
+from aws_integration.integrations.sentinelone.address import API_PREFIX
 from aws_integration.steps.chain import link
 
 log = logging.getLogger(__name__)
 
-API_PREFIX = "/web/api/v2.1"
 RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER = 60.0
 Rows = Callable[[Any], list[dict[str, Any]]]
@@ -54,23 +54,6 @@ class ClientSettings:
     timeout: float = 30.0
     backoff: float = 0.5  # seconds before the first retry; doubled each time, with jitter
     max_backoff: float = 20.0
-
-
-def console_url(management_url: str) -> str:
-    """``https://host[:port]`` from a host or URL (the scheme defaults to https); a clear error when it is neither."""
-    text = management_url.strip()
-    if "://" not in text:
-        text = "https://" + text
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password:
-        raise ValueError("must be the console's host or URL, such as https://acme.sentinelone.net")
-    if parts.path.strip("/") not in ("", API_PREFIX.strip("/")) or parts.query or parts.fragment:
-        raise ValueError("must be the console's address only (no path, query or fragment)")
-    try:
-        port = parts.port
-    except ValueError:
-        raise ValueError("has a port that is not a number from 1 to 65535") from None
-    return f"{parts.scheme}://{parts.hostname}" + (f":{port}" if port else "")
 
 
 def _code(body: Any) -> str:

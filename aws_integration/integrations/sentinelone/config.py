@@ -16,7 +16,7 @@ from pydantic import Field, PrivateAttr, SecretStr, ValidationInfo, field_valida
 from pydantic_core.core_schema import ValidatorFunctionWrapHandler
 
 from aws_integration.settings_model import PollingInterval, SettingsModel
-from aws_integration.integrations.sentinelone.client import console_url
+from aws_integration.integrations.sentinelone.address import console_url
 
 MAX_TOKEN_CHARS = 4096
 
