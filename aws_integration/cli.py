@@ -19,33 +19,27 @@ import textwrap
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import botocore.session
-from aiobotocore.session import AioSession
-from botocore.exceptions import BotoCoreError
-
-from aws_integration.config import AlertRule, AwsInstance, ConfigError, Instance, Known, config_path, load_config
-from aws_integration.integrations.aws.engine.clients import (
-    DEFAULT_READ_TIMEOUT,
-    ClientSettings,
-    check_client_configuration,
-    new_session,
-    settings_for,
-)
-from aws_integration.errors import IntegrationError
+# Only what building the parser and reporting errors need is imported here: botocore, the
+# configuration's models and the job machinery load in the commands that use them, so
+# `--help`, `query` or `export` start without them.
+from aws_integration.errors import ConfigError, IntegrationError
+from aws_integration.integrations.aws.defaults import DEFAULT_READ_TIMEOUT, DEFAULT_ROLE_NAME
 from aws_integration.steps.report import RunReport, StepStatus
-from aws_integration.jobs.alerts import AlertSink
 from aws_integration.jobs.history import change_lines, format_changes, format_runs
 from aws_integration.jobs.lock import InstanceLock
-from aws_integration.jobs.run import InstanceRun, Job, JobSettings, TargetRun
-from aws_integration.integrations.aws.registry import Registry, default_registry
-from aws_integration.integrations.aws.setup.instructions import render_instructions
-from aws_integration.integrations.aws.setup.templates import DEFAULT_ROLE_NAME, RoleSettings, cloudformation, terraform
 from aws_integration.store import CommitSummary, SqliteStore, StoreError, default_store_path
 from aws_integration.store.bulk import DEFAULT_IMPORT_SOURCE, BulkDataError, load_bulk_files
 from aws_integration.store.derivations import open_graph_store
 from aws_integration.store.locks import locks_dir
+
+if TYPE_CHECKING:
+    from aiobotocore.session import AioSession
+
+    from aws_integration.config import AlertRule, Instance, Known
+    from aws_integration.integrations.aws.engine.clients import ClientSettings
+    from aws_integration.jobs.run import InstanceRun, Job, TargetRun
 
 T = TypeVar("T")
 EXIT_OK = 0
@@ -56,10 +50,10 @@ EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE  # 141: what a shell reports for `export
 EXIT_TERMINATED = 128 + signal.SIGTERM  # 143, as a shell reports a process SIGTERM ended
 REPLACE_DELETION_LIMIT = 10  # records an import may delete from its source without --yes
 
-TEMPLATE_FORMATS: dict[str, tuple[str, Callable[[Registry, RoleSettings], str]]] = {
-    "cloudformation": ("aws-integration-role.cfn.json", cloudformation),
-    "terraform": ("aws-integration-role.tf", terraform),
-    "instructions": ("aws-integration-setup.md", render_instructions),
+TEMPLATE_FILES = {  # setup's formats besides the policy, and the file each is written to
+    "cloudformation": "aws-integration-role.cfn.json",
+    "terraform": "aws-integration-role.tf",
+    "instructions": "aws-integration-setup.md",
 }
 
 log = logging.getLogger("aws_integration")
@@ -73,6 +67,8 @@ def _regions(value: str) -> tuple[str, ...]:
 
 
 def _services(value: str) -> frozenset[str]:
+    from aws_integration.integrations.aws.registry import default_registry
+
     services = frozenset(part.strip() for part in value.split(",") if part.strip())
     unknown = sorted(services - default_registry().services)
     if unknown:
@@ -178,7 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     setup.add_argument("--integration", choices=["aws", "sentinelone"], default="aws",
                        help="what to set up (default aws; sentinelone: --format instructions)")
-    setup.add_argument("--format", choices=["policy", *TEMPLATE_FORMATS], default="policy", help="what to generate")
+    setup.add_argument("--format", choices=["policy", *TEMPLATE_FILES], default="policy", help="what to generate")
     setup.add_argument("--trusted-principal", metavar="ARN", help="who may assume the role (account root, role, user)")
     setup.add_argument("--external-id", metavar="ID", help="external ID for the trust policy (default: a random one)")
     setup.add_argument("--role-name", default=DEFAULT_ROLE_NAME, help=f"role name (default {DEFAULT_ROLE_NAME})")
@@ -360,13 +356,19 @@ def _format_prediction(check: dict[str, object]) -> list[str]:
 
 
 def _client_settings(session: AioSession, concurrency: int = 32) -> ClientSettings:
+    from aws_integration.integrations.aws.engine.clients import settings_for
+
     return settings_for(session, max_concurrency=concurrency, s3_path_style=_uses_custom_endpoint())
 
 
 def _known() -> Known:
     """AWS's services, every declared type with its properties, and botocore's regions: what a configuration is
     checked against."""
+    import botocore.session
+
+    from aws_integration.config import Known
     from aws_integration.integrations import declared_properties
+    from aws_integration.integrations.aws.registry import default_registry
 
     session = botocore.session.get_session()
     regions = {region for partition in session.get_available_partitions()
@@ -376,6 +378,8 @@ def _known() -> Known:
 
 def _instance(args: argparse.Namespace) -> tuple[Instance, tuple[AlertRule, ...]] | None:
     """The configured instance to run and the alert rules, when ``--instance`` or ``--config`` says so."""
+    from aws_integration.config import config_path, load_config
+
     if args.instance is None and args.config is None:
         return None
     config = load_config(config_path(args.config), _known())
@@ -415,12 +419,19 @@ async def _stoppable(work: Coroutine[Any, Any, T]) -> T:
 
 def _check_aws_configuration(args: argparse.Namespace, instances: Sequence[Instance | None]) -> None:
     """Refuse a retry or endpoint setting no client can use before anything is opened or created."""
+    from aws_integration.config import AwsInstance
+    from aws_integration.integrations.aws.engine.clients import check_client_configuration, new_session
+
     aws = [instance for instance in instances if instance is None or isinstance(instance, AwsInstance)]
     for profile in {(instance.profile if instance else None) or getattr(args, "profile", None) for instance in aws}:
         check_client_configuration(new_session(profile))
 
 
 def _job(args: argparse.Namespace, store: SqliteStore, rules: Sequence[AlertRule] = ()) -> Job:
+    from aws_integration.integrations.aws.registry import default_registry
+    from aws_integration.jobs.alerts import AlertSink
+    from aws_integration.jobs.run import Job, JobSettings
+
     settings = JobSettings(
         profile=getattr(args, "profile", None),
         regions=getattr(args, "regions", None),
@@ -522,7 +533,12 @@ def _diagnose_instance(args: argparse.Namespace, instance: Any) -> int:
 
 def run_permissions(args: argparse.Namespace) -> int:
     """``aws-integration permissions``: which resource types will be skipped, and why."""
+    from botocore.exceptions import BotoCoreError
+
+    from aws_integration.config import AwsInstance
+    from aws_integration.integrations.aws.engine.clients import check_client_configuration, new_session
     from aws_integration.integrations.aws.permissions.diagnose import DiagnosticRequest, diagnose, format_report
+    from aws_integration.integrations.aws.registry import default_registry
 
     loaded = _instance(args)
     instance = loaded[0] if loaded else None
@@ -583,7 +599,12 @@ def _instructions_of(args: argparse.Namespace) -> int:
 
 def run_setup(args: argparse.Namespace) -> int:
     """``aws-integration setup``: artefacts a security team reviews before granting access."""
+    import botocore.session
+
+    from aws_integration.integrations.aws.registry import default_registry
+    from aws_integration.integrations.aws.setup.instructions import render_instructions
     from aws_integration.integrations.aws.setup.policy import least_privilege_policies, policy_files
+    from aws_integration.integrations.aws.setup.templates import RoleSettings, cloudformation, terraform
 
     if args.integration != "aws":
         return _instructions_of(args)
@@ -602,14 +623,16 @@ def run_setup(args: argparse.Namespace) -> int:
         files = policy_files(documents)
         text = json.dumps(documents[0] if len(documents) == 1 else documents, indent=2) + "\n"
     else:
-        name, render = TEMPLATE_FORMATS[args.format]
-        text = render(registry, settings)
-        files = {name: text}
+        render = {"cloudformation": cloudformation, "terraform": terraform, "instructions": render_instructions}
+        text = render[args.format](registry, settings)
+        files = {TEMPLATE_FILES[args.format]: text}
     return _write_output(args, files, text)
 
 
 def run_config(args: argparse.Namespace) -> int:
     """``aws-integration config``: every problem of the file, or what each instance will do."""
+    from aws_integration.config import config_path, load_config
+
     path = config_path(args.config)
     config = load_config(path, _known())
     print(f"{path}: {len(config.instances)} instance(s)")
@@ -632,6 +655,7 @@ def _existing_store(args: argparse.Namespace) -> Path:
 
 def run_schedule(args: argparse.Namespace) -> int:
     """``aws-integration schedule``: every instance on its interval, until SIGTERM or SIGINT."""
+    from aws_integration.config import config_path, load_config
     from aws_integration.jobs.scheduler import Scheduler
 
     path = config_path(args.config)
@@ -822,6 +846,7 @@ def run_import(args: argparse.Namespace) -> int:
 def run_docs(args: argparse.Namespace) -> int:
     """``aws-integration docs``: the data-model reference."""
     from aws_integration.docgen import render_data_model
+    from aws_integration.integrations.aws.registry import default_registry
 
     text = render_data_model(default_registry())
     if args.output:

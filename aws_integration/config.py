@@ -26,7 +26,7 @@ from pydantic import (
     model_validator,
 )
 
-from aws_integration.errors import IntegrationError
+from aws_integration.errors import ConfigError, IntegrationError
 from aws_integration.graph.model import RESERVED_PROPERTIES
 from aws_integration.graph.properties import TAG_PREFIX
 from aws_integration.integrations.aws.config import AwsInstance, ServiceFilter
@@ -172,15 +172,6 @@ class Config(_Model):
                 return instance
         known = ", ".join(instance.name for instance in self.instances)
         raise IntegrationError(f"no instance named {name!r} in the configuration (known: {known})")
-
-
-class ConfigError(IntegrationError):
-    """A configuration file that cannot be used; ``problems`` lists every one, with its place."""
-
-    def __init__(self, path: Path, problems: list[str]) -> None:
-        self.path = path
-        self.problems = problems
-        super().__init__(f"{path}: " + "; ".join(problems))
 
 
 def _place(location: tuple[int | str, ...]) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 MAX_ERROR_CHARS = 500
 
 
@@ -16,6 +18,15 @@ class IntegrationError(Exception):
 
     The CLI prints its message as one line and exits non-zero.
     """
+
+
+class ConfigError(IntegrationError):
+    """A configuration file that cannot be used; ``problems`` lists every one, with its place."""
+
+    def __init__(self, path: Path, problems: list[str]) -> None:
+        self.path = path
+        self.problems = problems
+        super().__init__(f"{path}: " + "; ".join(problems))
 
 
 class PermissionDenied(Exception):

@@ -30,6 +30,7 @@ from aiobotocore.session import AioSession, get_session
 
 from aws_integration.integrations.aws.engine.answers import checked_answer, expect_operation
 from aws_integration.errors import IntegrationError
+from aws_integration.integrations.aws.defaults import DEFAULT_READ_TIMEOUT
 from aws_integration.integrations.aws.engine.parsing import (
     DEFAULT_OFFLOAD_BYTES,
     PARSER_DEFAULTS,
@@ -40,7 +41,6 @@ from aws_integration.integrations.aws.engine.parsing import (
 )
 
 DEFAULT_HOME_REGION = "us-east-1"
-DEFAULT_READ_TIMEOUT = 30.0
 log = logging.getLogger(__name__)
 
 

@@ -14,8 +14,8 @@ from typing import Any
 
 from aws_integration.integrations.aws.registry import Registry
 from aws_integration.integrations.aws.setup.policy import least_privilege_policies
+from aws_integration.integrations.aws.defaults import DEFAULT_ROLE_NAME
 
-DEFAULT_ROLE_NAME = "aws-integration-inventory"
 CFN_PARTITION = "${AWS::Partition}"
 TF_PARTITION = "${data.aws_partition.current.partition}"
 
