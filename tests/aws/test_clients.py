@@ -85,3 +85,51 @@ def test_the_pool_parses_timestamps_its_way(flaky: Any, monkeypatch: pytest.Monk
     ClientPool(session, ClientSettings())
     parser = session.get_component("response_parser_factory").create_parser("ec2")
     assert parser._timestamp_parser is parse_timestamp
+
+
+class _Recording(_Flaky):
+    def do_POST(self) -> None:  # noqa: N802 (the http.server API)
+        self.server.agents.append(self.headers["User-Agent"])  # type: ignore[attr-defined]
+        super().do_POST()
+
+
+def test_a_client_builds_its_user_agent_once_and_sends_botocore_s(monkeypatch: pytest.MonkeyPatch) -> None:
+    import botocore.useragent
+
+    server: Any = ThreadingHTTPServer(("127.0.0.1", 0), _Recording)
+    server.requests, server.failures, server.agents = 0, 0, []
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{server.server_address[1]}")
+    builds = []
+    original = botocore.useragent.UserAgentString._build_sdk_metadata
+    monkeypatch.setattr(botocore.useragent.UserAgentString, "_build_sdk_metadata",
+                        lambda self: builds.append(1) or original(self))
+    settings = ClientSettings()
+    counted: list[int] = []  # builds during the pooled requests, then during the plain client's first two
+
+    async def run() -> None:
+        async with ClientPool(get_session(), settings) as clients:
+            ec2 = await clients.get("ec2", "us-east-1")
+            created = len(builds)
+            for _ in range(3):
+                await ec2.describe_vpcs()
+            async for _ in ec2.get_paginator("describe_vpcs").paginate():  # a feature of its own: the paginator
+                pass
+            counted.append(len(builds) - created)
+        async with get_session().create_client("ec2", region_name="us-east-1", config=settings.botocore_config()) as plain:
+            created = len(builds)
+            await plain.describe_vpcs()
+            await plain.describe_vpcs()
+            counted.append(len(builds) - created)
+            async for _ in plain.get_paginator("describe_vpcs").paginate():
+                pass
+
+    try:
+        asyncio.run(run())
+    finally:
+        server.shutdown()
+        server.server_close()
+    pooled, plain = server.agents[:4], server.agents[4:]
+    assert pooled[:3] == [plain[0]] * 3 and pooled[3] == plain[2]  # what botocore itself sends
+    assert pooled[3] != pooled[0]  # the paginator's feature is in its header
+    assert counted == [2, 4]  # the pool: once per set of features; a plain client: twice per request

@@ -31,6 +31,7 @@ from aiobotocore.session import AioSession, get_session
 from aws_integration.integrations.aws.engine.answers import checked_answer, expect_operation
 from aws_integration.errors import IntegrationError
 from aws_integration.integrations.aws.defaults import DEFAULT_READ_TIMEOUT
+from aws_integration.integrations.aws.engine.user_agent import memoise_user_agent
 from aws_integration.integrations.aws.engine.parsing import (
     DEFAULT_OFFLOAD_BYTES,
     PARSER_DEFAULTS,
@@ -282,6 +283,7 @@ class ClientPool:
                 client = await self._stack.enter_async_context(
                     self._session.create_client(service, region_name=region, config=self._config)
                 )
+                memoise_user_agent(client)
                 client.meta.events.register("before-call", expect_operation)
                 client.meta.events.register("before-parse", _parseable_server_errors)
                 client.meta.events.register("before-parse", self._parse_workers.mark)
