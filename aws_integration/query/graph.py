@@ -23,11 +23,12 @@ class Subgraph:
         return {"entities": self.entities, "relationships": self.relationships}
 
 
-def _flat(text: str) -> dict[str, Any]:
-    record: dict[str, Any] = json.loads(text)
-    if isinstance(record.get("_class"), list) and len(record["_class"]) == 1:
-        record["_class"] = record["_class"][0]
-    return record
+def decoded(text: str | None) -> Any:
+    """A JSON column of a query's answer; a record's one class as a name, as ``export`` writes it."""
+    value = json.loads(text) if text is not None else None
+    if isinstance(value, dict) and isinstance(value.get("_class"), list) and len(value["_class"]) == 1:
+        value["_class"] = value["_class"][0]
+    return value
 
 
 def read_subgraph(store: SqliteStore, entity_keys: Iterable[str], relationship_keys: Iterable[str]) -> Subgraph:
@@ -38,4 +39,4 @@ def read_subgraph(store: SqliteStore, entity_keys: Iterable[str], relationship_k
     relationships = store.select(
         f"SELECT {relationship_record('r')} FROM relationships r WHERE r.key IN (SELECT value FROM json_each(:keys)) "
         "ORDER BY r.type, r.key", {"keys": json.dumps(sorted(set(relationship_keys)))})
-    return Subgraph([_flat(text) for (text,) in entities], [_flat(text) for (text,) in relationships])
+    return Subgraph([decoded(text) for (text,) in entities], [decoded(text) for (text,) in relationships])

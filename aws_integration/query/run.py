@@ -27,7 +27,7 @@ from aws_integration.query.ast import (
     comparisons,
 )
 from aws_integration.query.parser import parse_query
-from aws_integration.query.graph import Subgraph, read_subgraph
+from aws_integration.query.graph import Subgraph, decoded, read_subgraph
 from aws_integration.query.sql import QueryError, compile_query, epoch_millis
 from aws_integration.store import SqliteStore
 from aws_integration.suggest import did_you_mean
@@ -36,12 +36,6 @@ _ENTITY_COLUMNS = ("_type", "_key", "displayName")
 _OWN_FIELDS = RESERVED_PROPERTIES | {"_source"}  # an entity's own fields, not properties
 _EDGE_FIELDS = _OWN_FIELDS | {"_fromEntityKey", "_toEntityKey"}  # a relationship's
 
-
-def _value(text: str | None) -> Any:
-    value = json.loads(text) if text is not None else None
-    if isinstance(value, dict) and isinstance(value.get("_class"), list) and len(value["_class"]) == 1:
-        value["_class"] = value["_class"][0]
-    return value
 
 
 @dataclass(frozen=True)
@@ -276,4 +270,4 @@ def run_query(store: SqliteStore, query: str | Query, now: datetime | None = Non
                     keys[kind].add(key)
         return QueryResult(compiled.columns, [], False, read_subgraph(store, keys["entity"], keys["relationship"]))
     width = 1 if compiled.entities else len(compiled.columns)
-    return QueryResult(compiled.columns, [tuple(_value(cell) for cell in row[:width]) for row in rows], compiled.entities)
+    return QueryResult(compiled.columns, [tuple(decoded(cell) for cell in row[:width]) for row in rows], compiled.entities)
