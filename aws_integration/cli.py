@@ -141,8 +141,11 @@ def build_parser() -> argparse.ArgumentParser:
     chosen.add_argument("--exclude-services", type=_services, metavar="S1,S2",
                         help="leave these services out (their steps are disabled, their stored data kept)")
     run.add_argument("--concurrency", type=_positive, default=32, help="AWS requests in flight at once (default 32)")
+    run.add_argument("--processes", type=_positive, metavar="N",
+                     help="processes that collect an account's steps at once (default: one per core)")
     run.add_argument("--parse-processes", type=_count, metavar="N",
-                     help="worker processes that parse large AWS answers (default: one per core but one; 0: none)")
+                     help="worker processes that parse large AWS answers (default: none when several processes "
+                          "collect, else one per core but one; 0: none)")
     run.add_argument("--read-timeout", type=_seconds, default=DEFAULT_READ_TIMEOUT, metavar="SECONDS",
                      help="seconds to wait for an AWS answer before retrying the request (default 30)")
     run.add_argument("--json", action="store_true", help="print the run report as JSON")
@@ -191,8 +194,11 @@ def build_parser() -> argparse.ArgumentParser:
     schedule.add_argument("--config", type=Path, help="configuration file (default: $AWS_INTEGRATION_CONFIG)")
     schedule.add_argument("--store", type=Path, help=store_help)
     schedule.add_argument("--concurrency", type=_positive, default=32, help="AWS requests in flight per run")
+    schedule.add_argument("--processes", type=_positive, metavar="N",
+                          help="processes that collect an account's steps at once (default: one per core)")
     schedule.add_argument("--parse-processes", type=_count, metavar="N",
-                          help="worker processes that parse large AWS answers (default: one per core but one; 0: none)")
+                          help="worker processes that parse large AWS answers (default: none when several processes "
+                               "collect, else one per core but one; 0: none)")
     schedule.add_argument("--read-timeout", type=_seconds, default=DEFAULT_READ_TIMEOUT, metavar="SECONDS",
                           help="seconds to wait for an AWS answer before retrying the request (default 30)")
     schedule.add_argument("--no-permission-check", action="store_true", help="as for ingest")
@@ -428,6 +434,7 @@ def _check_aws_configuration(args: argparse.Namespace, instances: Sequence[Insta
 
 
 def _job(args: argparse.Namespace, store: SqliteStore, rules: Sequence[AlertRule] = ()) -> Job:
+    from aws_integration.integrations.aws.engine.processes import usable_cores
     from aws_integration.integrations.aws.registry import default_registry
     from aws_integration.jobs.alerts import AlertSink
     from aws_integration.jobs.run import Job, JobSettings
@@ -441,6 +448,7 @@ def _job(args: argparse.Namespace, store: SqliteStore, rules: Sequence[AlertRule
         concurrency=getattr(args, "concurrency", 32),
         read_timeout=getattr(args, "read_timeout", DEFAULT_READ_TIMEOUT),
         parse_processes=getattr(args, "parse_processes", None),
+        processes=getattr(args, "processes", None) or usable_cores(),
         s3_path_style=_uses_custom_endpoint(),
         include_services=getattr(args, "include_services", None) or frozenset(),
         exclude_services=getattr(args, "exclude_services", None) or frozenset(),

@@ -53,6 +53,7 @@ class JobSettings:
     concurrency: int = 32
     read_timeout: float = DEFAULT_READ_TIMEOUT
     parse_processes: int | None = None
+    processes: int = 1  # collecting an account's steps (see integrations/aws/engine/processes.py)
     s3_path_style: bool = False
     include_services: frozenset[str] = frozenset()
     exclude_services: frozenset[str] = frozenset()

@@ -22,7 +22,7 @@ import itertools
 import logging
 import time
 from collections import defaultdict
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Protocol
@@ -54,6 +54,18 @@ class UnitFetch(Protocol):
 
     def items(self) -> AsyncIterator[RawItem]:
         """The unit's raw items, as they arrive."""
+        ...
+
+
+class Claims(Protocol):
+    """Which bundles of a registry's steps one runner runs, when several processes share a run
+    (see :mod:`aws_integration.steps.shares`): each bundle is taken by exactly one of them."""
+
+    bundles: Sequence[tuple[str, ...]]  # the step and mapper IDs of each bundle
+    in_flight: int  # the bundles a runner works on at once
+
+    def take(self) -> int | None:
+        """The next bundle no runner has taken, now this one's; None once every bundle is taken."""
         ...
 
 
@@ -106,6 +118,7 @@ class CollectedGraph:
     partial_entity_types: set[str]
     partial_relationship_types: set[str]
     units: frozenset[tuple[str, str]] = frozenset()
+    missed: frozenset[tuple[str, str]] = frozenset()  # pairs some step producing the type should have collected
 
 
 @dataclass
@@ -200,7 +213,8 @@ class StepRunner:
     """Runs a registry's steps against one target.
 
     With ``tag_with_account_name``, every entity gets ``tag.AccountName``: ``account_name``
-    when given, else the root entity's display name, else the target's ID.
+    when given, else the root entity's display name, else the target's ID. With ``claims``,
+    it runs only the bundles of steps it takes, and reports only those.
     """
 
     def __init__(
@@ -211,6 +225,7 @@ class StepRunner:
         *,
         account_name: str | None = None,
         tag_with_account_name: bool = False,
+        claims: Claims | None = None,
     ) -> None:
         self.registry = registry
         self.target = target
@@ -229,27 +244,34 @@ class StepRunner:
         self._held: dict[str, Entity] = {}
         # Per step: the scopes it collected, and those it should have.
         self._coverage: dict[str, tuple[set[str], set[str]]] = {}
+        self._root_settled = asyncio.Event()  # set once the root entity's step is over
+        self._claims = claims
+        self._claimed: set[str] = set()  # with claims: the steps and mappers of the bundles taken
 
     async def run(self, started: datetime | None = None) -> CollectedGraph:
-        """Run every step, then the mappers, and build the report."""
+        """Run every step (or, with claims, the bundles this runner takes), then the mappers, and build the report."""
         started = started or datetime.now(timezone.utc)
         clock = time.monotonic()
         chain_start = CALL_CHAIN.get()
         tasks: dict[str, asyncio.Task[StepResult]] = {}
-        for step in self.registry.steps:
-            tasks[step.id] = asyncio.create_task(self._run_step(step, tasks))
         try:
-            await asyncio.gather(*tasks.values())
+            if self._claims is None:
+                for step in self.registry.steps:
+                    self._start(step, tasks)
+                await asyncio.gather(*tasks.values())
+            else:
+                await self._run_claimed(tasks)
         except BaseException:  # the sink failed, or the run was stopped: no step goes on alone
             for task in tasks.values():
                 task.cancel()
             await asyncio.gather(*tasks.values(), return_exceptions=True)
             raise
         for mapper in self.registry.mappers:
-            self._results[mapper.id] = self._run_mapper(mapper)
+            if self._claims is None or mapper.id in self._claimed:
+                self._results[mapper.id] = self._run_mapper(mapper)
         self._hand_over(list(self._held.values()), [])  # the mappers are done with them
         self._held.clear()
-        ordered = [self._results[step.id] for step in self.registry.all_steps]
+        ordered = [self._results[step.id] for step in self.registry.all_steps if step.id in self._results]
         report = RunReport(
             integration=self.target.integration,
             target_id=self.target.id,
@@ -264,8 +286,8 @@ class StepRunner:
             retries=sum(result.retries for result in ordered),
             longest_call_chain=max(self._chain_ends.values(), default=chain_start),
         )
-        units = self._collected_units(ordered)
-        report.scope = _scope_by_type(units)
+        units, missed = self._collected_units(ordered)
+        report.scope = scope_by_type(units)
         partial = [result for result in ordered if result.status is not StepStatus.SUCCESS]
         in_memory = self._sink if isinstance(self._sink, InMemoryGraph) else InMemoryGraph()
         return CollectedGraph(
@@ -275,10 +297,40 @@ class StepRunner:
             partial_entity_types={name for result in partial for name in result.entity_types},
             partial_relationship_types={name for result in partial for name in result.relationship_types},
             units=units,
+            missed=missed,
         )
 
-    def _collected_units(self, results: list[StepResult]) -> frozenset[tuple[str, str]]:
-        """The (type, scope) pairs every step producing the type collected: the run's scope.
+    def _start(self, step: Step, tasks: dict[str, asyncio.Task[StepResult]]) -> asyncio.Task[StepResult]:
+        task = tasks[step.id] = asyncio.create_task(self._run_step(step, tasks))
+        if step.id == self._root_step():
+            task.add_done_callback(lambda _: self._root_settled.set())
+        return task
+
+    async def _run_claimed(self, tasks: dict[str, asyncio.Task[StepResult]]) -> None:
+        """Run the bundles this runner claims, ``in_flight`` at a time, until every bundle is someone's."""
+        assert self._claims is not None
+        steps = {step.id: step for step in self.registry.steps}
+        running: set[asyncio.Future[list[StepResult]]] = set()
+        try:
+            while True:
+                while len(running) < self._claims.in_flight and (index := self._claims.take()) is not None:
+                    bundle = self._claims.bundles[index]
+                    self._claimed.update(bundle)
+                    started = [self._start(steps[step_id], tasks) for step_id in bundle if step_id in steps]
+                    running.add(asyncio.gather(*started))
+                if not running:
+                    return
+                done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                for finished in done:
+                    finished.result()  # a failed sink ends the run
+        except BaseException:
+            for bundle in running:
+                bundle.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
+            raise
+
+    def _collected_units(self, results: list[StepResult]) -> tuple[frozenset[tuple[str, str]], frozenset[tuple[str, str]]]:
+        """The (type, scope) pairs every step producing the type collected: the run's scope; and the pairs missed.
 
         A pair that one step collected and another (producing the same type) missed is
         out: what the second stored there stays.
@@ -290,7 +342,8 @@ class StepRunner:
             for type_name in result.entity_types + result.relationship_types:
                 collected[type_name] |= done
                 missed[type_name] |= expected - done
-        return frozenset((name, scope) for name, scopes in collected.items() for scope in scopes - missed[name])
+        return (frozenset((name, scope) for name, scopes in collected.items() for scope in scopes - missed[name]),
+                frozenset((name, scope) for name, scopes in missed.items() for scope in scopes))
 
     def emit(self, unit: int, entities: list[Entity], relationships: list[Relationship]) -> None:
         """Hand records to the sink, tagged with the account's name when the user asked for it.
@@ -304,13 +357,26 @@ class StepRunner:
                 entity.properties[TAG_NAME] = name
         self._sink.add(unit, entities, relationships)
 
-    def _waits_for_root_name(self, step: Step) -> str | None:
-        """The root entity's step, when ``step`` must wait for it to know the name it tags entities with."""
+    def _root_step(self) -> str | None:
+        """The step of the root entity, when entities are tagged with its name (none was given)."""
         if not self._tag or self._given_name:
             return None
-        producing = next((other.id for other in self.registry.steps
-                          if any(entity.type == self.target.root_type for entity in other.entities)), None)
+        return next((other.id for other in self.registry.steps
+                     if any(entity.type == self.target.root_type for entity in other.entities)), None)
+
+    def _waits_for_root_name(self, step: Step) -> str | None:
+        """The root entity's step, when ``step`` must wait for it to know the name it tags entities with."""
+        producing = self._root_step()
         return producing if producing != step.id else None
+
+    async def named(self) -> None:
+        """Wait until the name :meth:`emit` tags entities with is known (at once unless it is the root entity's)."""
+        if self._root_step() is not None:
+            await self._root_settled.wait()
+
+    def new_unit(self) -> int:
+        """A unit number no unit of this run has, for records another process collected and hands over here."""
+        return next(self._units)
 
     def _hand_over(self, entities: list[Entity], relationships: list[Relationship]) -> None:
         """Hand records produced all at once to the sink, a page at a time, as one unit that succeeded."""
@@ -498,7 +564,7 @@ class StepRunner:
         return result
 
 
-def _scope_by_type(units: frozenset[tuple[str, str]]) -> dict[str, list[str]]:
+def scope_by_type(units: frozenset[tuple[str, str]]) -> dict[str, list[str]]:
     """The run's scope for the report: each type with the scopes (or ``global``) it was collected in."""
     by_type: dict[str, list[str]] = defaultdict(list)
     for type_name, scope in sorted(units):

@@ -56,8 +56,11 @@ async def _assume(job: Job, source: AioSession, role_arn: str, external_id: str)
 
 def _client_settings(job: Job, session: AioSession) -> ClientSettings:
     settings = job.settings
+    parse_processes = settings.parse_processes
+    if parse_processes is None and settings.processes > 1:
+        parse_processes = 0  # the cores collect: a parsing worker would only compete with them
     return settings_for(session, max_concurrency=settings.concurrency, s3_path_style=settings.s3_path_style,
-                        read_timeout=settings.read_timeout, parse_processes=settings.parse_processes)
+                        read_timeout=settings.read_timeout, parse_processes=parse_processes)
 
 
 async def _run_organization(
@@ -117,6 +120,7 @@ def _options(job: Job, instance: AwsInstance | None, member: MemberAccount | Non
         include_services=settings.include_services or frozenset(instance.services.include if instance else ()),
         exclude_services=settings.exclude_services or frozenset(instance.services.exclude if instance else ()),
         client_settings=_client_settings(job, session),
+        processes=settings.processes,
     )
 
 

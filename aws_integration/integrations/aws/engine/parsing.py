@@ -109,7 +109,7 @@ def _botocore_session() -> botocore.session.Session:
     return botocore.session.get_session()
 
 
-def _start_worker(parent: int) -> None:
+def follow_parent(parent: int) -> None:
     """Set up a worker of the main process ``parent``: Ctrl-C, which reaches the whole
     process group, is left to the main process, which stops the workers itself; and a
     worker ends when the main process is gone, even when it was killed without a chance
@@ -148,7 +148,7 @@ class ParseWorkers:
         """Start the workers (the first large answer does, unless they were started before)."""
         if self.processes > 0 and self._executor is None:
             self._executor = ProcessPoolExecutor(
-                self.processes, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker,
+                self.processes, mp_context=multiprocessing.get_context("spawn"), initializer=follow_parent,
                 initargs=(os.getpid(),))
             for _ in range(self.processes):
                 self._executor.submit(_warm_up)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import inspect
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -26,13 +27,15 @@ from aws_integration.integrations.aws.engine.clients import ClientPool, ClientSe
 from aws_integration.integrations.aws.engine.context import FetchContext, TransformContext, account_key
 from aws_integration.integrations.aws.engine.preflight import Identity, enabled_regions, identify
 from aws_integration.errors import IntegrationError
-from aws_integration.graph.sink import GraphSink
+from aws_integration.graph.sink import GraphSink, InMemoryGraph
+from aws_integration.integrations.aws.engine.processes import ShareProcess, SharedClaims, new_counter
 from aws_integration.integrations.aws.permissions.checker import PermissionReport, check_principal
 from aws_integration.integrations.aws.permissions.comparison import compare
 from aws_integration.integrations.aws.permissions.principal import PolicyReader, principal_from_arn
-from aws_integration.integrations.aws.registry import Registry
+from aws_integration.integrations.aws.registry import Registry, default_registry
 from aws_integration.steps.chain import CALL_CHAIN
-from aws_integration.steps.runner import CollectedGraph, StepRunner, Target
+from aws_integration.steps.runner import Claims, CollectedGraph, StepRunner, Target
+from aws_integration.steps.shares import lost_steps, merged, ordered_bundles
 
 __all__ = ["CollectedGraph", "RunOptions", "ingest"]
 
@@ -54,6 +57,7 @@ class RunOptions:
     include_services: frozenset[str] = frozenset()
     exclude_services: frozenset[str] = frozenset()
     client_settings: ClientSettings = field(default_factory=ClientSettings)
+    processes: int = 1  # collecting ones: this process and a child per extra one (see processes.py)
 
     def runs_service(self, service: str) -> bool:
         """Whether the configuration lets steps of ``service`` run."""
@@ -105,7 +109,7 @@ class AwsAccount(Target):
         self.regions = regions
         self._clients = clients
         self._options = options
-        self._home = home
+        self.home = home
         self._slots = asyncio.Semaphore(options.client_settings.max_concurrency)
 
     def scopes(self, step: Any = None) -> set[str]:
@@ -123,7 +127,7 @@ class AwsAccount(Target):
 
     def unit(self, step: Any, scope: str | None, dependencies: Mapping[str, list[tuple[Any, RawItem]]]) -> _AwsUnit:
         context = TransformContext(self.identity.partition, self.identity.account_id, scope, self._options.account_name)
-        return _AwsUnit(step, FetchContext(step, context, self._clients, self._slots, self._home, dependencies))
+        return _AwsUnit(step, FetchContext(step, context, self._clients, self._slots, self.home, dependencies))
 
     def excluded(self, step: Any) -> str | None:
         if self._options.runs_service(step.service):
@@ -145,6 +149,89 @@ async def _predict(clients: ClientPool, registry: Registry, identity: Identity, 
     return check_principal(registry, policies), reader.api_calls
 
 
+@dataclass(frozen=True)
+class _ShareWork:
+    """What a child process needs besides its steps: the preflight's findings and the run's options."""
+
+    identity: Identity
+    regions: list[str]
+    options: RunOptions
+    home: str
+
+
+def _rebuilt_by_children(registry: Registry) -> bool:
+    """Whether a child process can rebuild ``registry``'s steps from their IDs: they are the shipped ones."""
+    shipped = default_registry()
+    by_id = {step.id: step for step in shipped.all_steps}
+    return registry.common_properties == shipped.common_properties and all(
+        by_id.get(step.id) is step for step in registry.all_steps)
+
+
+async def run_share(session: AioSession, work: _ShareWork, claims: Claims, sink: GraphSink) -> tuple[CollectedGraph, int]:
+    """A child process's part of an account's run: the bundles it claims (its records went to ``sink``), and its requests."""
+    options = dataclasses.replace(work.options, tag_with_account_name=False)  # the parent tags what it takes
+    async with ClientPool(session, options.client_settings) as clients:
+        CALL_CHAIN.set(PREFLIGHT_CHAIN)
+        runner = StepRunner(default_registry(), AwsAccount(clients, work.identity, work.regions, options, work.home),
+                            sink, claims=claims)
+        return await runner.run(), clients.requests
+
+
+IN_FLIGHT_BUNDLES = 8  # bundles of steps a process works on at once when several share a run
+PER_ITEM_CALLS = 8  # how many times a call made for each listed resource is guessed to be made, per unit
+CLIENT_CALLS = 3  # what creating a service's client in a region costs, in calls
+
+
+def _weight(regions: int) -> Callable[[Any], float]:
+    """A step's share of a run's work, in calls: per unit it runs in, a client, its listings once and
+    its per-resource calls several times (what a run costs is mostly its calls)."""
+    def weigh(step: Any) -> float:
+        if not isinstance(step, StepDecl):
+            return 1.0  # a mapper works on what was collected
+        units = regions if step.scope is Scope.REGIONAL else 1
+        per_unit = sum(1 if index == 0 or call.paginated else PER_ITEM_CALLS for index, call in enumerate(step.calls))
+        return units * (CLIENT_CALLS + per_unit)
+    return weigh
+
+
+async def _collect(
+    registry: Registry, session: AioSession, target: AwsAccount, options: RunOptions,
+    sink: GraphSink | None, children: list[ShareProcess], counter: Any, started: datetime,
+) -> tuple[CollectedGraph, int]:
+    """The run's steps on the neutral runner: all here, or split with ``children``; the graph and the children's requests."""
+    runner_options = {"account_name": options.account_name, "tag_with_account_name": options.tag_with_account_name}
+    if not children:
+        return await StepRunner(registry, target, sink, **runner_options).run(started), 0
+    def is_root(step: Any) -> bool:
+        return any(entity.type == target.root_type for entity in step.entities)
+
+    bundles = ordered_bundles(registry, _weight(len(target.regions)), first=is_root)
+    # The root's bundle is the parent's: the name records are tagged with comes from it.
+    own = [0] if any(is_root(registry.step(step_id)) for step_id in bundles[0]) else []
+    counter.value = len(own)
+    sink = sink if sink is not None else InMemoryGraph()
+    claims = SharedClaims(bundles, counter, IN_FLIGHT_BUNDLES, own=own)
+    runner = StepRunner(registry, target, sink, claims=claims, **runner_options)
+    work = _ShareWork(target.identity, target.regions, options, target.home)
+    tasks = [asyncio.create_task(runner.run(started))] + [
+        asyncio.create_task(child.collect(bundles, IN_FLIGHT_BUNDLES, work, session, runner, sink))
+        for child in children]
+    try:
+        mine, *theirs = await asyncio.gather(*tasks)
+    except BaseException:  # the sink failed, or the run was stopped: no process goes on alone
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+    parts = [mine] + [collected for collected, _, _, _ in theirs if collected is not None]
+    reported = {result.step_id for part in parts for result in part.report.steps}
+    lost = {step.id for step in registry.all_steps} - reported
+    if lost:
+        why = "; ".join(sorted({why for _, _, _, why in theirs if why})) or "no process reported it"
+        parts.append(lost_steps(registry, lost, why, target.scopes()))
+    return merged(registry, parts, sink), sum(requests for _, _, requests, _ in theirs)
+
+
 async def ingest(
     registry: Registry,
     session: AioSession,
@@ -160,6 +247,21 @@ async def ingest(
     """
     started = datetime.now(timezone.utc)
     home = home_region(session)
+    # Children start first: their imports overlap the preflight's calls.
+    split_up = options.processes > 1 and pool is ClientPool and _rebuilt_by_children(registry)
+    counter = new_counter() if split_up else None
+    children = [ShareProcess(counter) for _ in range(options.processes - 1)] if split_up else []
+    try:
+        return await _ingest(registry, session, options, pool, sink, children, counter, started, home)
+    finally:
+        for child in children:
+            child.stop()
+
+
+async def _ingest(
+    registry: Registry, session: AioSession, options: RunOptions, pool: PoolFactory, sink: GraphSink | None,
+    children: list[ShareProcess], counter: Any, started: datetime, home: str,
+) -> CollectedGraph:
     async with pool(session, options.client_settings) as clients:
         identity = await identify(clients, home)
         checked = await enabled_regions(clients, home, identity.partition, options.regions)
@@ -168,17 +270,16 @@ async def ingest(
         CALL_CHAIN.set(PREFLIGHT_CHAIN)  # the steps' tasks, created now, start after these two
         prediction = (asyncio.create_task(_predict(clients, registry, identity, home))
                       if options.check_permissions else None)
-        runner = StepRunner(registry, AwsAccount(clients, identity, checked.names, options, home), sink,
-                            account_name=options.account_name, tag_with_account_name=options.tag_with_account_name)
+        target = AwsAccount(clients, identity, checked.names, options, home)
         try:
-            collected = await runner.run(started)
+            collected, children_requests = await _collect(registry, session, target, options, sink, children, counter, started)
         except BaseException:
             if prediction:
                 prediction.cancel()
                 await asyncio.gather(prediction, return_exceptions=True)
             raise
         predicted, prediction_calls = await prediction if prediction else (None, 0)
-        requests = clients.requests
+        requests = clients.requests + children_requests
     report = collected.report
     report.seconds = (datetime.now(timezone.utc) - started).total_seconds()
     report.api_calls += PREFLIGHT_CALLS + prediction_calls
