@@ -129,12 +129,12 @@ def sequential(endpoint: str, store: Path, threads: int = 1) -> Measured:
     return Measured(name, seconds, report["apiCalls"], rss, report, cpu)
 
 
-def ingest(endpoint: str, store: Path, concurrency: int, read_timeout: float = 30) -> Measured:
-    """(b): ``aws-integration ingest``, end to end."""
+def ingest(endpoint: str, store: Path, concurrency: int, read_timeout: float = 30, processes: int | None = None) -> Measured:
+    """(b): ``aws-integration ingest``, end to end (on every core, unless ``processes`` says otherwise)."""
     seconds, rss, stdout, _, cpu = _run(
         [sys.executable, "-m", "aws_integration", "ingest", "--regions", ",".join(BENCH_REGIONS), "--store",
          str(store), "--json", "--no-permission-check", "--concurrency", str(concurrency),
-         "--read-timeout", str(read_timeout)],
+         "--read-timeout", str(read_timeout), *(("--processes", str(processes)) if processes else ())],
         {**os.environ, **CREDENTIALS, "AWS_ENDPOINT_URL": endpoint},
     )
     report = json.loads(stdout)
@@ -194,6 +194,8 @@ def profile_run(profile: Profile, latency: float, concurrency: int, *, baseline:
             figures["b"] = _median_of(
                 repeat, lambda n: _figures(ingest(proxy.url, scratch / f"b-{n}.sqlite", concurrency)))
             if baseline:
+                figures["b1"] = _median_of(repeat, lambda n: _figures(
+                    ingest(proxy.url, scratch / f"b1-{n}.sqlite", concurrency, processes=1)))
                 figures["c"] = _median_of(
                     repeat, lambda n: _figures(sequential(proxy.url, scratch / f"c-{n}.sqlite", THREAD_POOL)))
                 figures["a"] = _figures(sequential(proxy.url, scratch / "a.sqlite"))
@@ -314,6 +316,8 @@ def summarise(main: dict[str, Any], latency: float) -> dict[str, Any]:
     bound = max(critical_path, least_cpu / cores)
     return {
         "speedup": round(a["seconds"] / b["seconds"], 2),
+        "overOneProcess": round(main["b1"]["seconds"] / b["seconds"], 2),
+        "rssOverThreadPool": round(b["peakRssMb"] / c["peakRssMb"], 2),
         "overThreadPool": round(c["seconds"] / b["seconds"], 2),
         "criticalPathSeconds": round(critical_path, 3),
         "leastCpuSeconds": round(least_cpu, 3),
@@ -336,14 +340,18 @@ def print_table(figures: dict[str, Any]) -> None:
     print(f"  {'':<32} {'wall s':>8} {'CPU s':>7} {'API calls':>10} {'CPU ms/call':>12} {'peak RSS MB':>12} "
           f"{'entities':>9}")
     rows = (("a", "sequential boto3 (a)"), ("c", f"boto3, {THREAD_POOL} threads (c)"), ("b", "aws-integration ingest (b)"),
-            ("a0", "sequential boto3, 0 ms"))
+            ("b1", "ingest in 1 process (b1)"), ("a0", "sequential boto3, 0 ms"))
     for key, name in rows:
+        if key not in main:
+            continue
         row = main[key]
         samples = f"   median of {', '.join(f'{sample:.2f}' for sample in row['samples'])}" if "samples" in row else ""
         print(f"  {name:<32} {row['seconds']:>8.2f} {row['cpuSeconds']:>7.2f} {row['apiCalls']:>10,} "
               f"{row['cpuMsPerCall']:>12.2f} {row['peakRssMb']:>12.0f} {row['entities']:>9,}{samples}")
     print(f"  a/b: {summary['speedup']:.2f}x (target {SPEEDUP_TARGET:.0f}x); c/b: {summary['overThreadPool']:.2f}x "
-          f"(target {THREAD_POOL_TARGET}x)")
+          f"(target {THREAD_POOL_TARGET}x); b1/b: {summary['overOneProcess']:.2f}x (all cores against one)")
+    print(f"  CPU ms per call: b {main['b']['cpuMsPerCall']:.2f}, c {main['c']['cpuMsPerCall']:.2f} (target: b at most c); "
+          f"peak RSS b/c {summary['rssOverThreadPool']:.2f}x (target 1.5x)")
     print(f"  bound {summary['boundSeconds']:.2f} s: the larger of the critical path ({main['b']['longestCallChain']} "
           f"calls x {main['latencyMs']} ms = {summary['criticalPathSeconds']:.2f} s) and the least CPU of the clients "
           f"over {summary['cores']} cores ({summary['leastCpuSeconds']:.2f} s / {summary['cores']}); "

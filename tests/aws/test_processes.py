@@ -7,15 +7,24 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import queue
 import signal
 import threading
 import time
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from aws_integration.integrations.aws.declarations import ACCOUNT_ENTITY
 from aws_integration.integrations.aws.engine.clients import new_session
-from aws_integration.integrations.aws.engine.processes import SharedClaims, ShareOrder, current_credentials, new_counter
+from aws_integration.integrations.aws.engine.processes import (
+    SharedClaims,
+    ShareOrder,
+    child_credentials,
+    PassedCredentials,
+    current_credentials,
+    new_counter,
+)
 from aws_integration.integrations.aws.engine.runner import CollectedGraph, RunOptions, _weight, ingest
 from aws_integration.integrations.aws.registry import default_registry
 from aws_integration.sample.seed import SAMPLE_REGIONS, seed_sample_account
@@ -134,3 +143,16 @@ def test_credentials_on_their_way_to_a_child_never_show() -> None:
     assert credentials is not None and credentials.secret_key == FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"]
     for secret in (FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"], FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"]):
         assert secret not in repr(order) and secret not in str(order)
+
+
+def test_a_child_asks_the_parent_again_when_its_credentials_near_expiry() -> None:
+    parent_end, child_end = multiprocessing.Pipe()
+    asked: queue.Queue[tuple[str, ...]] = queue.Queue()  # stands for the child's queue to the parent
+    now = datetime.now(timezone.utc)
+    credentials = child_credentials(PassedCredentials("old-key", "old-secret", "old-token", now + timedelta(minutes=5)),
+                                     child_end, asked)
+    parent_end.send(PassedCredentials("new-key", "new-secret", "new-token", now + timedelta(hours=1)))  # the parent's answer
+    frozen = asyncio.run(credentials.get_frozen_credentials())
+    assert asked.get_nowait() == ("credentials?",)
+    assert (frozen.access_key, frozen.secret_key, frozen.token) == ("new-key", "new-secret", "new-token")
+    assert "new-secret" not in repr(PassedCredentials("new-key", "new-secret", "new-token", None))

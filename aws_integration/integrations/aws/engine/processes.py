@@ -53,7 +53,7 @@ def usable_cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-class _Credentials:
+class PassedCredentials:
     """A set of credentials on its way to a child; its text never shows them."""
 
     def __init__(self, access_key: str, secret_key: str, token: str | None, expiry: datetime | None) -> None:
@@ -69,14 +69,14 @@ class _Credentials:
                 "expiry_time": self.expiry.isoformat()}
 
 
-async def current_credentials(session: AioSession) -> _Credentials | None:
+async def current_credentials(session: AioSession) -> PassedCredentials | None:
     """The session's credentials as they are now (refreshed first when they near expiry)."""
     credentials = await session.get_credentials()
     if credentials is None:
         return None
     frozen = await credentials.get_frozen_credentials()
     expiry = credentials._expiry_time if isinstance(credentials, RefreshableCredentials) else None  # noqa: SLF001
-    return _Credentials(frozen.access_key, frozen.secret_key, frozen.token, expiry)
+    return PassedCredentials(frozen.access_key, frozen.secret_key, frozen.token, expiry)
 
 
 class SharedClaims:
@@ -116,7 +116,7 @@ class ShareOrder:
     work: Any  # the integration's own part (AWS: identity, regions, options), picklable
     profile: str | None
     region: str | None
-    credentials: _Credentials | None
+    credentials: PassedCredentials | None
     log_levels: dict[str, int]
 
 
@@ -194,18 +194,18 @@ async def _run_order(order: ShareOrder, claims: SharedClaims, orders: Connection
     if order.region:
         session.set_config_variable("region", order.region)
     if order.credentials is not None:
-        session._credentials = _child_credentials(order.credentials, orders, results)  # noqa: SLF001 (see assume.py)
+        session._credentials = child_credentials(order.credentials, orders, results)  # noqa: SLF001 (see assume.py)
     return await run_share(session, order.work, claims, _Outbox(results))
 
 
-def _child_credentials(given: _Credentials, orders: Connection, results: Any) -> AioCredentials:
+def child_credentials(given: PassedCredentials, orders: Connection, results: Any) -> AioCredentials:
     """The credentials a child signs with: the parent's, asked again from it when they near expiry."""
     if given.expiry is None:
         return AioCredentials(given.access_key, given.secret_key, given.token)
 
     async def from_parent() -> dict[str, Any]:
         results.put(("credentials?",))
-        answer: _Credentials = await asyncio.get_running_loop().run_in_executor(None, orders.recv)
+        answer: PassedCredentials = await asyncio.get_running_loop().run_in_executor(None, orders.recv)
         return answer.metadata()
 
     return AioRefreshableCredentials.create_from_metadata(given.metadata(), from_parent, "aws-integration-parent")
