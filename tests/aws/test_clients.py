@@ -16,6 +16,7 @@ from botocore.utils import parse_timestamp as botocore_parse_timestamp
 
 from aws_integration.integrations.aws.engine.clients import ClientPool, ClientSettings
 from aws_integration.integrations.aws.engine.parsing import parse_timestamp
+from tests.moto_aio import moto_session
 
 VPCS = (b'<DescribeVpcsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r</requestId>'
         b"<vpcSet><item><vpcId>vpc-1</vpcId><cidrBlock>10.0.0.0/16</cidrBlock></item></vpcSet></DescribeVpcsResponse>")
@@ -133,3 +134,24 @@ def test_a_client_builds_its_user_agent_once_and_sends_botocore_s(monkeypatch: p
     assert pooled[:3] == [plain[0]] * 3 and pooled[3] == plain[2]  # what botocore itself sends
     assert pooled[3] != pooled[0]  # the paginator's feature is in its header
     assert counted == [2, 4]  # the pool: once per set of features; a plain client: twice per request
+
+
+def test_clients_of_a_service_share_their_class_within_a_session(moto: None) -> None:
+    async def run() -> tuple[Any, ...]:
+        first_session, second_session = moto_session(), moto_session()
+        async with ClientPool(first_session, ClientSettings()) as clients:
+            east, west = await clients.get("sqs", "us-east-1"), await clients.get("sqs", "eu-west-1")
+            s3 = await clients.get("s3", "us-east-1")
+            await east.create_queue(QueueName="east-only")
+            queues = (await east.list_queues()).get("QueueUrls", []), (await west.list_queues()).get("QueueUrls", [])
+            async with ClientPool(second_session, ClientSettings()) as others:
+                other = await others.get("sqs", "us-east-1")
+                return type(east), type(west), type(s3), type(other), east.meta.region_name, west.meta.region_name, \
+                    queues, hasattr(s3, "generate_presigned_post")
+
+    east, west, s3, other, east_region, west_region, (east_queues, west_queues), s3_extras = asyncio.run(run())
+    assert east is west and s3 is not east  # built once per service
+    assert other is not east  # another session's handlers may add other methods
+    assert (east_region, west_region) == ("us-east-1", "eu-west-1")
+    assert [url.rsplit("/", 1)[-1] for url in east_queues] == ["east-only"] and west_queues == []
+    assert s3_extras  # what the creating-client-class handlers add is still there

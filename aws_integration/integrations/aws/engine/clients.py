@@ -31,6 +31,7 @@ from aiobotocore.session import AioSession, get_session
 from aws_integration.integrations.aws.engine.answers import checked_answer, expect_operation
 from aws_integration.errors import IntegrationError
 from aws_integration.integrations.aws.defaults import DEFAULT_READ_TIMEOUT
+from aws_integration.integrations.aws.engine.client_classes import keep_client_classes
 from aws_integration.integrations.aws.engine.user_agent import memoise_user_agent
 from aws_integration.integrations.aws.engine.parsing import (
     DEFAULT_OFFLOAD_BYTES,
@@ -261,6 +262,7 @@ class ClientPool:
     """
 
     def __init__(self, session: AioSession, settings: ClientSettings) -> None:
+        keep_client_classes()
         self._session = session
         self._parse_workers = shared_parse_workers(settings.parse_processes, settings.parse_offload_bytes)
         session.register_component("response_parser_factory", _ParserFactory(self._parse_workers))
