@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 # configuration's models and the job machinery load in the commands that use them, so
 # `--help`, `query` or `export` start without them.
 from aws_integration.errors import ConfigError, IntegrationError
-from aws_integration.integrations.aws.defaults import DEFAULT_READ_TIMEOUT, DEFAULT_ROLE_NAME
+from aws_integration.integrations.aws.defaults import DEFAULT_CONCURRENCY, DEFAULT_READ_TIMEOUT, DEFAULT_ROLE_NAME
 from aws_integration.steps.report import RunReport, StepStatus
 from aws_integration.jobs.history import change_lines, format_changes, format_runs
 from aws_integration.jobs.lock import InstanceLock
@@ -140,7 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="run only the steps of these services (e.g. ec2,s3)")
     chosen.add_argument("--exclude-services", type=_services, metavar="S1,S2",
                         help="leave these services out (their steps are disabled, their stored data kept)")
-    run.add_argument("--concurrency", type=_positive, default=32, help="AWS requests in flight at once (default 32)")
+    run.add_argument("--concurrency", type=_positive, default=DEFAULT_CONCURRENCY,
+                     help=f"AWS requests in flight at once, over all processes (default {DEFAULT_CONCURRENCY})")
     run.add_argument("--processes", type=_positive, metavar="N",
                      help="processes that collect an account's steps at once (default: one per core)")
     run.add_argument("--parse-processes", type=_count, metavar="N",
@@ -193,7 +194,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     schedule.add_argument("--config", type=Path, help="configuration file (default: $AWS_INTEGRATION_CONFIG)")
     schedule.add_argument("--store", type=Path, help=store_help)
-    schedule.add_argument("--concurrency", type=_positive, default=32, help="AWS requests in flight per run")
+    schedule.add_argument("--concurrency", type=_positive, default=DEFAULT_CONCURRENCY,
+                          help=f"AWS requests in flight per run, over all its processes (default {DEFAULT_CONCURRENCY})")
     schedule.add_argument("--processes", type=_positive, metavar="N",
                           help="processes that collect an account's steps at once (default: one per core)")
     schedule.add_argument("--parse-processes", type=_count, metavar="N",
@@ -445,7 +447,7 @@ def _job(args: argparse.Namespace, store: SqliteStore, rules: Sequence[AlertRule
         account_name=getattr(args, "account_name", None),
         tag_with_account_name=getattr(args, "tag_with_account_name", False),
         check_permissions=not getattr(args, "no_permission_check", False),
-        concurrency=getattr(args, "concurrency", 32),
+        concurrency=getattr(args, "concurrency", DEFAULT_CONCURRENCY),
         read_timeout=getattr(args, "read_timeout", DEFAULT_READ_TIMEOUT),
         parse_processes=getattr(args, "parse_processes", None),
         processes=getattr(args, "processes", None) or usable_cores(),

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from aws_integration.integrations.aws.defaults import DEFAULT_CONCURRENCY
 from aws_integration.sample.moto_server import MotoServer
 from bench.large_account import BENCH_REGIONS, Profile, seed_large_account
 from tests.aws_proxy import AwsProxy, FaultRates, RecordingKey, Answer
@@ -376,7 +377,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency-ms", type=float, default=50.0, help="added per request (0, 50, 150)")
     parser.add_argument("--instances", type=int, default=2000)
-    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY, help="requests in flight, over all processes")
     parser.add_argument("--repeat", type=int, default=3, help="passes of (b) and of (a) at 0 ms; the median counts")
     parser.add_argument("--memory", action="store_true", help="also run the 20,000-instance memory profile")
     parser.add_argument("--throttling", action="store_true", help="also run with 10%% of requests throttled")

@@ -24,6 +24,7 @@ from aiobotocore.session import AioSession
 
 from aws_integration.config import AlertRule, Instance
 from aws_integration.integrations.aws.engine.clients import DEFAULT_READ_TIMEOUT, new_session
+from aws_integration.integrations.aws.defaults import DEFAULT_CONCURRENCY
 from aws_integration.errors import IntegrationError
 from aws_integration.graph.sink import GraphSink
 from aws_integration.jobs.alerts import Alert, AlertSink, match_rules
@@ -50,7 +51,7 @@ class JobSettings:
     account_name: str | None = None
     tag_with_account_name: bool = False
     check_permissions: bool = True
-    concurrency: int = 32
+    concurrency: int = DEFAULT_CONCURRENCY  # requests in flight, over all the processes of a run
     read_timeout: float = DEFAULT_READ_TIMEOUT
     parse_processes: int | None = None
     processes: int = 1  # collecting an account's steps (see integrations/aws/engine/processes.py)

@@ -249,6 +249,10 @@ async def ingest(
     home = home_region(session)
     # Children start first: their imports overlap the preflight's calls.
     split_up = options.processes > 1 and pool is ClientPool and _rebuilt_by_children(registry)
+    if split_up:  # the requests in flight are the run's: each process has its part of them
+        settings = options.client_settings
+        options = dataclasses.replace(options, client_settings=dataclasses.replace(
+            settings, max_concurrency=-(-settings.max_concurrency // options.processes)))
     counter = new_counter() if split_up else None
     children = [ShareProcess(counter) for _ in range(options.processes - 1)] if split_up else []
     try:
