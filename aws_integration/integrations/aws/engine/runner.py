@@ -202,6 +202,7 @@ async def _collect(
     runner_options = {"account_name": options.account_name, "tag_with_account_name": options.tag_with_account_name}
     if not children:
         return await StepRunner(registry, target, sink, **runner_options).run(started), 0
+
     def is_root(step: Any) -> bool:
         return any(entity.type == target.root_type for entity in step.entities)
 
