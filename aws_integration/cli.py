@@ -436,7 +436,7 @@ def _check_aws_configuration(args: argparse.Namespace, instances: Sequence[Insta
 
 
 def _job(args: argparse.Namespace, store: SqliteStore, rules: Sequence[AlertRule] = ()) -> Job:
-    from aws_integration.integrations.aws.engine.processes import usable_cores
+    from aws_integration.integrations.aws.engine.workers import usable_cores
     from aws_integration.integrations.aws.registry import default_registry
     from aws_integration.jobs.alerts import AlertSink
     from aws_integration.jobs.run import Job, JobSettings

@@ -244,6 +244,7 @@ class StepRunner:
         self._held: dict[str, Entity] = {}
         # Per step: the scopes it collected, and those it should have.
         self._coverage: dict[str, tuple[set[str], set[str]]] = {}
+        self._root_step = self._root_step_tagging()
         self._root_settled = asyncio.Event()  # set once the root entity's step is over
         self._claims = claims
         self._claimed: set[str] = set()  # with claims: the steps and mappers of the bundles taken
@@ -302,7 +303,7 @@ class StepRunner:
 
     def _start(self, step: Step, tasks: dict[str, asyncio.Task[StepResult]]) -> asyncio.Task[StepResult]:
         task = tasks[step.id] = asyncio.create_task(self._run_step(step, tasks))
-        if step.id == self._root_step():
+        if step.id == self._root_step:
             task.add_done_callback(lambda _: self._root_settled.set())
         return task
 
@@ -357,7 +358,7 @@ class StepRunner:
                 entity.properties[TAG_NAME] = name
         self._sink.add(unit, entities, relationships)
 
-    def _root_step(self) -> str | None:
+    def _root_step_tagging(self) -> str | None:
         """The step of the root entity, when entities are tagged with its name (none was given)."""
         if not self._tag or self._given_name:
             return None
@@ -366,12 +367,11 @@ class StepRunner:
 
     def _waits_for_root_name(self, step: Step) -> str | None:
         """The root entity's step, when ``step`` must wait for it to know the name it tags entities with."""
-        producing = self._root_step()
-        return producing if producing != step.id else None
+        return self._root_step if self._root_step != step.id else None
 
     async def named(self) -> None:
         """Wait until the name :meth:`emit` tags entities with is known (at once unless it is the root entity's)."""
-        if self._root_step() is not None:
+        if self._root_step is not None:
             await self._root_settled.wait()
 
     def new_unit(self) -> int:

@@ -20,6 +20,7 @@ from aws_integration.steps.registry import StepRegistry
 from aws_integration.steps.report import RunReport, StepResult, StepStatus
 from aws_integration.steps.runner import CollectedGraph, scope_by_type
 
+
 def _bundles(registry: StepRegistry) -> list[list[AnyStep]]:
     """The steps that must share a process, each bundle in registry order."""
     leader: dict[str, str] = {step.id: step.id for step in registry.all_steps}

@@ -219,7 +219,7 @@ def test_one_worker_per_usable_core_but_one(monkeypatch: pytest.MonkeyPatch) -> 
 def test_a_worker_whose_main_process_died_while_it_started_ends_too() -> None:
     started = time.monotonic()
     late = subprocess.run(
-        [sys.executable, "-c", "import os, time\nfrom aws_integration.integrations.aws.engine.parsing import follow_parent\n"
+        [sys.executable, "-c", "import os, time\nfrom aws_integration.integrations.aws.engine.workers import follow_parent\n"
                                "follow_parent(parent=os.getppid() + 1_000_000)\ntime.sleep(60)"],
         capture_output=True, text=True, timeout=120, check=False,
     )

@@ -22,9 +22,6 @@ import functools
 import logging
 import multiprocessing
 import os
-import signal
-import threading
-import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,6 +31,8 @@ import botocore.session
 from botocore.model import Shape
 from botocore.parsers import ResponseParserFactory
 from botocore.utils import parse_timestamp as botocore_parse_timestamp
+
+from aws_integration.integrations.aws.engine.workers import follow_parent, usable_cores
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +59,7 @@ PARSER_DEFAULTS: dict[str, Any] = {"timestamp_parser": parse_timestamp}
 
 def default_parse_processes() -> int:
     """One worker per core this process may use, besides the one the event loop runs on."""
-    usable = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else range(os.cpu_count() or 1)
-    return max(0, len(usable) - 1)
+    return max(0, usable_cores() - 1)
 
 
 @dataclass(frozen=True)
@@ -107,21 +105,6 @@ def _output_shape(service_name: str, api_version: str, operation_name: str) -> S
 @functools.cache
 def _botocore_session() -> botocore.session.Session:
     return botocore.session.get_session()
-
-
-def follow_parent(parent: int) -> None:
-    """Set up a worker of the main process ``parent``: Ctrl-C, which reaches the whole
-    process group, is left to the main process, which stops the workers itself; and a
-    worker ends when the main process is gone, even when it was killed without a chance
-    to stop them (also while this worker was still starting)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-    def end_with_parent() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(0)
-
-    threading.Thread(target=end_with_parent, name="end-with-parent", daemon=True).start()
 
 
 def _warm_up() -> int:

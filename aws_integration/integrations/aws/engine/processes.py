@@ -3,17 +3,18 @@
 A run is CPU-bound long before it is network-bound (signing, parsing and transforming
 a large account's answers keep one core busy), and one Python process uses one core.
 So a run on several cores starts a child process per extra core as it begins (a child
-needs about half a second to import botocore, which the preflight's calls cover),
-gives each a share of the steps (:mod:`aws_integration.steps.shares`), and runs the
-first share itself. A child builds its own clients with the parent's credentials, runs
-its share on the neutral runner, and hands its records back a page at a time; the
+needs about half a second to import botocore, which the preflight's calls cover).
+Every process, the parent included, then takes bundles of steps
+(:mod:`aws_integration.steps.shares`) from a counter in shared memory as it has room
+for them. A child builds its own clients with the parent's credentials, runs the
+bundles it takes on the neutral runner, and hands its records back a page at a time; the
 parent puts them in the run's sink (the store stages them) as they come, tagged as its
 own would be, and merges the children's reports into one.
 
 Credentials go to a child through a pipe of its own, never through a log, the store,
 a report or an exception; a child whose credentials near expiry asks the parent, which
 refreshes its own (an assumed role) and answers. A child that ends without a report
-(killed, out of memory) fails its steps, with the exit code; what it handed back of
+(killed, out of memory) fails the steps it took, with the exit code; what it handed back of
 units that succeeded stays, its types are partial, and nothing is deleted in its scopes.
 """
 
@@ -39,18 +40,13 @@ from botocore.credentials import RefreshableCredentials
 from aws_integration.errors import brief
 from aws_integration.graph.model import Entity, Relationship
 from aws_integration.graph.sink import GraphSink
-from aws_integration.integrations.aws.engine.parsing import follow_parent
+from aws_integration.integrations.aws.engine.workers import follow_parent
 from aws_integration.steps.runner import CollectedGraph, StepRunner
 
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.2  # how often the parent checks that a silent child is still alive
 STOP_SECONDS = 5.0
-
-
-def usable_cores() -> int:
-    """The cores this process may run on."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 class PassedCredentials:
@@ -154,9 +150,9 @@ class _Outbox:
 class _ForwardLogs(logging.Handler):
     """A child's log records, as text, to the parent's loggers."""
 
-    def __init__(self, outbox: Any) -> None:
+    def __init__(self, results: Any) -> None:
         super().__init__()
-        self._results = outbox
+        self._results = results
 
     def emit(self, record: logging.LogRecord) -> None:
         record.msg, record.args = record.getMessage(), None
