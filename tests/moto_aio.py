@@ -10,8 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from aiobotocore.awsrequest import AioAWSResponse
-from aiobotocore.session import AioSession, get_session
+from aiobotocore.session import AioSession
 from moto.core.models import botocore_stubber
+
+from aws_integration.integrations.aws.engine.clients import new_session
 
 
 class _AwaitableBody:
@@ -34,8 +36,8 @@ async def _moto_before_send(request: Any, **_: Any) -> AioAWSResponse | None:
 
 
 def moto_session() -> AioSession:
-    """An aiobotocore session answered by the active ``mock_aws``."""
-    session = get_session()
+    """An aiobotocore session as the product makes them, answered by the active ``mock_aws``."""
+    session = new_session()
     session.unregister("before-send", botocore_stubber)
     session.register("before-send", _moto_before_send)
     return session

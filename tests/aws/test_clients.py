@@ -8,13 +8,14 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import botocore.loaders
 import pytest
 from aiobotocore.session import get_session
 from botocore.exceptions import ClientError
 
 from botocore.utils import parse_timestamp as botocore_parse_timestamp
 
-from aws_integration.integrations.aws.engine.clients import ClientPool, ClientSettings
+from aws_integration.integrations.aws.engine.clients import ClientPool, ClientSettings, new_session
 from aws_integration.integrations.aws.engine.parsing import parse_timestamp
 from tests.moto_aio import moto_session
 
@@ -155,3 +156,28 @@ def test_clients_of_a_service_share_their_class_within_a_session(moto: None) -> 
     assert (east_region, west_region) == ("us-east-1", "eu-west-1")
     assert [url.rsplit("/", 1)[-1] for url in east_queues] == ["east-only"] and west_queues == []
     assert s3_extras  # what the creating-client-class handlers add is still there
+
+
+def test_sessions_share_the_loaded_service_models(moto: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    reads: list[str] = []
+    original = botocore.loaders.JSONFileLoader.load_file
+
+    def counted(self: Any, file_path: str) -> Any:
+        reads.append(file_path)
+        return original(self, file_path)
+
+    monkeypatch.setattr(botocore.loaders.JSONFileLoader, "load_file", counted)
+
+    async def run(session: Any) -> list[str]:
+        async with ClientPool(session, ClientSettings()) as clients:
+            sqs = await clients.get("sqs", "us-east-1")
+            return (await sqs.list_queues()).get("QueueUrls", [])
+
+    first, second = moto_session(), moto_session()
+    assert first.get_component("data_loader") is second.get_component("data_loader")
+    assert asyncio.run(run(first)) == asyncio.run(run(second)) == []
+    read_by_two = list(reads)
+    asyncio.run(run(moto_session()))
+    assert any("/sqs/" in path for path in read_by_two) or not reads  # (read earlier in this process: cached)
+    assert reads == read_by_two  # a third session read no file again
+    assert new_session("a-profile-nobody-configured") is not None  # its error comes where it is first used
