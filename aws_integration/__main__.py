@@ -1,6 +1,6 @@
 """Allow ``python -m aws_integration``."""
 
-from aws_integration.cli import main
+from aws_integration.cli import run
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run()

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
+import gc
 import importlib.metadata
 import itertools
 import json
@@ -880,6 +881,19 @@ COMMANDS = {
     "import": run_import,
     "docs": run_docs,
 }
+
+
+def run() -> None:
+    """The command's entry point: :func:`main`, then an exit that does not sweep the heap.
+
+    A large run leaves millions of objects behind, which the interpreter's last garbage
+    collection would walk one by one (1.5 s after an Organization of 21 accounts) just
+    before the system takes the memory back. Frozen, they are skipped by it; everything
+    is still closed and flushed as on any exit.
+    """
+    code = main()
+    gc.freeze()
+    raise SystemExit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

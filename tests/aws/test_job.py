@@ -323,7 +323,7 @@ def test_member_accounts_are_ingested_within_the_concurrency_bound(
         organizations.create_account(AccountName=f"member-{index}", Email=f"m{index}@example.com")
     in_flight, peak = 0, 0
 
-    async def one_account(job: Job, instance: Instance, session: Any, member: Any) -> Any:
+    async def one_account(job: Job, instance: Instance, session: Any, member: Any, processes: Any) -> Any:
         nonlocal in_flight, peak
         in_flight += 1
         peak = max(peak, in_flight)

@@ -7,29 +7,35 @@ import asyncio
 import logging
 import multiprocessing
 import os
-import queue
 import signal
 import threading
 import time
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
+import boto3
 import pytest
 
+from aws_integration.config import AwsInstance
 from aws_integration.integrations.aws.declarations import ACCOUNT_ENTITY
 from aws_integration.integrations.aws.engine.clients import new_session
 from aws_integration.integrations.aws.engine.processes import (
+    CollectingProcesses,
     SharedClaims,
     ShareOrder,
     child_credentials,
     PassedCredentials,
+    RunCounter,
     current_credentials,
-    new_counter,
+    new_counters,
 )
 from aws_integration.integrations.aws.engine.runner import CollectedGraph, RunOptions, _weight, ingest
 from aws_integration.integrations.aws.registry import default_registry
-from aws_integration.sample.seed import SAMPLE_REGIONS, seed_sample_account
+from aws_integration.jobs.run import Job, JobSettings
+from aws_integration.sample.seed import HOME_REGION, SAMPLE_REGIONS, seed_sample_account
 from aws_integration.steps.report import StepStatus
 from aws_integration.steps.shares import ordered_bundles
+from aws_integration.store import SqliteStore
 from tests.aws_proxy import AwsProxy
 from tests.conftest import FAKE_CREDENTIALS
 
@@ -89,7 +95,7 @@ def test_a_killed_child_fails_the_steps_it_took_and_no_others(endpoint: str, mon
     def kill_the_child(proxy: AwsProxy) -> None:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not killed:
-            children = [child for child in multiprocessing.active_children() if child.name == "aws-integration-share"]
+            children = [child for child in multiprocessing.active_children() if child.name == "aws-integration-collector"]
             if children and proxy.counts.requests >= 40:
                 os.kill(children[0].pid or 0, signal.SIGKILL)
                 killed.append(children[0].pid or 0)
@@ -111,6 +117,34 @@ def test_a_killed_child_fails_the_steps_it_took_and_no_others(endpoint: str, mon
     assert not {name for name, _ in collected.units} & lost_types  # nothing of theirs is deleted anywhere
 
 
+@pytest.mark.e2e
+def test_runs_in_flight_share_the_children_and_outlive_a_lost_one(endpoint: str) -> None:
+    seed_sample_account(endpoint)
+    one = _records(_ingest(1))
+    options = RunOptions(regions=SAMPLE_REGIONS, check_permissions=False, processes=2)
+
+    async def runs() -> tuple[list[CollectedGraph], int, CollectedGraph]:
+        processes = CollectingProcesses(2, runs=2)
+        try:
+            together = await asyncio.gather(*(ingest(default_registry(), new_session(), options, processes=processes)
+                                              for _ in range(2)))
+            collectors = [child for child in multiprocessing.active_children()
+                          if child.name == "aws-integration-collector"]
+            os.kill(processes.children[0].process.pid or 0, signal.SIGKILL)
+            processes.children[0].process.join()
+            after = await ingest(default_registry(), new_session(), options, processes=processes)
+            return together, len(collectors), after
+        finally:
+            processes.stop()
+
+    together, collectors, after = asyncio.run(runs())
+    assert collectors == 1  # the two runs in flight had the same child
+    assert [_records(collected) for collected in together] == [one, one]
+    assert all(result.status is not StepStatus.FAILURE for collected in together for result in collected.report.steps)
+    assert _records(after) == one  # the child had ended: this process collected the run alone
+    assert all(result.status is not StepStatus.FAILURE for result in after.report.steps)
+
+
 def test_bundles_keep_a_service_dependencies_and_mappers_together_with_the_root_first() -> None:
     registry = default_registry()
     bundles = ordered_bundles(registry, _weight(2), first=lambda step: any(
@@ -128,7 +162,8 @@ def test_bundles_keep_a_service_dependencies_and_mappers_together_with_the_root_
 
 def test_claims_hand_each_bundle_to_exactly_one_process() -> None:
     bundles = [(f"step-{index}",) for index in range(7)]
-    counter = new_counter(1)
+    counter = RunCounter(new_counters(2), 1)
+    counter.value = 1
     announced: list[int] = []
     parent = SharedClaims(bundles, counter, in_flight=2, own=[0])
     child = SharedClaims(bundles, counter, in_flight=2, announce=announced.append)
@@ -139,20 +174,61 @@ def test_claims_hand_each_bundle_to_exactly_one_process() -> None:
 
 def test_credentials_on_their_way_to_a_child_never_show() -> None:
     credentials = asyncio.run(current_credentials(new_session()))
-    order = ShareOrder((), 8, None, None, "us-east-1", credentials, {})
+    order = ShareOrder(0, (), 8, None, None, "us-east-1", credentials, {})
     assert credentials is not None and credentials.secret_key == FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"]
     for secret in (FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"], FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"]):
         assert secret not in repr(order) and secret not in str(order)
 
 
 def test_a_child_asks_the_parent_again_when_its_credentials_near_expiry() -> None:
-    parent_end, child_end = multiprocessing.Pipe()
-    asked: queue.Queue[tuple[str, ...]] = queue.Queue()  # stands for the child's queue to the parent
     now = datetime.now(timezone.utc)
+    asked: list[str] = []
+
+    async def ask_parent() -> PassedCredentials:  # stands for the round trip to the parent
+        asked.append("credentials?")
+        return PassedCredentials("new-key", "new-secret", "new-token", now + timedelta(hours=1))
+
     credentials = child_credentials(PassedCredentials("old-key", "old-secret", "old-token", now + timedelta(minutes=5)),
-                                     child_end, asked)
-    parent_end.send(PassedCredentials("new-key", "new-secret", "new-token", now + timedelta(hours=1)))  # the parent's answer
+                                     ask_parent)
     frozen = asyncio.run(credentials.get_frozen_credentials())
-    assert asked.get_nowait() == ("credentials?",)
+    assert asked == ["credentials?"]
     assert (frozen.access_key, frozen.secret_key, frozen.token) == ("new-key", "new-secret", "new-token")
     assert "new-secret" not in repr(PassedCredentials("new-key", "new-secret", "new-token", None))
+
+
+def _stored(store: SqliteStore) -> tuple[dict[str, object], list[str]]:
+    """What the store holds, by key and source (but the time Athena's default work group was made)."""
+    entities = {record["_key"]: {name: value for name, value in record.items()
+                                 if not (record["_type"] == "aws_athena_workgroup" and name == "createdOn")}
+                for record in store.entities()}
+    return entities, sorted(record["_key"] for record in store.relationships())
+
+
+@pytest.mark.e2e
+def test_an_organization_on_two_processes_stores_what_one_process_stores(endpoint: str, tmp_path: Path) -> None:
+    organizations = boto3.client("organizations", region_name=HOME_REGION)
+    organizations.create_organization(FeatureSet="ALL")
+    sts = boto3.client("sts", region_name=HOME_REGION)
+    for name in ("alpha", "beta", "gamma"):
+        account = organizations.create_account(AccountName=name, Email=f"{name}@example.com")
+        account_id = account["CreateAccountStatus"]["AccountId"]
+        credentials = sts.assume_role(RoleArn=f"arn:aws:iam::{account_id}:role/seeder", RoleSessionName="seed")
+        member = boto3.Session(aws_access_key_id=credentials["Credentials"]["AccessKeyId"],
+                               aws_secret_access_key=credentials["Credentials"]["SecretAccessKey"],
+                               aws_session_token=credentials["Credentials"]["SessionToken"], region_name=HOME_REGION)
+        member.client("s3").create_bucket(Bucket=f"{name}-only")
+        member.client("sqs").create_queue(QueueName=f"{name}-queue")
+    instance = AwsInstance.model_validate({
+        "name": "org", "roleArn": "arn:aws:iam::123456789012:role/inventory", "externalId": "org-external-id",
+        "organization": True, "organizationConcurrency": 2, "regions": [HOME_REGION]})
+    stored, statuses = {}, {}
+    for processes in (1, 2):
+        with SqliteStore(tmp_path / f"{processes}.sqlite") as store:
+            settings = JobSettings(check_permissions=False, processes=processes)
+            outcome = asyncio.run(Job(default_registry(), store, settings).run(instance))
+            statuses[processes] = sorted((run.target_id, run.status) for run in outcome.accounts)
+            stored[processes] = _stored(store)
+    assert len(statuses[1]) == 4 and statuses[2] == statuses[1]  # the management account and three members
+    assert {entity["_key"] for entity in stored[1][0].values()} >= {f"arn:aws:s3:::{name}-only"
+                                                                    for name in ("alpha", "beta", "gamma")}
+    assert stored[2] == stored[1]

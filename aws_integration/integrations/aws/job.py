@@ -2,7 +2,9 @@
 
 The configured role is assumed (with its external ID) first; for an Organization, the
 same role is then assumed in each member, ``organizationConcurrency`` at a time. Each
-account is one target of the job: collected, committed and alerted on by itself.
+account is one target of the job: collected, committed and alerted on by itself. The
+accounts in flight share the job's collecting processes (one per core), so an
+Organization keeps every core busy without starting processes per account.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from botocore.exceptions import BotoCoreError
 from aws_integration.integrations.aws.config import AwsInstance
 from aws_integration.integrations.aws.engine.assume import assume_role_session
 from aws_integration.integrations.aws.engine.clients import ClientPool, ClientSettings, home_region, settings_for
-from aws_integration.integrations.aws.engine.runner import RunOptions, ingest
+from aws_integration.integrations.aws.engine.processes import CollectingProcesses
+from aws_integration.integrations.aws.engine.runner import RunOptions, collecting_processes, ingest
 from aws_integration.errors import IntegrationError
 from aws_integration.integrations.aws.organization import MemberAccount, member_accounts
 from aws_integration.jobs.run import InstanceRun, Job, TargetPlan, TargetRun, _now, run_log
@@ -66,6 +69,19 @@ def _client_settings(job: Job, session: AioSession) -> ClientSettings:
 async def _run_organization(
     job: Job, instance: AwsInstance, source: AioSession, home_session: AioSession, home_account: str
 ) -> InstanceRun:
+    # Started first: their imports overlap the listing of the accounts.
+    processes = collecting_processes(job.registry, job.settings.processes, runs=instance.organization_concurrency)
+    try:
+        return await _run_members(job, instance, source, home_session, home_account, processes)
+    finally:
+        if processes is not None:
+            processes.stop()
+
+
+async def _run_members(
+    job: Job, instance: AwsInstance, source: AioSession, home_session: AioSession, home_account: str,
+    processes: CollectingProcesses | None,
+) -> InstanceRun:
     started, clock = _now(), time.monotonic()
     try:
         async with ClientPool(home_session, _client_settings(job, home_session)) as clients:
@@ -83,7 +99,7 @@ async def _run_organization(
     async def one(member: MemberAccount) -> TargetRun:
         async with slots:
             if member.id == home_account:
-                return await run_account(job, instance, home_session, member)
+                return await run_account(job, instance, home_session, member, processes)
             begun, begun_clock = _now(), time.monotonic()
             assert instance.external_id is not None and instance.role_name is not None
             try:
@@ -92,7 +108,7 @@ async def _run_organization(
                 )
             except IntegrationError as error:
                 return _failed(job, instance, member.id, member.name, begun, begun_clock, str(error))
-            return await run_account(job, instance, session, member)
+            return await run_account(job, instance, session, member, processes)
 
     included = [member for member in members if member.skipped_because is None]
     for member in members:
@@ -125,9 +141,11 @@ def _options(job: Job, instance: AwsInstance | None, member: MemberAccount | Non
 
 
 async def run_account(
-    job: Job, instance: AwsInstance | None, session: AioSession, member: MemberAccount | None
+    job: Job, instance: AwsInstance | None, session: AioSession, member: MemberAccount | None,
+    processes: CollectingProcesses | None = None,
 ) -> TargetRun:
-    """One account of the instance: the one the session reaches, or the Organization's ``member``."""
+    """One account of the instance: the one the session reaches, or the Organization's ``member``
+    (collected with the Organization's ``processes``)."""
     options = _options(job, instance, member, session)
     account_id = member.id if member else None
     plan = TargetPlan(
@@ -135,7 +153,7 @@ async def run_account(
         target_id=account_id,
         target_name=member.name if member else None,
         source=lambda report: f"aws:{report.target_id}",
-        collect=lambda sink: ingest(job.registry, session, options, sink=sink),
+        collect=lambda sink: ingest(job.registry, session, options, sink=sink, processes=processes),
         failures=(IntegrationError, BotoCoreError),
         known_source=f"aws:{account_id}" if account_id else "",
     )

@@ -7,6 +7,7 @@ tags keep working). The calls are declared here, so the generated policy grants 
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -20,6 +21,7 @@ LIST_TAGS_FOR_RESOURCE = ApiCall("organizations", "ListTagsForResource", "Tags")
 ORGANIZATION_CALLS = (LIST_ACCOUNTS, LIST_TAGS_FOR_RESOURCE)
 SKIP_TAG_KEY = "j1-integration"
 SKIP_TAG_VALUE = "SKIP"
+TAG_LISTINGS_IN_FLIGHT = 4  # the Organizations request quota is shared by every caller of the management account
 
 
 @dataclass(frozen=True)
@@ -58,12 +60,13 @@ def _skip_reason(status: str, tags: list[dict[str, object]]) -> str | None:
 
 async def member_accounts(clients: ClientPool, region: str) -> list[MemberAccount]:
     """Every account of the organization, in ID order, each marked when it is not ingested."""
-    accounts = await _paginate(clients, region, LIST_ACCOUNTS)
-    members = []
-    for account in sorted(accounts, key=lambda item: str(item["Id"])):
+    accounts = sorted(await _paginate(clients, region, LIST_ACCOUNTS), key=lambda item: str(item["Id"]))
+    slots = asyncio.Semaphore(TAG_LISTINGS_IN_FLIGHT)
+
+    async def member(account: dict[str, object]) -> MemberAccount:
         status = str(account.get("Status", "ACTIVE"))
-        tags = await _paginate(clients, region, LIST_TAGS_FOR_RESOURCE, ResourceId=str(account["Id"]))
-        members.append(
-            MemberAccount(str(account["Id"]), str(account.get("Name", account["Id"])), status, _skip_reason(status, tags))
-        )
-    return members
+        async with slots:
+            tags = await _paginate(clients, region, LIST_TAGS_FOR_RESOURCE, ResourceId=str(account["Id"]))
+        return MemberAccount(str(account["Id"]), str(account.get("Name", account["Id"])), status, _skip_reason(status, tags))
+
+    return list(await asyncio.gather(*(member(account) for account in accounts)))

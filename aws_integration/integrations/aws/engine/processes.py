@@ -1,27 +1,31 @@
-"""An account's steps collected in several processes: each child runs a share, the parent stores everything.
+"""Accounts' steps collected in several processes: the children take bundles of steps, the parent stores everything.
 
 A run is CPU-bound long before it is network-bound (signing, parsing and transforming
 a large account's answers keep one core busy), and one Python process uses one core.
-So a run on several cores starts a child process per extra core as it begins (a child
-needs about half a second to import botocore, which the preflight's calls cover).
-Every process, the parent included, then takes bundles of steps
-(:mod:`aws_integration.steps.shares`) from a counter in shared memory as it has room
-for them. A child builds its own clients with the parent's credentials, runs the
-bundles it takes on the neutral runner, and hands its records back a page at a time; the
-parent puts them in the run's sink (the store stages them) as they come, tagged as its
-own would be, and merges the children's reports into one.
+So a job on several cores starts a child process per extra core as it begins (a child
+needs about half a second to import botocore, which the preflight's calls cover), and
+keeps them for every account it collects: an Organization's member accounts in flight
+share the same children. Each run in flight has a counter in shared memory; every
+process, the parent included, takes bundles of steps (:mod:`aws_integration.steps.shares`)
+from it as it has room for them. A child builds its own clients with the run's
+credentials, runs the bundles it takes on the neutral runner, and hands its records back a
+page at a time; the parent puts them in the run's sink (the store stages them) as they
+come, tagged as its own would be, and merges the children's reports into one.
 
 Credentials go to a child through a pipe of its own, never through a log, the store,
 a report or an exception; a child whose credentials near expiry asks the parent, which
-refreshes its own (an assumed role) and answers. A child that ends without a report
+refreshes the run's own (an assumed role) and answers. A child that ends without a report
 (killed, out of memory) fails the steps it took, with the exit code; what it handed back of
 units that succeeded stays, its types are partial, and nothing is deleted in its scopes.
+The runs that follow are collected by the processes that are left.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
+import itertools
 import logging
 import multiprocessing
 import os
@@ -30,7 +34,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 from multiprocessing.connection import Connection
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 from aiobotocore.credentials import AioCredentials, AioRefreshableCredentials
@@ -98,15 +102,34 @@ class SharedClaims:
         return index
 
 
-def new_counter(start: int = 0) -> Any:
-    """The shared counter of a run's bundles, made before its children start (they inherit it)."""
-    return multiprocessing.get_context("spawn").Value("i", start)
+class RunCounter:
+    """One run's counter of taken bundles: a slot of the counters every process of a job shares."""
+
+    def __init__(self, counters: Any, slot: int) -> None:
+        self._counters, self.slot = counters, slot
+
+    def get_lock(self) -> Any:
+        return self._counters.get_lock()
+
+    @property
+    def value(self) -> int:
+        return int(self._counters[self.slot])
+
+    @value.setter
+    def value(self, value: int) -> None:
+        self._counters[self.slot] = value
+
+
+def new_counters(runs: int) -> Any:
+    """The counters of ``runs`` runs in flight, made before the children start (they inherit them)."""
+    return multiprocessing.get_context("spawn").Array("i", runs)
 
 
 @dataclass(frozen=True)
 class ShareOrder:
-    """What a child needs to run its share: the bundles, where, as whom, and how to log."""
+    """What a child needs to take part in a run: its counter, the bundles, where, as whom, and how to log."""
 
+    slot: int
     bundles: tuple[tuple[str, ...], ...]
     in_flight: int
     work: Any  # the integration's own part (AWS: identity, regions, options), picklable
@@ -126,19 +149,19 @@ def _log_levels() -> dict[str, int]:
 
 
 class _Outbox:
-    """The child's records, logs and result on their way to the parent (pickled by the queue's own thread)."""
+    """A run's records on their way to the parent (pickled by the queue's own thread)."""
 
-    def __init__(self, results: Any) -> None:
-        self._results = results
+    def __init__(self, results: Any, run: int) -> None:
+        self._results, self._run = results, run
 
     def add(self, unit: int, entities: Sequence[Entity], relationships: Sequence[Relationship]) -> None:
-        self._results.put(("records", unit, list(entities), list(relationships)))
+        self._results.put(("records", self._run, unit, list(entities), list(relationships)))
 
     def keep(self, unit: int) -> None:
-        self._results.put(("keep", unit))
+        self._results.put(("keep", self._run, unit))
 
     def discard(self, unit: int) -> None:
-        self._results.put(("discard", unit))
+        self._results.put(("discard", self._run, unit))
 
     def entity_counts(self) -> dict[str, int]:
         return {}  # the parent counts what its sink holds
@@ -159,86 +182,145 @@ class _ForwardLogs(logging.Handler):
         if record.exc_info:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
             record.exc_info = None
-        self._results.put(("log", record))
+        self._results.put(("log", None, record))
 
 
-def _child(orders: Connection, results: Any, counter: Any, parent: int) -> None:
-    """A child process: run the share it is given, then hand over its report."""
+def _child(orders: Connection, results: Any, counters: Any, parent: int) -> None:
+    """A child process: take part in the runs it is given, until it is told to stop."""
     follow_parent(parent)
-    order: ShareOrder = orders.recv()
-    root = logging.getLogger()
-    root.handlers[:] = [_ForwardLogs(results)]
-    for name, level in order.log_levels.items():
-        logging.getLogger(name or None).setLevel(level)
-    try:
-        claims = SharedClaims(order.bundles, counter, order.in_flight,
-                              announce=lambda index: results.put(("claimed", index)))
-        collected, requests = asyncio.run(_run_order(order, claims, orders, results))
-        results.put(("done", collected, requests))
-    except Exception as error:  # noqa: BLE001 (whatever stops the share is the parent's to report)
-        results.put(("failed", f"{type(error).__name__}: {brief(error)}"))
+    logging.getLogger().handlers[:] = [_ForwardLogs(results)]
+    asyncio.run(_serve(orders, results, counters))
     results.close()
     results.join_thread()
+    gc.freeze()  # the last collection would walk the heap before the system takes it back (see cli.run)
 
 
-async def _run_order(order: ShareOrder, claims: SharedClaims, orders: Connection,
-                     results: Any) -> tuple[CollectedGraph, int]:
+def _receive(orders: Connection) -> tuple[Any, ...]:
+    try:
+        return orders.recv()  # type: ignore[no-any-return]
+    except (EOFError, OSError):  # the parent is gone
+        return ("stop",)
+
+
+async def _serve(orders: Connection, results: Any, counters: Any) -> None:
+    """Run each order as it comes, beside the others; route the parent's answers to the run that asked."""
+    loop = asyncio.get_running_loop()
+    runs: dict[int, asyncio.Task[None]] = {}
+    answers: dict[int, asyncio.Future[PassedCredentials]] = {}
+    while True:
+        kind, *rest = await loop.run_in_executor(None, _receive, orders)
+        if kind == "stop":
+            break
+        run = rest[0]
+        if kind == "order":
+            runs[run] = asyncio.create_task(_run_order(run, rest[1], counters, answers, results))
+            runs[run].add_done_callback(lambda _, run=run: runs.pop(run, None))
+        elif kind == "credentials" and run in answers:
+            answers.pop(run).set_result(rest[1])
+        elif kind == "cancel" and run in runs:
+            runs[run].cancel()
+    for task in runs.values():
+        task.cancel()
+    await asyncio.gather(*runs.values(), return_exceptions=True)
+
+
+async def _run_order(run: int, order: ShareOrder, counters: Any,
+                     answers: dict[int, asyncio.Future[PassedCredentials]], results: Any) -> None:
+    """One run's part: the bundles this child takes of it, then its report (or why there is none)."""
     from aws_integration.integrations.aws.engine.clients import new_session
     from aws_integration.integrations.aws.engine.runner import run_share
 
-    session = new_session(order.profile)
-    if order.region:
-        session.set_config_variable("region", order.region)
-    if order.credentials is not None:
-        session._credentials = child_credentials(order.credentials, orders, results)  # noqa: SLF001 (see assume.py)
-    return await run_share(session, order.work, claims, _Outbox(results))
+    for name, level in order.log_levels.items():
+        logging.getLogger(name or None).setLevel(level)
+
+    async def ask_parent() -> PassedCredentials:
+        answers[run] = asyncio.get_running_loop().create_future()
+        results.put(("credentials?", run))
+        return await answers[run]
+
+    try:
+        claims = SharedClaims(order.bundles, RunCounter(counters, order.slot), order.in_flight,
+                              announce=lambda index: results.put(("claimed", run, index)))
+        session = new_session(order.profile)
+        if order.region:
+            session.set_config_variable("region", order.region)
+        if order.credentials is not None:
+            session._credentials = child_credentials(order.credentials, ask_parent)  # noqa: SLF001 (see assume.py)
+        collected, requests = await run_share(session, order.work, claims, _Outbox(results, run))
+        results.put(("done", run, collected, requests))
+    except Exception as error:  # noqa: BLE001 (whatever stops the share is the parent's to report)
+        results.put(("failed", run, f"{type(error).__name__}: {brief(error)}"))
 
 
-def child_credentials(given: PassedCredentials, orders: Connection, results: Any) -> AioCredentials:
-    """The credentials a child signs with: the parent's, asked again from it when they near expiry."""
+def child_credentials(given: PassedCredentials, ask_parent: Callable[[], Awaitable[PassedCredentials]]) -> AioCredentials:
+    """The credentials a child signs with: the run's, asked again from the parent when they near expiry."""
     if given.expiry is None:
         return AioCredentials(given.access_key, given.secret_key, given.token)
 
     async def from_parent() -> dict[str, Any]:
-        results.put(("credentials?",))
-        answer: PassedCredentials = await asyncio.get_running_loop().run_in_executor(None, orders.recv)
-        return answer.metadata()
+        return (await ask_parent()).metadata()
 
     return AioRefreshableCredentials.create_from_metadata(given.metadata(), from_parent, "aws-integration-parent")
 
 
-class ShareProcess:
-    """One child process, started at once, that takes bundles of the run it is then given from ``counter``."""
+class ChildProcess:
+    """One collecting child, started at once, that takes part in every run it is then given."""
 
-    def __init__(self, counter: Any) -> None:
+    def __init__(self, counters: Any) -> None:
         context = multiprocessing.get_context("spawn")
         self._orders, child_end = context.Pipe()
         self._results = context.Queue()
-        self.process = context.Process(target=_child, args=(child_end, self._results, counter, os.getpid()),
-                                       name="aws-integration-share", daemon=True)
+        self.process = context.Process(target=_child, args=(child_end, self._results, counters, os.getpid()),
+                                       name="aws-integration-collector", daemon=True)
         self.process.start()
         child_end.close()
-        self._finished = False
+        self._lock = threading.Lock()
+        self._inboxes: dict[int, tuple[asyncio.AbstractEventLoop, asyncio.Queue[tuple[Any, ...]]]] = {}
+        self._exit_code: int | None = None  # once the child has ended
+        self._unfinished = 0  # runs it was given that ended without its report
+        self._reader = threading.Thread(target=self._read, name="collector-reader", daemon=True)
+        self._reader.start()
 
-    async def collect(self, bundles: Sequence[tuple[str, ...]], in_flight: int, work: Any, session: AioSession,
-                      runner: StepRunner, sink: GraphSink) -> tuple[CollectedGraph | None, set[str], int, str | None]:
-        """Start the child on the run and put what it collects in ``sink`` through ``runner``.
+    async def collect(self, run: int, order: ShareOrder, session: AioSession, runner: StepRunner,
+                      sink: GraphSink) -> tuple[CollectedGraph | None, set[str], int, str | None]:
+        """Give the child its part of ``run`` and put what it collects in ``sink`` through ``runner``.
 
         Answers its result, the steps it took, the requests it sent, and why it has no
         result when it ended without one.
         """
-        self._orders.send(ShareOrder(
-            tuple(bundles), in_flight, work, session.get_config_variable("profile"),
-            session.get_config_variable("region"), await current_credentials(session), _log_levels()))
         inbox: asyncio.Queue[tuple[Any, ...]] = asyncio.Queue()
-        loop = asyncio.get_running_loop()
-        reader = threading.Thread(target=self._read, args=(loop, inbox), name="share-reader", daemon=True)
-        reader.start()
+        with self._lock:
+            if self._exit_code is None:
+                self._inboxes[run] = (asyncio.get_running_loop(), inbox)
+        try:
+            if run not in self._inboxes:
+                raise BrokenPipeError
+            self._orders.send(("order", run, order))
+        except OSError:  # it has ended: the other processes take what it would have
+            with self._lock:
+                self._inboxes.pop(run, None)
+            return None, set(), 0, "the process collecting this step had ended"
+        self._unfinished += 1
+        try:
+            result = await self._relay(run, order.bundles, inbox, session, runner, sink)
+            self._unfinished -= 1
+            return result
+        except asyncio.CancelledError:
+            with contextlib.suppress(OSError):
+                self._orders.send(("cancel", run))
+            raise
+        finally:
+            with self._lock:
+                self._inboxes.pop(run, None)
+
+    async def _relay(self, run: int, bundles: Sequence[tuple[str, ...]], inbox: asyncio.Queue[tuple[Any, ...]],
+                     session: AioSession, runner: StepRunner,
+                     sink: GraphSink) -> tuple[CollectedGraph | None, set[str], int, str | None]:
         units: dict[int, int] = {}
         taken: set[str] = set()
         named = False
         while True:
-            kind, *rest = await inbox.get()
+            kind, _, *rest = await inbox.get()
             if kind == "records":
                 if not named:  # the records are tagged with the account's name once it is known
                     await runner.named()
@@ -251,13 +333,9 @@ class ShareProcess:
                 sink.discard(units.setdefault(rest[0], runner.new_unit()))
             elif kind == "claimed":
                 taken.update(bundles[rest[0]])
-            elif kind == "log":
-                record: logging.LogRecord = rest[0]
-                logging.getLogger(record.name).handle(record)
             elif kind == "credentials?":
-                self._orders.send(await current_credentials(session))
+                self._orders.send(("credentials", run, await current_credentials(session)))
             elif kind == "done":
-                self._finished = True
                 return rest[0], taken, rest[1], None
             else:  # "failed", or "ended" without a word
                 why = (f"the process collecting this step failed: {rest[0]}" if kind == "failed" else
@@ -265,8 +343,8 @@ class ShareProcess:
                 log.error("%s (steps %s)", why, ", ".join(sorted(taken)) or "none yet")
                 return None, taken, 0, why
 
-    def _read(self, loop: asyncio.AbstractEventLoop, inbox: asyncio.Queue[tuple[Any, ...]]) -> None:
-        """Hand the child's messages to the event loop, until its result or its end."""
+    def _read(self) -> None:
+        """Hand the child's messages to the runs they belong to, its logs to the loggers, until it ends."""
         while True:
             try:
                 message = self._results.get(timeout=POLL_SECONDS)
@@ -274,22 +352,80 @@ class ShareProcess:
                 if self.process.is_alive():
                     continue
                 self.process.join()
-                message = ("ended", self.process.exitcode)
+                message = ("ended", None, self.process.exitcode)
             except (EOFError, OSError):
-                message = ("ended", self.process.exitcode)
-            with contextlib.suppress(RuntimeError):  # the loop is closed: the run was stopped
-                loop.call_soon_threadsafe(inbox.put_nowait, message)
-            if message[0] in ("done", "failed", "ended"):
+                message = ("ended", None, self.process.exitcode)
+            kind, run = message[0], message[1]
+            if kind == "log":
+                record: logging.LogRecord = message[2]
+                logging.getLogger(record.name).handle(record)
+                continue
+            with self._lock:
+                if kind == "ended":
+                    self._exit_code = message[2]
+                    targets = list(self._inboxes.values())
+                else:
+                    targets = [self._inboxes[run]] if run in self._inboxes else []
+            for loop, inbox in targets:
+                with contextlib.suppress(RuntimeError):  # the loop is closed: the run was stopped
+                    loop.call_soon_threadsafe(inbox.put_nowait, message)
+            if kind == "ended":
                 return
 
     def stop(self) -> None:
-        """End the child: at once when it is still collecting (the run was stopped), else once it is done."""
-        self.process.join(timeout=STOP_SECONDS if self._finished else 0)
+        """End the child: at once when a run it had is unfinished (the run was stopped), else once it is done."""
+        with contextlib.suppress(OSError):
+            self._orders.send(("stop",))
+        self.process.join(timeout=0 if self._unfinished else STOP_SECONDS)
         if self.process.is_alive():
             self.process.terminate()
             self.process.join(timeout=STOP_SECONDS)
         if self.process.is_alive():
             self.process.kill()
             self.process.join()
+        self._reader.join(timeout=STOP_SECONDS)
         self._orders.close()
         self._results.close()
+
+
+class CollectingProcesses:
+    """The children that collect beside this process for every run of a job: ``runs`` of them in flight at most.
+
+    ``run_counter`` gives a run in flight its counter; ``children`` are given their part of it.
+    """
+
+    def __init__(self, processes: int, runs: int = 1) -> None:
+        self.processes = processes
+        self._counters = new_counters(runs)
+        self.children = [ChildProcess(self._counters) for _ in range(processes - 1)]
+        self._free = list(range(runs))
+        self._released: asyncio.Condition | None = None
+        self._runs = itertools.count()
+
+    @contextlib.asynccontextmanager
+    async def run_counter(self, start: int) -> AsyncIterator[tuple[int, RunCounter]]:
+        """A run's number and its counter, set to ``start``, for as long as the run is in flight."""
+        if self._released is None:
+            self._released = asyncio.Condition()
+        async with self._released:
+            await self._released.wait_for(lambda: bool(self._free))
+            slot = self._free.pop(0)
+        counter = RunCounter(self._counters, slot)
+        counter.value = start
+        try:
+            yield next(self._runs), counter
+        finally:
+            async with self._released:
+                self._free.append(slot)
+                self._released.notify()
+
+    def order(self, counter: RunCounter, bundles: Sequence[tuple[str, ...]], in_flight: int, work: Any,
+              session: AioSession, credentials: PassedCredentials | None) -> ShareOrder:
+        """What every child is given of a run."""
+        return ShareOrder(counter.slot, tuple(bundles), in_flight, work, session.get_config_variable("profile"),
+                          session.get_config_variable("region"), credentials, _log_levels())
+
+    def stop(self) -> None:
+        """End the children (see :meth:`ChildProcess.stop`)."""
+        for child in self.children:
+            child.stop()

@@ -28,7 +28,7 @@ from aws_integration.integrations.aws.engine.context import FetchContext, Transf
 from aws_integration.integrations.aws.engine.preflight import Identity, enabled_regions, identify
 from aws_integration.errors import IntegrationError
 from aws_integration.graph.sink import GraphSink, InMemoryGraph
-from aws_integration.integrations.aws.engine.processes import ShareProcess, SharedClaims, new_counter
+from aws_integration.integrations.aws.engine.processes import CollectingProcesses, SharedClaims, current_credentials
 from aws_integration.integrations.aws.permissions.checker import PermissionReport, check_principal
 from aws_integration.integrations.aws.permissions.comparison import compare
 from aws_integration.integrations.aws.permissions.principal import PolicyReader, principal_from_arn
@@ -37,7 +37,7 @@ from aws_integration.steps.chain import CALL_CHAIN
 from aws_integration.steps.runner import Claims, CollectedGraph, StepRunner, Target
 from aws_integration.steps.shares import lost_steps, merged, ordered_bundles
 
-__all__ = ["CollectedGraph", "RunOptions", "ingest"]
+__all__ = ["CollectedGraph", "RunOptions", "collecting_processes", "ingest"]
 
 log = logging.getLogger(__name__)
 
@@ -196,11 +196,11 @@ def _weight(regions: int) -> Callable[[Any], float]:
 
 async def _collect(
     registry: Registry, session: AioSession, target: AwsAccount, options: RunOptions,
-    sink: GraphSink | None, children: list[ShareProcess], counter: Any, started: datetime,
+    sink: GraphSink | None, processes: CollectingProcesses | None, started: datetime,
 ) -> tuple[CollectedGraph, int]:
-    """The run's steps on the neutral runner: all here, or split with ``children``; the graph and the children's requests."""
+    """The run's steps on the neutral runner: all here, or with ``processes``; the graph and the children's requests."""
     runner_options = {"account_name": options.account_name, "tag_with_account_name": options.tag_with_account_name}
-    if not children:
+    if processes is None or not processes.children:
         return await StepRunner(registry, target, sink, **runner_options).run(started), 0
 
     def is_root(step: Any) -> bool:
@@ -209,21 +209,21 @@ async def _collect(
     bundles = ordered_bundles(registry, _weight(len(target.regions)), first=is_root)
     # The root's bundle is the parent's: the name records are tagged with comes from it.
     own = [0] if any(is_root(registry.step(step_id)) for step_id in bundles[0]) else []
-    counter.value = len(own)
     sink = sink if sink is not None else InMemoryGraph()
-    claims = SharedClaims(bundles, counter, IN_FLIGHT_BUNDLES, own=own)
-    runner = StepRunner(registry, target, sink, claims=claims, **runner_options)
     work = _ShareWork(target.identity, target.regions, options, target.home)
-    tasks = [asyncio.create_task(runner.run(started))] + [
-        asyncio.create_task(child.collect(bundles, IN_FLIGHT_BUNDLES, work, session, runner, sink))
-        for child in children]
-    try:
-        mine, *theirs = await asyncio.gather(*tasks)
-    except BaseException:  # the sink failed, or the run was stopped: no process goes on alone
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise
+    async with processes.run_counter(start=len(own)) as (run, counter):
+        runner = StepRunner(registry, target, sink, claims=SharedClaims(bundles, counter, IN_FLIGHT_BUNDLES, own=own),
+                            **runner_options)
+        order = processes.order(counter, bundles, IN_FLIGHT_BUNDLES, work, session, await current_credentials(session))
+        tasks = [asyncio.create_task(runner.run(started))] + [
+            asyncio.create_task(child.collect(run, order, session, runner, sink)) for child in processes.children]
+        try:
+            mine, *theirs = await asyncio.gather(*tasks)
+        except BaseException:  # the sink failed, or the run was stopped: no process goes on alone
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
     parts = [mine] + [collected for collected, _, _, _ in theirs if collected is not None]
     reported = {result.step_id for part in parts for result in part.report.steps}
     lost = {step.id for step in registry.all_steps} - reported
@@ -233,39 +233,50 @@ async def _collect(
     return merged(registry, parts, sink), sum(requests for _, _, requests, _ in theirs)
 
 
+def collecting_processes(registry: Registry, processes: int, runs: int = 1,
+                         pool: PoolFactory = ClientPool) -> CollectingProcesses | None:
+    """The children that collect beside this process for ``runs`` runs at once, when ``processes`` asks
+    for more than one and they can rebuild ``registry`` (made before the runs, so their imports overlap)."""
+    if processes <= 1 or pool is not ClientPool or not _rebuilt_by_children(registry):
+        return None
+    return CollectingProcesses(processes, runs)
+
+
 async def ingest(
     registry: Registry,
     session: AioSession,
     options: RunOptions,
     pool: PoolFactory = ClientPool,
     sink: GraphSink | None = None,
+    processes: CollectingProcesses | None = None,
 ) -> CollectedGraph:
     """Run every declared step against the account the session's credentials reach.
 
     ``pool`` makes the run's clients (the benchmark's sequential baseline swaps in
     blocking boto3 clients). The graph goes to ``sink`` page by page as it is
-    collected; without one, it is held in memory and returned.
+    collected; without one, it is held in memory and returned. ``processes`` are the
+    job's collecting children (an Organization's accounts share them); without them, a
+    run on several processes starts its own.
     """
     started = datetime.now(timezone.utc)
     home = home_region(session)
     # Children start first: their imports overlap the preflight's calls.
-    split_up = options.processes > 1 and pool is ClientPool and _rebuilt_by_children(registry)
-    if split_up:  # the requests in flight are the run's: each process has its part of them
+    own = collecting_processes(registry, options.processes, pool=pool) if processes is None else None
+    processes = processes or own
+    if processes is not None:  # the requests in flight are the run's: each process has its part of them
         settings = options.client_settings
         options = dataclasses.replace(options, client_settings=dataclasses.replace(
-            settings, max_concurrency=-(-settings.max_concurrency // options.processes)))
-    counter = new_counter() if split_up else None
-    children = [ShareProcess(counter) for _ in range(options.processes - 1)] if split_up else []
+            settings, max_concurrency=-(-settings.max_concurrency // processes.processes)))
     try:
-        return await _ingest(registry, session, options, pool, sink, children, counter, started, home)
+        return await _ingest(registry, session, options, pool, sink, processes, started, home)
     finally:
-        for child in children:
-            child.stop()
+        if own is not None:
+            own.stop()
 
 
 async def _ingest(
     registry: Registry, session: AioSession, options: RunOptions, pool: PoolFactory, sink: GraphSink | None,
-    children: list[ShareProcess], counter: Any, started: datetime, home: str,
+    processes: CollectingProcesses | None, started: datetime, home: str,
 ) -> CollectedGraph:
     async with pool(session, options.client_settings) as clients:
         identity = await identify(clients, home)
@@ -277,7 +288,7 @@ async def _ingest(
                       if options.check_permissions else None)
         target = AwsAccount(clients, identity, checked.names, options, home)
         try:
-            collected, children_requests = await _collect(registry, session, target, options, sink, children, counter, started)
+            collected, children_requests = await _collect(registry, session, target, options, sink, processes, started)
         except BaseException:
             if prediction:
                 prediction.cancel()
