@@ -25,6 +25,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.query_speed --json bench/results/query.json
 	$(BIN)/python -m bench.ingest_speed --latency-ms $(or $(LATENCY_MS),50) --memory --throttling \
 		--json bench/results/ingest.json
+	$(BIN)/python -m bench.organization_speed --latency-ms $(or $(LATENCY_MS),50) --json bench/results/organization.json
 	$(BIN)/python -m bench.sentinelone_speed --latency-ms $(or $(LATENCY_MS),50) --json bench/results/sentinelone.json
 
 docs: $(STAMP)

@@ -40,13 +40,13 @@ def _tags(index: int) -> list[dict[str, str]]:
     ]
 
 
-def _seed_region(region: str, profile: Profile, share: int, first_index: int) -> None:
-    ec2 = boto3.client("ec2", region_name=region)
+def _seed_region(clients: Any, region: str, regions: int, profile: Profile, share: int, first_index: int) -> None:
+    ec2 = clients.client("ec2", region_name=region)
     vpc = ec2.create_vpc(CidrBlock="10.40.0.0/16")["Vpc"]["VpcId"]
-    per_region = max(1, profile.subnets // len(BENCH_REGIONS))
+    per_region = max(1, profile.subnets // regions)
     subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.40.{index * 16}.0/20")["Subnet"]["SubnetId"]
                for index in range(per_region)]  # /20: room for the 20,000-instance profile
-    for index in range(profile.security_groups // len(BENCH_REGIONS)):
+    for index in range(profile.security_groups // regions):
         group = ec2.create_security_group(GroupName=f"bench-{index}", Description="bench", VpcId=vpc)["GroupId"]
         ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[{
             "IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": f"10.{index % 250}.0.0/16"}]}])
@@ -59,14 +59,14 @@ def _seed_region(region: str, profile: Profile, share: int, first_index: int) ->
         launched += count
 
 
-def _seed_global(profile: Profile) -> None:
-    s3 = boto3.client("s3", region_name=BENCH_REGIONS[0])
+def _seed_global(clients: Any, profile: Profile, buckets_named: str) -> None:
+    s3 = clients.client("s3", region_name=BENCH_REGIONS[0])
     for index in range(profile.buckets):
-        name = f"bench-bucket-{index:04d}"
+        name = f"{buckets_named}-{index:04d}"
         s3.create_bucket(Bucket=name)
         s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": [
             {"Key": "Team", "Value": f"team-{index % 17}"}, {"Key": "Classification", "Value": "Internal"}]})
-    iam = boto3.client("iam", region_name=BENCH_REGIONS[0])
+    iam = clients.client("iam", region_name=BENCH_REGIONS[0])
     trust = json.dumps({"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
     for index in range(profile.roles):
@@ -76,13 +76,20 @@ def _seed_global(profile: Profile) -> None:
         iam.create_user(UserName=f"bench-user-{index:04d}", Tags=[{"Key": "Email", "Value": f"u{index}@example.com"}])
 
 
+def seed_profile(profile: Profile, regions: tuple[str, ...] = BENCH_REGIONS, clients: Any = boto3,
+                 buckets_named: str = "bench-bucket") -> None:
+    """Seed the profile's resources over ``regions``, through ``clients`` (boto3, or a session in another
+    account; bucket names are global, so each account needs its own ``buckets_named``)."""
+    share = profile.instances // len(regions)
+    for position, region in enumerate(regions):
+        count = share if position < len(regions) - 1 else profile.instances - share * position
+        _seed_region(clients, region, len(regions), profile, count, share * position)
+    _seed_global(clients, profile, buckets_named)
+
+
 def seed_large_account(profile: Profile) -> dict[str, Any]:
     """Seed the profile and every declared type; returns what was created, by kind."""
-    share = profile.instances // len(BENCH_REGIONS)
-    for position, region in enumerate(BENCH_REGIONS):
-        count = share if position < len(BENCH_REGIONS) - 1 else profile.instances - share * position
-        _seed_region(region, profile, count, share * position)
-    _seed_global(profile)
+    seed_profile(profile)
     from tests.aws import (
         test_collectors_breadth,
         test_collectors_data,

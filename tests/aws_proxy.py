@@ -13,7 +13,7 @@ the server with the failures AWS produces under load:
 Services can also be made to fail every request, and a fixed latency can be added to
 every answer. Everything else is forwarded to the upstream server unchanged, or, for
 benchmarks, answered from a recording: in ``record`` mode every forwarded answer is
-kept, keyed on the method, path, operation header, body and the signed region and service; in
+kept, keyed on the method, path, operation header, body and the signing key, region and service; in
 ``replay`` mode the upstream is never asked (moto's CPU cost per request is far above
 AWS's and would dominate a measurement). ``edit`` sees every forwarded answer and may
 give AWS's answer where moto's differs (a field moto does not return yet). The proxy
@@ -39,7 +39,7 @@ import botocore.session
 
 from aws_integration.integrations.aws.registry import default_registry
 
-_CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
+_CREDENTIAL_SCOPE = re.compile(r"Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
 NOT_IMPLEMENTED = 501
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "host", "proxy-connection"}
 
@@ -58,7 +58,7 @@ class FaultRates:
             raise ValueError("fault rates add up to more than 1")
 
 
-RecordingKey = tuple[str, str, str, bytes, str, str]
+RecordingKey = tuple[str, str, str, bytes, str, str, str]  # method, path, target, body, region, service, key
 
 
 @dataclass
@@ -154,9 +154,10 @@ class _Request:
     def recording_key(self) -> RecordingKey:
         """What identifies the same request on another pass (signatures and dates differ).
 
-        JSON protocols name the operation in ``X-Amz-Target``, not in the path or body.
+        JSON protocols name the operation in ``X-Amz-Target``, not in the path or body. The
+        access key tells the accounts apart (an Organization's members have their own).
         """
-        return (self.method, self.target, self.header("x-amz-target"), self.body, *self.scope)
+        return (self.method, self.target, self.header("x-amz-target"), self.body, *self.scope, self.access_key)
 
     @property
     def operation(self) -> str:
@@ -173,7 +174,13 @@ class _Request:
     def scope(self) -> tuple[str, str]:
         """(region, signing name) from the SigV4 credential scope; empty when unsigned."""
         found = _CREDENTIAL_SCOPE.search(self.header("authorization"))
-        return (found.group(1), found.group(2)) if found else ("", "")
+        return (found.group(2), found.group(3)) if found else ("", "")
+
+    @property
+    def access_key(self) -> str:
+        """The access key ID the request is signed with; empty when unsigned."""
+        found = _CREDENTIAL_SCOPE.search(self.header("authorization"))
+        return found.group(1) if found else ""
 
 
 async def _read_request(reader: asyncio.StreamReader) -> _Request | None:
