@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import threading
 import time
@@ -136,6 +137,10 @@ class BlockingClientPool:
 
     def _count_request(self, **_: Any) -> None:
         self.requests += 1
+
+    def limit(self, service: str, region: str) -> contextlib.nullcontext[None]:
+        """No limit per service: the peers' requests in flight are their threads."""
+        return contextlib.nullcontext()
 
     async def available_regions(self, service: str) -> set[str]:
         return set(self._session.get_available_regions(service))

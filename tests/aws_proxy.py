@@ -28,6 +28,7 @@ import re
 import socket
 import struct
 import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -214,7 +215,9 @@ class AwsProxy:
     """The proxy, serving on a free 127.0.0.1 port from its own thread while in a ``with`` block.
 
     ``failing_services`` maps signing names (``sqs``, ``ec2``...) to the answer every
-    request of that service gets (``"500"``, ``"503"``, ``"throttle"`` or ``"expired"``).
+    request of that service gets (``"500"``, ``"503"``, ``"throttle"`` or ``"expired"``);
+    ``rate_limits`` maps signing names to the requests per second AWS would let through
+    (per access key and region); the others are throttled (counted as ``rate-limited``).
     ``replace`` maps ``(signing name, operation)`` (see ``_Request.operation``) to a
     function of the upstream's answer that gives the answer sent instead.
     """
@@ -228,6 +231,7 @@ class AwsProxy:
         stall_seconds: float = 3.0,
         latency_seconds: float = 0.0,
         failing_services: Mapping[str, str] | None = None,
+        rate_limits: Mapping[str, float] | None = None,
         mode: str = "forward",
         recording: dict[RecordingKey, Answer] | None = None,
         edit: Callable[[str, str, Answer], Answer] | None = None,
@@ -242,6 +246,8 @@ class AwsProxy:
         self.stall_seconds = stall_seconds
         self.latency_seconds = latency_seconds
         self.failing_services = dict(failing_services or {})
+        self.rate_limits = dict(rate_limits or {})
+        self._buckets: dict[tuple[str, str, str], tuple[float, float]] = {}
         self.edit = edit
         self.replace = dict(replace or {})
         self.counts = ProxyCounts()
@@ -289,12 +295,31 @@ class AwsProxy:
             async with server:
                 await self._stopped.wait()
 
-    def _choose_fault(self, signing_name: str) -> str | None:
+    def _over_rate(self, request: _Request) -> bool:
+        """Whether the request finds its bucket empty (AWS's token buckets: one per account, region and service,
+        ``rate_limits[service]`` requests deep and refilled at that rate per second); takes a token when not."""
+        region, signing_name = request.scope
+        rate = self.rate_limits.get(signing_name)
+        if rate is None:
+            return False
+        key, now = (request.access_key, region, signing_name), time.monotonic()
+        tokens, then = self._buckets.get(key, (rate, now))
+        tokens = min(rate, tokens + (now - then) * rate)
+        if tokens < 1:
+            self._buckets[key] = (tokens, now)
+            return True
+        self._buckets[key] = (tokens - 1, now)
+        return False
+
+    def _choose_fault(self, request: _Request) -> str | None:
+        signing_name = request.scope[1]
         with self._lock:
             self.counts.requests += 1
             self.counts.by_service[signing_name] += 1
             if signing_name in self.failing_services:
-                fault = str(self.failing_services[signing_name])
+                fault: str | None = str(self.failing_services[signing_name])
+            elif self._over_rate(request):
+                fault = "rate-limited"
             else:
                 draw, fault = self._random.random(), None
                 for name, rate in (("throttle", self.rates.throttle), ("500", self.rates.server_error / 2),
@@ -317,7 +342,7 @@ class AwsProxy:
                 if request is None:
                     break
                 _, signing_name = request.scope
-                fault = self._choose_fault(signing_name)
+                fault = self._choose_fault(request)
                 if fault == "reset":
                     _reset(writer)
                     return
@@ -328,7 +353,8 @@ class AwsProxy:
                 if fault is None:
                     answer = await self._answer(request)
                 else:
-                    answer = error_answer(self._protocols.of(signing_name), signing_name, fault)
+                    kind = "throttle" if fault == "rate-limited" else fault
+                    answer = error_answer(self._protocols.of(signing_name), signing_name, kind)
                 if self.latency_seconds:
                     await asyncio.sleep(self.latency_seconds)
                 _write(writer, answer)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +84,34 @@ def test_a_service_failing_every_request_fails_its_step_alone_and_keeps_its_data
     assert "aws_s3_bucket" in {skipped["type"] for skipped in second["skippedTypes"]}
     assert second["store"]["entities"]["keptFromEarlierRuns"] == len(buckets)
     assert _export(store) == before
+
+
+def test_a_service_throttling_a_fast_caller_is_asked_less_at_once_and_nothing_fails(
+    endpoint: str, tmp_path: Path
+) -> None:
+    seed_sample_account(endpoint)
+    iam = boto3.client("iam", endpoint_url=endpoint, region_name="us-east-1")
+    for number in range(60):  # each user's keys, devices, groups and policies are asked at once
+        iam.create_user(UserName=f"contractor-{number}")
+    iam.generate_credential_report()
+    with AwsProxy(endpoint) as counting:
+        code, calm, stderr = _ingest(tmp_path / "calm.sqlite", counting.url, attempts=6)
+    assert code == 0, stderr
+    asked = counting.counts.by_service["iam"]
+
+    # AWS's token bucket: 10 IAM requests a second once the burst is spent. With 64 in
+    # flight and nothing adapting, the retry quota runs out and IAM's steps fail.
+    with AwsProxy(endpoint, rate_limits={"iam": 10}) as proxy:
+        code, limited, stderr = ingest(tmp_path / "limited.sqlite", proxy.url, "-v",
+                                       "--regions", ",".join(SAMPLE_REGIONS), attempts=6)
+
+    assert code == 0 and limited["status"] == "success", stderr
+    cuts = [int(limit) for limit in re.findall(r"iam throttles in us-east-1: at most (\d+) of its requests in flight", stderr)]
+    assert cuts and cuts == sorted(cuts, reverse=True), stderr  # halved, and said so each time
+    throttled = proxy.counts.faults["rate-limited"]
+    assert 0 < throttled < asked  # fewer throttled answers than IAM requests: the pace was found
+    assert limited["retries"] >= throttled
+    assert _export(tmp_path / "limited.sqlite") == _export(tmp_path / "calm.sqlite")
 
 
 @pytest.mark.parametrize(

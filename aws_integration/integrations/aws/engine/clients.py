@@ -33,6 +33,7 @@ from aws_integration.integrations.aws.engine.answers import checked_answer, expe
 from aws_integration.errors import IntegrationError
 from aws_integration.integrations.aws.defaults import DEFAULT_READ_TIMEOUT
 from aws_integration.integrations.aws.engine.client_classes import keep_client_classes
+from aws_integration.integrations.aws.engine.limits import AdaptiveLimit, is_throttling
 from aws_integration.integrations.aws.engine.user_agent import memoise_user_agent
 from aws_integration.integrations.aws.engine.parsing import (
     DEFAULT_OFFLOAD_BYTES,
@@ -275,7 +276,9 @@ def _log_call(service: str, region: str, http_response: Any, parsed: Mapping[str
 class ClientPool:
     """One client per (service, region), created on first use and closed at the end.
 
-    ``requests`` counts the HTTP requests its clients sent, retries included.
+    ``requests`` counts the HTTP requests its clients sent, retries included;
+    ``limit`` is a service's requests in flight in a region, which adapts to throttling
+    (:mod:`~aws_integration.integrations.aws.engine.limits`).
     """
 
     def __init__(self, session: AioSession, settings: ClientSettings) -> None:
@@ -288,7 +291,28 @@ class ClientPool:
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = asyncio.Lock()
         self._regions: dict[str, set[str]] = {}
+        self._limits: dict[tuple[str, str], AdaptiveLimit] = {}
+        self._ceiling = settings.max_concurrency
         self.requests = 0
+
+    def limit(self, service: str, region: str) -> AdaptiveLimit:
+        """The requests in flight to ``service`` in ``region``, at most the pool's bound."""
+        key = (service, region)
+        if key not in self._limits:
+            self._limits[key] = AdaptiveLimit(self._ceiling)
+        return self._limits[key]
+
+    def _retrying(self, key: tuple[str, str], response: Any = None, **_: Any) -> None:
+        if is_throttling(response):
+            limit = self.limit(*key)
+            cuts = limit.cuts
+            limit.throttled()
+            if limit.cuts > cuts:
+                log.info("%s throttles in %s: at most %d of its requests in flight, for now", *key, limit.limit)
+
+    def _answered(self, key: tuple[str, str], http_response: Any = None, parsed: Any = None, **_: Any) -> None:
+        if not is_throttling((http_response, parsed)):
+            self.limit(*key).answered()
 
     async def get(self, service: str, region: str) -> Any:
         """The client for ``service`` in ``region``."""
@@ -307,6 +331,8 @@ class ClientPool:
                 client.meta.events.register("before-parse", _parseable_server_errors)
                 client.meta.events.register("before-parse", self._parse_workers.mark)
                 client.meta.events.register("request-created", self._count_request)
+                client.meta.events.register("needs-retry", functools.partial(self._retrying, key))
+                client.meta.events.register("after-call", functools.partial(self._answered, key))
                 if service == "s3control":  # the one service here whose hosts name the account
                     client.meta.events.register("before-sign", one_host_for_every_account)
                 if log.isEnabledFor(logging.DEBUG):  # -vv: one line per request, with nothing signed in it

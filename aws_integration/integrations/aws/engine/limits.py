@@ -1,0 +1,101 @@
+"""Requests in flight to one service in one region: cut when AWS throttles, grown back as it answers.
+
+AWS throttles per account, region and API with token buckets. botocore's retries back
+a throttled request off, but the run's other requests to the same API keep arriving at
+the same pace, and a request throttled on every attempt (or once the retry quota is
+spent) fails its step. So each (service, region) of a run has its own limit, under the
+run's bound, judged over windows of answers (as many as the limit, at least
+``MIN_WINDOW``): when at least ``CUT_SHARE`` of a window's answers were throttling
+errors, the limit halves; otherwise it grows by one, back up to the bound (additive
+increase, multiplicative decrease, as TCP does). Throttling of a few requests here and
+there, whatever the pace, is left to botocore's retries: only a service asked faster
+than it answers is slowed down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+from collections.abc import Mapping
+from typing import Any
+
+MIN_WINDOW = 16
+CUT_SHARE = 0.3
+# The error codes botocore's standard retries treat as throttling (botocore.retries.standard).
+THROTTLING_CODES = frozenset({
+    "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
+    "TooManyRequestsException", "ProvisionedThroughputExceededException", "TransactionInProgressException",
+    "RequestLimitExceeded", "BandwidthLimitExceeded", "LimitExceededException", "RequestThrottled",
+    "SlowDown", "PriorRequestNotComplete", "EC2ThrottledException",
+})
+
+
+class AdaptiveLimit:
+    """An async context manager that lets at most ``limit`` requests in at once; the limit adapts."""
+
+    def __init__(self, ceiling: int) -> None:
+        self.ceiling = ceiling
+        self.limit = ceiling
+        self.in_flight = 0
+        self.cuts = 0
+        self.lowest = ceiling
+        self._answers = 0
+        self._throttled = 0
+        self._waiting: collections.deque[asyncio.Future[None]] = collections.deque()
+
+    async def __aenter__(self) -> None:
+        while self.in_flight >= self.limit:
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiting.append(waiter)
+            try:
+                await waiter
+            except asyncio.CancelledError:
+                if waiter.done() and not waiter.cancelled():
+                    self._wake()  # it was let in, but will not go: the next one may
+                raise
+        self.in_flight += 1
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.in_flight -= 1
+        self._wake()
+
+    def throttled(self) -> None:
+        """An answer was a throttling error (botocore will retry it)."""
+        self._throttled += 1
+        self._judge()
+
+    def answered(self) -> None:
+        """An answer that was not a throttling error."""
+        self._judge()
+
+    def _judge(self) -> None:
+        self._answers += 1
+        if self._answers < max(self.limit, MIN_WINDOW):
+            return
+        share = self._throttled / self._answers
+        self._answers = self._throttled = 0
+        if share >= CUT_SHARE:
+            if self.limit > 1:
+                self.limit //= 2
+                self.lowest = min(self.lowest, self.limit)
+                self.cuts += 1
+        elif self.limit < self.ceiling:
+            self.limit += 1
+            self._wake()
+
+    def _wake(self) -> None:
+        room = self.limit - self.in_flight
+        while room > 0 and self._waiting:
+            waiter = self._waiting.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                room -= 1
+
+
+def is_throttling(response: Any) -> bool:
+    """Whether botocore's ``needs-retry`` response (``(http_response, parsed)``, or None) is a throttling error."""
+    if not response:
+        return False
+    parsed = response[1]
+    error = parsed.get("Error") if isinstance(parsed, Mapping) else None
+    return isinstance(error, Mapping) and error.get("Code") in THROTTLING_CODES
