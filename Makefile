@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test docs bench setup clean
+.PHONY: demo test docs bench setup bytecode clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,13 +14,18 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-demo: $(STAMP)
+# The project's modules compiled ahead, as pip does for an installed package: an editable install
+# under PYTHONDONTWRITEBYTECODE would compile them anew in every command and every collecting process.
+bytecode: $(STAMP)
+	$(BIN)/python -m compileall -q aws_integration > /dev/null
+
+demo: bytecode
 	$(BIN)/python -m aws_integration.sample.demo
 
-test: $(STAMP)
+test: bytecode
 	$(BIN)/python -m pytest -q
 
-bench: $(STAMP)
+bench: bytecode
 	$(BIN)/python -m bench.store_speed --json bench/results/store.json
 	$(BIN)/python -m bench.query_speed --json bench/results/query.json
 	$(BIN)/python -m bench.ingest_speed --latency-ms $(or $(LATENCY_MS),50) --memory --throttling \

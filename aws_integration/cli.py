@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import dataclasses
 import gc
-import importlib.metadata
 import itertools
 import json
 import logging
@@ -107,10 +106,24 @@ def _plain(docstring: str | None) -> str:
 
 
 def _version() -> str:
+    import importlib.metadata  # read when asked: the installed package's metadata costs a run 12 ms to load
+
     try:
         return importlib.metadata.version("aws-integration")
     except importlib.metadata.PackageNotFoundError:
         return "unknown (not installed)"
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: prints the installed version and exits."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **options: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         help="show the version and exit", **options)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+        print(f"{parser.prog} {_version()}")
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -120,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     verbosity.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS,
                            help="log each step's outcome (-vv: also each AWS request)")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="log each step's outcome (-vv: also each AWS request)")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action=_VersionAction)
     commands = parser.add_subparsers(dest="command", required=True)
 
     def command(name: str, **options: Any) -> argparse.ArgumentParser:
@@ -387,10 +400,10 @@ def _known() -> Known:
 
 def _instance(args: argparse.Namespace) -> tuple[Instance, tuple[AlertRule, ...]] | None:
     """The configured instance to run and the alert rules, when ``--instance`` or ``--config`` says so."""
+    if args.instance is None and args.config is None:
+        return None  # the command line's account: pydantic and the configuration's models are not imported
     from aws_integration.config import config_path, load_config
 
-    if args.instance is None and args.config is None:
-        return None
     config = load_config(config_path(args.config), _known())
     if args.instance is None:
         if len(config.instances) != 1:
@@ -428,10 +441,9 @@ async def _stoppable(work: Coroutine[Any, Any, T]) -> T:
 
 def _check_aws_configuration(args: argparse.Namespace, instances: Sequence[Instance | None]) -> None:
     """Refuse a retry or endpoint setting no client can use before anything is opened or created."""
-    from aws_integration.config import AwsInstance
     from aws_integration.integrations.aws.engine.clients import check_client_configuration, new_session
 
-    aws = [instance for instance in instances if instance is None or isinstance(instance, AwsInstance)]
+    aws = [instance for instance in instances if instance is None or getattr(instance, "integration", None) == "aws"]
     for profile in {(instance.profile if instance else None) or getattr(args, "profile", None) for instance in aws}:
         check_client_configuration(new_session(profile))
 

@@ -13,10 +13,12 @@
 
 from __future__ import annotations
 
+import functools
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
+if TYPE_CHECKING:
+    import yaml
 
 MAX_NODES = 200_000
 _MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -26,25 +28,31 @@ class UnsafeDocument(ValueError):
     """A document that cannot be read safely; the message says why and, where it can, where."""
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, refusing duplicate keys."""
+@functools.cache
+def _strict_loader() -> type[yaml.SafeLoader]:
+    """PyYAML's safe loader, refusing duplicate keys (PyYAML is loaded by the first YAML document)."""
+    import yaml
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            if key_node.tag == _MERGE_TAG:
-                continue
-            key = self.construct_object(key_node, deep=True)
-            try:
-                duplicate = key in seen
-                seen.add(key)
-            except TypeError:  # an unhashable key: PyYAML's own error follows
-                continue
-            if duplicate:
-                raise yaml.constructor.ConstructorError(
-                    "while constructing a mapping", node.start_mark, f"found duplicate key {key!r}", key_node.start_mark
-                )
-        return super().construct_mapping(node, deep=deep)
+    class StrictLoader(yaml.SafeLoader):
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+            seen: set[Any] = set()
+            for key_node, _ in node.value:
+                if key_node.tag == _MERGE_TAG:
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    duplicate = key in seen
+                    seen.add(key)
+                except TypeError:  # an unhashable key: PyYAML's own error follows
+                    continue
+                if duplicate:
+                    raise yaml.constructor.ConstructorError(
+                        "while constructing a mapping", node.start_mark, f"found duplicate key {key!r}",
+                        key_node.start_mark,
+                    )
+            return super().construct_mapping(node, deep=deep)
+
+    return StrictLoader
 
 
 def _expanded_size(root: yaml.Node, limit: int) -> int:
@@ -71,6 +79,8 @@ def _expanded_size(root: yaml.Node, limit: int) -> int:
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
+    import yaml
+
     if isinstance(node, yaml.SequenceNode):
         return list(node.value)
     if isinstance(node, yaml.MappingNode):
@@ -93,7 +103,9 @@ def _yaml_message(error: yaml.YAMLError) -> str:
 
 def load_yaml(text: str, max_nodes: int = MAX_NODES) -> Any:
     """The document in ``text``; raises :class:`UnsafeDocument` with a one-line reason."""
-    loader = _StrictLoader(text)
+    import yaml
+
+    loader = _strict_loader()(text)
     try:
         node = loader.get_single_node()
         if node is None:

@@ -130,3 +130,29 @@ def test_minus_vv_logs_each_request_and_nothing_secret(endpoint: str, tmp_path: 
     assert result.returncode == 0, result.stderr
     assert "ec2 DescribeInstances in " in result.stderr and "HTTP 200" in result.stderr
     assert "Signature=" not in result.stderr and "Credential=" not in result.stderr
+
+
+_LOADED = """
+import sys
+from aws_integration.cli import main
+code = main(sys.argv[1:]) if len(sys.argv) > 1 else 0
+heavy = ("botocore", "aiobotocore", "aiohttp", "pydantic", "yaml", "importlib.metadata",
+         "aws_integration.config", "aws_integration.integrations.sentinelone")
+print(code, sorted(name for name in heavy if name in sys.modules))
+"""
+
+
+def _modules_loaded(*args: str) -> tuple[int, list[str]]:
+    """The exit code of the command and which of the heavy modules it loaded."""
+    result = subprocess.run([sys.executable, "-c", _LOADED, *args], capture_output=True, text=True, check=False)
+    code, _, loaded = result.stdout.strip().rpartition("\n")[2].partition(" ")
+    return int(code), json.loads(loaded.replace("'", '"'))
+
+
+def test_commands_load_only_what_they_use(endpoint: str, tmp_path: Path) -> None:
+    assert _modules_loaded() == (0, [])  # the command line itself: --help takes a fifth of a second
+    # A run of the command line's account reads no configuration (pydantic, YAML) and nothing of SentinelOne.
+    code, loaded = _modules_loaded("ingest", "--regions", "us-east-1", "--store", str(tmp_path / "graph.sqlite"),
+                                   "--json", "--no-permission-check")
+    assert code == 0 and {"aiobotocore", "botocore"} <= set(loaded)
+    assert not set(loaded) & {"pydantic", "yaml", "aws_integration.config", "aws_integration.integrations.sentinelone"}

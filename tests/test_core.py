@@ -126,8 +126,8 @@ async def _diagnose_library(instance: LibraryInstance) -> LibraryDiagnosis:
     return LibraryDiagnosis(instance.refused)
 
 
-LIBRARY = Integration("library", "Library", "library:", LibraryInstance, lambda: StepRegistry(STEPS), _run_library,
-                      _diagnose_library, lambda: "Ask the librarian for a reader's card.")
+LIBRARY = Integration("library", "Library", "library:", lambda: LibraryInstance, lambda: StepRegistry(STEPS),
+                      _run_library, _diagnose_library, lambda: "Ask the librarian for a reader's card.")
 CATALOGUE = {"shelves": [{"id": "A", "floor": 1}, {"id": "B", "floor": 2}],
              "books": [{"isbn": "978-0", "title": "Dune", "shelf": "A"}, {"isbn": "978-1", "title": "Emma", "shelf": "B"}]}
 

@@ -34,7 +34,7 @@ class Integration:
     name: str  # what ``integration:`` says in the configuration
     title: str  # how people name it
     source_prefix: str  # its store sources start with it: "aws:", "sentinelone:"
-    instance_model: type[Any]
+    instance_model: Callable[[], type[Any]]  # loaded when asked: a run from the command line reads no model
     registry: Callable[[], StepRegistry]
     run: Callable[[Job, Any], Awaitable[InstanceRun]]
     diagnose: Callable[[Any], Awaitable[Diagnosis]]

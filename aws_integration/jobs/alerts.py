@@ -16,13 +16,15 @@ import logging
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import aiohttp
 
-from aws_integration.config import AlertRule, Webhook
 from aws_integration.store import Change, ChangeKind
+
+if TYPE_CHECKING:  # the configuration's models (pydantic) are only loaded by the commands that read one
+    from aws_integration.config import AlertRule, Webhook
 
 alert_log = logging.getLogger("aws_integration.alerts")
 CHANGES_PER_ALERT = 50

@@ -18,11 +18,10 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiobotocore.session import AioSession
 
-from aws_integration.config import AlertRule, Instance
 from aws_integration.integrations.aws.engine.clients import DEFAULT_READ_TIMEOUT, new_session
 from aws_integration.integrations.aws.defaults import DEFAULT_CONCURRENCY
 from aws_integration.errors import IntegrationError
@@ -33,6 +32,9 @@ from aws_integration.integrations.aws.registry import Registry
 from aws_integration.steps.report import RunReport
 from aws_integration.steps.runner import CollectedGraph
 from aws_integration.store import Change, CommitSummary, GraphBatch, RunLease, SqliteStore, StoreError
+
+if TYPE_CHECKING:  # the configuration's models (pydantic) are only loaded by the commands that read one
+    from aws_integration.config import AlertRule, Instance
 
 run_log = logging.getLogger("aws_integration.runs")
 SessionFactory = Callable[[str | None], AioSession]

@@ -12,11 +12,11 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from typing import TYPE_CHECKING
 
 from aiobotocore.session import AioSession
 from botocore.exceptions import BotoCoreError
 
-from aws_integration.integrations.aws.config import AwsInstance
 from aws_integration.integrations.aws.engine.assume import assume_role_session
 from aws_integration.integrations.aws.engine.clients import ClientPool, ClientSettings, home_region, settings_for
 from aws_integration.integrations.aws.engine.processes import CollectingProcesses
@@ -24,6 +24,9 @@ from aws_integration.integrations.aws.engine.runner import RunOptions, collectin
 from aws_integration.errors import IntegrationError
 from aws_integration.integrations.aws.organization import MemberAccount, member_accounts
 from aws_integration.jobs.run import InstanceRun, Job, TargetPlan, TargetRun, _now, run_log
+
+if TYPE_CHECKING:  # an instance's model (pydantic) is loaded only by the commands that read a configuration
+    from aws_integration.integrations.aws.config import AwsInstance
 
 INTEGRATION = "aws"
 
