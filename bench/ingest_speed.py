@@ -18,7 +18,7 @@
 5. Prints one table and writes it as JSON.
 
 Further profiles: 20,000 instances, to check that memory stays flat; and 10% of
-requests throttled.
+requests throttled, for (b) and for the peer (c), medians of the same number of passes.
 
     python -m bench.ingest_speed [--latency-ms 50] [--instances 2000] [--json PATH] [--memory] [--throttling]
 """
@@ -211,11 +211,17 @@ def profile_run(profile: Profile, latency: float, concurrency: int, *, baseline:
                     repeat, lambda n: _figures(sequential(proxy.url, scratch / f"a0-{n}.sqlite")))
                 figures["notRecorded"] += proxy.counts.not_recorded
                 missing += proxy.counts.not_recorded_operations
-        if throttling:
-            with _replayed(recording, latency, FaultRates(throttle=0.10)) as proxy:
-                throttled = ingest(proxy.url, scratch / "throttled.sqlite", concurrency)
-                figures["throttled"] = {**_figures(throttled), "requests": proxy.counts.requests,
-                                        "throttledRequests": proxy.counts.faults["throttle"]}
+        if throttling:  # each pass on a proxy of its own: the same draws, its own counts
+            def throttled_pass(collect: Callable[[str, Path], Measured], name: str) -> dict[str, Any]:
+                with _replayed(recording, latency, FaultRates(throttle=0.10)) as proxy:
+                    return {**_figures(collect(proxy.url, scratch / f"{name}.sqlite")),
+                            "requests": proxy.counts.requests, "throttledRequests": proxy.counts.faults["throttle"]}
+
+            figures["throttled"] = _median_of(repeat, lambda n: throttled_pass(
+                lambda url, store: ingest(url, store, concurrency), f"throttled-b-{n}"))
+            if baseline:  # the peer under the same throttling: botocore backs off the same way for both
+                figures["throttledPeer"] = _median_of(repeat, lambda n: throttled_pass(
+                    lambda url, store: sequential(url, store, THREAD_POOL), f"throttled-c-{n}"))
     for peer in ("a", "c") if baseline else ():
         failed = figures[peer]["failedSteps"]
         if failed and not figures["b"]["failedSteps"]:
@@ -363,8 +369,14 @@ def print_table(figures: dict[str, Any]) -> None:
     if "throttled" in main:
         throttled = main["throttled"]
         print(f"  10% throttled: {throttled['seconds']:.2f} s ({throttled['seconds'] / main['b']['seconds']:.2f}x, "
-              f"target 2x), {throttled['requests']:,} requests "
-              f"({throttled['requests'] / main['b']['apiCalls']:.2f}x the calls, target 1.5x)")
+              f"target 2x; passes {', '.join(f'{seconds:.2f}' for seconds in throttled['samples'])}), "
+              f"{throttled['requests']:,} requests ({throttled['requests'] / main['b']['apiCalls']:.2f}x the calls, "
+              f"target 1.5x)")
+    if "throttledPeer" in main:
+        peer = main["throttledPeer"]
+        print(f"  10% throttled, boto3 on {THREAD_POOL} threads (c): {peer['seconds']:.2f} s "
+              f"({peer['seconds'] / main['c']['seconds']:.2f}x its calm pass; "
+              f"passes {', '.join(f'{seconds:.2f}' for seconds in peer['samples'])})")
 
 
 def print_memory(figures: dict[str, Any]) -> None:
@@ -381,7 +393,8 @@ def main() -> int:
     parser.add_argument("--latency-ms", type=float, default=50.0, help="added per request (0, 50, 150)")
     parser.add_argument("--instances", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY, help="requests in flight, over all processes")
-    parser.add_argument("--repeat", type=int, default=3, help="passes of (b) and of (a) at 0 ms; the median counts")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="passes of (b), (b1), (c), (a) at 0 ms and the throttled runs; the median counts")
     parser.add_argument("--memory", action="store_true", help="also run the 20,000-instance memory profile")
     parser.add_argument("--throttling", action="store_true", help="also run with 10%% of requests throttled")
     parser.add_argument("--json", type=Path)

@@ -32,6 +32,7 @@ from typing import Any
 
 import boto3
 
+from aws_integration.integrations.aws.config import AwsInstance
 from aws_integration.sample.moto_server import MotoServer
 from bench.ingest_speed import CREDENTIALS, _run
 from bench.large_account import Profile, seed_profile
@@ -42,10 +43,10 @@ MEMBER_PROFILE = Profile(instances=100, security_groups=20, subnets=4, buckets=1
 MANAGEMENT = "123456789012"  # moto's default account
 ROLE_NAME = "aws-integration-inventory"
 EXTERNAL_ID = "bench-external-id"
-ORGANIZATION_CONCURRENCY = 4  # the configuration's default
+ORGANIZATION_CONCURRENCY = AwsInstance.model_fields["organization_concurrency"].default  # the configuration's
 PASSES = (  # name, organizationConcurrency, processes (None: the default, one per core)
     ("all cores", ORGANIZATION_CONCURRENCY, None),
-    ("all cores, 8", 8, None),
+    ("all cores, 4", 4, None),
     ("1 process", ORGANIZATION_CONCURRENCY, 1),
 )
 WALL_OVER_CPU_TARGET = 1.2
@@ -177,7 +178,7 @@ def main() -> int:
               f"{row['accountsPerMinute']:>13.1f} {row['peakInFlight']:>10} {row['peakRssMb']:>12} "
               f"{row['wallOverCpuPerCore']:>17.2f}" + (f"   failed: {row['failedAccounts']}" if row["failedAccounts"] else ""))
     print(f"  target: wall at most {WALL_OVER_CPU_TARGET}x the CPU of all accounts over {cores} cores; "
-          f"accounts in flight: organizationConcurrency ({ORGANIZATION_CONCURRENCY} by default, 8 on the second row)")
+          f"accounts in flight: organizationConcurrency ({ORGANIZATION_CONCURRENCY} by default, 4 on the second row)")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
