@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import threading
 import time
@@ -31,6 +30,7 @@ from aiobotocore.session import AioSession
 from botocore.config import Config
 
 from aws_integration.integrations.aws.engine.clients import ClientSettings, new_session, one_host_for_every_account
+from aws_integration.integrations.aws.engine.limits import Unlimited
 from aws_integration.integrations.aws.engine.runner import RunOptions, ingest
 from aws_integration.integrations.aws.registry import default_registry
 from aws_integration.store import GraphBatch, SqliteStore
@@ -138,9 +138,9 @@ class BlockingClientPool:
     def _count_request(self, **_: Any) -> None:
         self.requests += 1
 
-    def limit(self, service: str, region: str) -> contextlib.nullcontext[None]:
+    def limit(self, service: str, region: str) -> Unlimited:
         """No limit per service: the peers' requests in flight are their threads."""
-        return contextlib.nullcontext()
+        return Unlimited()
 
     async def available_regions(self, service: str) -> set[str]:
         return set(self._session.get_available_regions(service))

@@ -9,6 +9,11 @@ import pytest
 from aws_integration.integrations.aws.engine.limits import MIN_WINDOW, AdaptiveLimit, is_throttling
 
 
+def _many_slots() -> asyncio.Semaphore:
+    """Slots of the run enough for every request of a test: the limit alone holds them back."""
+    return asyncio.Semaphore(100)
+
+
 def _answers(limit: AdaptiveLimit, count: int, *, throttled: int = 0) -> None:
     for _ in range(throttled):
         limit.throttled()
@@ -58,7 +63,7 @@ def test_requests_wait_for_room_and_a_grown_limit_lets_more_in() -> None:
         seen: list[int] = []
 
         async def request() -> None:
-            async with limit:
+            async with limit.within(_many_slots()):
                 seen.append(limit.in_flight)
                 await release.wait()
 
@@ -77,16 +82,17 @@ def test_requests_wait_for_room_and_a_grown_limit_lets_more_in() -> None:
 
 def test_a_waiter_cancelled_after_it_was_let_in_passes_its_turn_on() -> None:
     async def scenario() -> int:
-        limit = AdaptiveLimit(1)
+        limit = AdaptiveLimit(2)
+        _answers(limit, MIN_WINDOW, throttled=MIN_WINDOW)  # 2 -> 1
         holder_in, release = asyncio.Event(), asyncio.Event()
 
         async def holder() -> None:
-            async with limit:
+            async with limit.within(_many_slots()):
                 holder_in.set()
                 await release.wait()
 
         async def waiter() -> None:
-            async with limit:
+            async with limit.within(_many_slots()):
                 await asyncio.sleep(0)
 
         first = asyncio.create_task(holder())
@@ -113,3 +119,53 @@ def test_throttling_errors_are_recognised_by_their_codes(code: str) -> None:
                                       (object(), {"Reservations": []}), (object(), None)])
 def test_other_answers_are_not_throttling(response: object) -> None:
     assert not is_throttling(response)
+
+
+def test_a_limit_at_the_run_bound_holds_nothing_back_and_lets_everyone_in_when_it_grows_back() -> None:
+    async def scenario() -> list[int]:
+        limit = AdaptiveLimit(2)
+        release = asyncio.Event()
+
+        async def request() -> None:
+            async with limit.within(_many_slots()):
+                await release.wait()
+
+        free = [asyncio.create_task(request()) for _ in range(3)]  # at the bound: the run's slots decide
+        await asyncio.sleep(0.01)
+        seen = [limit.in_flight]
+        _answers(limit, MIN_WINDOW, throttled=MIN_WINDOW)  # cut to 1: the next ones wait
+        held = [asyncio.create_task(request()) for _ in range(2)]
+        await asyncio.sleep(0.01)
+        seen.append(limit.in_flight)
+        _answers(limit, MIN_WINDOW)  # back at the bound: every waiter goes in
+        await asyncio.sleep(0.01)
+        seen.append(limit.in_flight)
+        release.set()
+        await asyncio.gather(*free, *held)
+        return [*seen, limit.in_flight]
+
+    assert asyncio.run(scenario()) == [3, 3, 5, 0]
+
+
+def test_a_cut_holds_back_requests_already_waiting_for_a_slot() -> None:
+    async def scenario() -> list[int]:
+        limit, slots = AdaptiveLimit(2), asyncio.Semaphore(2)
+        releases = [asyncio.Event() for _ in range(5)]
+
+        async def request(number: int) -> None:
+            async with limit.within(slots):
+                await releases[number].wait()
+
+        tasks = [asyncio.create_task(request(number)) for number in range(5)]
+        await asyncio.sleep(0.01)
+        seen = [limit.in_flight]  # two in flight, three waiting for a slot
+        _answers(limit, MIN_WINDOW, throttled=MIN_WINDOW)  # cut to 1
+        releases[0].set()
+        await asyncio.sleep(0.01)
+        seen += [limit.in_flight, slots._value]  # the next one got a slot, found no room, gave it back
+        for release in releases:
+            release.set()
+        await asyncio.gather(*tasks)
+        return [*seen, limit.in_flight, slots._value]
+
+    assert asyncio.run(scenario()) == [2, 1, 1, 0, 2]

@@ -122,7 +122,7 @@ class FetchContext:
         declared = self.step.declared(call)
         target = region or self.region
         client = await self._clients.get(declared.service, target)
-        async with self._clients.limit(declared.service, target), self._slots:
+        async with self._clients.limit(declared.service, target).within(self._slots):
             self.api_calls += 1
             try:
                 response: dict[str, Any] = await getattr(client, declared.method)(**params)
@@ -146,7 +146,7 @@ class FetchContext:
         iterator = client.get_paginator(declared.method).paginate(**params).__aiter__()
         limit = self._clients.limit(declared.service, target)
         while True:
-            async with limit, self._slots:
+            async with limit.within(self._slots):
                 self.api_calls += 1
                 try:
                     page = await iterator.__anext__()
