@@ -441,9 +441,10 @@ async def _stoppable(work: Coroutine[Any, Any, T]) -> T:
 
 def _check_aws_configuration(args: argparse.Namespace, instances: Sequence[Instance | None]) -> None:
     """Refuse a retry or endpoint setting no client can use before anything is opened or created."""
+    from aws_integration.integrations import integration_of
     from aws_integration.integrations.aws.engine.clients import check_client_configuration, new_session
 
-    aws = [instance for instance in instances if instance is None or getattr(instance, "integration", None) == "aws"]
+    aws = [instance for instance in instances if integration_of(instance).name == "aws"]
     for profile in {(instance.profile if instance else None) or getattr(args, "profile", None) for instance in aws}:
         check_client_configuration(new_session(profile))
 

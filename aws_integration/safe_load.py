@@ -79,11 +79,9 @@ def _expanded_size(root: yaml.Node, limit: int) -> int:
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
-    import yaml
-
-    if isinstance(node, yaml.SequenceNode):
+    if node.id == "sequence":  # yaml.SequenceNode
         return list(node.value)
-    if isinstance(node, yaml.MappingNode):
+    if node.id == "mapping":  # yaml.MappingNode
         return [part for pair in node.value for part in pair]
     return []
 

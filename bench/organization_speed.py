@@ -43,7 +43,7 @@ MEMBER_PROFILE = Profile(instances=100, security_groups=20, subnets=4, buckets=1
 MANAGEMENT = "123456789012"  # moto's default account
 ROLE_NAME = "aws-integration-inventory"
 EXTERNAL_ID = "bench-external-id"
-ORGANIZATION_CONCURRENCY = AwsInstance.model_fields["organization_concurrency"].default  # the configuration's
+ORGANIZATION_CONCURRENCY = AwsInstance.model_fields["organization_concurrency"].default  # the configuration's default
 PASSES = (  # name, organizationConcurrency, processes (None: the default, one per core)
     ("all cores", ORGANIZATION_CONCURRENCY, None),
     ("all cores, 4", 4, None),

@@ -22,15 +22,11 @@ import contextlib
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
+from botocore.retries.standard import RetryContext, ThrottledRetryableChecker
+
 MIN_WINDOW = 16
 CUT_SHARE = 0.3
-# The error codes botocore's standard retries treat as throttling (botocore.retries.standard).
-THROTTLING_CODES = frozenset({
-    "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
-    "TooManyRequestsException", "ProvisionedThroughputExceededException", "TransactionInProgressException",
-    "RequestLimitExceeded", "BandwidthLimitExceeded", "LimitExceededException", "RequestThrottled",
-    "SlowDown", "PriorRequestNotComplete", "EC2ThrottledException",
-})
+_THROTTLING = ThrottledRetryableChecker()  # the error codes botocore's standard retries treat as throttling
 
 
 class AdaptiveLimit:
@@ -118,11 +114,9 @@ class AdaptiveLimit:
 
 def is_throttling(response: Any) -> bool:
     """Whether botocore's ``needs-retry`` response (``(http_response, parsed)``, or None) is a throttling error."""
-    if not response:
-        return False
-    parsed = response[1]
-    error = parsed.get("Error") if isinstance(parsed, Mapping) else None
-    return isinstance(error, Mapping) and error.get("Code") in THROTTLING_CODES
+    parsed = response[1] if response else None
+    return isinstance(parsed, Mapping) and _THROTTLING.is_retryable(
+        RetryContext(attempt_number=1, parsed_response=parsed))
 
 
 class Unlimited:
