@@ -41,6 +41,7 @@ from typing import Any, Callable
 
 from aws_integration.integrations.aws.defaults import DEFAULT_CONCURRENCY
 from aws_integration.sample.moto_server import MotoServer
+from bench import write_figures
 from bench.large_account import BENCH_REGIONS, Profile, seed_large_account
 from tests.aws_proxy import AwsProxy, FaultRates, RecordingKey, Answer
 
@@ -413,9 +414,7 @@ def main() -> int:
         figures["memory"] = memory_run(args.instances, latency, args.concurrency,
                                        args.recordings / f"{args.instances}.pickle")
         print_memory(figures)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    write_figures(args.json, figures)
     return 0
 
 

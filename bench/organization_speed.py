@@ -34,6 +34,7 @@ import boto3
 
 from aws_integration.integrations.aws.config import AwsInstance
 from aws_integration.sample.moto_server import MotoServer
+from bench import write_figures
 from bench.ingest_speed import CREDENTIALS, _run
 from bench.large_account import Profile, seed_profile
 from tests.aws_proxy import Answer, AwsProxy, RecordingKey
@@ -179,9 +180,7 @@ def main() -> int:
               f"{row['wallOverCpuPerCore']:>17.2f}" + (f"   failed: {row['failedAccounts']}" if row["failedAccounts"] else ""))
     print(f"  target: wall at most {WALL_OVER_CPU_TARGET}x the CPU of all accounts over {cores} cores; "
           f"accounts in flight: organizationConcurrency ({ORGANIZATION_CONCURRENCY} by default, 4 on the second row)")
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    write_figures(args.json, figures)
     return 0
 
 

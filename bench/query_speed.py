@@ -12,7 +12,6 @@ same store, knowing each relationship's direction (the query language follows ei
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import tempfile
 import time
@@ -24,6 +23,7 @@ from typing import Any
 from aws_integration.graph.model import Entity, Relationship
 from aws_integration.query.run import run_query
 from aws_integration.store import GraphBatch, SqliteStore
+from bench import write_figures
 
 # Of every 100 entities: 40 instances, 20 volumes, 10 security groups, 10 subnets, 19 roles, 1 key.
 SHARES = {"aws_instance": 40, "aws_ebs_volume": 20, "aws_security_group": 10, "aws_subnet": 10, "aws_iam_role": 19,
@@ -153,9 +153,7 @@ def main() -> int:
         verdict = "" if case["withinTarget"] else "  OVER"
         print(f"  {case['name']:<22} {case['rows']:>6} {case['queryMs']:>9.1f} {case['handWrittenSqlMs']:>12.1f} "
               f"{case['vsHandWritten']:>5.2f}x {case['targetMs']:>5.0f} ms{verdict}")
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    write_figures(args.json, figures)
     return 0 if all(case["withinTarget"] for case in figures["cases"]) else 1
 
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import subprocess
 import sys
 import tempfile
@@ -33,6 +32,7 @@ from aws_integration.integrations.sentinelone.steps import STEPS, console_regist
 from aws_integration.integrations.sentinelone.target import Console, ConsoleOptions, ingest_console
 from aws_integration.sample.sentinelone_seed import ACCOUNT_TOKEN
 from aws_integration.store import SqliteStore, GraphBatch
+from bench import write_figures
 
 BOUND_TARGET = 2.0
 UNTHROTTLED = ClientSettings(requests_per_second=0)
@@ -114,9 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  sequential client                    {sequential:7.2f} s")
     print(f"  ingest_console (into a store)        {product:7.2f} s   = {product / bound:.2f}x the bound "
           f"(target < {BOUND_TARGET:g}x), {sequential / product:.1f}x faster than sequential")
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+    write_figures(args.json, rows)
     return 0 if product / bound < BOUND_TARGET and report["status"] == "success" else 1
 
 

@@ -15,7 +15,6 @@ what diffing, change sets and the Person derivation cost on top.
 from __future__ import annotations
 
 import argparse
-import json
 import sqlite3
 import statistics
 import tempfile
@@ -28,6 +27,7 @@ from aws_integration.store import GraphBatch
 from aws_integration.store.derivations import open_graph_store
 from aws_integration.store.migrations import BASE_SCHEMA
 from aws_integration.store.records import canonical
+from bench import write_figures
 
 TARGET_SECONDS = 10.0
 Graph = tuple[list[Entity], list[Relationship]]
@@ -146,9 +146,7 @@ def main() -> int:
     verdict = "within" if figures["withinTarget"] else "OVER"
     print(f"  a run over a previous run (write + diff): {figures['diffCommitSeconds']:.2f} s, "
           f"{verdict} the {TARGET_SECONDS:.0f} s target")
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    write_figures(args.json, figures)
     return 0 if figures["withinTarget"] else 1
 
 
