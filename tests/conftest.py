@@ -21,6 +21,7 @@ from aws_integration.sample.moto_server import MotoServer
 from aws_integration.integrations.aws.registry import Registry, default_registry
 from aws_integration.sample.seed import SAMPLE_REGIONS, SampleAccount, seed_sample_account
 from tests.moto_aio import moto_session
+from tests.servers import PostgresServer, postgres_server
 
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -148,3 +149,21 @@ def hook() -> Iterator[Any]:
     yield receiver
     receiver.shutdown()
     receiver.server_close()
+
+
+STORE_BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """One PostgreSQL server for the test session (skipped, with the reason, where it is not installed)."""
+    with postgres_server() as server:
+        yield server
+
+
+@pytest.fixture(params=STORE_BACKENDS)
+def store_location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where a test's store lives, once per backend: a new SQLite file, or a new PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(tmp_path / "graph.sqlite")
+    return request.getfixturevalue("postgres").database()

@@ -20,11 +20,13 @@ import pytest
 
 from aws_integration.graph.model import Entity
 from aws_integration.sample.seed import SAMPLE_REGIONS, seed_sample_account
-from aws_integration.store import GraphBatch, SqliteStore, StoreError
+from aws_integration.store import GraphBatch, GraphStore, SqliteStore, StoreError
+from aws_integration.store.location import open_store
 from aws_integration.store.locks import locks_dir
-from aws_integration.store.sqlite import INTERRUPTED_ERROR, RUNNING
+from aws_integration.store.graph_store import INTERRUPTED_ERROR, RUNNING
 from tests.aws_proxy import AwsProxy
-from aws_integration.store import sqlite as sqlite_store
+from tests.stores import leases_held
+from aws_integration.store import graph_store
 
 NOW = "2026-01-01T00:00:00+00:00"
 
@@ -33,56 +35,68 @@ def _vpc(key: str, cidr: str = "10.0.0.0/16") -> Entity:
     return Entity(key, "aws_vpc", ("Network",), key, {"CIDR": cidr, "public": False, "internal": True})
 
 
-def _batch(store: SqliteStore | None, entities: list[Entity], *, instance: str | None = None) -> GraphBatch:
+def _batch(store: GraphStore | None, entities: list[Entity], *, instance: str | None = None) -> GraphBatch:
     lease = store.begin_run(instance=instance, started_at=NOW) if store else None
     return GraphBatch("test:1", entities, [], set(), set(), "success", NOW, NOW, {}, instance, lease)
 
 
-def test_a_leased_run_is_running_until_it_commits_into_the_same_record(tmp_path: Path) -> None:
-    with SqliteStore(tmp_path / "graph.sqlite") as store:
+def test_a_leased_run_is_running_until_it_commits_into_the_same_record(store_location: str) -> None:
+    with open_store(store_location) as store:
         batch = _batch(store, [_vpc("v1")], instance="prod")
         assert batch.lease is not None
         assert [(run.id, run.status) for run in store.runs()] == [(batch.lease.run_id, RUNNING)]
-        with SqliteStore(tmp_path / "graph.sqlite") as observer:  # another process's view: still running
+        assert leases_held(store_location) == 1
+        with open_store(store_location) as observer:  # another process's view: still running
             assert observer.interrupted_runs == [] and observer.runs()[0].status == RUNNING
         summary = store.commit_run(batch)
         assert summary.run_id == batch.lease.run_id
         assert [(run.id, run.status, run.instance) for run in store.runs()] == [(summary.run_id, "success", "prod")]
-    assert list(locks_dir(tmp_path / "graph.sqlite").iterdir()) == []
+        assert leases_held(store_location) == 0
 
 
-def test_a_discarded_run_leaves_no_record(tmp_path: Path) -> None:
-    with SqliteStore(tmp_path / "graph.sqlite") as store:
+def test_a_discarded_run_leaves_no_record(store_location: str) -> None:
+    with open_store(store_location) as store:
         lease = store.begin_run(instance=None, started_at=NOW)
         store.discard_run(lease)
         assert store.runs() == []
 
 
-def _commit_then_die(path: str) -> None:
+def _commit_then_die(location: str) -> None:
     """In a child process: begin a run and get killed halfway through writing its graph."""
-    store = SqliteStore(path)
+    store = open_store(location)
     batch = _batch(store, [_vpc("v1", "10.9.0.0/16"), _vpc("v2")])
-    original = sqlite_store.merge_staged
+    original = graph_store.merge_staged
 
     def merge_then_die(*args: Any, **kwargs: Any) -> Any:
         changes = original(*args, **kwargs)  # the entities are written, the transaction is open
         os.kill(os.getpid(), signal.SIGKILL)
         return changes
 
-    sqlite_store.merge_staged = merge_then_die  # this forked child's copy of the module only
+    graph_store.merge_staged = merge_then_die  # this forked child's copy of the module only
     store.commit_run(batch)
 
 
-def test_a_process_killed_inside_its_commit_leaves_the_previous_graph(tmp_path: Path) -> None:
-    path = tmp_path / "graph.sqlite"
-    with SqliteStore(path) as store:
+def _reopened_after_death(location: str) -> GraphStore:
+    """The store opened by the next process. A PostgreSQL server notices a dead client's connection a moment
+    after the kernel closed it; until then the run's lease is still held, and the run is still running."""
+    deadline = time.monotonic() + 10
+    while True:
+        reopened = open_store(location)
+        if reopened.interrupted_runs or time.monotonic() > deadline:
+            return reopened
+        reopened.close()
+        time.sleep(0.05)
+
+
+def test_a_process_killed_inside_its_commit_leaves_the_previous_graph(store_location: str) -> None:
+    with open_store(store_location) as store:
         first = store.commit_run(_batch(store, [_vpc("v1")]))
-    child = multiprocessing.get_context("fork").Process(target=_commit_then_die, args=(str(path),))
+    child = multiprocessing.get_context("fork").Process(target=_commit_then_die, args=(store_location,))
     child.start()
     child.join(30)
     assert child.exitcode == -signal.SIGKILL
 
-    with SqliteStore(path) as reopened:
+    with _reopened_after_death(store_location) as reopened:
         assert [(e["_key"], e["CIDR"]) for e in reopened.entities()] == [("v1", "10.0.0.0/16")]
         killed = reopened.runs()[0]
         assert reopened.interrupted_runs == [killed.id] and killed.id != first.run_id
@@ -172,7 +186,7 @@ def test_a_commit_that_fails_records_its_run_failed_at_once(tmp_path: Path, monk
         def disk_full(*args: Any, **kwargs: Any) -> Any:
             raise sqlite3.OperationalError("database or disk is full")
 
-        monkeypatch.setattr(sqlite_store, "drop_orphaned", disk_full)
+        monkeypatch.setattr(graph_store, "drop_orphaned", disk_full)
         with pytest.raises(StoreError, match="disk is full"):
             store.commit_run(batch)
         failed = store.runs()[0]

@@ -119,7 +119,7 @@ def _commit(store: Any, source: str, entities: list[Any]) -> None:
     store.commit_run(GraphBatch(source, entities, [], set(), set(), "success", "t", "t"))
 
 
-def test_the_store_keeps_the_cross_source_graph_whichever_source_runs(tmp_path: Any) -> None:
+def test_the_store_keeps_the_cross_source_graph_whichever_source_runs(store_location: str) -> None:
     from aws_integration.graph.model import Entity
     from aws_integration.store.derivations import open_graph_store
 
@@ -136,7 +136,7 @@ def test_the_store_keeps_the_cross_source_graph_whichever_source_runs(tmp_path: 
         return {(r["_fromEntityKey"], r["_class"], r["_toEntityKey"]) for r in store.relationships()
                 if r["_class"] in ("PROTECTS", "OWNS")}
 
-    with open_graph_store(tmp_path / "graph.sqlite") as store:
+    with open_graph_store(store_location) as store:
         _commit(store, "sentinelone:console", [on_host, laptop])  # the console alone: two devices
         alone = {entity["_key"] for entity in store.entities(types=["device"])}
         _commit(store, "aws:1", [instance, user])  # the Person is new in this run, and owns the laptop at once

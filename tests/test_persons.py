@@ -60,8 +60,8 @@ def _batch(source: str, *users: Entity) -> GraphBatch:
     return GraphBatch(source, list(users), [], set(), set(), "success", "t0", "t1")
 
 
-def test_a_person_stays_while_any_source_maps_to_it(tmp_path: Path) -> None:
-    with open_graph_store(tmp_path / "graph.sqlite") as store:
+def test_a_person_stays_while_any_source_maps_to_it(store_location: str) -> None:
+    with open_graph_store(store_location) as store:
         first = store.commit_run(_batch("hr", _user("hr:alice", email="alice@example.com")))
         store.commit_run(_batch("okta", _user("okta:alice", email="ALICE@example.com"),
                                 _user("okta:bob", email="bob@example.com")))
@@ -79,8 +79,8 @@ def test_a_person_stays_while_any_source_maps_to_it(tmp_path: Path) -> None:
             ("deleted", "directory_user"), ("deleted", "person"), ("deleted", "directory_user_is_person")}
 
 
-def test_an_imported_person_wins_over_the_mapped_copy(tmp_path: Path) -> None:
-    with open_graph_store(tmp_path / "graph.sqlite") as store:
+def test_an_imported_person_wins_over_the_mapped_copy(store_location: str) -> None:
+    with open_graph_store(store_location) as store:
         store.commit_run(_batch("hr", Entity("person:alice@example.com", "hr_person", ("Person",), "Alice Smith",
                                              {"email": "alice@example.com"})))
         store.commit_run(_batch("okta", _user("okta:alice", email="alice@example.com")))
@@ -90,10 +90,10 @@ def test_an_imported_person_wins_over_the_mapped_copy(tmp_path: Path) -> None:
         assert link["_toEntityKey"] == "person:alice@example.com"
 
 
-def test_the_sample_account_maps_its_people(sample: SampleAccount, tmp_path: Path) -> None:
+def test_the_sample_account_maps_its_people(sample: SampleAccount, store_location: str) -> None:
     graph = collect()
     report = graph.report
-    with open_graph_store(tmp_path / "graph.sqlite") as store:
+    with open_graph_store(store_location) as store:
         store.commit_run(GraphBatch("aws:123456789012", graph.entities, graph.relationships, set(), set(),
                                     report.status, report.started_at, report.finished_at))
         persons = sorted(e["email"] for e in store.entities(types=["person"]))
@@ -102,8 +102,8 @@ def test_the_sample_account_maps_its_people(sample: SampleAccount, tmp_path: Pat
     assert mapped == ["alice", "bob@example.com"]  # ci-deployer is tagged userType=bot
 
 
-def test_a_person_another_source_holds_is_the_one_users_map_to_whatever_its_key(tmp_path: Path) -> None:
-    with open_graph_store(tmp_path / "graph.sqlite") as store:
+def test_a_person_another_source_holds_is_the_one_users_map_to_whatever_its_key(store_location: str) -> None:
+    with open_graph_store(store_location) as store:
         store.commit_run(_batch("hr", Entity("hr:emp-7", "hr_person", ("Person",), "Bob Jones",
                                              {"email": "Bob@Example.com"})))
         store.commit_run(_batch("okta", _user("okta:bob", email="bob@example.com"),

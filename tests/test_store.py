@@ -1,4 +1,4 @@
-"""The SQLite store: replace per run, keep partial types, drop dangling edges, fail clearly."""
+"""The store, on SQLite and on PostgreSQL: replace per run, keep partial types, drop dangling edges, fail clearly."""
 
 from __future__ import annotations
 
@@ -8,9 +8,12 @@ from pathlib import Path
 import pytest
 
 from aws_integration.graph.model import Entity, Relationship
-from aws_integration.store import Change, ChangeKind, GraphBatch, RecordKind, SqliteStore, StoreError
+from aws_integration.store import Change, ChangeKind, GraphBatch, GraphStore, RecordKind, SqliteStore, StoreError
+from aws_integration.store.location import open_store
 from aws_integration.store.migrations import BASE_SCHEMA, SCHEMA_VERSION
-from aws_integration.store import sqlite as sqlite_store
+from aws_integration.store import graph_store
+from aws_integration.store import postgres as postgres_schema
+from tests.servers import PostgresServer, free_port
 
 SOURCE = "test:1"
 
@@ -34,12 +37,18 @@ def _batch(entities: list[Entity], relationships: list[Relationship] = (), parti
 
 
 @pytest.fixture
-def store(tmp_path: Path):  # type: ignore[no-untyped-def]
+def store(store_location: str):  # type: ignore[no-untyped-def]
+    with open_store(store_location) as opened:
+        yield opened
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path):  # type: ignore[no-untyped-def]
     with SqliteStore(tmp_path / "graph.sqlite") as opened:
         yield opened
 
 
-def test_first_run_creates_and_second_run_diffs(store: SqliteStore) -> None:
+def test_first_run_creates_and_second_run_diffs(store: GraphStore) -> None:
     first = store.commit_run(_batch([_vpc("v1"), _vpc("v2"), _subnet("s1")], [_contains("v1", "s1")]))
     assert (first.entities.created, first.relationships.created) == (3, 1)
     second = store.commit_run(_batch([_vpc("v1", "10.9.0.0/16"), _subnet("s1"), _vpc("v3")], [_contains("v1", "s1")]))
@@ -51,7 +60,7 @@ def test_first_run_creates_and_second_run_diffs(store: SqliteStore) -> None:
     assert store.runs()[0].summary["entities"]["deleted"] == 1
 
 
-def test_partial_types_keep_what_earlier_runs_stored(store: SqliteStore) -> None:
+def test_partial_types_keep_what_earlier_runs_stored(store: GraphStore) -> None:
     store.commit_run(_batch([_vpc("v1"), _subnet("s1")], [_contains("v1", "s1")]))
     summary = store.commit_run(
         _batch([_vpc("v1")], partial={"aws_subnet"}, partial_relationships={"aws_vpc_contains_subnet"})
@@ -62,20 +71,20 @@ def test_partial_types_keep_what_earlier_runs_stored(store: SqliteStore) -> None
     assert [rel["_key"] for rel in store.relationships()] == ["v1|contains|s1"]
 
 
-def test_relationships_to_missing_entities_are_counted_not_stored(store: SqliteStore) -> None:
+def test_relationships_to_missing_entities_are_counted_not_stored(store: GraphStore) -> None:
     summary = store.commit_run(_batch([_vpc("v1")], [_contains("v1", "s-missing")]))
     assert summary.dangling_relationships == {"aws_vpc_contains_subnet": 1}
     assert list(store.relationships()) == []
 
 
-def test_kept_relationship_to_a_deleted_entity_is_removed(store: SqliteStore) -> None:
+def test_kept_relationship_to_a_deleted_entity_is_removed(store: GraphStore) -> None:
     store.commit_run(_batch([_vpc("v1"), _subnet("s1")], [_contains("v1", "s1")]))
     summary = store.commit_run(_batch([_subnet("s1")], partial_relationships={"aws_vpc_contains_subnet"}))
     assert summary.entities.deleted == 1 and summary.relationships.deleted == 1
     assert list(store.relationships()) == []
 
 
-def test_sources_do_not_touch_each_other(store: SqliteStore) -> None:
+def test_sources_do_not_touch_each_other(store: GraphStore) -> None:
     store.commit_run(_batch([_vpc("v1")]))
     other = _batch([_vpc("v9")])
     other.source = "imported"
@@ -84,13 +93,13 @@ def test_sources_do_not_touch_each_other(store: SqliteStore) -> None:
     assert [entity["_key"] for entity in store.entities()] == ["v9"]
 
 
-def test_a_failed_commit_writes_nothing(store: SqliteStore, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_commit_writes_nothing(store: GraphStore, monkeypatch: pytest.MonkeyPatch) -> None:
     store.commit_run(_batch([_vpc("v1")]))
 
     def explode(*args, **kwargs):  # type: ignore[no-untyped-def]
-        raise sqlite3.OperationalError("disk I/O error")
+        raise store._db.errors[0]("disk I/O error")
 
-    monkeypatch.setattr(sqlite_store, "drop_orphaned", explode)  # fails after the entities were merged
+    monkeypatch.setattr(graph_store, "drop_orphaned", explode)  # fails after the entities were merged
     with pytest.raises(StoreError, match="disk I/O error"):
         store.commit_run(_batch([_vpc("v2")]))
     assert [entity["_key"] for entity in store.entities()] == ["v1"]
@@ -114,11 +123,11 @@ def test_unwritable_corrupt_and_newer_stores_are_clear_errors(tmp_path: Path) ->
         SqliteStore(newer)
 
 
-def _changes(store: SqliteStore, run_id: int) -> dict[tuple[str, str], Change]:
+def _changes(store: GraphStore, run_id: int) -> dict[tuple[str, str], Change]:
     return {(change.change.value, change.key): change for change in store.changes(run_id)}
 
 
-def test_a_run_records_what_it_created_updated_and_deleted(store: SqliteStore) -> None:
+def test_a_run_records_what_it_created_updated_and_deleted(store: GraphStore) -> None:
     first = store.commit_run(_batch([_vpc("v1"), _vpc("v2"), _subnet("s1")], [_contains("v1", "s1")]))
     assert first.baseline
     assert {key for (change, key) in _changes(store, first.run_id)} == {"v1", "v2", "s1", "v1|contains|s1"}
@@ -132,7 +141,7 @@ def test_a_run_records_what_it_created_updated_and_deleted(store: SqliteStore) -
     assert changes[("deleted", "v1|contains|s1")].kind is RecordKind.RELATIONSHIP
 
 
-def test_types_of_a_step_that_did_not_succeed_are_not_reported_deleted(store: SqliteStore) -> None:
+def test_types_of_a_step_that_did_not_succeed_are_not_reported_deleted(store: GraphStore) -> None:
     store.commit_run(_batch([_vpc("v1"), _subnet("s1")], [_contains("v1", "s1")]))
     second = store.commit_run(
         _batch([_vpc("v1")], partial={"aws_subnet"}, partial_relationships={"aws_vpc_contains_subnet"})
@@ -140,7 +149,7 @@ def test_types_of_a_step_that_did_not_succeed_are_not_reported_deleted(store: Sq
     assert store.changes(second.run_id) == []
 
 
-def test_added_and_removed_properties_are_changes_with_a_missing_side(store: SqliteStore) -> None:
+def test_added_and_removed_properties_are_changes_with_a_missing_side(store: GraphStore) -> None:
     tagged = Entity("v1", "aws_vpc", ("Network",), "v1", {"tag.Environment": "staging"})
     store.commit_run(_batch([tagged]))
     retagged = Entity("v1", "aws_vpc", ("Network",), "v1", {"tag.Owner": "sec"})
@@ -152,7 +161,7 @@ def test_added_and_removed_properties_are_changes_with_a_missing_side(store: Sql
     }
 
 
-def test_failed_runs_are_recorded_with_their_error_and_store_nothing(store: SqliteStore) -> None:
+def test_failed_runs_are_recorded_with_their_error_and_store_nothing(store: GraphStore) -> None:
     store.commit_run(_batch([_vpc("v1")]))
     run_id = store.record_failed_run(
         source="", instance="prod", started_at="2026-01-02T00:00:00+00:00",
@@ -165,7 +174,7 @@ def test_failed_runs_are_recorded_with_their_error_and_store_nothing(store: Sqli
     assert [run.id for run in store.runs(instance="prod")] == [run_id]
 
 
-def test_an_unknown_run_is_a_clear_error(store: SqliteStore) -> None:
+def test_an_unknown_run_is_a_clear_error(store: GraphStore) -> None:
     with pytest.raises(StoreError, match="no run 42 in .*'aws-integration runs' lists them"):
         store.changes(42)
 
@@ -210,7 +219,7 @@ ODD_VALUES = {
 }
 
 
-def test_change_records_built_in_sql_equal_the_stored_records(store: SqliteStore) -> None:
+def test_change_records_built_in_sql_equal_the_stored_records(store: GraphStore) -> None:
     """Created and deleted changes are written by SQL; they must read back as the records themselves."""
     odd = Entity("odd", "aws_vpc", ("Network", "Resource"), "odd ☃", dict(ODD_VALUES))
     plain = _vpc("v1")
@@ -234,7 +243,8 @@ def test_change_records_built_in_sql_equal_the_stored_records(store: SqliteStore
     assert change.change is ChangeKind.UPDATED and list(change.record) == list(next(store.entities()))
 
 
-def test_a_reader_holding_the_store_open_does_not_block_a_commit(store: SqliteStore) -> None:
+def test_a_reader_holding_the_store_open_does_not_block_a_commit(sqlite_store: SqliteStore) -> None:
+    store = sqlite_store
     store.commit_run(_batch([_vpc("v1")]))
     assert store.select("SELECT * FROM pragma_journal_mode") == [("wal",)]
     reader = sqlite3.connect(store.path, isolation_level=None)
@@ -250,7 +260,8 @@ def test_a_reader_holding_the_store_open_does_not_block_a_commit(store: SqliteSt
         reader.close()
 
 
-def test_a_full_disk_says_so_and_keeps_the_graph(store: SqliteStore) -> None:
+def test_a_full_disk_says_so_and_keeps_the_graph(sqlite_store: SqliteStore) -> None:
+    store = sqlite_store
     store.commit_run(_batch([_vpc("v1")]))
     (pages,) = store.select("SELECT * FROM pragma_page_count")[0]
     store._db.execute(f"PRAGMA max_page_count = {pages + 2}")  # the file cannot grow: what a full disk does
@@ -259,3 +270,38 @@ def test_a_full_disk_says_so_and_keeps_the_graph(store: SqliteStore) -> None:
         store.commit_run(_batch(many))
     assert "cannot rollback" not in str(raised.value)
     assert [entity["_key"] for entity in store.entities()] == ["v1"]
+
+
+# --- PostgreSQL's own ways to fail ------------------------------------------------------------
+
+
+def test_a_postgresql_database_that_is_not_a_store_or_is_newer_is_refused_untouched(postgres: PostgresServer) -> None:
+    import psycopg
+
+    other = postgres.database()
+    with psycopg.connect(other, autocommit=True) as db:
+        db.execute("CREATE TABLE invoices (id INTEGER)")
+    with pytest.raises(StoreError, match="is not an aws-integration store .*invoices.*name another --store"):
+        open_store(other)
+    with psycopg.connect(other) as db:
+        assert db.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'").fetchall() \
+            == [("invoices",)]
+    newer = postgres.database()
+    open_store(newer).close()
+    with psycopg.connect(newer, autocommit=True) as db:
+        db.execute("UPDATE meta SET value = '99' WHERE name = 'schema_version'")
+    with pytest.raises(StoreError, match="schema version 99, newer than this version understands"):
+        open_store(newer)
+
+
+def test_an_unreachable_postgresql_is_one_line_without_the_password() -> None:
+    url = f"postgresql://scanner:s3cret-Pa55@127.0.0.1:{free_port()}/graph?connect_timeout=2"
+    with pytest.raises(StoreError) as raised:
+        open_store(url)
+    message = str(raised.value)
+    assert message.startswith("cannot open store postgresql://scanner@127.0.0.1:") and "/graph: " in message
+    assert "\n" not in message and "s3cret" not in message
+
+
+def test_every_schema_version_after_the_first_postgresql_one_has_its_postgresql_migration() -> None:
+    assert set(range(postgres_schema.FIRST_VERSION + 1, SCHEMA_VERSION + 1)) <= set(postgres_schema.MIGRATIONS)

@@ -1,16 +1,9 @@
 """Graph storage. Knows entities, relationships, sources, runs and change sets; nothing about AWS."""
 
 from aws_integration.store.records import Change, ChangeKind, RecordKind
-from aws_integration.store.sqlite import (
-    CommitSummary,
-    Derivation,
-    GraphBatch,
-    RunLease,
-    RunRecord,
-    SqliteStore,
-    StoreError,
-    default_store_path,
-)
+from aws_integration.store.errors import StoreError
+from aws_integration.store.graph_store import CommitSummary, Derivation, GraphBatch, GraphStore, RunLease, RunRecord
+from aws_integration.store.sqlite import SqliteStore, default_store_path
 
 __all__ = [
     "Change",
@@ -18,6 +11,7 @@ __all__ = [
     "CommitSummary",
     "Derivation",
     "GraphBatch",
+    "GraphStore",
     "RecordKind",
     "RunLease",
     "RunRecord",

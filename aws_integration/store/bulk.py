@@ -28,7 +28,8 @@ from aws_integration.graph.model import (
 from aws_integration.graph.schema import KNOWN_CLASSES, REQUIRED_PROPERTIES
 from aws_integration.safe_load import UnsafeDocument, load_json, load_yaml
 from aws_integration.store.sources import import_source_problem
-from aws_integration.store.sqlite import GraphBatch, SqliteStore, StoreError
+from aws_integration.store.errors import StoreError
+from aws_integration.store.graph_store import GraphBatch, GraphStore
 
 DEFAULT_IMPORT_SOURCE = "custom"
 _RELATIONSHIP_FIELDS = frozenset({"_key", "_type", "_class", "_fromEntityKey", "_toEntityKey", "displayName"})
@@ -77,7 +78,7 @@ def _property_problem(name: str, value: Any) -> str | None:
 
 
 class _Validator:
-    def __init__(self, store: SqliteStore | None, source: str, merge: bool) -> None:
+    def __init__(self, store: GraphStore | None, source: str, merge: bool) -> None:
         self.store = store
         self.source = source
         self.merge = merge
@@ -217,7 +218,7 @@ class _Validator:
 
 
 def load_bulk_files(
-    paths: Sequence[Path], source: str, store: SqliteStore | None, started_at: str | None = None, *, merge: bool = False
+    paths: Sequence[Path], source: str, store: GraphStore | None, started_at: str | None = None, *, merge: bool = False
 ) -> GraphBatch:
     """Validate ``paths`` as one import into ``source``; raises :class:`BulkDataError` listing every problem.
 

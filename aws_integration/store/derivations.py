@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
 from aws_integration.graph.devices import AGENT_CLASS, DEVICE_CLASS, DEVICE_ENTITY, map_devices
 from aws_integration.graph.persons import PERSON_CLASS, PERSON_ENTITY, USER_CLASS, map_persons
 from aws_integration.graph.placeholders import INTERNET_ENTITY, IP_RANGE_ENTITY, map_placeholders
 from aws_integration.steps.declarations import EntityDecl
-from aws_integration.store.sqlite import Derivation, SqliteStore
+from aws_integration.store.graph_store import Derivation, GraphStore
+from aws_integration.store.location import open_store
 
 PERSON_SOURCE = "mapper:person"
 PERSON_MAPPING = Derivation(PERSON_SOURCE, frozenset({USER_CLASS, PERSON_CLASS}), map_persons)
@@ -27,6 +28,6 @@ DERIVED_ENTITIES: dict[str, EntityDecl] = {entity.type: entity for entity, _ in 
 DERIVATIONS_OF: dict[str, str] = {entity.type: source for entity, source in _MADE_BY}
 
 
-def open_graph_store(path: Path) -> SqliteStore:
-    """The store at ``path``, with the Person and Device mappings recomputed after every commit."""
-    return SqliteStore(path, derivations=DEFAULT_DERIVATIONS)
+def open_graph_store(location: str | os.PathLike[str]) -> GraphStore:
+    """The store at ``location`` (a path or a PostgreSQL URL), with the derived sources recomputed after every commit."""
+    return open_store(location, derivations=DEFAULT_DERIVATIONS)

@@ -13,12 +13,12 @@ collected, its (type, scope) is one of them (a region the run did not look at is
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from aws_integration.store.database import Cursor, Database
 from aws_integration.store.records import Change, ChangeKind, RecordKind, canonical, changed_fields
 from aws_integration.store.tables import RELATIONSHIPS, Table
 
@@ -27,15 +27,15 @@ _IN_ORDER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 _IN_STAGE = "s.run_id = :run AND s.stage = :stage"
 
 
-def _in_scope(alias: str) -> str:
+def _in_scope(db: Database, alias: str) -> str:
     """SQL: the row lies in what the run looked at.
 
     Its type is not one of the run's partial types (``:partial``, a JSON list) and,
     unless the run covers its whole source (``:whole``), its (type, scope) is one of
     the units the run collected (``:units``, a JSON list of pairs).
     """
-    return (f"({alias}.type NOT IN (SELECT value FROM json_each(:partial)) AND (:whole OR ({alias}.type, {alias}.scope) "
-            f"IN (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(:units))))")
+    return (f"({alias}.type NOT IN ({db.dialect.values(':partial')}) AND (:whole OR ({alias}.type, {alias}.scope) "
+            f"IN ({db.dialect.pairs(':units')})))")
 
 
 def _missing_end(alias: str) -> str:
@@ -60,12 +60,12 @@ class Changes:
                 "deleted": self.deleted, "keptFromEarlierRuns": self.kept_from_earlier_runs}
 
 
-def _chunks(cursor: sqlite3.Cursor) -> Iterator[list[Any]]:
+def _chunks(cursor: Cursor) -> Iterator[list[Any]]:
     while rows := cursor.fetchmany(_CHUNK):
         yield rows
 
 
-def log_changes(db: sqlite3.Connection, run_id: int, changes: Iterable[Change]) -> None:
+def log_changes(db: Database, run_id: int, changes: Iterable[Change]) -> None:
     """Write changes into the run's change set (records keep their field order, as the SQL-built ones do)."""
     db.executemany(
         "INSERT INTO changes (run_id, kind, change, key, type, record, changed) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -81,7 +81,7 @@ Units = frozenset[tuple[str, str]]  # (type, scope) pairs a run collected
 
 
 def merge_staged(
-    db: sqlite3.Connection,
+    db: Database,
     table: Table,
     *,
     source: str,
@@ -107,12 +107,12 @@ def merge_staged(
 
 
 def _log_rows(
-    db: sqlite3.Connection, table: Table, change: ChangeKind, alias: str, rows: str, params: dict[str, Any]
+    db: Database, table: Table, change: ChangeKind, alias: str, rows: str, params: dict[str, Any]
 ) -> int:
     """Log the rows ``rows`` selects (``FROM … alias WHERE …``) as changes, built in SQL; returns how many."""
     cursor = db.execute(
         f"INSERT INTO changes (run_id, kind, change, key, type, record, changed) "
-        f"SELECT :run, '{table.kind.value}', '{change.value}', {alias}.key, {alias}.type, {table.record_sql(alias)}, "
+        f"SELECT :run, '{table.kind.value}', '{change.value}', {alias}.key, {alias}.type, {table.record_sql(alias, db.dialect)}, "
         f"'{{}}' {rows}",
         params,
     )
@@ -120,10 +120,10 @@ def _log_rows(
 
 
 def _delete_unseen(
-    db: sqlite3.Connection, table: Table, params: dict[str, Any], scoped: bool, changes: Changes
+    db: Database, table: Table, params: dict[str, Any], scoped: bool, changes: Changes
 ) -> None:
     unseen = f"t.source = :source AND NOT EXISTS (SELECT 1 FROM {table.staged} s WHERE {_IN_STAGE} AND s.key = t.key)"
-    in_scope = _in_scope("t")
+    in_scope = _in_scope(db, "t")
     changes.deleted = _log_rows(
         db, table, ChangeKind.DELETED, "t", f"FROM {table.name} t WHERE {unseen} AND {in_scope}", params
     )
@@ -135,7 +135,7 @@ def _delete_unseen(
         db.execute(f"DELETE FROM {table.name} AS t WHERE {unseen} AND {in_scope}", params)
 
 
-def _update_changed(db: sqlite3.Connection, table: Table, params: dict[str, Any], changes: Changes) -> None:
+def _update_changed(db: Database, table: Table, params: dict[str, Any], changes: Changes) -> None:
     width = len(table.columns)
     differs = f"({table.prefixed('s')}) <> ({table.prefixed('t')})"
     cursor = db.execute(
@@ -168,12 +168,12 @@ def _update_changed(db: sqlite3.Connection, table: Table, params: dict[str, Any]
     # Every stored row left is one the run saw, or one outside its scope that it did not look at.
     db.execute(
         f"UPDATE {table.name} AS t SET last_run = :run WHERE t.source = :source AND "
-        f"({_in_scope('t')} OR t.key IN (SELECT s.key FROM {table.staged} s WHERE {_IN_STAGE}))",
+        f"({_in_scope(db, 't')} OR t.key IN (SELECT s.key FROM {table.staged} s WHERE {_IN_STAGE}))",
         params,
     )
 
 
-def _insert_new(db: sqlite3.Connection, table: Table, params: dict[str, Any], changes: Changes) -> None:
+def _insert_new(db: Database, table: Table, params: dict[str, Any], changes: Changes) -> None:
     new = f"{_IN_STAGE} AND NOT EXISTS (SELECT 1 FROM {table.name} t WHERE t.source = :source AND t.key = s.key)"
     changes.created = _log_rows(db, table, ChangeKind.CREATED, "s", f"FROM {table.staged} s WHERE {new}", params)
     if changes.created:
@@ -184,7 +184,7 @@ def _insert_new(db: sqlite3.Connection, table: Table, params: dict[str, Any], ch
         )
 
 
-def drop_dangling(db: sqlite3.Connection, run_id: int, stage: str) -> dict[str, int]:
+def drop_dangling(db: Database, run_id: int, stage: str) -> dict[str, int]:
     """Unstage relationships with an end that is not in the graph; returns how many, by type."""
     params = {"run": run_id, "stage": stage}
     dangling = f"{_IN_STAGE} AND {_missing_end('s')}"
@@ -196,7 +196,7 @@ def drop_dangling(db: sqlite3.Connection, run_id: int, stage: str) -> dict[str, 
     return counts
 
 
-def drop_orphaned(db: sqlite3.Connection, source: str, run_id: int, others: bool = True) -> int:
+def drop_orphaned(db: Database, source: str, run_id: int, others: bool = True) -> int:
     """Delete relationships with an end no longer in the graph, logging them deleted in the run's change set.
 
     Those of ``source``, and (with ``others``) those of any other source that point at
@@ -232,7 +232,7 @@ class KeyConflict:
 
 
 def claim_keys(
-    db: sqlite3.Connection, table: Table, *, source: str, run_id: int, stage: str, rank: Callable[[str], int]
+    db: Database, table: Table, *, source: str, run_id: int, stage: str, rank: Callable[[str], int]
 ) -> list[KeyConflict]:
     """Keep every key unique across sources: settle each staged key that another source holds.
 
@@ -255,11 +255,11 @@ def claim_keys(
             left_out.append(key)
             conflicts.append(KeyConflict(table.kind, key, holder, holder))
     for holder, keys in taken.items():
-        held = f"FROM {table.name} AS t WHERE t.source = :holder AND t.key IN (SELECT value FROM json_each(:keys))"
+        held = f"FROM {table.name} AS t WHERE t.source = :holder AND t.key IN ({db.dialect.values(':keys')})"
         values = {**params, "holder": holder, "keys": canonical(keys)}
         _log_rows(db, table, ChangeKind.DELETED, "t", held, values)
         db.execute(f"DELETE {held}", values)
     if left_out:
-        db.execute(f"DELETE FROM {table.staged} AS s WHERE {_IN_STAGE} AND s.key IN (SELECT value FROM json_each(:keys))",
+        db.execute(f"DELETE FROM {table.staged} AS s WHERE {_IN_STAGE} AND s.key IN ({db.dialect.values(':keys')})",
                    {**params, "keys": canonical(left_out)})
     return conflicts

@@ -7,8 +7,7 @@ A store newer than this code understands is refused, never downgraded.
 
 from __future__ import annotations
 
-import sqlite3
-
+from aws_integration.store.database import SqliteDatabase
 from aws_integration.store.transactions import transaction
 
 BASE_SCHEMA = """
@@ -151,7 +150,7 @@ class NotAStore(Exception):
 STORE_TABLES = frozenset({"meta", "runs", "entities", "relationships"})
 
 
-def _check_is_store(db: sqlite3.Connection) -> None:
+def _check_is_store(db: SqliteDatabase) -> None:
     """Raise :class:`NotAStore` unless the database is empty or has the store's tables."""
     tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     if tables and not STORE_TABLES <= tables:
@@ -164,12 +163,12 @@ def arn_region(key: str) -> str:
     return parts[3] if len(parts) == 6 and parts[0] == "arn" else ""
 
 
-def _version(db: sqlite3.Connection) -> int:
+def _version(db: SqliteDatabase) -> int:
     row = db.execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone()
     return int(row[0]) if row else 1
 
 
-def migrate(db: sqlite3.Connection) -> int:
+def migrate(db: SqliteDatabase) -> int:
     """Bring the database to :data:`SCHEMA_VERSION`; returns the version it had before.
 
     A store already at the current version is only read. Otherwise the version is read
@@ -185,7 +184,7 @@ def migrate(db: sqlite3.Connection) -> int:
             raise NewerSchema(current)
         if current == SCHEMA_VERSION:
             return current
-    db.create_function("arn_region", 1, arn_region, deterministic=True)  # for migration 5
+    db.connection.create_function("arn_region", 1, arn_region, deterministic=True)  # for migration 5
     with transaction(db, immediate=True):
         for statement in BASE_SCHEMA.split(";"):
             if statement.strip():

@@ -2,7 +2,8 @@
 
 Staged rows live in TEMP tables of the store's connection: private to the process,
 never seen by readers of the graph, spilled to a temporary file once they outgrow a
-small page cache, and gone with the connection if the process ends, so a run that
+small page cache (SQLite) or the temporary buffers (PostgreSQL), never written to
+the write-ahead log, and gone with the connection if the process ends, so a run that
 is killed leaves nothing behind. Rows are keyed by run, stage and record key: the
 stage is :data:`COLLECTED` for what a run collected, or the name of a derived source
 for what the store derives at commit. Each row remembers the unit that added it, so
@@ -12,12 +13,12 @@ a unit that fails is taken back whole.
 from __future__ import annotations
 
 import contextlib
-import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from aws_integration.graph.model import Entity, Relationship
 from aws_integration.graph.sink import SinkError
+from aws_integration.store.database import Database
 from aws_integration.store.errors import StoreError
 from aws_integration.store.tables import ENTITIES, GRAPH_TABLES, RELATIONSHIPS, Table
 from aws_integration.store.transactions import transaction
@@ -29,29 +30,32 @@ class StagingError(StoreError, SinkError):
     """Records could not be staged in the store: the run cannot go on."""
 
 
-def create_staging_tables(db: sqlite3.Connection) -> None:
+def create_staging_tables(db: Database) -> None:
     """Create the connection's staging tables (TEMP tables exist per connection)."""
     for table in GRAPH_TABLES:
         db.execute(
-            f"CREATE TABLE IF NOT EXISTS {table.staged} (run_id INTEGER NOT NULL, stage TEXT NOT NULL, "
+            f"CREATE TEMP TABLE IF NOT EXISTS {table.staged} (run_id INTEGER NOT NULL, stage TEXT NOT NULL, "
             f"key TEXT NOT NULL, unit INTEGER NOT NULL, scope TEXT NOT NULL, {', '.join(f'{c} TEXT NOT NULL' for c in table.columns)}, "
-            "PRIMARY KEY (run_id, stage, key)) WITHOUT ROWID"
+            f"PRIMARY KEY (run_id, stage, key)){db.dialect.staging_options}"
         )
 
 
 def stage_records(
-    db: sqlite3.Connection, table: Table, run_id: int, stage: str, records: Iterable[Any], unit: int = 0
+    db: Database, table: Table, run_id: int, stage: str, records: Iterable[Any], unit: int = 0
 ) -> None:
     """Stage entities or relationships, each with its scope; a key staged again replaces the earlier row."""
-    placeholders = ", ".join("?" for _ in table.columns)
+    replaced = ("unit", "scope", *table.columns)
+    statement = db.dialect.replace_staged.format(
+        table=table.staged, columns=f"run_id, stage, key, unit, scope, {table.column_list}",
+        values=", ".join("?" for _ in range(5 + len(table.columns))),
+        updates=", ".join(f"{column} = excluded.{column}" for column in replaced),
+    )
     db.executemany(
-        f"INSERT OR REPLACE INTO {table.staged} (run_id, stage, key, unit, scope, {table.column_list}) "
-        f"VALUES (?, ?, ?, ?, ?, {placeholders})",
-        ((run_id, stage, record.key, unit, record.scope, *table.to_row(record)) for record in records),
+        statement, ((run_id, stage, record.key, unit, record.scope, *table.to_row(record)) for record in records)
     )
 
 
-def drop_staged(db: sqlite3.Connection, run_id: int, stage: str | None = None) -> None:
+def drop_staged(db: Database, run_id: int, stage: str | None = None) -> None:
     """Forget what a run staged (in one stage, or in all)."""
     for table in GRAPH_TABLES:
         if stage is None:
@@ -67,7 +71,7 @@ class StagedGraph:
     deletes them again. Nothing is merged into the graph before the run's commit.
     """
 
-    def __init__(self, db: sqlite3.Connection, path: str, run_id: int) -> None:
+    def __init__(self, db: Database, path: str, run_id: int) -> None:
         self._db = db
         self._path = path
         self.run_id = run_id
@@ -77,7 +81,7 @@ class StagedGraph:
         try:
             with transaction(self._db):
                 yield
-        except sqlite3.Error as error:
+        except self._db.errors as error:
             raise StagingError(f"cannot write store {self._path}: {error}") from None
 
     def add(self, unit: int, entities: Sequence[Entity], relationships: Sequence[Relationship]) -> None:
@@ -101,7 +105,7 @@ class StagedGraph:
                 f"SELECT type, COUNT(*) FROM {table.staged} WHERE run_id = ? AND stage = ? GROUP BY type",
                 (self.run_id, COLLECTED),
             ).fetchall())
-        except sqlite3.Error as error:
+        except self._db.errors as error:
             raise StagingError(f"cannot read store {self._path}: {error}") from None
 
     def entity_counts(self) -> dict[str, int]:

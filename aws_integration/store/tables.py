@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aws_integration.graph.model import Entity, Relationship
+from aws_integration.store.database import Dialect
 from aws_integration.store.records import (
     EntityRow,
     RecordKind,
@@ -32,7 +33,8 @@ class Table:
     """A graph table: its columns after (source, key), in row order, the type first.
 
     Each has a staging twin, ``staged_<name>``, a TEMP table holding the rows runs have
-    collected but not yet committed (see :mod:`aws_integration.store.staging`).
+    collected but not yet committed (see :mod:`aws_integration.store.staging`). Both
+    databases look for an unqualified name among the connection's TEMP tables first.
     """
 
     name: str
@@ -40,7 +42,7 @@ class Table:
     kind: RecordKind
     to_record: Callable[[str, Any], dict[str, Any]]
     to_row: Callable[[Any], tuple[str, ...]]
-    record_fields: str  # SQL for ``to_record``'s JSON up to its properties; the row's alias is ``{a}``
+    record_fields: Callable[[str, Dialect], str]  # SQL for ``to_record``'s JSON up to its properties, of a row alias
 
     @property
     def column_list(self) -> str:
@@ -50,21 +52,34 @@ class Table:
     @property
     def staged(self) -> str:
         """The staging table's name."""
-        return f"temp.staged_{self.name}"
+        return f"staged_{self.name}"
 
     def prefixed(self, alias: str) -> str:
         """The columns after (source, key), each prefixed with ``alias.``."""
         return ", ".join(f"{alias}.{column}" for column in self.columns)
 
-    def record_sql(self, alias: str) -> str:
+    def record_sql(self, alias: str, dialect: Dialect) -> str:
         """SQL for the JSON text of ``to_record`` over the row aliased ``alias`` (the change log is written with it).
 
         The reserved fields come first, then the stored properties' own JSON text, as in
         ``to_record``: nothing is decoded or re-encoded.
         """
         properties = f"{alias}.properties"
-        return (f"{self.record_fields.format(a=alias)} || "
+        return (f"{self.record_fields(alias, dialect)} || "
                 f"CASE {properties} WHEN '{{}}' THEN '}}' ELSE ',' || substr({properties}, 2) END")
+
+
+def _entity_fields(a: str, d: Dialect) -> str:
+    classes = f"{a}.classes"
+    return (f"""'{{"_key":' || {d.quote(f"{a}.key")} || ',"_type":' || {d.quote(f"{a}.type")} || ',"_class":' || """
+            f"CASE {d.json_length.format(classes)} WHEN 1 THEN {d.json_first.format(classes)} ELSE {classes} END || "
+            f"""',"displayName":' || {d.quote(f"{a}.display_name")}""")
+
+
+def _relationship_fields(a: str, d: Dialect) -> str:
+    return (f"""'{{"_key":' || {d.quote(f"{a}.key")} || ',"_type":' || {d.quote(f"{a}.type")} || ',"_class":' || """
+            f"""{d.quote(f"{a}.verb")} || ',"_fromEntityKey":' || {d.quote(f"{a}.from_key")} || """
+            f"""',"_toEntityKey":' || {d.quote(f"{a}.to_key")} || ',"displayName":' || {d.quote(f"{a}.verb")}""")
 
 
 ENTITIES = Table(
@@ -73,9 +88,7 @@ ENTITIES = Table(
     RecordKind.ENTITY,
     entity_record,
     entity_row,
-    """'{{"_key":' || json_quote({a}.key) || ',"_type":' || json_quote({a}.type) || ',"_class":' || """
-    """CASE json_array_length({a}.classes) WHEN 1 THEN json_quote(json_extract({a}.classes, '$[0]')) """
-    """ELSE {a}.classes END || ',"displayName":' || json_quote({a}.display_name)""",
+    _entity_fields,
 )
 RELATIONSHIPS = Table(
     "relationships",
@@ -83,8 +96,6 @@ RELATIONSHIPS = Table(
     RecordKind.RELATIONSHIP,
     relationship_record,
     relationship_row,
-    """'{{"_key":' || json_quote({a}.key) || ',"_type":' || json_quote({a}.type) || ',"_class":' || """
-    """json_quote({a}.verb) || ',"_fromEntityKey":' || json_quote({a}.from_key) || """
-    """',"_toEntityKey":' || json_quote({a}.to_key) || ',"displayName":' || json_quote({a}.verb)""",
+    _relationship_fields,
 )
 GRAPH_TABLES = (ENTITIES, RELATIONSHIPS)

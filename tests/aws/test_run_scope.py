@@ -18,7 +18,8 @@ from aws_integration.jobs.run import Job, JobSettings
 from aws_integration.integrations.aws.mappers import MAPPERS
 from aws_integration.integrations.aws.registry import Registry, default_registry
 from aws_integration.sample.seed import SAMPLE_REGIONS, SampleAccount
-from aws_integration.store import ChangeKind, GraphBatch, SqliteStore
+from aws_integration.store import ChangeKind, GraphBatch, GraphStore, SqliteStore
+from aws_integration.store.location import open_store
 from aws_integration.store.migrations import BASE_SCHEMA, MIGRATIONS
 from tests.moto_aio import moto_session
 
@@ -30,18 +31,18 @@ def _instance(regions: tuple[str, ...] = SAMPLE_REGIONS, **fields: Any) -> Insta
     return AwsInstance.model_validate({"name": fields.pop("name", "sample"), "regions": list(regions), **fields})
 
 
-def _run(store: SqliteStore, instance: Instance, registry: Registry | None = None, **settings: Any):  # type: ignore[no-untyped-def]
+def _run(store: GraphStore, instance: Instance, registry: Registry | None = None, **settings: Any):  # type: ignore[no-untyped-def]
     job = Job(registry or default_registry(), store, dataclasses.replace(SETTINGS, **settings), [DELETED_INSTANCES])
     return asyncio.run(job.run(instance)).accounts[0]
 
 
-def _regions_of(store: SqliteStore, type_name: str) -> set[str]:
+def _regions_of(store: GraphStore, type_name: str) -> set[str]:
     return {entity.get("region", "") for entity in store.entities(types=[type_name])}
 
 
-def test_a_run_over_fewer_regions_keeps_the_other_regions(sample: SampleAccount, tmp_path: Path) -> None:
+def test_a_run_over_fewer_regions_keeps_the_other_regions(sample: SampleAccount, store_location: str) -> None:
     assert len(SAMPLE_REGIONS) == 2
-    with SqliteStore(tmp_path / "graph.sqlite") as store:
+    with open_store(store_location) as store:
         full = _run(store, _instance())
         before = {entity["_key"] for entity in store.entities()}
         assert _regions_of(store, "aws_instance") == set(SAMPLE_REGIONS)
@@ -61,9 +62,9 @@ def test_a_run_over_fewer_regions_keeps_the_other_regions(sample: SampleAccount,
     assert full.status == narrow.status == again.status == "success"
 
 
-def test_two_instances_of_one_account_with_other_regions_do_not_flip_flop(sample: SampleAccount, tmp_path: Path) -> None:
+def test_two_instances_of_one_account_with_other_regions_do_not_flip_flop(sample: SampleAccount, store_location: str) -> None:
     east, west = _instance(regions=SAMPLE_REGIONS[:1], name="east"), _instance(regions=SAMPLE_REGIONS[1:], name="west")
-    with SqliteStore(tmp_path / "graph.sqlite") as store:
+    with open_store(store_location) as store:
         _run(store, east)
         first_west = _run(store, west)
         assert first_west.summary.entities.deleted == 0
@@ -74,8 +75,8 @@ def test_two_instances_of_one_account_with_other_regions_do_not_flip_flop(sample
         assert _regions_of(store, "aws_instance") == set(SAMPLE_REGIONS)
 
 
-def test_services_left_out_keep_their_data_and_do_not_make_the_run_partial(sample: SampleAccount, tmp_path: Path) -> None:
-    with SqliteStore(tmp_path / "graph.sqlite") as store:
+def test_services_left_out_keep_their_data_and_do_not_make_the_run_partial(sample: SampleAccount, store_location: str) -> None:
+    with open_store(store_location) as store:
         _run(store, _instance())
         users = {entity["_key"] for entity in store.entities(types=["aws_iam_user"])}
         keys = {entity["_key"] for entity in store.entities(types=["aws_iam_access_key"])}
@@ -89,9 +90,9 @@ def test_services_left_out_keep_their_data_and_do_not_make_the_run_partial(sampl
         assert {entity["_key"] for entity in store.entities(types=["aws_iam_access_key"])} == keys
 
 
-def test_a_region_that_failed_is_kept_while_the_region_that_worked_is_replaced(sample: SampleAccount, tmp_path: Path) -> None:
+def test_a_region_that_failed_is_kept_while_the_region_that_worked_is_replaced(sample: SampleAccount, store_location: str) -> None:
     first, second = SAMPLE_REGIONS
-    with SqliteStore(tmp_path / "graph.sqlite") as store:
+    with open_store(store_location) as store:
         _run(store, _instance())
         stale = Entity(f"arn:aws:ec2:{first}:123456789012:volume/vol-gone", "aws_ebs_volume", ("DataStore", "Disk"),
                        "gone", {"region": first, "encrypted": False, "classification": None})
@@ -145,13 +146,13 @@ def test_a_store_from_before_scopes_gets_each_record_its_region(tmp_path: Path) 
 
 
 @pytest.mark.parametrize("units", [None, frozenset({("aws_vpc", "r1")})])
-def test_a_scoped_commit_replaces_only_inside_its_units(tmp_path: Path, units: frozenset | None) -> None:
+def test_a_scoped_commit_replaces_only_inside_its_units(store_location: str, units: frozenset | None) -> None:
     def vpc(key: str, region: str) -> Entity:
         entity = Entity(key, "aws_vpc", ("Network",), key, {"region": region})
         entity.scope = region
         return entity
 
-    with SqliteStore(tmp_path / "graph.sqlite") as store:
+    with open_store(store_location) as store:
         store.commit_run(GraphBatch("s", [vpc("a", "r1"), vpc("b", "r2")], [], set(), set(), "success", "t", "t"))
         summary = store.commit_run(GraphBatch("s", [], [], set(), set(), "success", "t", "t", units=units))
         kept = {entity["_key"] for entity in store.entities()}

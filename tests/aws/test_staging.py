@@ -20,17 +20,18 @@ from aws_integration.config import AwsInstance
 from aws_integration.jobs.run import Job, JobSettings
 from aws_integration.integrations.aws.registry import Registry, default_registry
 from aws_integration.sample.seed import SAMPLE_REGIONS, SampleAccount
-from aws_integration.store import GraphBatch, SqliteStore, StoreError
-from aws_integration.store.locks import locks_dir
+from aws_integration.store import GraphBatch, GraphStore, SqliteStore, StoreError
+from aws_integration.store.location import open_store
 from aws_integration.store.staging import StagedGraph, StagingError
 from tests.moto_aio import moto_session
 from tests.moto_quirks import steady
+from tests.stores import leases_held
 
 OPTIONS = RunOptions(regions=SAMPLE_REGIONS, account_name="sample", tag_with_account_name=True)
 LOG_GROUPS = next(step for step in COLLECTOR_STEPS if step.id == "fetch-log-groups")
 
 
-def _commit(store: SqliteStore, graph: CollectedGraph, lease=None):  # type: ignore[no-untyped-def]
+def _commit(store: GraphStore, graph: CollectedGraph, lease=None):  # type: ignore[no-untyped-def]
     report = graph.report
     return store.commit_run(GraphBatch(
         f"aws:{report.target_id}", graph.entities, graph.relationships, graph.partial_entity_types,
@@ -38,21 +39,24 @@ def _commit(store: SqliteStore, graph: CollectedGraph, lease=None):  # type: ign
     ))
 
 
-def _staged_run(store: SqliteStore, registry: Registry, options: RunOptions = OPTIONS) -> tuple[CollectedGraph, object]:
+def _staged_run(store: GraphStore, registry: Registry, options: RunOptions = OPTIONS) -> tuple[CollectedGraph, object]:
     lease = store.begin_run(instance=None, started_at="2026-01-01T00:00:00+00:00")
     graph = asyncio.run(ingest(registry, moto_session(), options, sink=store.staging(lease)))
     assert graph.entities == [] and graph.relationships == []  # nothing of it was held to hand over
     return graph, _commit(store, graph, lease)
 
 
-def test_a_staged_run_stores_what_a_run_held_in_memory_stores(sample: SampleAccount, tmp_path: Path) -> None:
+def test_a_staged_run_stores_what_a_run_held_in_memory_stores(
+    sample: SampleAccount, tmp_path: Path, store_location: str
+) -> None:
+    """Staged on either backend, a run stores what the same run held in memory stores in SQLite."""
     in_memory = asyncio.run(ingest(default_registry(), moto_session(), OPTIONS))
-    with SqliteStore(tmp_path / "memory.sqlite") as held, SqliteStore(tmp_path / "staged.sqlite") as staged:
+    with SqliteStore(tmp_path / "memory.sqlite") as held, open_store(store_location) as staged:
         held_summary = _commit(held, in_memory)
         staged_graph, staged_summary = _staged_run(staged, default_registry())
         assert [steady(entity) for entity in staged.entities()] == [steady(entity) for entity in held.entities()]
         assert list(staged.relationships()) == list(held.relationships())
-        assert staged.select("SELECT COUNT(*) FROM temp.staged_entities") == [(0,)]
+        assert staged.select("SELECT COUNT(*) FROM staged_entities") == [(0,)]
         # Entities a mapper enriches are held until it ran, then staged with its patch and the account's tag.
         subnets = [entity for entity in staged.entities() if entity["_type"] == "aws_subnet"]
     assert subnets and all("public" in subnet and subnet["tag.AccountName"] == "sample" for subnet in subnets)
@@ -101,7 +105,7 @@ def test_records_reach_the_sink_a_page_at_a_time_while_the_listing_goes_on(
     assert sum(size for _, size in handed) == 240  # each group and its account's HAS relationship
 
 
-def test_a_unit_that_fails_after_staging_pages_takes_them_back(moto: None, tmp_path: Path,
+def test_a_unit_that_fails_after_staging_pages_takes_them_back(moto: None, store_location: str,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(runner, "PAGE_RECORDS", 10)
     _log_groups(60)
@@ -115,7 +119,7 @@ def test_a_unit_that_fails_after_staging_pages_takes_them_back(moto: None, tmp_p
         return LOG_GROUPS.transform(item, scope)
 
     options = RunOptions(regions=("us-east-1",), check_permissions=False)
-    with SqliteStore(tmp_path / "graph.sqlite") as store:
+    with open_store(store_location) as store:
         _staged_run(store, Registry(steps=(LOG_GROUPS,), mappers=()), options)
         broken = Registry(steps=(dataclasses.replace(LOG_GROUPS, transform=fails_late),), mappers=())
         graph, summary = _staged_run(store, broken, options)
@@ -137,7 +141,7 @@ def test_a_sink_that_fails_fails_the_run_not_a_step(sample: SampleAccount) -> No
 
 @pytest.mark.parametrize("instance", [None, "sample"])
 def test_a_store_that_fails_while_staging_fails_the_run(
-    sample: SampleAccount, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, instance: str | None
+    sample: SampleAccount, store_location: str, monkeypatch: pytest.MonkeyPatch, instance: str | None
 ) -> None:
     def disk_full(self: StagedGraph, *args: object) -> None:
         raise StagingError("cannot write store: database or disk is full")
@@ -145,7 +149,7 @@ def test_a_store_that_fails_while_staging_fails_the_run(
     monkeypatch.setattr(StagedGraph, "add", disk_full)
     settings = JobSettings(session_factory=lambda profile: moto_session(), check_permissions=False)
     configured = AwsInstance.model_validate({"name": instance, "regions": list(SAMPLE_REGIONS)}) if instance else None
-    with SqliteStore(tmp_path / "graph.sqlite") as store:
+    with open_store(store_location) as store:
         job = Job(default_registry(), store, settings, [], None)
         with pytest.raises(StoreError, match="disk is full"):
             asyncio.run(job.run(configured))
@@ -154,12 +158,12 @@ def test_a_store_that_fails_while_staging_fails_the_run(
             [("failure", "cannot write store: database or disk is full")] if instance else []
         )
         assert list(store.entities()) == []
-        assert store.select("SELECT COUNT(*) FROM temp.staged_entities") == [(0,)]
-    assert list(locks_dir(tmp_path / "graph.sqlite").iterdir()) == []
+        assert store.select("SELECT COUNT(*) FROM staged_entities") == [(0,)]
+    assert leases_held(store_location) == 0
 
 
-def test_the_sink_protocol_is_met_by_both_sinks(tmp_path: Path) -> None:
-    with SqliteStore(tmp_path / "graph.sqlite") as store:
+def test_the_sink_protocol_is_met_by_both_sinks(store_location: str) -> None:
+    with open_store(store_location) as store:
         lease = store.begin_run(instance=None, started_at="t0")
         sinks: list[GraphSink] = [InMemoryGraph(), store.staging(lease)]
         for sink in sinks:
@@ -170,4 +174,4 @@ def test_the_sink_protocol_is_met_by_both_sinks(tmp_path: Path) -> None:
             sink.discard(2)
             assert sink.entity_counts() == {"aws_vpc": 1}, type(sink).__name__
         store.discard_run(lease)
-        assert store.select("SELECT COUNT(*) FROM temp.staged_entities") == [(0,)]
+        assert store.select("SELECT COUNT(*) FROM staged_entities") == [(0,)]
