@@ -28,11 +28,9 @@ from aws_integration.errors import ConfigError, IntegrationError
 from aws_integration.integrations.aws.defaults import DEFAULT_CONCURRENCY, DEFAULT_READ_TIMEOUT, DEFAULT_ROLE_NAME
 from aws_integration.steps.report import RunReport, StepStatus
 from aws_integration.jobs.history import change_lines, format_changes, format_runs
-from aws_integration.jobs.lock import InstanceLock
-from aws_integration.store import CommitSummary, SqliteStore, StoreError, default_store_path
+from aws_integration.store import CommitSummary, GraphStore, StoreAddress, StoreError, default_store_path
 from aws_integration.store.bulk import DEFAULT_IMPORT_SOURCE, BulkDataError, load_bulk_files
 from aws_integration.store.derivations import open_graph_store
-from aws_integration.store.locks import locks_dir
 
 if TYPE_CHECKING:
     from aiobotocore.session import AioSession
@@ -140,12 +138,13 @@ def build_parser() -> argparse.ArgumentParser:
         """A subcommand; each takes -v/-vv after its name too."""
         return commands.add_parser(name, parents=[verbosity], **options)
 
-    store_help = f"SQLite store (default: ${'{'}AWS_INTEGRATION_STORE{'}'} or {default_store_path()})"
+    store_help = (f"the store: a SQLite file, or a PostgreSQL database as postgresql://user@host/database "
+                  f"(default: ${'{'}AWS_INTEGRATION_STORE{'}'} or {default_store_path()})")
     run = command("ingest", help="collect the account's resources into the store")
     run.add_argument("--config", type=Path, help="configuration file (default: $AWS_INTEGRATION_CONFIG with --instance)")
     run.add_argument("--instance", help="run this instance of the configuration file once (for cron)")
     run.add_argument("--regions", type=_regions, help="comma-separated regions (default: every enabled region)")
-    run.add_argument("--store", type=Path, help=store_help)
+    run.add_argument("--store", help=store_help)
     run.add_argument("--profile", help="AWS profile (default: the standard credential chain)")
     run.add_argument("--account-name", help="name of the account in the graph (default: its alias or ID)")
     run.add_argument("--tag-with-account-name", action="store_true", help="add tag.AccountName to every entity")
@@ -207,7 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
         "schedule", help="run every configured instance on its polling interval until stopped (SIGTERM/SIGINT)"
     )
     schedule.add_argument("--config", type=Path, help="configuration file (default: $AWS_INTEGRATION_CONFIG)")
-    schedule.add_argument("--store", type=Path, help=store_help)
+    schedule.add_argument("--store", help=store_help)
     schedule.add_argument("--concurrency", type=_positive, default=DEFAULT_CONCURRENCY,
                           help=f"AWS requests in flight per run, over all its processes (default {DEFAULT_CONCURRENCY})")
     schedule.add_argument("--processes", type=_positive, metavar="N",
@@ -221,13 +220,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     runs = command("runs", help="list the run history: start, duration, status, counts, skipped types")
     runs.add_argument("--instance", help="only this instance's runs")
-    runs.add_argument("--store", type=Path, help=store_help)
+    runs.add_argument("--store", help=store_help)
     runs.add_argument("--limit", type=_positive, default=20, help="newest N runs (default 20)")
     runs.add_argument("--json", action="store_true", help="print JSON")
 
     changes = command("changes", help="print what a run created, updated and deleted")
     changes.add_argument("run_id", type=int, metavar="RUN_ID", help="a run ID from 'aws-integration runs'")
-    changes.add_argument("--store", type=Path, help=store_help)
+    changes.add_argument("--store", help=store_help)
     changes.add_argument("--json", action="store_true", help="print JSON")
 
     config = command("config", help="validate the configuration file and list its instances")
@@ -236,7 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
     query = command("query", help="ask the stored graph: FIND aws_instance WITH tag.Environment = 'staging'")
     query.add_argument("query", metavar="QUERY", help="FIND <type|Class|*> [AS a] [WITH ...] [THAT VERB ...] "
                                                       "[RETURN ...] [LIMIT n] (see docs/query.md)")
-    query.add_argument("--store", type=Path, help=store_help)
+    query.add_argument("--store", help=store_help)
     query.add_argument("--format", choices=["table", "json", "csv", "html", "dot"], default="table",
                        help="output format; html (a page that draws the matched graph) and dot (Graphviz) draw "
                             "what the query matched, whatever it returns")
@@ -245,18 +244,18 @@ def build_parser() -> argparse.ArgumentParser:
     questions = command("questions", help="the saved security questions: list them, or run them on the stored graph")
     questions.add_argument("names", nargs="*", metavar="NAME", help="run only these questions (implies --run)")
     questions.add_argument("--run", action="store_true", help="run every question and print its answer")
-    questions.add_argument("--store", type=Path, help=store_help)
+    questions.add_argument("--store", help=store_help)
     questions.add_argument("--format", choices=["table", "json"], default="table", help="output format")
 
     export = command("export", help="print the stored graph (the bulk-upload shape)")
-    export.add_argument("--store", type=Path, help=store_help)
+    export.add_argument("--store", help=store_help)
     export.add_argument("--source", help="only this source (e.g. aws:123456789012)")
     export.add_argument("--format", choices=["json", "jsonl"], default="json",
                         help='json: {"entities": [...], "relationships": [...]}; jsonl: one record per line')
 
     load = command("import", help="add custom entities and relationships from JSON or YAML files")
     load.add_argument("files", nargs="+", type=Path, metavar="FILE", help='files of {"entities": [...], "relationships": [...]}')
-    load.add_argument("--store", type=Path, help=store_help)
+    load.add_argument("--store", help=store_help)
     load.add_argument("--source", default=DEFAULT_IMPORT_SOURCE,
                       help=f"the source the files replace (default {DEFAULT_IMPORT_SOURCE}); AWS runs never touch it, "
                            "and integrations' sources (aws:...) cannot be imported into")
@@ -308,7 +307,7 @@ def _headline(report: RunReport) -> tuple[str, str]:
     return (f"Console {report.target_id}{scope}", "of the console; stored data of types not collected is kept")
 
 
-def _format_summary(report: RunReport, store_path: Path) -> str:
+def _format_summary(report: RunReport, address: StoreAddress) -> str:
     steps = report.steps
     counts = {status: sum(1 for step in steps if step.status is status) for status in StepStatus}
     reached, where = _headline(report)
@@ -348,7 +347,7 @@ def _format_summary(report: RunReport, store_path: Path) -> str:
         entities, relationships = store["entities"], store["relationships"]
         lines += [
             "",
-            f"Stored in {store_path} (run {store['runId']}): entities {entities['created']} new, "
+            f"Stored in {address} (run {store['runId']}): entities {entities['created']} new, "
             f"{entities['updated']} changed, {entities['deleted']} deleted, "
             f"{entities['keptFromEarlierRuns']} kept from earlier runs; relationships "
             f"{relationships['created']} new, {relationships['updated']} changed, {relationships['deleted']} deleted, "
@@ -449,7 +448,7 @@ def _check_aws_configuration(args: argparse.Namespace, instances: Sequence[Insta
         check_client_configuration(new_session(profile))
 
 
-def _job(args: argparse.Namespace, store: SqliteStore, rules: Sequence[AlertRule] = ()) -> Job:
+def _job(args: argparse.Namespace, store: GraphStore, rules: Sequence[AlertRule] = ()) -> Job:
     from aws_integration.integrations.aws.engine.workers import usable_cores
     from aws_integration.integrations.aws.registry import default_registry
     from aws_integration.jobs.alerts import AlertSink
@@ -479,7 +478,7 @@ def _target_json(run: TargetRun) -> dict[str, object]:
             "runId": run.run_id}
 
 
-def _print_instance_run(outcome: InstanceRun, store_path: Path, as_json: bool) -> None:
+def _print_instance_run(outcome: InstanceRun, address: StoreAddress, as_json: bool) -> None:
     organization = len(outcome.accounts) != 1 or bool(outcome.left_out)
     if as_json:
         accounts = [_target_json(run) for run in outcome.accounts]
@@ -495,7 +494,7 @@ def _print_instance_run(outcome: InstanceRun, store_path: Path, as_json: bool) -
         if organization:
             print(f"== {run.target_name or run.target_id} ({run.target_id}) ==")
         if run.report is not None:
-            print(_format_summary(run.report, store_path))
+            print(_format_summary(run.report, address))
             for alert in run.alerts:
                 print(alert.headline)
         else:
@@ -511,11 +510,11 @@ def run_ingest(args: argparse.Namespace) -> int:
     loaded = _instance(args)  # a bad configuration stops everything before the store is touched
     instance, rules = loaded if loaded else (None, ())
     _check_aws_configuration(args, [instance])
-    store_path = args.store or default_store_path()
-    created, unused = not store_path.exists(), False
+    address = StoreAddress.of(args.store)
+    created, unused = not address.exists(), False
     try:
-        with open_graph_store(store_path) as store:
-            lock = InstanceLock(store_path, instance.name) if instance else contextlib.nullcontext()
+        with open_graph_store(address.location) as store:
+            lock = address.instance_lock(instance.name) if instance else contextlib.nullcontext()
             try:
                 with lock:
                     outcome = asyncio.run(_stoppable(_job(args, store, rules).run(instance)))
@@ -524,20 +523,12 @@ def run_ingest(args: argparse.Namespace) -> int:
                 raise
     except IntegrationError:
         if unused:
-            _remove_store(store_path)  # a run that could not start leaves no empty store behind
+            address.remove_unused()  # a run that could not start leaves no empty store behind
         raise
     if instance is not None and not getattr(instance, "organization", False) and outcome.accounts[0].report is None:
         raise IntegrationError(f"{outcome.accounts[0].error} (recorded as run {outcome.accounts[0].run_id})")
-    _print_instance_run(outcome, store_path, args.json)
+    _print_instance_run(outcome, address, args.json)
     return EXIT_STEP_FAILED if outcome.status == "failure" else EXIT_OK
-
-
-def _remove_store(store_path: Path) -> None:
-    """Delete a (closed) store this command created and never wrote a run into, with SQLite's side files."""
-    for path in (store_path, *(store_path.with_name(store_path.name + suffix) for suffix in ("-wal", "-shm"))):
-        path.unlink(missing_ok=True)
-    with contextlib.suppress(OSError):
-        locks_dir(store_path).rmdir()  # only when empty: another run's lock keeps it
 
 
 def _diagnose_instance(args: argparse.Namespace, instance: Any) -> int:
@@ -670,11 +661,12 @@ def run_config(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _existing_store(args: argparse.Namespace) -> Path:
-    store_path: Path = args.store or default_store_path()
-    if not store_path.exists():
-        raise StoreError(f"no store at {store_path}: run 'aws-integration ingest' first")
-    return store_path
+def _existing_store(args: argparse.Namespace) -> str:
+    """The location of the store ``--store`` names, which must exist."""
+    address = StoreAddress.of(args.store)
+    if not address.exists():
+        raise StoreError(f"no store at {address}: run 'aws-integration ingest' first")
+    return address.location
 
 
 def run_schedule(args: argparse.Namespace) -> int:
@@ -690,9 +682,9 @@ def run_schedule(args: argparse.Namespace) -> int:
             f"no instance in {path} has a polling interval (DISABLED instances run only with 'ingest --instance')"
         )
     _check_aws_configuration(args, scheduled)
-    store_path = args.store or default_store_path()
+    address = StoreAddress.of(args.store)
 
-    async def serve(store: SqliteStore) -> None:
+    async def serve(store: GraphStore) -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
@@ -703,14 +695,14 @@ def run_schedule(args: argparse.Namespace) -> int:
             started = store.last_start(name)
             return datetime.fromisoformat(started) if started else None
 
-        scheduler = Scheduler(config.instances, job.run, last_start, lambda name: InstanceLock(store_path, name))
+        scheduler = Scheduler(config.instances, job.run, last_start, address.instance_lock)
         logging.getLogger("aws_integration.schedule").info(
             "scheduling %s from %s into %s", ", ".join(f"{i.name} ({i.polling_interval.value})" for i in scheduled),
-            path, store_path,
+            path, address,
         )
         await scheduler.run(stop)
 
-    with open_graph_store(store_path) as store:
+    with open_graph_store(address.location) as store:
         asyncio.run(serve(store))
     print("aws-integration: schedule stopped", file=sys.stderr)
     return EXIT_OK
@@ -845,25 +837,25 @@ def _import_counts(summary: CommitSummary) -> str:
 
 def run_import(args: argparse.Namespace) -> int:
     """``aws-integration import``: custom data, validated whole before anything is written."""
-    store_path = args.store or default_store_path()
-    if not store_path.exists():  # an invalid import (or a dry run) must not even create the store
+    address = StoreAddress.of(args.store)
+    if not address.exists():  # an invalid import (or a dry run) must not even create the store
         batch = load_bulk_files(args.files, args.source, None, merge=args.merge)
         if args.dry_run:
             print(f"Would import {len(batch.entities)} entities and {len(batch.relationships)} relationships into "
-                  f"source {args.source!r} of a new store {store_path}, all of them new (dry run: nothing was written)")
+                  f"source {args.source!r} of a new store {address}, all of them new (dry run: nothing was written)")
             return EXIT_OK
-    with open_graph_store(store_path) as store:
+    with open_graph_store(address.location) as store:
         batch = load_bulk_files(args.files, args.source, store, merge=args.merge)
         what = f"{len(batch.entities)} entities and {len(batch.relationships)} relationships into source {args.source!r}"
         if args.dry_run:
             summary, changes = store.preview_run(batch)
-            print(f"Would import {what} of {store_path}: {_import_counts(summary)} (dry run: nothing was written)")
+            print(f"Would import {what} of {address}: {_import_counts(summary)} (dry run: nothing was written)")
             for change in changes:
                 print("\n".join(change_lines(change)))
             return EXIT_OK
         summary = store.commit_run(batch, None if args.merge or args.yes else _refuse_large_replace(args.source))
     mode = " (merged: nothing deleted)" if args.merge else ""
-    print(f"Imported {what} of {store_path} (run {summary.run_id}){mode}: {_import_counts(summary)}")
+    print(f"Imported {what} of {address} (run {summary.run_id}){mode}: {_import_counts(summary)}")
     return EXIT_OK
 
 

@@ -1,7 +1,9 @@
-"""One run of an instance at a time, across every process that shares a store.
+"""One run of an instance at a time, across every process (and machine) that shares a store.
 
-The lock is an ``flock`` on a file beside the store, one per instance. The kernel
-releases it when its holder exits, however it exits, so a crashed run never leaves a
+Beside a SQLite store the lock is an ``flock`` on a file, one per instance; the kernel
+releases it when its holder exits, however it exits. On a PostgreSQL store it is a
+session advisory lock on a connection of its own; the server releases it when that
+connection ends, however its process ended. Either way a crashed run never leaves a
 stale lock behind.
 """
 
@@ -11,6 +13,7 @@ import hashlib
 import re
 from pathlib import Path
 from types import TracebackType
+from typing import Any, Protocol, Self
 
 from aws_integration.errors import IntegrationError
 from aws_integration.store.locks import FileLock, locks_dir
@@ -18,6 +21,15 @@ from aws_integration.store.locks import FileLock, locks_dir
 
 class InstanceBusy(IntegrationError):
     """Another run of the same instance holds the lock."""
+
+
+class RunLock(Protocol):
+    """The lock of one instance: taken before its run, released after."""
+
+    instance: str
+
+    def acquire(self) -> bool: ...
+    def release(self) -> None: ...
 
 
 def lock_path(store_path: Path, instance: str) -> Path:
@@ -37,6 +49,57 @@ class InstanceLock(FileLock):
     def __enter__(self) -> "InstanceLock":
         if not self.acquire():
             raise InstanceBusy(f"instance {self.instance!r} is already running (lock {self.path})")
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.release()
+
+
+INSTANCE_LOCKS = 0x6177_7370  # the advisory locks' namespace (first key) for instances; the second is the name's hash
+
+
+class PostgresInstanceLock:
+    """A non-blocking lock on one instance of a PostgreSQL store: an advisory lock on a connection of its own."""
+
+    def __init__(self, url: str, instance: str) -> None:
+        self.url = url
+        self.instance = instance
+        digest = hashlib.sha256(instance.encode("utf-8")).digest()
+        self.key = int.from_bytes(digest[:4], "big", signed=True)
+        self._connection: Any = None
+
+    def acquire(self) -> bool:
+        """Take the lock if no other session holds it (a store that cannot be reached raises StoreError)."""
+        if self._connection is not None:
+            return True
+        import psycopg
+
+        from aws_integration.store.errors import StoreError
+        from aws_integration.store.postgres import one_line, shown_url
+
+        try:
+            connection = psycopg.connect(self.url, autocommit=True, application_name="aws-integration lock")
+            taken = connection.execute("SELECT pg_try_advisory_lock(%s, %s)", (INSTANCE_LOCKS, self.key)).fetchone()
+        except psycopg.Error as error:
+            raise StoreError(f"cannot lock instance {self.instance!r} in {shown_url(self.url)}: "
+                             f"{one_line(error, self.url)}") from None
+        if not taken or not taken[0]:
+            connection.close()
+            return False
+        self._connection = connection
+        return True
+
+    def release(self) -> None:
+        """Let the next run take it: closing the connection releases its locks."""
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def __enter__(self) -> Self:
+        if not self.acquire():
+            raise InstanceBusy(f"instance {self.instance!r} is already running (another process holds its lock)")
         return self
 
     def __exit__(

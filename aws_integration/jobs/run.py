@@ -31,7 +31,7 @@ from aws_integration.integrations.aws.organization import MemberAccount
 from aws_integration.integrations.aws.registry import Registry
 from aws_integration.steps.report import RunReport
 from aws_integration.steps.runner import CollectedGraph
-from aws_integration.store import Change, CommitSummary, GraphBatch, RunLease, SqliteStore, StoreError
+from aws_integration.store import Change, CommitSummary, GraphBatch, RunLease, GraphStore, StoreError
 
 if TYPE_CHECKING:  # the configuration's models (pydantic) are only loaded by the commands that read one
     from aws_integration.config import AlertRule, Instance
@@ -154,7 +154,7 @@ class Job:
     def __init__(
         self,
         registry: Registry,
-        store: SqliteStore,
+        store: GraphStore,
         settings: JobSettings = JobSettings(),
         rules: Sequence[AlertRule] = (),
         sink: AlertSink | None = None,

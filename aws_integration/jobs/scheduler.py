@@ -22,7 +22,7 @@ from typing import Protocol
 
 from aws_integration.config import Instance
 from aws_integration.errors import IntegrationError
-from aws_integration.jobs.lock import InstanceLock
+from aws_integration.jobs.lock import RunLock
 from aws_integration.store import StoreError
 
 log = logging.getLogger("aws_integration.schedule")
@@ -60,7 +60,7 @@ class Scheduler:
         instances: Sequence[Instance],
         run_instance: Callable[[Instance], Awaitable[object]],
         last_start: Callable[[str], datetime | None],
-        lock_for: Callable[[str], InstanceLock],
+        lock_for: Callable[[str], RunLock],
         clock: Clock | None = None,
     ) -> None:
         self.instances = [instance for instance in instances if instance.polling_interval.period is not None]
@@ -128,7 +128,7 @@ class Scheduler:
         self._started[instance.name] = now
         return asyncio.create_task(self._run_locked(instance, lock))
 
-    async def _run_locked(self, instance: Instance, lock: InstanceLock) -> None:
+    async def _run_locked(self, instance: Instance, lock: RunLock) -> None:
         try:
             await self._run_instance(instance)
         except (IntegrationError, StoreError) as error:  # e.g. a full disk: the next run may succeed

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aws_integration.query.sql import entity_record, relationship_record
-from aws_integration.store import SqliteStore
+from aws_integration.store import GraphStore
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ def decoded(text: str | None) -> Any:
     return value
 
 
-def read_subgraph(store: SqliteStore, entity_keys: Iterable[str], relationship_keys: Iterable[str]) -> Subgraph:
+def read_subgraph(store: GraphStore, entity_keys: Iterable[str], relationship_keys: Iterable[str]) -> Subgraph:
     """The records of these keys (one statement each for entities and relationships, however many keys)."""
     entities = store.select(
         f"SELECT {entity_record('e')} FROM entities e WHERE e.key IN (SELECT value FROM json_each(:keys)) "

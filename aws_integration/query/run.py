@@ -29,7 +29,7 @@ from aws_integration.query.ast import (
 from aws_integration.query.parser import parse_query
 from aws_integration.query.graph import Subgraph, decoded, read_subgraph
 from aws_integration.query.sql import QueryError, compile_query, epoch_millis
-from aws_integration.store import SqliteStore
+from aws_integration.store import GraphStore
 from aws_integration.suggest import did_you_mean
 
 _ENTITY_COLUMNS = ("_type", "_key", "displayName")
@@ -160,7 +160,7 @@ def literal_mismatch(declared: Property, value: Literal) -> str | None:
 
 
 def query_warnings(
-    store: SqliteStore, query: Query, declarations: Mapping[str, Mapping[str, Property]] | None = None
+    store: GraphStore, query: Query, declarations: Mapping[str, Mapping[str, Property]] | None = None
 ) -> list[str]:
     """What in ``query`` names nothing or cannot match: types neither stored nor declared, classes
     no entity has, properties the node's types do not declare (or, for undeclared types, that no
@@ -249,7 +249,7 @@ def _declaration_warnings(
     return [f"{' or '.join(types)}.{reasons[0]}"] if all(reasons) else []
 
 
-def matched_subgraph(store: SqliteStore, query: str | Query, now: datetime | None = None) -> Subgraph:
+def matched_subgraph(store: GraphStore, query: str | Query, now: datetime | None = None) -> Subgraph:
     """The entities and relationships any query matched (what ``RETURN TREE`` gives), whatever it returns."""
     parsed = parse_query(query) if isinstance(query, str) else query
     result = run_query(store, dataclasses.replace(parsed, returns=(), order=(), tree=True), now)
@@ -257,7 +257,7 @@ def matched_subgraph(store: SqliteStore, query: str | Query, now: datetime | Non
     return result.graph
 
 
-def run_query(store: SqliteStore, query: str | Query, now: datetime | None = None) -> QueryResult:
+def run_query(store: GraphStore, query: str | Query, now: datetime | None = None) -> QueryResult:
     """Compile and run ``query`` (parsed first when it is text; ``date.now`` is ``now``, by default the
     current time); syntax errors raise :class:`QuerySyntaxError`."""
     compiled = compile_query(parse_query(query) if isinstance(query, str) else query, now)

@@ -3,7 +3,8 @@
 from aws_integration.store.records import Change, ChangeKind, RecordKind
 from aws_integration.store.errors import StoreError
 from aws_integration.store.graph_store import CommitSummary, Derivation, GraphBatch, GraphStore, RunLease, RunRecord
-from aws_integration.store.sqlite import SqliteStore, default_store_path
+from aws_integration.store.location import StoreAddress, default_store_path
+from aws_integration.store.sqlite import SqliteStore
 
 __all__ = [
     "Change",
@@ -16,6 +17,7 @@ __all__ = [
     "RunLease",
     "RunRecord",
     "SqliteStore",
+    "StoreAddress",
     "StoreError",
     "default_store_path",
 ]

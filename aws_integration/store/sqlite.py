@@ -23,18 +23,6 @@ from aws_integration.store.staging import create_staging_tables
 
 log = logging.getLogger(__name__)
 
-STORE_ENV = "AWS_INTEGRATION_STORE"
-
-
-def default_store_path() -> Path:
-    """``$AWS_INTEGRATION_STORE``, else ``$XDG_DATA_HOME/aws-integration/graph.sqlite``."""
-    configured = os.environ.get(STORE_ENV)
-    if configured:
-        return Path(configured)
-    data_home = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return data_home / "aws-integration" / "graph.sqlite"
-
-
 class SqliteStore(GraphStore):
     """A graph store in one SQLite file."""
 
