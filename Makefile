@@ -27,6 +27,7 @@ test: bytecode
 
 bench: bytecode
 	$(BIN)/python -m bench.store_speed --json bench/results/store.json
+	$(BIN)/python -m bench.store_speed --backend postgresql --json bench/results/store-postgresql.json
 	$(BIN)/python -m bench.query_speed --json bench/results/query.json
 	$(BIN)/python -m bench.startup_speed --json bench/results/startup.json
 	$(BIN)/python -m bench.ingest_speed --latency-ms $(or $(LATENCY_MS),50) --memory --throttling \

@@ -21,7 +21,7 @@ from aws_integration.sample.moto_server import MotoServer
 from aws_integration.integrations.aws.registry import Registry, default_registry
 from aws_integration.sample.seed import SAMPLE_REGIONS, SampleAccount, seed_sample_account
 from tests.moto_aio import moto_session
-from tests.servers import PostgresServer, postgres_server
+from tests.servers import PostgresServer, ServerMissing, postgres_server
 
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -157,7 +157,11 @@ STORE_BACKENDS = ("sqlite", "postgresql")
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresServer]:
     """One PostgreSQL server for the test session (skipped, with the reason, where it is not installed)."""
-    with postgres_server() as server:
+    with contextlib.ExitStack() as stack:
+        try:
+            server = stack.enter_context(postgres_server())
+        except ServerMissing as missing:
+            pytest.skip(f"{missing}: the PostgreSQL tests need it")
         yield server
 
 

@@ -1,8 +1,9 @@
 """Real PostgreSQL and Redis servers for the tests, from Debian's packages.
 
 Each is started on 127.0.0.1 at a free port, in a temporary directory of its own, and
-stopped by its PID. When the binaries are missing the tests that need them are skipped
-with the reason and the package to install (``.ci/run`` installs both); never silently.
+stopped by its PID. When the binaries are missing, :class:`ServerMissing` says which
+package to install (``.ci/run`` installs both); the tests that need the server are then
+skipped with that reason, never silently, and the benches say so.
 PostgreSQL refuses to run as root: under root (CI) the server runs as Debian's
 ``postgres`` user, in a directory that user owns.
 """
@@ -23,9 +24,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 STARTUP_SECONDS = 30
+
+
+class ServerMissing(Exception):
+    """The server (or its client library) is not installed here; the message says what to install."""
 
 
 def free_port() -> int:
@@ -96,20 +99,21 @@ def _server_user() -> dict[str, int]:
     try:
         entry = pwd.getpwnam("postgres")
     except KeyError:
-        pytest.skip("PostgreSQL refuses to run as root and there is no 'postgres' user (apt-get install postgresql)")
+        raise ServerMissing("PostgreSQL refuses to run as root and there is no 'postgres' user "
+                            "(apt-get install postgresql)") from None
     return {"user": entry.pw_uid, "group": entry.pw_gid}
 
 
 @contextlib.contextmanager
 def postgres_server() -> Iterator[PostgresServer]:
-    """Start a throwaway PostgreSQL on 127.0.0.1 (skips the test when the server is not installed)."""
+    """Start a throwaway PostgreSQL on 127.0.0.1 (:class:`ServerMissing` when it is not installed)."""
     bindir = _postgres_bin()
     if bindir is None:
-        pytest.skip("PostgreSQL's server is not installed (apt-get install postgresql): the PostgreSQL tests need it")
+        raise ServerMissing("PostgreSQL's server is not installed (apt-get install postgresql)")
     try:
         import psycopg  # noqa: F401
     except ImportError:
-        pytest.skip("psycopg is not installed (pip install -e '.[test]')")
+        raise ServerMissing("psycopg is not installed (pip install -e '.[test]')") from None
     identity = _server_user()
     root = Path(tempfile.mkdtemp(prefix="aws-integration-postgres-"))
     if identity:
@@ -168,10 +172,10 @@ class RedisServer:
 
 @contextlib.contextmanager
 def redis_server() -> Iterator[RedisServer]:
-    """Start a throwaway Redis on 127.0.0.1 (skips the test when the server is not installed)."""
+    """Start a throwaway Redis on 127.0.0.1 (:class:`ServerMissing` when it is not installed)."""
     binary = shutil.which("redis-server")
     if binary is None:
-        pytest.skip("Redis is not installed (apt-get install redis-server): the worker tests need it")
+        raise ServerMissing("Redis is not installed (apt-get install redis-server)")
     root = Path(tempfile.mkdtemp(prefix="aws-integration-redis-"))
     port, log = free_port(), root / "server.log"
     process: subprocess.Popen[bytes] | None = None

@@ -33,7 +33,7 @@ from aws_integration.store.merge import Changes, KeyConflict, Units, claim_keys,
 from aws_integration.store.sources import Rank, rank_of
 from aws_integration.store.records import Change, ChangeKind, RecordKind, canonical, entity_record, relationship_record
 from aws_integration.store.staging import COLLECTED, StagedGraph, drop_staged, stage_records
-from aws_integration.store.tables import ENTITIES, RELATIONSHIPS, Table
+from aws_integration.store.tables import ENTITIES, GRAPH_TABLES, RELATIONSHIPS, Table
 from aws_integration.store.transactions import transaction
 
 log = logging.getLogger(__name__)
@@ -413,6 +413,7 @@ class GraphStore(ABC):
         # What the run staged while it collected is already there; records handed over now join it.
         stage_records(self._db, ENTITIES, run_id, COLLECTED, batch.entities)
         stage_records(self._db, RELATIONSHIPS, run_id, COLLECTED, batch.relationships)
+        self._db.analyze([table.staged for table in GRAPH_TABLES])
         conflicts = self._claim_keys(ENTITIES, batch.source, run_id)
         entity_changes = merge_staged(self._db, ENTITIES, source=batch.source, run_id=run_id, stage=COLLECTED,
                                       partial_types=batch.partial_entity_types, units=batch.units)

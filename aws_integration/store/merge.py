@@ -165,21 +165,18 @@ def _update_changed(db: Database, table: Table, params: dict[str, Any], changes:
         f"WHERE t.source = :source AND s.key = t.key AND {_IN_STAGE} AND s.scope <> t.scope",
         params,
     )
-    # Every stored row left is one the run saw, or one outside its scope that it did not look at.
-    db.execute(
-        f"UPDATE {table.name} AS t SET last_run = :run WHERE t.source = :source AND "
-        f"({_in_scope(db, 't')} OR t.key IN (SELECT s.key FROM {table.staged} s WHERE {_IN_STAGE}))",
-        params,
-    )
 
 
 def _insert_new(db: Database, table: Table, params: dict[str, Any], changes: Changes) -> None:
     new = f"{_IN_STAGE} AND NOT EXISTS (SELECT 1 FROM {table.name} t WHERE t.source = :source AND t.key = s.key)"
     changes.created = _log_rows(db, table, ChangeKind.CREATED, "s", f"FROM {table.staged} s WHERE {new}", params)
     if changes.created:
+        # The keys already stored are skipped by the primary key, not by a NOT EXISTS over the table being
+        # written: PostgreSQL's plan for that would visit every row the statement itself has inserted so far.
         db.execute(
-            f"INSERT INTO {table.name} (source, key, scope, {table.column_list}, first_run, last_run) "
-            f"SELECT :source, s.key, s.scope, {table.prefixed('s')}, :run, :run FROM {table.staged} s WHERE {new}",
+            f"INSERT INTO {table.name} (source, key, scope, {table.column_list}, first_run) "
+            f"SELECT :source, s.key, s.scope, {table.prefixed('s')}, :run FROM {table.staged} s "
+            f"WHERE {_IN_STAGE} ON CONFLICT (source, key) DO NOTHING",
             params,
         )
 

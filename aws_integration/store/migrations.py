@@ -126,6 +126,12 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         f"PRAGMA analysis_limit = {ANALYSIS_LIMIT}",
         "ANALYZE",
     ),
+    # 8: no ``last_run``: every commit rewrote it for every record in its scope (on PostgreSQL a new version
+    #    of each row, a fifth of a large commit's time), and nothing read it. ``first_run`` stays.
+    8: (
+        "ALTER TABLE entities DROP COLUMN last_run",
+        "ALTER TABLE relationships DROP COLUMN last_run",
+    ),
 }
 
 SCHEMA_VERSION = max(MIGRATIONS, default=1)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from aws_integration.store.database import PostgresDatabase
+from aws_integration.store.database import POSTGRESQL, PostgresDatabase
 from aws_integration.store.errors import StoreError
 from aws_integration.store.graph_store import Derivation, GraphStore
 from aws_integration.store.migrations import SCHEMA_VERSION, STORE_TABLES
@@ -24,9 +24,9 @@ from aws_integration.store.transactions import transaction
 log = logging.getLogger(__name__)
 
 MIGRATION_LOCK = (0x6177_7369, 1)  # (namespace, key): advisory lock taken while the schema is created or migrated
-_TEXT = 'TEXT COLLATE "C"'
+_TEXT = POSTGRESQL.text
 
-# The layout of SQLite's schema version 7, the first PostgreSQL knows: a PostgreSQL store starts there.
+# The layout of SQLite's schema version 8, the first PostgreSQL knows: a PostgreSQL store starts there.
 SCHEMA = f"""
 CREATE TABLE meta (name {_TEXT} PRIMARY KEY, value {_TEXT} NOT NULL);
 CREATE TABLE runs (
@@ -65,7 +65,6 @@ CREATE TABLE entities (
     display_name {_TEXT} NOT NULL,
     properties {_TEXT} NOT NULL,
     first_run BIGINT NOT NULL,
-    last_run BIGINT NOT NULL,
     scope {_TEXT} NOT NULL DEFAULT '',
     PRIMARY KEY (source, key)
 );
@@ -82,7 +81,6 @@ CREATE TABLE relationships (
     to_type {_TEXT} NOT NULL,
     properties {_TEXT} NOT NULL,
     first_run BIGINT NOT NULL,
-    last_run BIGINT NOT NULL,
     scope {_TEXT} NOT NULL DEFAULT '',
     PRIMARY KEY (source, key)
 );
@@ -91,7 +89,7 @@ CREATE INDEX relationships_key ON relationships (key);
 CREATE INDEX relationships_from ON relationships (from_key, verb);
 CREATE INDEX relationships_to ON relationships (to_key, verb);
 """
-FIRST_VERSION = 7
+FIRST_VERSION = 8
 MIGRATIONS: dict[int, tuple[str, ...]] = {}  # later versions, as statements; none yet
 
 

@@ -32,10 +32,12 @@ class StagingError(StoreError, SinkError):
 
 def create_staging_tables(db: Database) -> None:
     """Create the connection's staging tables (TEMP tables exist per connection)."""
+    text = db.dialect.text
     for table in GRAPH_TABLES:
         db.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS {table.staged} (run_id INTEGER NOT NULL, stage TEXT NOT NULL, "
-            f"key TEXT NOT NULL, unit INTEGER NOT NULL, scope TEXT NOT NULL, {', '.join(f'{c} TEXT NOT NULL' for c in table.columns)}, "
+            f"CREATE TEMP TABLE IF NOT EXISTS {table.staged} (run_id INTEGER NOT NULL, stage {text} NOT NULL, "
+            f"key {text} NOT NULL, unit INTEGER NOT NULL, scope {text} NOT NULL, "
+            f"{', '.join(f'{column} {text} NOT NULL' for column in table.columns)}, "
             f"PRIMARY KEY (run_id, stage, key)){db.dialect.staging_options}"
         )
 
@@ -44,14 +46,9 @@ def stage_records(
     db: Database, table: Table, run_id: int, stage: str, records: Iterable[Any], unit: int = 0
 ) -> None:
     """Stage entities or relationships, each with its scope; a key staged again replaces the earlier row."""
-    replaced = ("unit", "scope", *table.columns)
-    statement = db.dialect.replace_staged.format(
-        table=table.staged, columns=f"run_id, stage, key, unit, scope, {table.column_list}",
-        values=", ".join("?" for _ in range(5 + len(table.columns))),
-        updates=", ".join(f"{column} = excluded.{column}" for column in replaced),
-    )
-    db.executemany(
-        statement, ((run_id, stage, record.key, unit, record.scope, *table.to_row(record)) for record in records)
+    db.replace_rows(
+        table.staged, ("run_id", "stage", "key", "unit", "scope", *table.columns), ("run_id", "stage", "key"),
+        ((run_id, stage, record.key, unit, record.scope, *table.to_row(record)) for record in records),
     )
 
 
