@@ -171,3 +171,11 @@ def store_location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return str(tmp_path / "graph.sqlite")
     return request.getfixturevalue("postgres").database()
+
+
+@pytest.fixture(scope="module", params=STORE_BACKENDS)
+def module_store_location(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Where a module's shared store lives, once per backend (for read-only tests over one graph)."""
+    if request.param == "sqlite":
+        return str(tmp_path_factory.mktemp("store") / "graph.sqlite")
+    return request.getfixturevalue("postgres").database()

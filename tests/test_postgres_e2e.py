@@ -58,7 +58,20 @@ def test_the_same_runs_store_the_same_graph_in_sqlite_and_postgresql(
                for backend, store in stores.items()}
     assert changes["postgresql"] == changes["sqlite"] and len(changes["sqlite"]) > 100
 
-    # The environment names the store as well as --store does; the URL's password is never printed.
+    # The query language answers the same: every saved security question, and a query of each kind.
+    answers = {backend: _cli("questions", "--run", "--store", store, "--format", "json").stdout
+               for backend, store in stores.items()}
+    assert json.loads(answers["postgresql"]) == json.loads(answers["sqlite"])
+    tree = {backend: json.loads(_cli("query", "FIND aws_instance WITH tag.Environment = 'staging' THAT RELATES TO * "
+                                          "RETURN TREE", "--store", store, "--format", "json").stdout)
+            for backend, store in stores.items()}
+    assert tree["sqlite"]["entities"] and steady_export(tree["postgresql"]) == steady_export(tree["sqlite"])
+    counts = {backend: _cli("query", "FIND aws_subnet AS s THAT RELATES TO aws_instance AS i RETURN s.CIDR, COUNT(i) "
+                                     "ORDER BY s.CIDR", "--store", store, "--format", "csv").stdout
+              for backend, store in stores.items()}
+    assert counts["postgresql"] == counts["sqlite"] and len(counts["sqlite"].splitlines()) > 2
+
+    # The environment names the store as well as --store does.
     shown = _cli("runs", env={"AWS_INTEGRATION_STORE": stores["postgresql"]})
     assert shown.returncode == 0 and shown.stdout == _cli("runs", "--store", stores["postgresql"]).stdout
 

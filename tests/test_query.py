@@ -11,7 +11,8 @@ import pytest
 from aws_integration.graph.model import Entity, Relationship
 from aws_integration.query import QueryError, QuerySyntaxError, compile_query, parse_query
 from aws_integration.query.run import run_query
-from aws_integration.store import GraphBatch, SqliteStore
+from aws_integration.store import GraphBatch, GraphStore
+from aws_integration.store.location import open_store
 
 
 def _entity(key: str, type_name: str, class_name: str, name: str, **properties: object) -> Entity:
@@ -45,8 +46,8 @@ EDGES = [
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SqliteStore]:
-    with SqliteStore(tmp_path_factory.mktemp("query") / "graph.sqlite") as opened:
+def store(module_store_location: str) -> Iterator[GraphStore]:
+    with open_store(module_store_location) as opened:
         opened.commit_run(GraphBatch("test", GRAPH, EDGES, set(), set(), "success", "t0", "t1"))
         yield opened
 
@@ -126,11 +127,11 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SqliteStore]:
         ("FIND nothing_of_this_type", []),
     ],
 )
-def test_query_cases(store: SqliteStore, query: str, keys: list[str]) -> None:
+def test_query_cases(store: GraphStore, query: str, keys: list[str]) -> None:
     assert [entity["_key"] for entity in run_query(store, query).records()] == keys
 
 
-def test_return_properties_of_several_aliases(store: SqliteStore) -> None:
+def test_return_properties_of_several_aliases(store: GraphStore) -> None:
     result = run_query(store, "FIND aws_instance AS i THAT PROTECTS aws_security_group AS g "
                               "WITH allowsIngressFromInternet = true RETURN i.displayName, g.displayName, i.cpuCount")
     assert result.columns == ("i.displayName", "g.displayName", "i.cpuCount")
@@ -138,7 +139,7 @@ def test_return_properties_of_several_aliases(store: SqliteStore) -> None:
     assert result.to_csv() == "i.displayName,g.displayName,i.cpuCount\nweb-1,web-sg,2\nweb-2,web-sg,4\n"
 
 
-def test_a_type_names_its_node_and_as_names_a_column(store: SqliteStore) -> None:
+def test_a_type_names_its_node_and_as_names_a_column(store: GraphStore) -> None:
     result = run_query(store, "FIND aws_security_group WITH allowsIngressFromInternet = true THAT PROTECTS aws_instance "
                               "WHERE aws_instance.state = 'running' RETURN aws_security_group.displayName AS firewall, "
                               "aws_instance.displayName AS host")
@@ -151,7 +152,7 @@ def test_a_type_names_its_node_and_as_names_a_column(store: SqliteStore) -> None
     assert whole.rows[0][0]["_key"] == "k1"
 
 
-def test_return_counts_whole_entities_and_odd_property_names(store: SqliteStore) -> None:
+def test_return_counts_whole_entities_and_odd_property_names(store: GraphStore) -> None:
     assert run_query(store, "FIND Host AS h RETURN COUNT(h)").rows == [(3,)]
     assert run_query(store, "FIND Firewall AS f THAT PROTECTS Host AS h RETURN COUNT(f), COUNT(h)").rows == [(2, 3)]
     [(record,)] = run_query(store, "FIND aws_kms_key AS k RETURN k").rows
@@ -163,7 +164,7 @@ def test_return_counts_whole_entities_and_odd_property_names(store: SqliteStore)
     assert entity["_class"] == "Disk" and entity["size"] == 100
 
 
-def test_output_formats(store: SqliteStore) -> None:
+def test_output_formats(store: GraphStore) -> None:
     result = run_query(store, "FIND Firewall")
     assert result.to_table().splitlines() == [
         "_type               _key  displayName", "aws_security_group  sg1   web-sg", "aws_security_group  sg2   db-sg",
@@ -243,10 +244,10 @@ def test_questions_that_cannot_be_answered(query: str, message: str) -> None:
         compile_query(parse_query(query))
 
 
-def test_the_query_command(store: SqliteStore, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_query_command(store: GraphStore, module_store_location: str, capsys: pytest.CaptureFixture[str]) -> None:
     from aws_integration.cli import main
 
-    path = str(store.path)
+    path = module_store_location
     assert main(["query", "FIND Firewall AS f RETURN f.displayName", "--store", path, "--format", "csv"]) == 0
     assert capsys.readouterr().out == "f.displayName\ndb-sg\nweb-sg\n"
     assert main(["query", "FIND aws_instance WITH", "--store", path]) == 2
@@ -275,7 +276,7 @@ def test_every_documented_query_parses() -> None:
         compile_query(parse_query(query))
 
 
-def test_projections_keep_their_json_types(store: SqliteStore) -> None:
+def test_projections_keep_their_json_types(store: GraphStore) -> None:
     result = run_query(store, "FIND aws_instance AS i WITH state = 'running' RETURN i.displayName, i.public, i.cpuCount")
     assert result.rows == [("db-1", False, 8), ("web-1", True, 2)] or result.rows == [("web-1", True, 2), ("db-1", False, 8)]
     assert '"i.public": true' in result.to_json() and '"i.public": false' in result.to_json()
@@ -283,11 +284,12 @@ def test_projections_keep_their_json_types(store: SqliteStore) -> None:
 
 
 def test_output_cannot_forge_lines_or_formulas(tmp_path: Path) -> None:
+    """How answers are printed; the values are stored in SQLite (PostgreSQL's text cannot hold the NUL here)."""
     hostile = [_entity("h1", "aws_instance", "Host", "web\x1b[2J\rFAKE  row\nsecond\x00line"),
                _entity("h2", "aws_instance", "Host", "=HYPERLINK(\"http://evil\")"),
                _entity("h3", "aws_instance", "Host", "+1+2"), _entity("h4", "aws_instance", "Host", "-2"),
                _entity("h5", "aws_instance", "Host", "@SUM(A1)"), _entity("h6", "aws_instance", "Host", "plain")]
-    with SqliteStore(tmp_path / "graph.sqlite") as opened:
+    with open_store(tmp_path / "graph.sqlite") as opened:
         opened.commit_run(GraphBatch("test", hostile, [], set(), set(), "success", "t0", "t1"))
         result = run_query(opened, "FIND aws_instance")
     table = result.to_table()
@@ -303,7 +305,7 @@ def test_output_cannot_forge_lines_or_formulas(tmp_path: Path) -> None:
     assert result.records()[0]["displayName"] == "web\x1b[2J\rFAKE  row\nsecond\x00line"  # JSON keeps the value exact
 
 
-def test_names_that_match_nothing_are_warned_about_not_refused(store: SqliteStore, capsys: pytest.CaptureFixture[str]) -> None:
+def test_names_that_match_nothing_are_warned_about_not_refused(store: GraphStore, capsys: pytest.CaptureFixture[str]) -> None:
     from aws_integration.query.run import query_warnings
 
     assert query_warnings(store, parse_query("FIND aws_instnace")) == [
@@ -315,7 +317,7 @@ def test_names_that_match_nothing_are_warned_about_not_refused(store: SqliteStor
     assert query_warnings(store, parse_query("FIND aws_instance AS i THAT PROTECTS Firewall RETURN i.state")) == []
 
 
-def test_properties_and_values_are_checked_against_the_declarations(store: SqliteStore) -> None:
+def test_properties_and_values_are_checked_against_the_declarations(store: GraphStore) -> None:
     from aws_integration.integrations import declared_properties
     from aws_integration.query.run import query_warnings
 
@@ -350,12 +352,12 @@ def test_properties_and_values_are_checked_against_the_declarations(store: Sqlit
         "aws_security_group_allows_internet.ingress is boolean: 'yes' never matches it (write true or false)"]
 
 
-def test_an_iso_date_compares_with_epoch_milliseconds_and_with_iso_text(tmp_path: Path) -> None:
+def test_an_iso_date_compares_with_epoch_milliseconds_and_with_iso_text(store_location: str) -> None:
     hosts = [_entity("old", "aws_instance", "Host", "old", launchTime=1735725600000),   # 2025-01-01T10:00Z
              _entity("new", "aws_instance", "Host", "new", launchTime=1767261600000),   # 2026-01-01T10:00Z
              _entity("imported", "on_prem_server", "Host", "imported", launchTime="2026-03-01T00:00:00Z"),
              _entity("words", "on_prem_server", "Host", "words", launchTime="soon")]
-    with SqliteStore(tmp_path / "graph.sqlite") as opened:
+    with open_store(store_location) as opened:
         opened.commit_run(GraphBatch("test", hosts, [], set(), set(), "success", "t0", "t1"))
 
         def keys(query: str) -> list[str]:
@@ -370,12 +372,12 @@ def test_an_iso_date_compares_with_epoch_milliseconds_and_with_iso_text(tmp_path
         assert keys("FIND aws_instance WITH launchTime ^= '2026'") == []  # only comparisons convert dates
 
 
-def test_date_now_is_when_the_query_runs(tmp_path: Path) -> None:
+def test_date_now_is_when_the_query_runs(store_location: str) -> None:
     hosts = [_entity("jan", "aws_instance", "Host", "jan", launchTime=1767261600000),      # 2026-01-01T10:00Z
              _entity("feb", "aws_instance", "Host", "feb", launchTime=1770112800000),      # 2026-02-03T10:00Z
              _entity("imported", "on_prem_server", "Host", "imported", launchTime="2026-03-01T00:00:00+01:00")]
     now = datetime(2026, 3, 31, 12, tzinfo=timezone.utc)
-    with SqliteStore(tmp_path / "graph.sqlite") as opened:
+    with open_store(store_location) as opened:
         opened.commit_run(GraphBatch("test", hosts, [], set(), set(), "success", "t0", "t1"))
 
         def keys(query: str) -> list[str]:
@@ -393,19 +395,19 @@ def test_date_now_is_when_the_query_runs(tmp_path: Path) -> None:
         compile_query(parse_query("FIND Host WITH launchTime ^= date.now"))
 
 
-def test_three_thousand_ors_are_answered(store: SqliteStore) -> None:
+def test_three_thousand_ors_are_answered(store: GraphStore) -> None:
     many = " OR ".join(f"cpuCount = {number}" for number in range(3000))
     assert [entity["_key"] for entity in run_query(store, f"FIND aws_instance WITH {many}").records()] == ["i1", "i2", "i3"]
     anded = " AND ".join("state = 'running'" for _ in range(3000))
     assert [entity["_key"] for entity in run_query(store, f"FIND aws_instance WITH {anded}").records()] == ["i1", "i3"]
 
 
-def test_a_named_relationship_is_compared_and_returned(tmp_path: Path) -> None:
+def test_a_named_relationship_is_compared_and_returned(store_location: str) -> None:
     rules = [Relationship("sg1", "aws_security_group", "ALLOWS", "global:internet", "internet",
                           {"ingress": True, "fromPort": port, "toPort": port}, qualifier=f"ingress:tcp:{port}")
              for port in (22, 443)]
     internet = Entity("global:internet", "internet", ("Internet",), "Internet", {})
-    with SqliteStore(tmp_path / "graph.sqlite") as store:
+    with open_store(store_location) as store:
         store.commit_run(GraphBatch("test", [*GRAPH, internet], [*EDGES, *rules], set(), set(), "success", "t0", "t1"))
         ssh = run_query(store, parse_query("FIND Firewall AS g THAT ALLOWS AS r Internet "
                                            "WHERE r.fromPort <= 22 AND r.toPort >= 22 AND g.displayName = 'web-sg' "

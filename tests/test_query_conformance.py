@@ -13,7 +13,8 @@ import pytest
 
 from aws_integration.query import QueryError, QuerySyntaxError, compile_query, parse_query
 from aws_integration.query.run import run_query
-from aws_integration.store import GraphBatch, SqliteStore
+from aws_integration.store import GraphBatch, GraphStore
+from aws_integration.store.location import open_store
 from tests.test_query_traversals import EDGES, GRAPH
 
 QUERY_DOC = Path(__file__).resolve().parents[1] / "docs" / "query.md"
@@ -103,14 +104,14 @@ ROWS: dict[str, Row] = {
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SqliteStore]:
-    with SqliteStore(tmp_path_factory.mktemp("conformance") / "graph.sqlite") as opened:
+def store(module_store_location: str) -> Iterator[GraphStore]:
+    with open_store(module_store_location) as opened:
         opened.commit_run(GraphBatch("test", GRAPH, EDGES, set(), set(), "success", "t0", "t1"))
         yield opened
 
 
 @pytest.mark.parametrize("row_id", sorted(ROWS))
-def test_each_row_holds(store: SqliteStore, row_id: str) -> None:
+def test_each_row_holds(store: GraphStore, row_id: str) -> None:
     row = ROWS[row_id]
     if row.status == REFUSED:
         with pytest.raises((QuerySyntaxError, QueryError)) as raised:

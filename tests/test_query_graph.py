@@ -19,16 +19,17 @@ from aws_integration.query import QueryError
 from aws_integration.query.graph import Subgraph
 from aws_integration.query.render import colour_of, to_dot, to_html
 from aws_integration.query.run import matched_subgraph, run_query
-from aws_integration.store import GraphBatch, SqliteStore
+from aws_integration.store import GraphBatch, GraphStore
+from aws_integration.store.location import open_store
 from tests.test_query_traversals import EDGES, GRAPH
 
 ODD_NAME = 'say "hi"\n</script><script>alert(1)</script>'
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SqliteStore]:
+def store(module_store_location: str) -> Iterator[GraphStore]:
     odd = Entity("x1", "device", ("Device",), ODD_NAME, {"note": "<b>bold</b> & more"})
-    with SqliteStore(tmp_path_factory.mktemp("graph") / "graph.sqlite") as opened:
+    with open_store(module_store_location) as opened:
         opened.commit_run(GraphBatch("test", [*GRAPH, odd], [*EDGES, Relationship("u3", "user", "USES", "x1", "device")],
                                      set(), set(), "success", "t0", "t1"))
         yield opened
@@ -38,7 +39,7 @@ def _keys(graph: Subgraph) -> tuple[list[str], list[str]]:
     return [entity["_key"] for entity in graph.entities], [edge["_key"] for edge in graph.relationships]
 
 
-def test_return_tree_gives_the_matched_entities_and_relationships(store: SqliteStore) -> None:
+def test_return_tree_gives_the_matched_entities_and_relationships(store: GraphStore) -> None:
     result = run_query(store, "FIND user WITH displayName = 'alice' THAT OWNS device RETURN TREE")
     assert result.graph is not None
     assert _keys(result.graph) == (["d2", "u1"], ["u1|owns|d2"])
@@ -52,7 +53,7 @@ def test_return_tree_gives_the_matched_entities_and_relationships(store: SqliteS
                                    "RETURN u.email, COUNT(d)") == result.graph
 
 
-def test_a_tree_as_json_table_and_never_csv(store: SqliteStore) -> None:
+def test_a_tree_as_json_table_and_never_csv(store: GraphStore) -> None:
     result = run_query(store, "FIND user WITH displayName = 'alice' THAT OWNS device RETURN TREE")
     document = json.loads(result.to_json())
     assert [entity["_key"] for entity in document["entities"]] == ["d2", "u1"]
@@ -64,7 +65,7 @@ def test_a_tree_as_json_table_and_never_csv(store: SqliteStore) -> None:
         result.to_csv()
 
 
-def test_dot_draws_nodes_by_class_and_edges_by_verb(store: SqliteStore) -> None:
+def test_dot_draws_nodes_by_class_and_edges_by_verb(store: GraphStore) -> None:
     dot = to_dot(matched_subgraph(store, "FIND user WITH displayName = 'carol' THAT USES device"), "q \"1\"")
     assert dot.startswith('digraph "q \\"1\\"" {')
     assert f'"x1" [label="say \\"hi\\"\\n</script><script>alert(1)</script>\\ndevice", fillcolor="{colour_of("Device")}"];' in dot
@@ -95,7 +96,7 @@ class _Page(html.parser.HTMLParser):
             self.scripts[-1] += data
 
 
-def test_the_page_is_self_contained_and_holds_values_as_data(store: SqliteStore) -> None:
+def test_the_page_is_self_contained_and_holds_values_as_data(store: GraphStore) -> None:
     graph = matched_subgraph(store, "FIND user WITH displayName = 'carol' THAT USES device")
     page = to_html(graph, "FIND user THAT USES device")
     parsed = _Page()
@@ -116,10 +117,10 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (Debian's chromium package; .ci/run installs it)")
-def test_chromium_draws_the_page(store: SqliteStore, tmp_path: Path) -> None:
+def test_chromium_draws_the_page(store: GraphStore, module_store_location: str, tmp_path: Path) -> None:
     page = tmp_path / "graph.html"
     assert main(["query", "FIND user AS u (THAT IS person)? THAT (OWNS|USES) device RETURN u.displayName",
-                 "--store", str(store.path), "--format", "html", "-o", str(page)]) == 0
+                 "--store", module_store_location, "--format", "html", "-o", str(page)]) == 0
     expected = matched_subgraph(store, "FIND user AS u (THAT IS person)? THAT (OWNS|USES) device")
     dom = subprocess.run(
         [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -141,14 +142,15 @@ def test_chromium_draws_the_page(store: SqliteStore, tmp_path: Path) -> None:
     assert '<table id="properties">' in dom and "<td>email</td><td>alice@example.com</td>" in dom
 
 
-def test_the_query_command_writes_pictures(store: SqliteStore, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_query_command_writes_pictures(store: GraphStore, module_store_location: str, tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
     target = tmp_path / "graph.dot"
-    assert main(["query", "FIND user THAT IS person", "--store", str(store.path), "--format", "dot", "-o", str(target)]) == 0
+    assert main(["query", "FIND user THAT IS person", "--store", module_store_location, "--format", "dot", "-o", str(target)]) == 0
     assert target.read_text(encoding="utf-8").count("->") == 2
     assert capsys.readouterr().err == f"wrote {target}\n"
-    assert main(["query", "FIND user THAT IS person RETURN TREE", "--store", str(store.path), "--format", "csv"]) == 2
+    assert main(["query", "FIND user THAT IS person RETURN TREE", "--store", module_store_location, "--format", "csv"]) == 2
     assert capsys.readouterr().err == ("aws-integration: error: query: RETURN TREE gives a graph, which is no table: "
                                        "use --format json, table, html or dot\n")
-    assert main(["query", "FIND user", "--store", str(store.path), "--format", "html",
+    assert main(["query", "FIND user", "--store", module_store_location, "--format", "html",
                  "-o", str(tmp_path / "missing" / "page.html")]) == 2
     assert capsys.readouterr().err.startswith(f"aws-integration: error: cannot write {tmp_path / 'missing' / 'page.html'}: ")

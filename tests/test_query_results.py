@@ -10,7 +10,8 @@ import pytest
 from aws_integration.graph.model import Entity, Relationship
 from aws_integration.query import QueryError, QuerySyntaxError, compile_query, parse_query
 from aws_integration.query.run import run_query
-from aws_integration.store import GraphBatch, SqliteStore
+from aws_integration.store import GraphBatch, GraphStore
+from aws_integration.store.location import open_store
 
 
 def _item(key: str, name: str, **properties: object) -> Entity:
@@ -34,17 +35,17 @@ EDGES = [
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SqliteStore]:
-    with SqliteStore(tmp_path_factory.mktemp("results") / "graph.sqlite") as opened:
+def store(module_store_location: str) -> Iterator[GraphStore]:
+    with open_store(module_store_location) as opened:
         opened.commit_run(GraphBatch("test", GRAPH, EDGES, set(), set(), "success", "t0", "t1"))
         yield opened
 
 
-def _rows(store: SqliteStore, query: str) -> list[tuple[Any, ...]]:
+def _rows(store: GraphStore, query: str) -> list[tuple[Any, ...]]:
     return run_query(store, query).rows
 
 
-def _keys(store: SqliteStore, query: str) -> list[str]:
+def _keys(store: GraphStore, query: str) -> list[str]:
     return [entity["_key"] for entity in run_query(store, query).records()]
 
 
@@ -78,11 +79,11 @@ def _keys(store: SqliteStore, query: str) -> list[str]:
         ("FIND item AS i WITH order = undefined AND skip = undefined RETURN COUNT(i)", [(4,)]),
     ],
 )
-def test_result_cases(store: SqliteStore, query: str, rows: list[tuple[Any, ...]]) -> None:
+def test_result_cases(store: GraphStore, query: str, rows: list[tuple[Any, ...]]) -> None:
     assert _rows(store, query) == rows
 
 
-def test_found_entities_are_sorted_and_paged(store: SqliteStore) -> None:
+def test_found_entities_are_sorted_and_paged(store: GraphStore) -> None:
     assert _keys(store, "FIND item AS i ORDER BY i.size DESC") == ["n2", "n1", "n3", "n4"]
     assert _keys(store, "FIND item ORDER BY item.size SKIP 1 LIMIT 2") == ["n1", "n2"]
     assert _keys(store, "FIND item AS i ORDER BY i.size SKIP 3") == ["n4"]

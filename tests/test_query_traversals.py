@@ -11,7 +11,8 @@ import pytest
 from aws_integration.graph.model import Entity, Relationship
 from aws_integration.query import QueryError, QuerySyntaxError, compile_query, parse_query
 from aws_integration.query.run import run_query
-from aws_integration.store import GraphBatch, SqliteStore
+from aws_integration.store import GraphBatch, GraphStore
+from aws_integration.store.location import open_store
 
 
 def _entity(key: str, type_name: str, class_name: str, name: str, **properties: object) -> Entity:
@@ -53,13 +54,13 @@ EDGES = [
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SqliteStore]:
-    with SqliteStore(tmp_path_factory.mktemp("traversals") / "graph.sqlite") as opened:
+def store(module_store_location: str) -> Iterator[GraphStore]:
+    with open_store(module_store_location) as opened:
         opened.commit_run(GraphBatch("test", GRAPH, EDGES, set(), set(), "success", "t0", "t1"))
         yield opened
 
 
-def _keys(store: SqliteStore, query: str) -> list[str]:
+def _keys(store: GraphStore, query: str) -> list[str]:
     return sorted(entity["_key"] for entity in run_query(store, query).records())
 
 
@@ -92,22 +93,22 @@ def _keys(store: SqliteStore, query: str) -> list[str]:
         ("FIND user (THAT IS person)? THAT USES device", ["u2"]),
     ],
 )
-def test_traversal_cases(store: SqliteStore, query: str, keys: list[str]) -> None:
+def test_traversal_cases(store: GraphStore, query: str, keys: list[str]) -> None:
     assert _keys(store, query) == keys
 
 
-def _rows(store: SqliteStore, query: str) -> list[tuple[Any, ...]]:
+def _rows(store: GraphStore, query: str) -> list[tuple[Any, ...]]:
     return run_query(store, query).rows
 
 
-def test_an_optional_traversal_is_a_left_join(store: SqliteStore) -> None:
+def test_an_optional_traversal_is_a_left_join(store: GraphStore) -> None:
     assert _rows(store, "FIND user AS u (THAT IS person AS p)? RETURN u.displayName, p.displayName") == [
         ("alice", "Alice"), ("bob", "Bob"), ("carol", None)]
     assert _rows(store, "FIND user AS u (THAT IS person THAT OWNS device AS d)? RETURN u.displayName, d.displayName") == [
         ("alice", "laptop-1"), ("bob", None), ("carol", None)]
 
 
-def test_steps_after_an_optional_traversal_start_from_both_ends(store: SqliteStore) -> None:
+def test_steps_after_an_optional_traversal_start_from_both_ends(store: GraphStore) -> None:
     # J1's combined results: a device owned by the user, or by the person the user is
     assert _rows(store, "FIND user AS u (THAT IS person AS p)? THAT OWNS device AS d "
                         "RETURN u.displayName, p.displayName, d.displayName") == [
@@ -126,7 +127,7 @@ def test_steps_after_an_optional_traversal_start_from_both_ends(store: SqliteSto
     assert _rows(store, "FIND user AS u (THAT IS person AS p)? RETURN COUNT(u), COUNT(p)") == [(3, 2)]
 
 
-def test_negated_chains_keep_the_aliases_before_them(store: SqliteStore) -> None:
+def test_negated_chains_keep_the_aliases_before_them(store: GraphStore) -> None:
     assert _rows(store, "FIND group AS g THAT HAS user AS u THAT !IS person RETURN g.displayName, u.displayName") == [
         ("guests", "carol")]
 
@@ -153,7 +154,7 @@ def test_negated_chains_keep_the_aliases_before_them(store: SqliteStore) -> None
         ("FIND user AS u THAT IS person AS p WHERE u._type = p._type RETURN u.displayName", []),
     ],
 )
-def test_where_compares_properties_across_aliases(store: SqliteStore, query: str, rows: list[tuple[Any, ...]]) -> None:
+def test_where_compares_properties_across_aliases(store: GraphStore, query: str, rows: list[tuple[Any, ...]]) -> None:
     assert _rows(store, query) == rows
 
 

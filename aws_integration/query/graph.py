@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from aws_integration.query.sql import entity_record, relationship_record
+from aws_integration.query.dialects import QUERY_DIALECTS
 from aws_integration.store import GraphStore
 
 
@@ -33,10 +33,11 @@ def decoded(text: str | None) -> Any:
 
 def read_subgraph(store: GraphStore, entity_keys: Iterable[str], relationship_keys: Iterable[str]) -> Subgraph:
     """The records of these keys (one statement each for entities and relationships, however many keys)."""
+    dialect = QUERY_DIALECTS[store.dialect]
     entities = store.select(
-        f"SELECT {entity_record('e')} FROM entities e WHERE e.key IN (SELECT value FROM json_each(:keys)) "
+        f"SELECT {dialect.entity_record('e')} FROM entities e WHERE e.key IN ({dialect.keys_in(':keys')}) "
         "ORDER BY e.type, e.key", {"keys": json.dumps(sorted(set(entity_keys)))})
     relationships = store.select(
-        f"SELECT {relationship_record('r')} FROM relationships r WHERE r.key IN (SELECT value FROM json_each(:keys)) "
+        f"SELECT {dialect.relationship_record('r')} FROM relationships r WHERE r.key IN ({dialect.keys_in(':keys')}) "
         "ORDER BY r.type, r.key", {"keys": json.dumps(sorted(set(relationship_keys)))})
     return Subgraph([decoded(text) for (text,) in entities], [decoded(text) for (text,) in relationships])

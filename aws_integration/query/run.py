@@ -28,6 +28,7 @@ from aws_integration.query.ast import (
 )
 from aws_integration.query.parser import parse_query
 from aws_integration.query.graph import Subgraph, decoded, read_subgraph
+from aws_integration.query.dialects import QUERY_DIALECTS
 from aws_integration.query.sql import QueryError, compile_query, epoch_millis
 from aws_integration.store import GraphStore
 from aws_integration.suggest import did_you_mean
@@ -167,12 +168,13 @@ def query_warnings(
     stored entity carries), and values of another kind than the property's. A query with such a
     name is still answered (it finds nothing there); the warning says why."""
     declarations = declarations or {}
+    dialect = QUERY_DIALECTS[store.dialect]
     stored = {name for (name,) in store.select("SELECT DISTINCT type FROM entities")}  # read from its index
     types = stored | set(declarations)
     classes = set(KNOWN_CLASSES)
     if any(name not in classes for node in query.nodes for name in node.target.classes):
         # Only then every stored entity's classes are read (a scan of the whole graph).
-        classes |= {name for (name,) in store.select("SELECT DISTINCT c.value FROM entities, json_each(entities.classes) c")}
+        classes |= {name for (name,) in store.select(dialect.stored_classes())}
     warnings: list[str] = []
     for node in query.nodes:
         for name in node.target.types:
@@ -194,8 +196,8 @@ def query_warnings(
                 warnings += _declaration_warnings(with_properties, declarations, comparison)
             if present and not store.select(
                 f"SELECT 1 FROM entities WHERE type IN ({', '.join('?' for _ in present)}) "
-                "AND json_type(properties, ?) IS NOT NULL LIMIT 1",
-                (*present, f'$."{name}"'),
+                f"AND {dialect.present('entities', '?')} LIMIT 1",
+                (*present, dialect.key(name)),
             ):
                 warnings.append(f"no stored {' or '.join(present)} has the property {name!r}")
     warnings += _relationship_warnings(query, declarations)
@@ -260,7 +262,7 @@ def matched_subgraph(store: GraphStore, query: str | Query, now: datetime | None
 def run_query(store: GraphStore, query: str | Query, now: datetime | None = None) -> QueryResult:
     """Compile and run ``query`` (parsed first when it is text; ``date.now`` is ``now``, by default the
     current time); syntax errors raise :class:`QuerySyntaxError`."""
-    compiled = compile_query(parse_query(query) if isinstance(query, str) else query, now)
+    compiled = compile_query(parse_query(query) if isinstance(query, str) else query, now, QUERY_DIALECTS[store.dialect])
     rows = store.select(compiled.sql, compiled.params)
     if compiled.tree:
         keys: dict[str, set[str]] = {"entity": set(), "relationship": set()}

@@ -1,8 +1,9 @@
-"""Compile a parsed query to one SQL statement on the store's tables.
+"""Compile a parsed query to one SQL statement on the store's tables, for SQLite or PostgreSQL.
 
 Entities are rows of ``entities`` with their properties as a JSON object; a property
-is read with ``json_extract`` at the path ``$."<name>"``, so names with dots, colons
-or spaces are single keys. Comparison semantics:
+is one key of it, so names with dots, colons or spaces are single keys (how each
+database reads it is its :mod:`~aws_integration.query.dialects` dialect's business).
+Comparison semantics:
 
 * values compare only with values of the same JSON type: ``2`` never matches ``"2"``,
   ``true`` never matches ``1``;
@@ -10,8 +11,9 @@ or spaces are single keys. Comparison semantics:
 * ``= undefined`` matches an absent or null property, ``!= undefined`` a present one;
 * ``!=`` is the negation of ``=``: an entity without the property matches ``!= 'x'``;
 * ``~=``, ``^=``, ``$=`` (contains, starts with, ends with) apply to strings, case-sensitively;
-  ``~= /regex/flags`` is true where the expression is found in the value (the store's
-  ``regexp`` function, Python's syntax); ``!~=``, ``!^=``, ``!$=`` are their negations;
+  ``~= /regex/flags`` is true where the expression is found in the value (on SQLite the store's
+  ``regexp`` function, Python's syntax; on PostgreSQL its own regular expressions, which
+  read the usual syntax the same way); ``!~=``, ``!^=``, ``!$=`` are their negations;
 * a date (an ISO literal, ``date.now - 7 days``) compares as an instant with a number
   property (epoch milliseconds) and with a text property holding an ISO date.
 
@@ -30,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from aws_integration.query.dialects import SQLITE_QUERY, QueryDialect
 from aws_integration.query.ast import (
     BooleanOp,
     Comparison,
@@ -95,20 +98,16 @@ def epoch_millis(value: Literal) -> int | None:
     return int(parsed.timestamp() * 1000)
 
 
-def _instant(text: str) -> str:
-    """SQL for the epoch milliseconds of an ISO date text (NULL when it is none)."""
-    return f"CAST(round((julianday({text}) - 2440587.5) * 86400000.0) AS INTEGER)"
-
-
-def _path(name: str) -> str:
+def _checked(name: str) -> str:
     if '"' in name:
         raise QueryError(f"property names cannot contain double quotes: {name!r}")
-    return f'$."{name}"'
+    return name
 
 
 @dataclass
 class _Compiler:
     now: datetime
+    d: QueryDialect
     params: dict[str, Any] = field(default_factory=dict)
     tables: dict[str, str] = field(default_factory=dict)  # alias -> its SQL table name
     edge_tables: set[str] = field(default_factory=set)  # the SQL names of relationships
@@ -129,12 +128,16 @@ class _Compiler:
             names.append(f":{name}")
         return ", ".join(names)
 
+    def key(self, name: str) -> str:
+        """The bound parameter naming the property ``name``."""
+        return self.bind(self.d.key(_checked(name)))
+
     def aggregate(self, table: str, item: ReturnItem) -> str:
         """SQL for ``COUNT(a)`` (distinct entities or relationships), ``MIN``/``MAX(a.p)`` (numbers and text;
         numbers come first) or ``SUM``/``AVG(a.p)`` (numbers, each entity counted once however many rows hold it)."""
-        identity = f"{table}.source || char(0) || {table}.key"
+        identity = self.d.identity(table)
         if item.aggregate == "COUNT":
-            return f"COUNT(DISTINCT {identity})"
+            return self.d.aggregate_result(f"COUNT(DISTINCT {identity})")
         name = item.property_name or ""
         numeric = item.aggregate in ("SUM", "AVG")
         columns = _EDGE_COLUMNS if table in self.edge_tables else _COLUMNS
@@ -142,14 +145,11 @@ class _Compiler:
             if numeric:
                 raise QueryError(f"{item.expression}: {name} is text, and {item.aggregate} adds numbers")
             value = f"{table}.{columns[name]}" if name in columns else f"{table}.classes"
-        else:
-            column, path = f"{table}.properties", self.bind(_path(name))
-            kinds = self.bind("integer", "real") if numeric else self.bind("integer", "real", "text")
-            value = f"(CASE WHEN json_type({column}, {path}) IN ({kinds}) THEN json_extract({column}, {path}) END)"
+            return self.d.aggregate_result(f"{item.aggregate}({value})")
+        value = self.d.aggregate_value(table, self.key(name), numeric)
         if not numeric:
-            return f"{item.aggregate}({value})"
-        return (f"(SELECT {item.aggregate}(json_extract(j.value, '$[1]')) "
-                f"FROM json_each(json_group_array(DISTINCT json_array({identity}, {value}))) j)")
+            return self.d.aggregate_result(self.d.extreme(item.aggregate, value))
+        return self.d.aggregate_result(self.d.distinct_total(item.aggregate, identity, value))
 
     # -- values -------------------------------------------------------------------------
     def _value_test(self, expression: str, comparison: Comparison) -> str:
@@ -159,17 +159,17 @@ class _Compiler:
             if operator is not Operator.EQ:
                 raise QueryError(f"{comparison.property_name} {operator.value} {str(value).lower()}: booleans compare "
                                  f"only with = and !=")
-            return "1"
+            return "TRUE"
         if operator in _SQL_OPERATORS:
             return f"{expression} {_SQL_OPERATORS[operator]} {self.bind(value)}"
         if isinstance(value, Pattern):
-            return f"{expression} REGEXP {self.bind(value.inline)}"
+            return f"{expression} {self.d.regexp} {self.bind(value.inline)}"
         if not isinstance(value, str):
             raise QueryError(f"{comparison.property_name} {operator.value} {value}: ~=, ^= and $= need a quoted string")
         if operator is Operator.CONTAINS:
-            return f"instr({expression}, {self.bind(value)}) > 0"
+            return f"{self.d.find(expression, self.bind(value))} > 0"
         if operator is Operator.STARTS_WITH:
-            return f"instr({expression}, {self.bind(value)}) = 1"
+            return f"{self.d.find(expression, self.bind(value))} = 1"
         return (f"(length({expression}) >= length({self.bind(value)}) "
                 f"AND substr({expression}, length({expression}) - length({self.bind(value)}) + 1) = {self.bind(value)})")
 
@@ -188,16 +188,14 @@ class _Compiler:
         columns = _EDGE_COLUMNS if edge else _COLUMNS
         if name in columns:
             if not isinstance(value, (str, Pattern)):  # these are always present, and always strings
-                return "0"
+                return "FALSE"
             return f"({self._value_test(f'{entity}.{columns[name]}', comparison)})"
         if name == "_class":
             if not isinstance(value, (str, Pattern)):
-                return "0"
-            test = self._value_test("c.value", comparison)
-            return f"EXISTS (SELECT 1 FROM json_each({entity}.classes) c WHERE {test})"
+                return "FALSE"
+            return self.d.class_test(entity, lambda item: self._value_test(item, comparison))
         if isinstance(value, Undefined):
-            column, path = f"{entity}.properties", self.bind(_path(name))
-            return f"COALESCE(json_type({column}, {path}), 'null') = 'null'"
+            return self.d.absent(entity, self.key(name))
         millis = epoch_millis(value) if comparison.operator in _SQL_OPERATORS else None
         if millis is not None:  # a date: stored as epoch milliseconds (or, in imported data, as ISO text)
             return self._date_test(entity, Comparison(name, comparison.operator, millis, comparison.position))
@@ -208,27 +206,25 @@ class _Compiler:
         scalar, one per item for a list, none when it is absent (integers and reals are both ``number``)."""
         columns = _EDGE_COLUMNS if table in self.edge_tables else _COLUMNS
         if name in columns:
-            return f"(SELECT {table}.{columns[name]} AS value, 'text' AS kind WHERE {table}.key IS NOT NULL)"
+            return self.d.column_values(table, columns[name])
         if name == "_class":
-            return f"(SELECT value, 'text' AS kind FROM json_each({table}.classes))"
-        column, path = f"{table}.properties", self.bind(_path(name))
-        return (f"(SELECT value, CASE WHEN type IN ('integer', 'real') THEN 'number' ELSE type END AS kind "
-                f"FROM json_each({column}, {path}) WHERE type NOT IN ('null', 'object', 'array') "
-                f"AND json_type({column}, {path}) != 'object')")
+            return self.d.class_values(table)
+        return self.d.values(table, self.key(name))
 
     def _between(self, table: str, comparison: Comparison, other: PropertyRef) -> str:
         """``a.p <op> b.q``: true when a value of one and a value of the other, of one JSON type, compare so
         (a list compares by any of its items, as with a literal)."""
         operator = comparison.operator
+        x, y = self.d.value_of("x", "text"), self.d.value_of("y", "text")
         if operator in _SQL_OPERATORS:
-            test = f"x.value {_SQL_OPERATORS[operator]} y.value"
+            test = self.d.compare(_SQL_OPERATORS[operator], "x", "y")
         elif operator is Operator.CONTAINS:
-            test = "x.kind = 'text' AND instr(x.value, y.value) > 0"
+            test = f"x.kind = 'text' AND {self.d.find(x, y)} > 0"
         elif operator is Operator.STARTS_WITH:
-            test = "x.kind = 'text' AND instr(x.value, y.value) = 1"
+            test = f"x.kind = 'text' AND {self.d.find(x, y)} = 1"
         else:
-            test = ("x.kind = 'text' AND length(x.value) >= length(y.value) "
-                    "AND substr(x.value, length(x.value) - length(y.value) + 1) = y.value")
+            test = (f"x.kind = 'text' AND length({x}) >= length({y}) "
+                    f"AND substr({x}, length({x}) - length({y}) + 1) = {y}")
         left = self._values(table, comparison.property_name)
         right = self._values(self.tables[other.alias], other.property_name)
         return f"EXISTS (SELECT 1 FROM {left} x, {right} y WHERE x.kind = y.kind AND {test})"
@@ -236,7 +232,7 @@ class _Compiler:
     def _date_test(self, entity: str, comparison: Comparison) -> str:
         """A comparison with an instant (``comparison.value`` in epoch milliseconds): a number property
         holds epoch milliseconds, a text one an ISO date (imported data), compared as the instant it names."""
-        as_text = self._property_test(entity, comparison, ("text",), _instant)
+        as_text = self._property_test(entity, comparison, ("text",), self.d.instant)
         return f"({self._property_test(entity, comparison)} OR {as_text})"
 
     def _property_test(self, entity: str, comparison: Comparison, json_types: tuple[str, ...] | None = None,
@@ -244,14 +240,8 @@ class _Compiler:
         """SQL true when the property, of the literal's JSON type (or a list holding one), satisfies the comparison;
         ``json_types`` overrides the types, and ``read`` turns the stored value into what is compared."""
         name, value = comparison.property_name, comparison.value
-        column, path = f"{entity}.properties", self.bind(_path(name))
-        types = self.bind(*(json_types or _json_types(value)))
-        # The value first: most rows fail it, and then the type is never read.
-        scalar = (f"{self._value_test(read(f'json_extract({column}, {path})'), comparison)} "
-                  f"AND json_type({column}, {path}) IN ({types})")
-        array = (f"json_type({column}, {path}) = 'array' AND EXISTS (SELECT 1 FROM json_each({column}, {path}) j "
-                 f"WHERE j.type IN ({types}) AND {self._value_test(read('j.value'), comparison)})")
-        return f"COALESCE(({scalar}) OR ({array}), 0)"
+        return self.d.typed_test(entity, self.key(name), json_types or _json_types(value),
+                                 lambda read_value: self._value_test(read_value, comparison), read)
 
     def condition(self, entity: str | Mapping[str, str], condition: Condition, edges: frozenset[str] = frozenset()) -> str:
         """SQL for a WITH condition on the entity alias ``entity``, or for a WHERE condition, whose
@@ -277,12 +267,12 @@ class _Compiler:
             if target.types:
                 matches.append(f"{entity}.type IN ({self.bind(*target.types)})")
             if target.classes:
-                matches.append(f"EXISTS (SELECT 1 FROM json_each({entity}.classes) c "
-                               f"WHERE c.value IN ({self.bind(*target.classes)}))")
+                classes = self.bind(*target.classes)
+                matches.append(self.d.class_test(entity, lambda item: f"{item} IN ({classes})"))
             clauses.append("(" + " OR ".join(matches) + ")")
         if node.condition is not None:
             clauses.append(self.condition(entity, node.condition))
-        return " AND ".join(clauses) or "1"
+        return " AND ".join(clauses) or "TRUE"
 
     # -- traversals ------------------------------------------------------------------------
     def name(self, prefix: str, alias: str | None) -> str:
@@ -378,7 +368,7 @@ class _Compiler:
             joins.append(f"LEFT JOIN ({' '.join([*inner, *more])}) ON {matched}")
             return f"{end}.key"
         branch = self.name("o", None)
-        joins.append(f"JOIN (SELECT 0 AS taken UNION ALL SELECT 1) {branch}")
+        joins.append(f"CROSS JOIN (SELECT 0 AS taken UNION ALL SELECT 1) {branch}")
         joins.append(f"LEFT JOIN ({' '.join([*inner, *more])}) ON {branch}.taken = 1 AND {matched}")
         where.append(f"({branch}.taken = 0 OR {end}.key IS NOT NULL)")
         exit_key = f"(CASE {branch}.taken WHEN 0 THEN {near} ELSE {end}.key END)"
@@ -389,39 +379,26 @@ class _Compiler:
         return f"{either}.key"
 
 
-def entity_record(entity: str) -> str:
-    """SQL for the flat record (``_key``, ``_type``, ``_class``, ``displayName``, properties) of an entities row."""
-    return (f"json_patch(json_object('_key', {entity}.key, '_type', {entity}.type, '_class', json({entity}.classes), "
-            f"'displayName', {entity}.display_name), {entity}.properties)")
-
-
-def relationship_record(edge: str) -> str:
-    """SQL for the flat record of a relationships row (with ``_fromEntityKey`` and ``_toEntityKey``)."""
-    return (f"json_patch(json_object('_key', {edge}.key, '_type', {edge}.type, '_class', {edge}.verb, "
-            f"'_fromEntityKey', {edge}.from_key, '_toEntityKey', {edge}.to_key, 'displayName', {edge}.verb), "
-            f"{edge}.properties)")
-
-
 def _return_column(compiler: _Compiler, entity: str, item: ReturnItem, edge: bool = False) -> str:
     """The JSON text of one RETURN column."""
+    d = compiler.d
     if item.aggregate:
-        return f"json_quote({compiler.aggregate(entity, item)})"
+        return d.quote(compiler.aggregate(entity, item))
     if item.property_name is None:
-        return relationship_record(entity) if edge else entity_record(entity)
+        return d.relationship_record(entity) if edge else d.entity_record(entity)
     columns = _EDGE_COLUMNS if edge else _COLUMNS
     if item.property_name in columns:
-        return f"json_quote({entity}.{columns[item.property_name]})"
+        return d.quote(f"{entity}.{columns[item.property_name]}")
     if item.property_name == "_class":
         return f"{entity}.classes"
-    # ``->`` gives the value's own JSON text: true stays true (json_extract would give 1).
-    return f"({entity}.properties -> {compiler.bind(_path(item.property_name))})"
+    return d.property_json(entity, compiler.key(item.property_name))
 
 
 def _sort_keys(compiler: _Compiler, entity: str, item: ReturnItem, edge: bool = False) -> list[str]:
     """What a column sorts by: the stored values themselves (numbers as numbers, so 9 comes before 10;
     numbers before text), an entity by its type and key, an aggregate by its value."""
     if item.aggregate:
-        return [compiler.aggregate(entity, item)]
+        return compiler.d.aggregate_sort_keys(compiler.aggregate(entity, item))
     if item.property_name is None:
         return [f"{entity}.key"] if edge else [f"{entity}.type", f"{entity}.key"]
     columns = _EDGE_COLUMNS if edge else _COLUMNS
@@ -429,7 +406,7 @@ def _sort_keys(compiler: _Compiler, entity: str, item: ReturnItem, edge: bool = 
         return [f"{entity}.{columns[item.property_name]}"]
     if item.property_name == "_class":
         return [f"{entity}.classes"]
-    return [f"json_extract({entity}.properties, {compiler.bind(_path(item.property_name))})"]
+    return compiler.d.sort_keys(entity, compiler.key(item.property_name))
 
 
 def _aliases_of(comparison: Comparison) -> tuple[str | None, ...]:
@@ -438,10 +415,10 @@ def _aliases_of(comparison: Comparison) -> tuple[str | None, ...]:
     return (comparison.alias, other)
 
 
-def compile_query(query: Query, now: datetime | None = None) -> CompiledQuery:
-    """One SELECT answering ``query`` (``date.now`` is ``now``, by default the current time);
+def compile_query(query: Query, now: datetime | None = None, dialect: QueryDialect = SQLITE_QUERY) -> CompiledQuery:
+    """One SELECT answering ``query`` in ``dialect`` (``date.now`` is ``now``, by default the current time);
     raises :class:`QueryError` for what cannot be asked."""
-    compiler = _Compiler(now or datetime.now(timezone.utc))
+    compiler = _Compiler(now or datetime.now(timezone.utc), dialect)
     compiler.tables[query.first.alias] = "e0"
     joins, where = compiler.chain("e0.key", query.steps)
     where.insert(0, compiler.node("e0", query.first))
@@ -464,7 +441,7 @@ def compile_query(query: Query, now: datetime | None = None) -> CompiledQuery:
         select, order, labels = _projection(compiler, query)
     sql = f"{select} FROM entities e0 {' '.join(joins)} WHERE {' AND '.join(where)}{order}"
     if query.limit is not None or query.skip is not None:
-        sql += f" LIMIT {int(query.limit) if query.limit is not None else -1}"
+        sql += f" LIMIT {int(query.limit) if query.limit is not None else dialect.no_limit}"
         sql += f" OFFSET {int(query.skip)}" if query.skip else ""
     return CompiledQuery(sql, compiler.params, labels, not query.returns and not query.tree, query.tree)
 
@@ -487,7 +464,7 @@ def _projection(compiler: _Compiler, query: Query) -> tuple[str, str, tuple[str,
                                  f"{query.first.alias.lstrip('_') or 'entities'} are sorted by their own properties")
         ordered = [(key, ordering.descending) for ordering in query.order for key in keys(ordering.item)]
         ordered += [("e0.type", False), ("e0.key", False)]
-        return (*_ordered([entity_record("e0")], ordered, "", True), ("entity",))
+        return (*_ordered([compiler.d.entity_record("e0")], ordered, "", True), ("entity",))
     returns = query.returns
     aggregated = any(item.aggregate for item in returns)
     plain = [item.unnamed() for item in returns]
@@ -504,6 +481,8 @@ def _projection(compiler: _Compiler, query: Query) -> tuple[str, str, tuple[str,
     if not aggregated:
         return (*_ordered(columns, ordered, "", True), labels)
     groups = [key for item in returns if not item.aggregate for key in keys(item)]
+    if compiler.d.groups_returned:
+        groups = [*(column for item, column in zip(returns, columns) if not item.aggregate), *groups]
     group_by = f" GROUP BY {', '.join(groups)}" if groups else ""
     return (*_ordered(columns, ordered, group_by, False), labels)
 

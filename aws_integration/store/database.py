@@ -185,6 +185,10 @@ class PostgresDatabase:
         with self.connection.cursor() as cursor:
             cursor.executemany(psycopg_sql(sql), rows)  # type: ignore[arg-type]
 
+    def execute_unparameterised(self, sql: str) -> None:
+        """A statement sent as written, placeholders and all (a function's body)."""
+        self.connection.execute(sql.encode())  # bytes: psycopg leaves a statement without parameters alone
+
     def replace_rows(self, table: str, columns: Sequence[str], key: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
         """``COPY`` into a TEMP table of the same shape (several times faster than one INSERT per row), then one
         upsert from it; of rows repeating a key in one call, the last one is kept, as row-by-row replacing would."""

@@ -241,6 +241,11 @@ class GraphStore(ABC):
     def refresh_statistics(self) -> None:
         """Renew the query planner's statistics after a commit (a failure is logged, never raised)."""
 
+    @property
+    def dialect(self) -> str:
+        """The database the store runs on (``sqlite``, ``postgresql``): what its SELECT statements are written for."""
+        return self._db.dialect.name
+
     def close(self) -> None:
         """Close the database."""
         self._db.close()

@@ -89,6 +89,23 @@ CREATE INDEX relationships_key ON relationships (key);
 CREATE INDEX relationships_from ON relationships (from_key, verb);
 CREATE INDEX relationships_to ON relationships (to_key, verb);
 """
+# The query language's reading of an ISO date text as epoch milliseconds (SQLite's julianday): NULL, never an
+# error, for a text that is no such date; a time without a zone is UTC. Sent as written: it holds ``?`` and ``;``.
+EPOCH_MILLIS = r"""
+CREATE FUNCTION epoch_millis(value text) RETURNS bigint LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    IF value !~ '^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$' THEN
+        RETURN NULL;
+    END IF;
+    IF value ~ '(Z|[+-]\d{2}:?\d{2})$' THEN
+        RETURN round(extract(epoch FROM CAST(value AS timestamptz)) * 1000);
+    END IF;
+    RETURN round(extract(epoch FROM CAST(value AS timestamp) AT TIME ZONE 'UTC') * 1000);
+EXCEPTION WHEN datetime_field_overflow OR invalid_datetime_format THEN
+    RETURN NULL;
+END
+$$
+"""
 FIRST_VERSION = 8
 MIGRATIONS: dict[int, tuple[str, ...]] = {}  # later versions, as statements; none yet
 
@@ -196,6 +213,7 @@ class PostgresStore(GraphStore):
                 for statement in SCHEMA.split(";"):
                     if statement.strip():
                         self._db.execute(statement)
+                self._db.execute_unparameterised(EPOCH_MILLIS)
                 self._db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(FIRST_VERSION),))
             found = int(self._db.execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone()[0])
             if found > SCHEMA_VERSION:

@@ -24,7 +24,7 @@ from aws_integration.query.run import query_warnings, run_query
 from aws_integration.sample.seed import HOME_REGION, VENDOR_ACCOUNT, SampleAccount, seed_sample_account
 from aws_integration.sample.sentinelone_console import ConsoleData
 from aws_integration.sample.sentinelone_seed import SITES, cloud_hosts, sample_console
-from aws_integration.store import GraphBatch, SqliteStore
+from aws_integration.store import GraphBatch, GraphStore
 from aws_integration.store.derivations import open_graph_store
 from tests.conftest import collect, fake_aws_environment
 
@@ -44,7 +44,8 @@ def _console_records(data: ConsoleData) -> tuple[list[Entity], list[Relationship
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SampleAccount, ConsoleData, SqliteStore]]:
+def world(tmp_path_factory: pytest.TempPathFactory,
+          module_store_location: str) -> Iterator[tuple[SampleAccount, ConsoleData, GraphStore]]:
     """The sample account, and the sample console with agents on two of its instances (as ``make demo`` has them)."""
     with fake_aws_environment(tmp_path_factory.mktemp("home")), mock_aws():
         sample = seed_sample_account()
@@ -52,7 +53,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SampleAcco
         described = boto3.client("ec2", region_name=HOME_REGION).describe_instances(
             InstanceIds=[sample.web_instances[0], sample.db_instance])
     console = sample_console(cloud_hosts(described), agents=AGENTS)
-    with open_graph_store(tmp_path_factory.mktemp("questions") / "graph.sqlite") as store:
+    with open_graph_store(module_store_location) as store:
         report = graph.report
         store.commit_run(GraphBatch("aws:123456789012", graph.entities, graph.relationships, set(), set(),
                                     report.status, report.started_at, report.finished_at))
@@ -62,7 +63,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SampleAcco
         yield sample, console, store
 
 
-def _answer(store: SqliteStore, name: str, now: datetime | None = None) -> list[tuple[Any, ...]]:
+def _answer(store: GraphStore, name: str, now: datetime | None = None) -> list[tuple[Any, ...]]:
     question = next(question for question in SECURITY_QUESTIONS if question.name == name)
     return sorted(tuple(row.values()) for row in run_query(store, parse_query(question.query), now).records())
 
@@ -116,24 +117,24 @@ def test_there_are_at_least_25_questions_each_with_a_distinct_name() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_each_question_has_its_answer(world: tuple[SampleAccount, ConsoleData, SqliteStore], name: str) -> None:
+def test_each_question_has_its_answer(world: tuple[SampleAccount, ConsoleData, GraphStore], name: str) -> None:
     sample, console, store = world
     assert _answer(store, name) == EXPECTED[name](sample, console)
 
 
 def test_every_question_is_checked_and_names_only_what_is_declared(
-        world: tuple[SampleAccount, ConsoleData, SqliteStore]) -> None:
+        world: tuple[SampleAccount, ConsoleData, GraphStore]) -> None:
     checked_elsewhere = {"all-traffic-from-internet", "subnets-without-flow-logs", "privilege-escalation"}
     assert set(EXPECTED) | checked_elsewhere == {question.name for question in SECURITY_QUESTIONS}
     for question in SECURITY_QUESTIONS:
         assert query_warnings(world[2], parse_query(question.query), declared_properties()) == [], question.name
 
 
-def test_the_infected_endpoints_are_some(world: tuple[SampleAccount, ConsoleData, SqliteStore]) -> None:
+def test_the_infected_endpoints_are_some(world: tuple[SampleAccount, ConsoleData, GraphStore]) -> None:
     assert 0 < len(_infected(world[1])) < 10  # the question above then tells something
 
 
-def test_firewalls_open_to_all_traffic(world: tuple[SampleAccount, ConsoleData, SqliteStore]) -> None:
+def test_firewalls_open_to_all_traffic(world: tuple[SampleAccount, ConsoleData, GraphStore]) -> None:
     sample, _, store = world
     answer = _answer(store, "all-traffic-from-internet")
     # the four VPCs' default network ACLs let everything in (their rule 100); no security group does
@@ -141,27 +142,27 @@ def test_firewalls_open_to_all_traffic(world: tuple[SampleAccount, ConsoleData, 
     assert {sample.public_vpc, sample.private_vpc} <= {row[1] for row in answer}
 
 
-def test_subnets_without_flow_logs(world: tuple[SampleAccount, ConsoleData, SqliteStore]) -> None:
+def test_subnets_without_flow_logs(world: tuple[SampleAccount, ConsoleData, GraphStore]) -> None:
     sample, _, store = world
     per_vpc = dict(_answer(store, "subnets-without-flow-logs"))
     assert per_vpc[sample.public_vpc] == 2 and per_vpc[sample.private_vpc] == 1
     assert sum(per_vpc.values()) == 12  # with the default VPCs' subnets
 
 
-def test_privilege_escalation(world: tuple[SampleAccount, ConsoleData, SqliteStore]) -> None:
+def test_privilege_escalation(world: tuple[SampleAccount, ConsoleData, GraphStore]) -> None:
     answers = {name: paths for _, name, paths in _answer(world[2], "privilege-escalation")}
     assert set(answers) == {"break-glass", "deploy"}
     assert answers["deploy"] == ["pass-role-to-ec2"] and len(answers["break-glass"]) == ALL_PATHS
 
 
-def test_keys_age_into_the_old_keys_question(world: tuple[SampleAccount, ConsoleData, SqliteStore]) -> None:
+def test_keys_age_into_the_old_keys_question(world: tuple[SampleAccount, ConsoleData, GraphStore]) -> None:
     later = datetime.now(timezone.utc) + timedelta(days=100)
     assert _answer(world[2], "old-access-keys", later) == [("ci-deployer",)]
 
 
-def test_the_questions_command_lists_and_runs_them(world: tuple[SampleAccount, ConsoleData, SqliteStore],
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    store = str(world[2].path)
+def test_the_questions_command_lists_and_runs_them(world: tuple[SampleAccount, ConsoleData, GraphStore],
+                                                   module_store_location: str, capsys: pytest.CaptureFixture[str]) -> None:
+    store = module_store_location
     assert main(["questions"]) == 0
     listed = capsys.readouterr().out.splitlines()
     assert [line.split()[0] for line in listed[:len(SECURITY_QUESTIONS)]] == [q.name for q in SECURITY_QUESTIONS]

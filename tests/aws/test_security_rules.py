@@ -14,7 +14,7 @@ from aws_integration.graph.model import Relationship
 from aws_integration.integrations.aws.engine.runner import CollectedGraph
 from aws_integration.query import parse_query
 from aws_integration.query.run import run_query
-from aws_integration.store import GraphBatch, SqliteStore
+from aws_integration.store import GraphBatch, GraphStore
 from aws_integration.store.derivations import open_graph_store
 from tests.collected import ACCOUNT, REGION, collected_world
 
@@ -59,9 +59,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, 
 
 
 @pytest.fixture(scope="module")
-def store(world: tuple[dict[str, str], CollectedGraph], tmp_path_factory: pytest.TempPathFactory) -> Iterator[SqliteStore]:
+def store(world: tuple[dict[str, str], CollectedGraph], module_store_location: str) -> Iterator[GraphStore]:
     _, graph = world
-    with open_graph_store(tmp_path_factory.mktemp("rules") / "graph.sqlite") as opened:
+    with open_graph_store(module_store_location) as opened:
         report = graph.report
         opened.commit_run(GraphBatch(f"aws:{ACCOUNT}", graph.entities, graph.relationships, set(), set(),
                                      report.status, report.started_at, report.finished_at))
@@ -76,7 +76,7 @@ def _rules(graph: CollectedGraph, from_key: str) -> list[Relationship]:
     return [rel for rel in graph.relationships if rel.from_key == from_key and rel.verb in ("ALLOWS", "DENIES")]
 
 
-def _names(store: SqliteStore, query: str) -> list[Any]:
+def _names(store: GraphStore, query: str) -> list[Any]:
     return sorted(row[0] if len(row) == 1 else tuple(row) for row in
                   (list(record.values()) for record in run_query(store, parse_query(query)).records()))
 
@@ -114,7 +114,7 @@ def test_network_acl_entries_allow_or_deny_with_their_rule_numbers(world: tuple[
     assert entries[("ALLOWS", 100)].type == "aws_network_acl_allows_internet"
 
 
-def test_ssh_open_to_the_internet_is_one_query(store: SqliteStore, world: tuple[dict[str, str], CollectedGraph]) -> None:
+def test_ssh_open_to_the_internet_is_one_query(store: GraphStore, world: tuple[dict[str, str], CollectedGraph]) -> None:
     found = _names(store, "FIND aws_security_group AS g THAT ALLOWS AS r Internet "
                           "WHERE r.ingress = true AND r.fromPort <= 22 AND r.toPort >= 22 RETURN g.groupName")
     assert found == ["web"]
@@ -127,7 +127,7 @@ def test_ssh_open_to_the_internet_is_one_query(store: SqliteStore, world: tuple[
     assert ip_range["public"] is True and ip_range["internal"] is False
 
 
-def test_a_role_trusting_outside_accounts_trusts_their_placeholders(store: SqliteStore) -> None:
+def test_a_role_trusting_outside_accounts_trusts_their_placeholders(store: GraphStore) -> None:
     found = _names(store, "FIND aws_iam_role AS role THAT TRUSTS aws_account WITH external = true RETURN role.roleName")
     assert found == ["vendor-audit"]  # the account root and the other account's role, both outside
     outsiders = sorted(entity["accountId"] for entity in store.entities(types=["aws_account"]) if entity.get("external"))
@@ -136,7 +136,7 @@ def test_a_role_trusting_outside_accounts_trusts_their_placeholders(store: Sqlit
     assert own["_key"] == f"aws_account:{ACCOUNT}"
 
 
-def test_an_ingested_account_replaces_its_placeholder(store: SqliteStore) -> None:  # last: it adds a source
+def test_an_ingested_account_replaces_its_placeholder(store: GraphStore) -> None:  # last: it adds a source
     from aws_integration.graph.model import Entity
 
     outsider = Entity(f"aws_account:{OUTSIDER}", "aws_account", ("Account",), "vendor",
