@@ -217,6 +217,22 @@ def build_parser() -> argparse.ArgumentParser:
     schedule.add_argument("--read-timeout", type=_seconds, default=DEFAULT_READ_TIMEOUT, metavar="SECONDS",
                           help="seconds to wait for an AWS answer before retrying the request (default 30)")
     schedule.add_argument("--no-permission-check", action="store_true", help="as for ingest")
+    schedule.add_argument("--broker", metavar="URL",
+                          help="enqueue the due runs for workers on this Redis broker (redis://host:6379/0) instead of "
+                               "running them here (docs/scale.md)")
+
+    worker = command("worker", help="run the instances' tasks the scheduler enqueues on a broker, until stopped")
+    worker.add_argument("--broker", metavar="URL", required=True, help="the Redis broker (redis://host:6379/0)")
+    worker.add_argument("--config", type=Path, help="configuration file (default: $AWS_INTEGRATION_CONFIG)")
+    worker.add_argument("--store", help=store_help)
+    worker.add_argument("--redeliver-after", type=_positive, metavar="SECONDS", default=300,
+                        help="when a task's worker died, deliver it again after this many seconds (the broker's "
+                             "visibility timeout; a second delivery of a run still going finds it locked; default 300)")
+    worker.add_argument("--concurrency", type=_positive, default=DEFAULT_CONCURRENCY,
+                        help=f"AWS requests in flight per run, over all its processes (default {DEFAULT_CONCURRENCY})")
+    worker.add_argument("--processes", type=_positive, metavar="N",
+                        help="processes that collect an account's steps at once (default: one per core)")
+    worker.add_argument("--no-permission-check", action="store_true", help="as for ingest")
 
     runs = command("runs", help="list the run history: start, duration, status, counts, skipped types")
     runs.add_argument("--instance", help="only this instance's runs")
@@ -673,6 +689,7 @@ def run_schedule(args: argparse.Namespace) -> int:
     """``aws-integration schedule``: every instance on its interval, until SIGTERM or SIGINT."""
     from aws_integration.config import config_path, load_config
     from aws_integration.jobs.scheduler import Scheduler
+    from aws_integration.jobs.workers import celery_app, enqueue, shown_broker
 
     path = config_path(args.config)
     config = load_config(path, _known())
@@ -689,22 +706,52 @@ def run_schedule(args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
-        job = _job(args, store, config.alerts)
+        if args.broker:  # each due instance is one task; the workers lock and run it
+            app = celery_app(args.broker)
+
+            async def run(instance: Any) -> None:
+                enqueue(app, instance.name)
+        else:
+            run = _job(args, store, config.alerts).run
 
         def last_start(name: str) -> datetime | None:
             started = store.last_start(name)
             return datetime.fromisoformat(started) if started else None
 
-        scheduler = Scheduler(config.instances, job.run, last_start, address.instance_lock)
+        scheduler = Scheduler(config.instances, run, last_start, address.instance_lock)
         logging.getLogger("aws_integration.schedule").info(
-            "scheduling %s from %s into %s", ", ".join(f"{i.name} ({i.polling_interval.value})" for i in scheduled),
-            path, address,
+            "scheduling %s from %s into %s%s", ", ".join(f"{i.name} ({i.polling_interval.value})" for i in scheduled),
+            path, address, f", run by the workers of {shown_broker(args.broker)}" if args.broker else "",
         )
         await scheduler.run(stop)
 
     with open_graph_store(address.location) as store:
         asyncio.run(serve(store))
     print("aws-integration: schedule stopped", file=sys.stderr)
+    return EXIT_OK
+
+
+def run_worker(args: argparse.Namespace) -> int:
+    """``aws-integration worker``: take the broker's tasks one at a time, until SIGTERM (after the task in hand)."""
+    from aws_integration.config import config_path, load_config
+    from aws_integration.jobs.workers import Deliveries, celery_app, register_tasks, send_target, shown_broker
+
+    path = config_path(args.config)
+    config = load_config(path, _known())
+    _check_aws_configuration(args, config.instances)
+    address = StoreAddress.of(args.store)
+    with open_graph_store(address.location):  # a store that cannot be opened stops the worker before any task
+        pass
+    app = celery_app(args.broker, args.redeliver_after)
+    deliveries = Deliveries({instance.name: instance for instance in config.instances}, address,
+                            lambda store: _job(args, store, config.alerts), send_target(app))
+    register_tasks(app, deliveries)
+    logging.getLogger("aws_integration.workers").info(
+        "working for %s from %s into %s", shown_broker(args.broker), path, address)
+    # One task at a time in this process (``solo``): a run starts processes of its own, which a pool's
+    # daemonic children could not. More workers are more processes, on this machine or others.
+    app.worker_main(["worker", "--pool=solo", "--without-gossip", "--without-mingle",
+                     f"--loglevel={'INFO' if args.verbose else 'WARNING'}", f"--hostname=aws-integration-{os.getpid()}@%h"])
     return EXIT_OK
 
 
@@ -877,6 +924,7 @@ COMMANDS = {
     "permissions": run_permissions,
     "setup": run_setup,
     "schedule": run_schedule,
+    "worker": run_worker,
     "runs": run_runs,
     "changes": run_changes,
     "config": run_config,

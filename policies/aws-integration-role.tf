@@ -864,6 +864,14 @@ resource "aws_iam_policy" "inventory_3" {
         "Resource" = "*"
       },
       {
+        "Sid"    = "OrganizationsReadAccount"
+        "Effect" = "Allow"
+        "Action" = [
+          "organizations:DescribeAccount",
+        ]
+        "Resource" = "arn:${data.aws_partition.current.partition}:organizations::*:account/o-*/*"
+      },
+      {
         "Sid"    = "OrganizationsReadPolicy"
         "Effect" = "Allow"
         "Action" = [
@@ -1020,6 +1028,16 @@ resource "aws_iam_policy" "inventory_3" {
         ]
         "Resource" = "*"
       },
+    ]
+  })
+}
+
+resource "aws_iam_policy" "inventory_4" {
+  name_prefix = "${var.role_name}-"
+  description = "aws-integration read-only inventory access (4 of 4)"
+  policy = jsonencode({
+    "Version" = "2012-10-17"
+    "Statement" = [
       {
         "Sid"    = "SesReadIdentity"
         "Effect" = "Allow"
@@ -1037,16 +1055,6 @@ resource "aws_iam_policy" "inventory_3" {
         ]
         "Resource" = "*"
       },
-    ]
-  })
-}
-
-resource "aws_iam_policy" "inventory_4" {
-  name_prefix = "${var.role_name}-"
-  description = "aws-integration read-only inventory access (4 of 4)"
-  policy = jsonencode({
-    "Version" = "2012-10-17"
-    "Statement" = [
       {
         "Sid"    = "SnsReadAnyResource"
         "Effect" = "Allow"

@@ -21,7 +21,7 @@ from aws_integration.sample.moto_server import MotoServer
 from aws_integration.integrations.aws.registry import Registry, default_registry
 from aws_integration.sample.seed import SAMPLE_REGIONS, SampleAccount, seed_sample_account
 from tests.moto_aio import moto_session
-from tests.servers import PostgresServer, ServerMissing, postgres_server
+from tests.servers import PostgresServer, RedisServer, ServerMissing, postgres_server, redis_server
 
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -179,3 +179,14 @@ def module_store_location(request: pytest.FixtureRequest, tmp_path_factory: pyte
     if request.param == "sqlite":
         return str(tmp_path_factory.mktemp("store") / "graph.sqlite")
     return request.getfixturevalue("postgres").database()
+
+
+@pytest.fixture(scope="session")
+def redis() -> Iterator[RedisServer]:
+    """One Redis server for the test session (skipped, with the reason, where it is not installed)."""
+    with contextlib.ExitStack() as stack:
+        try:
+            server = stack.enter_context(redis_server())
+        except ServerMissing as missing:
+            pytest.skip(f"{missing}: the worker tests need it")
+        yield server

@@ -59,7 +59,7 @@ def _commands(folder: Path) -> dict[str, tuple[str, ...]]:
 
 def test_every_command_is_covered() -> None:
     names = set(build_parser()._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
-    covered = {name.split()[0] for name in _commands(Path("/x"))} | {"ingest", "permissions", "schedule"}
+    covered = {name.split()[0] for name in _commands(Path("/x"))} | {"ingest", "permissions", "schedule", "worker"}
     assert names == covered
 
 

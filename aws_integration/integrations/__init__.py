@@ -24,7 +24,7 @@ def _aws() -> Integration:
         return AwsInstance
 
     return Integration("aws", "AWS", "aws:", instance_model, default_registry, job.run_instance, diagnose_instance,
-                       instructions)
+                       instructions, job.member_targets, job.run_member)
 
 
 def _sentinelone() -> Integration:

@@ -29,6 +29,10 @@ class Integration:
     member; SentinelOne: the console) through the job, which stores each one.
     ``diagnose`` checks an instance's credentials against every step (``permissions``);
     ``instructions`` is the setup walkthrough (``setup --format instructions``).
+    For workers (:mod:`~aws_integration.jobs.workers`), ``targets`` names the targets a
+    run of an instance splits into, one task each (None: the instance is one target, run
+    whole; a run: the recorded failure to find them), and ``run_target`` runs one of them.
+    An integration whose instances are always one target has neither.
     """
 
     name: str  # what ``integration:`` says in the configuration
@@ -39,3 +43,5 @@ class Integration:
     run: Callable[[Job, Any], Awaitable[InstanceRun]]
     diagnose: Callable[[Any], Awaitable[Diagnosis]]
     instructions: Callable[[], str]
+    targets: Callable[[Job, Any], Awaitable[list[str] | InstanceRun | None]] | None = None
+    run_target: Callable[[Job, Any, str], Awaitable[InstanceRun]] | None = None

@@ -175,7 +175,8 @@ class Job:
         """Collect one target into the store: staged as collected, committed with its change set, alerts raised."""
         name = instance.name if instance else None
         started, clock = _now(), time.monotonic()
-        lease = self.store.begin_run(instance=name, started_at=started, source=plan.known_source)
+        lease = self.store.begin_run(instance=name, started_at=started, source=plan.known_source, target={
+            "integration": plan.integration, "targetId": plan.target_id, "targetName": plan.target_name})
         failed = functools.partial(self.failed, instance=instance, integration=plan.integration,
                                    target_id=plan.target_id, target_name=plan.target_name, started=started,
                                    clock=clock, lease=lease, source=plan.known_source)

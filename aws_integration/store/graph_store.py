@@ -256,15 +256,21 @@ class GraphStore(ABC):
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def begin_run(self, *, instance: str | None, started_at: str, source: str = "") -> RunLease:
-        """Record a run as ``running`` before it collects anything, under a lease its process holds."""
+    def begin_run(self, *, instance: str | None, started_at: str, source: str = "",
+                  target: dict[str, str] | None = None) -> RunLease:
+        """Record a run as ``running`` before it collects anything, under a lease its process holds.
+
+        ``target`` is what the run already knows of its target (``integration``, ``targetId``,
+        ``targetName``): a run that is interrupted is still recorded against it.
+        """
         token = uuid.uuid4().hex
         lock = self._lease_lock(token)
+        report = {name: value for name, value in (target or {}).items() if value is not None}
         try:
             lock.acquire()
             run_id = self._write_run(
                 {"source": source, "instance": instance, "started_at": started_at, "finished_at": started_at,
-                 "status": RUNNING, "report": "{}", "lease": token},
+                 "status": RUNNING, "report": canonical(report), "lease": token, **_target_columns(report)},
                 None,
             )
         except (OSError, *self._db.errors) as error:

@@ -12,6 +12,7 @@ one at a time as SQLite's one writer does; runs collect and stage side by side.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterable
 
 from aws_integration.store.database import POSTGRESQL, PostgresDatabase
@@ -174,7 +175,8 @@ class PostgresStore(GraphStore):
         except ImportError:
             raise StoreError("a PostgreSQL store needs psycopg: pip install 'aws-integration[postgresql]'") from None
         try:
-            connection = psycopg.connect(url, autocommit=True, application_name="aws-integration")
+            # The process is named, so an operator (and the tests) can tell which one holds a run's lease.
+            connection = psycopg.connect(url, autocommit=True, application_name=f"aws-integration {os.getpid()}")
         except (psycopg.Error, ValueError) as error:
             raise StoreError(f"cannot open store {self.location}: {one_line(error, url)}") from None
         self._db = PostgresDatabase(connection)

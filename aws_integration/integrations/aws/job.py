@@ -22,7 +22,7 @@ from aws_integration.integrations.aws.engine.clients import ClientPool, ClientSe
 from aws_integration.integrations.aws.engine.processes import CollectingProcesses
 from aws_integration.integrations.aws.engine.runner import RunOptions, collecting_processes, ingest
 from aws_integration.errors import IntegrationError
-from aws_integration.integrations.aws.organization import MemberAccount, member_accounts
+from aws_integration.integrations.aws.organization import MemberAccount, member_account, member_accounts
 from aws_integration.jobs.run import InstanceRun, Job, TargetPlan, TargetRun, _now, run_log
 
 if TYPE_CHECKING:  # an instance's model (pydantic) is loaded only by the commands that read a configuration
@@ -81,43 +81,59 @@ async def _run_organization(
             processes.stop()
 
 
-async def _run_members(
-    job: Job, instance: AwsInstance, source: AioSession, home_session: AioSession, home_account: str,
-    processes: CollectingProcesses | None,
-) -> InstanceRun:
+async def _members(
+    job: Job, instance: AwsInstance, home_session: AioSession, home_account: str
+) -> list[MemberAccount] | TargetRun:
+    """The organization's accounts (those not ingested logged as skipped), or the recorded failure to list them."""
     started, clock = _now(), time.monotonic()
     try:
         async with ClientPool(home_session, _client_settings(job, home_session)) as clients:
             members = await member_accounts(clients, home_region(home_session))
     except (IntegrationError, BotoCoreError) as error:
-        failed = _failed(job, instance, home_account, None, started, clock, f"cannot list the organization's accounts: {error}")
-        return InstanceRun(instance.name, [failed])
+        return _failed(job, instance, home_account, None, started, clock, f"cannot list the organization's accounts: {error}")
     if not members:
-        failed = _failed(job, instance, home_account, None, started, clock,
-                         "the organization lists no accounts: is roleArn in its management or a delegated-admin account?")
-        return InstanceRun(instance.name, [failed])
-    partition = str(instance.role_arn).split(":")[1]
-    slots = asyncio.Semaphore(instance.organization_concurrency)
-
-    async def one(member: MemberAccount) -> TargetRun:
-        async with slots:
-            if member.id == home_account:
-                return await run_account(job, instance, home_session, member, processes)
-            begun, begun_clock = _now(), time.monotonic()
-            assert instance.external_id is not None and instance.role_name is not None
-            try:
-                session = await _assume(
-                    job, source, member.role_arn(partition, instance.role_name), instance.external_id.get_secret_value()
-                )
-            except IntegrationError as error:
-                return _failed(job, instance, member.id, member.name, begun, begun_clock, str(error))
-            return await run_account(job, instance, session, member, processes)
-
-    included = [member for member in members if member.skipped_because is None]
+        return _failed(job, instance, home_account, None, started, clock,
+                       "the organization lists no accounts: is roleArn in its management or a delegated-admin account?")
     for member in members:
         if member.skipped_because:
             run_log.info(json.dumps({"event": "account-skipped", "instance": instance.name,
                                      "accountId": member.id, "reason": member.skipped_because}))
+    return members
+
+
+async def _run_member(
+    job: Job, instance: AwsInstance, source: AioSession, home_session: AioSession, home_account: str,
+    member: MemberAccount, processes: CollectingProcesses | None = None,
+) -> TargetRun:
+    """One member account: the management account's own session, or the instance's role assumed in the member."""
+    if member.id == home_account:
+        return await run_account(job, instance, home_session, member, processes)
+    begun, begun_clock = _now(), time.monotonic()
+    assert instance.external_id is not None and instance.role_name is not None
+    partition = str(instance.role_arn).split(":")[1]
+    try:
+        session = await _assume(
+            job, source, member.role_arn(partition, instance.role_name), instance.external_id.get_secret_value()
+        )
+    except IntegrationError as error:
+        return _failed(job, instance, member.id, member.name, begun, begun_clock, str(error))
+    return await run_account(job, instance, session, member, processes)
+
+
+async def _run_members(
+    job: Job, instance: AwsInstance, source: AioSession, home_session: AioSession, home_account: str,
+    processes: CollectingProcesses | None,
+) -> InstanceRun:
+    members = await _members(job, instance, home_session, home_account)
+    if isinstance(members, TargetRun):
+        return InstanceRun(instance.name, [members])
+    slots = asyncio.Semaphore(instance.organization_concurrency)
+
+    async def one(member: MemberAccount) -> TargetRun:
+        async with slots:
+            return await _run_member(job, instance, source, home_session, home_account, member, processes)
+
+    included = [member for member in members if member.skipped_because is None]
     tasks = [asyncio.create_task(one(member)) for member in included]
     try:
         runs = await asyncio.gather(*tasks)
@@ -161,3 +177,45 @@ async def run_account(
         known_source=f"aws:{account_id}" if account_id else "",
     )
     return await job.run_target(instance, plan)
+
+
+# -- an Organization's run split into tasks, one per member account (aws-integration worker) --------------------
+
+
+async def member_targets(job: Job, instance: AwsInstance) -> list[str] | InstanceRun | None:
+    """The member accounts a run of ``instance`` splits into, one task each: None for an instance that is one
+    account; the recorded failure when the management role cannot be assumed or the accounts cannot be listed."""
+    if not instance.organization:
+        return None
+    assert instance.role_arn is not None and instance.external_id is not None  # the configuration requires both
+    source = job.settings.session_factory(instance.profile or job.settings.profile)
+    home_account = instance.role_arn.split(":")[4]
+    started, clock = _now(), time.monotonic()
+    try:
+        home_session = await _assume(job, source, instance.role_arn, instance.external_id.get_secret_value())
+    except IntegrationError as error:
+        return InstanceRun(instance.name, [_failed(job, instance, home_account, None, started, clock, str(error))])
+    members = await _members(job, instance, home_session, home_account)
+    if isinstance(members, TargetRun):
+        return InstanceRun(instance.name, [members])
+    return [member.id for member in members if member.skipped_because is None]
+
+
+async def run_member(job: Job, instance: AwsInstance, account_id: str) -> InstanceRun:
+    """One member account of an Organization instance, as a worker's task: its name and status are read anew
+    from the organization (the task carries only the account's ID); an account no longer ingested is skipped."""
+    assert instance.role_arn is not None and instance.external_id is not None
+    source = job.settings.session_factory(instance.profile or job.settings.profile)
+    home_account = instance.role_arn.split(":")[4]
+    started, clock = _now(), time.monotonic()
+    try:
+        home_session = await _assume(job, source, instance.role_arn, instance.external_id.get_secret_value())
+        async with ClientPool(home_session, _client_settings(job, home_session)) as clients:
+            member = await member_account(clients, home_region(home_session), account_id)
+    except (IntegrationError, BotoCoreError) as error:
+        return InstanceRun(instance.name, [_failed(job, instance, account_id, None, started, clock, str(error))])
+    if member.skipped_because:
+        run_log.info(json.dumps({"event": "account-skipped", "instance": instance.name, "accountId": member.id,
+                                 "reason": member.skipped_because}))
+        return InstanceRun(instance.name, [], [member])
+    return InstanceRun(instance.name, [await _run_member(job, instance, source, home_session, home_account, member)])

@@ -18,7 +18,8 @@ from aws_integration.integrations.aws.engine.preflight import explain_failure
 
 LIST_ACCOUNTS = ApiCall("organizations", "ListAccounts", "Accounts")
 LIST_TAGS_FOR_RESOURCE = ApiCall("organizations", "ListTagsForResource", "Tags")
-ORGANIZATION_CALLS = (LIST_ACCOUNTS, LIST_TAGS_FOR_RESOURCE)
+DESCRIBE_ACCOUNT = ApiCall("organizations", "DescribeAccount")  # one member, for a worker's task
+ORGANIZATION_CALLS = (LIST_ACCOUNTS, LIST_TAGS_FOR_RESOURCE, DESCRIBE_ACCOUNT)
 SKIP_TAG_KEY = "j1-integration"
 SKIP_TAG_VALUE = "SKIP"
 TAG_LISTINGS_IN_FLIGHT = 4  # the Organizations request quota is shared by every caller of the management account
@@ -70,3 +71,15 @@ async def member_accounts(clients: ClientPool, region: str) -> list[MemberAccoun
         return MemberAccount(str(account["Id"]), str(account.get("Name", account["Id"])), status, _skip_reason(status, tags))
 
     return list(await asyncio.gather(*(member(account) for account in accounts)))
+
+
+async def member_account(clients: ClientPool, region: str, account_id: str) -> MemberAccount:
+    """One account of the organization, as :func:`member_accounts` lists it (a worker's task knows only its ID)."""
+    client = await clients.get(DESCRIBE_ACCOUNT.service, region)
+    try:
+        account = (await client.describe_account(AccountId=account_id))["Account"]
+    except (ClientError, BotoCoreError) as error:
+        raise explain_failure(error, DESCRIBE_ACCOUNT) from None
+    status = str(account.get("Status", "ACTIVE"))
+    tags = await _paginate(clients, region, LIST_TAGS_FOR_RESOURCE, ResourceId=account_id)
+    return MemberAccount(account_id, str(account.get("Name", account_id)), status, _skip_reason(status, tags))
