@@ -689,7 +689,7 @@ def run_schedule(args: argparse.Namespace) -> int:
     """``aws-integration schedule``: every instance on its interval, until SIGTERM or SIGINT."""
     from aws_integration.config import config_path, load_config
     from aws_integration.jobs.scheduler import Scheduler
-    from aws_integration.jobs.workers import celery_app, enqueue, shown_broker
+    from aws_integration.jobs.workers import celery_app, check_broker, enqueue, shown_broker
 
     path = config_path(args.config)
     config = load_config(path, _known())
@@ -700,14 +700,16 @@ def run_schedule(args: argparse.Namespace) -> int:
         )
     _check_aws_configuration(args, scheduled)
     address = StoreAddress.of(args.store)
+    app = celery_app(args.broker) if args.broker else None
+    if app is not None:
+        check_broker(app)
 
     async def serve(store: GraphStore) -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
-        if args.broker:  # each due instance is one task; the workers lock and run it
-            app = celery_app(args.broker)
+        if app is not None:  # each due instance is one task; the workers lock and run it
 
             async def run(instance: Any) -> None:
                 enqueue(app, instance.name)
@@ -734,15 +736,17 @@ def run_schedule(args: argparse.Namespace) -> int:
 def run_worker(args: argparse.Namespace) -> int:
     """``aws-integration worker``: take the broker's tasks one at a time, until SIGTERM (after the task in hand)."""
     from aws_integration.config import config_path, load_config
-    from aws_integration.jobs.workers import Deliveries, celery_app, register_tasks, send_target, shown_broker
+    from aws_integration.jobs.workers import (
+        Deliveries, celery_app, check_broker, register_tasks, send_target, shown_broker)
 
     path = config_path(args.config)
     config = load_config(path, _known())
     _check_aws_configuration(args, config.instances)
     address = StoreAddress.of(args.store)
+    app = celery_app(args.broker, args.redeliver_after)
+    check_broker(app)
     with open_graph_store(address.location):  # a store that cannot be opened stops the worker before any task
         pass
-    app = celery_app(args.broker, args.redeliver_after)
     deliveries = Deliveries({instance.name: instance for instance in config.instances}, address,
                             lambda store: _job(args, store, config.alerts), send_target(app))
     register_tasks(app, deliveries)

@@ -163,3 +163,22 @@ def test_two_workers_one_killed_mid_run_store_what_one_process_stores(
     assert {entity["_key"] for entity in distributed["entities"]} >= {f"arn:aws:s3:::member-{i:02d}-only"
                                                                        for i in range(MEMBERS)}
     assert _order_independent(distributed) == _order_independent(expected)
+
+
+@pytest.mark.parametrize("command", ["worker", "schedule"])
+@pytest.mark.parametrize("broker, said", [
+    ("redis://:pa55-W0RD@127.0.0.1:{port}/0", "cannot reach the broker redis://127.0.0.1:{port}/0: "),
+    ("amqp://guest@127.0.0.1/", "--broker amqp://127.0.0.1/: give a Redis URL"),
+])
+def test_a_broker_that_cannot_be_used_is_one_line_and_touches_nothing(
+    tmp_path: Path, command: str, broker: str, said: str
+) -> None:
+    from tests.servers import free_port
+
+    port = free_port()
+    config, store = _config(tmp_path), tmp_path / "graph.sqlite"
+    result = _cli(command, "--broker", broker.format(port=port), "--config", str(config), "--store", str(store))
+    assert result.returncode == 2 and result.stdout == "", result.stderr
+    assert result.stderr.splitlines() == [result.stderr.strip()] and "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"aws-integration: error: {said.format(port=port)}"), result.stderr
+    assert "pa55-W0RD" not in result.stderr and not store.exists()

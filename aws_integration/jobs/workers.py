@@ -72,6 +72,18 @@ def celery_app(broker: str, redeliver_after: int = DEFAULT_REDELIVERY_SECONDS) -
     return app
 
 
+def check_broker(app: Celery) -> None:
+    """Reach the broker once, so a wrong URL is one clear line at start rather than retries without end."""
+    from kombu.exceptions import OperationalError
+
+    try:
+        with app.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1, timeout=5)
+    except (OperationalError, OSError) as error:
+        raise IntegrationError(f"cannot reach the broker {shown_broker(str(app.conf.broker_url))}: "
+                               f"{' '.join(str(error).split())}") from None
+
+
 def enqueue(app: Celery, instance: str) -> None:
     """Send one instance's run to the workers (the message names the instance, nothing more)."""
     from kombu.exceptions import OperationalError
