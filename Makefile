@@ -33,6 +33,7 @@ bench: bytecode
 	$(BIN)/python -m bench.ingest_speed --latency-ms $(or $(LATENCY_MS),50) --memory --throttling \
 		--json bench/results/ingest.json
 	$(BIN)/python -m bench.organization_speed --latency-ms $(or $(LATENCY_MS),50) --json bench/results/organization.json
+	$(BIN)/python -m bench.workers_speed --latency-ms $(or $(LATENCY_MS),50) --json bench/results/workers.json
 	$(BIN)/python -m bench.sentinelone_speed --latency-ms $(or $(LATENCY_MS),50) --json bench/results/sentinelone.json
 
 docs: $(STAMP)

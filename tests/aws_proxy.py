@@ -13,8 +13,9 @@ the server with the failures AWS produces under load:
 Services can also be made to fail every request, and a fixed latency can be added to
 every answer. Everything else is forwarded to the upstream server unchanged, or, for
 benchmarks, answered from a recording: in ``record`` mode every forwarded answer is
-kept, keyed on the method, path, operation header, body and the signing key, region and service; in
-``replay`` mode the upstream is never asked (moto's CPU cost per request is far above
+kept, keyed on the method, path, operation header, body and the signing key, region and service (the
+last answer to a request made twice; but a role assumed again gets the credentials recorded first, as
+a replay gives them); in ``replay`` mode the upstream is never asked (moto's CPU cost per request is far above
 AWS's and would dominate a measurement). ``edit`` sees every forwarded answer and may
 give AWS's answer where moto's differs (a field moto does not return yet). The proxy
 counts what it did, per kind, so a test can check a run's report against it.
@@ -378,6 +379,8 @@ class AwsProxy:
                 return Answer(400, b'{"__type": "NotRecorded", "message": "this request was not recorded"}',
                                (("Content-Type", "application/x-amz-json-1.1"),))
             return recorded
+        if self.mode == "record" and request.scope[1] == "sts" and request.recording_key in self.recording:
+            return self.recording[request.recording_key]  # a role assumed again: the credentials recorded first
         answer = await self._forward(request)
         if self.edit is not None:
             answer = self.edit(request.method, request.target, answer)

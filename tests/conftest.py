@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, TypeVar
 from pathlib import Path
 
 import pytest
@@ -152,17 +152,23 @@ def hook() -> Iterator[Any]:
 
 
 STORE_BACKENDS = ("sqlite", "postgresql")
+Served = TypeVar("Served")
+
+
+def _serving(server: contextlib.AbstractContextManager[Served], needed_by: str) -> Iterator[Served]:
+    """A server for the test session; the tests that need it are skipped, with the reason, where it is missing."""
+    with contextlib.ExitStack() as stack:
+        try:
+            started = stack.enter_context(server)
+        except ServerMissing as missing:
+            pytest.skip(f"{missing}: {needed_by}")
+        yield started
 
 
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresServer]:
-    """One PostgreSQL server for the test session (skipped, with the reason, where it is not installed)."""
-    with contextlib.ExitStack() as stack:
-        try:
-            server = stack.enter_context(postgres_server())
-        except ServerMissing as missing:
-            pytest.skip(f"{missing}: the PostgreSQL tests need it")
-        yield server
+    """One PostgreSQL server for the test session."""
+    yield from _serving(postgres_server(), "the PostgreSQL tests need it")
 
 
 @pytest.fixture(params=STORE_BACKENDS)
@@ -183,10 +189,5 @@ def module_store_location(request: pytest.FixtureRequest, tmp_path_factory: pyte
 
 @pytest.fixture(scope="session")
 def redis() -> Iterator[RedisServer]:
-    """One Redis server for the test session (skipped, with the reason, where it is not installed)."""
-    with contextlib.ExitStack() as stack:
-        try:
-            server = stack.enter_context(redis_server())
-        except ServerMissing as missing:
-            pytest.skip(f"{missing}: the worker tests need it")
-        yield server
+    """One Redis server for the test session."""
+    yield from _serving(redis_server(), "the worker tests need it")
