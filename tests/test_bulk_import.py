@@ -12,20 +12,20 @@ import yaml
 from aws_integration.cli import main
 from aws_integration.integrations.aws.engine.runner import CollectedGraph
 from aws_integration.sample.seed import SampleAccount
-from aws_integration.store import GraphBatch, SqliteStore
+from aws_integration.store import GraphBatch, GraphStore
 from aws_integration.store.bulk import BulkDataError, load_bulk_files
 from aws_integration.store.derivations import open_graph_store
 from tests.conftest import collect
 
 
-def _commit(store: SqliteStore, graph: CollectedGraph) -> None:
+def _commit(store: GraphStore, graph: CollectedGraph) -> None:
     report = graph.report
     store.commit_run(GraphBatch(f"aws:{report.target_id}", graph.entities, graph.relationships,
                                 graph.partial_entity_types, graph.partial_relationship_types, report.status,
                                 report.started_at, report.finished_at, report.to_dict()))
 
 
-def _export(store: SqliteStore) -> dict[str, list[dict[str, Any]]]:
+def _export(store: GraphStore) -> dict[str, list[dict[str, Any]]]:
     return {"entities": list(store.entities()), "relationships": list(store.relationships())}
 
 
@@ -34,8 +34,10 @@ def _graph(path: Path, content: dict[str, Any]) -> Path:
     return path
 
 
-def test_export_then_import_into_a_fresh_store_gives_the_same_graph(sample: SampleAccount, tmp_path: Path) -> None:
-    with open_graph_store(tmp_path / "original.sqlite") as original:
+def test_export_then_import_into_a_fresh_store_gives_the_same_graph(sample: SampleAccount, tmp_path: Path,
+                                                                    store_location: str) -> None:
+    """Exported from either backend, imported into a fresh SQLite file: the same graph."""
+    with open_graph_store(store_location) as original:
         _commit(original, collect())
         exported = _export(original)
     assert any(entity["_type"] == "person" for entity in exported["entities"])
@@ -76,8 +78,8 @@ CUSTOM = {
 }
 
 
-def test_custom_data_lives_in_its_own_source_and_relates_to_aws(sample: SampleAccount, tmp_path: Path) -> None:
-    with open_graph_store(tmp_path / "graph.sqlite") as store:
+def test_custom_data_lives_in_its_own_source_and_relates_to_aws(sample: SampleAccount, tmp_path: Path, store_location: str) -> None:
+    with open_graph_store(store_location) as store:
         _commit(store, collect())
         instance_key = next(e["_key"] for e in store.entities(types=["aws_instance"]))
         content = json.loads(json.dumps(CUSTOM))
@@ -168,8 +170,8 @@ def test_unreadable_files(tmp_path: Path, name: str, text: str, problem: str) ->
     assert raised.value.problems[0].startswith(f"{tmp_path / name}: {problem}")
 
 
-def test_a_key_another_source_holds_is_refused(sample: SampleAccount, tmp_path: Path) -> None:
-    with open_graph_store(tmp_path / "graph.sqlite") as store:
+def test_a_key_another_source_holds_is_refused(sample: SampleAccount, tmp_path: Path, store_location: str) -> None:
+    with open_graph_store(store_location) as store:
         _commit(store, collect())
         vpc = next(store.entities(types=["aws_vpc"]))
         clash = _graph(tmp_path / "clash.json", {"entities": [{**vpc, "_type": "my_vpc"}]})

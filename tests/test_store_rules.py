@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from aws_integration.cli import REPLACE_DELETION_LIMIT, main
 from aws_integration.graph.model import Entity, Relationship
-from aws_integration.store import ChangeKind, GraphBatch, SqliteStore, StoreError
+from aws_integration.store import ChangeKind, GraphBatch, GraphStore, StoreError
 from aws_integration.store.derivations import open_graph_store
 
 NOW = "2026-12-01T00:00:00+00:00"
@@ -22,7 +22,7 @@ def _host(key: str, **properties: Any) -> Entity:
     return Entity(key, "aws_instance", ("Host",), key, dict(properties))
 
 
-def _aws(store: SqliteStore, entities: list[Entity], relationships: list[Relationship] = (), account: str = "1"):  # type: ignore[no-untyped-def]
+def _aws(store: GraphStore, entities: list[Entity], relationships: list[Relationship] = (), account: str = "1"):  # type: ignore[no-untyped-def]
     return store.commit_run(GraphBatch(f"aws:{account}", entities, list(relationships), set(), set(), "success", NOW, NOW))
 
 
@@ -35,11 +35,11 @@ def _server(key: str, **properties: Any) -> dict[str, Any]:
     return {"_key": key, "_type": "on_prem_server", "_class": "Host", **properties}
 
 
-def _export(store: SqliteStore) -> dict[str, list[dict[str, Any]]]:
+def _export(store: GraphStore) -> dict[str, list[dict[str, Any]]]:
     return {"entities": list(store.entities()), "relationships": list(store.relationships())}
 
 
-def _import(capsys: pytest.CaptureFixture[str], store: Path, *args: str) -> tuple[int, str, str]:
+def _import(capsys: pytest.CaptureFixture[str], store: Path | str, *args: str) -> tuple[int, str, str]:
     code = main(["import", "--store", str(store), *args])
     captured = capsys.readouterr()
     return code, captured.out, captured.err
@@ -48,9 +48,9 @@ def _import(capsys: pytest.CaptureFixture[str], store: Path, *args: str) -> tupl
 @pytest.mark.parametrize("source", ["aws:123456789012", "AWS:123456789012", "sentinelone:console", "mapper:person",
                                     "", "bad source"])
 def test_an_import_cannot_write_an_integration_s_or_a_derived_source(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], source: str
+    tmp_path: Path, store_location: str, capsys: pytest.CaptureFixture[str], source: str
 ) -> None:
-    path = tmp_path / "graph.sqlite"
+    path = store_location
     with open_graph_store(path) as store:
         _aws(store, [_host("i-1"), _host("i-2")], account="123456789012")
         before = _export(store)
@@ -61,8 +61,8 @@ def test_an_import_cannot_write_an_integration_s_or_a_derived_source(
         assert _export(store) == before
 
 
-def test_a_dry_run_prints_the_change_set_and_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = tmp_path / "graph.sqlite"
+def test_a_dry_run_prints_the_change_set_and_writes_nothing(tmp_path: Path, store_location: str, capsys: pytest.CaptureFixture[str]) -> None:
+    path = store_location
     assert _import(capsys, path, str(_file(tmp_path / "a.json", [_server("s-1"), _server("s-2")])))[0] == 0
     with open_graph_store(path) as store:
         before, runs = _export(store), len(store.runs())
@@ -78,8 +78,8 @@ def test_a_dry_run_prints_the_change_set_and_writes_nothing(tmp_path: Path, caps
     assert not (tmp_path / "new.sqlite").exists()
 
 
-def test_merge_adds_and_updates_and_deletes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = tmp_path / "graph.sqlite"
+def test_merge_adds_and_updates_and_deletes_nothing(tmp_path: Path, store_location: str, capsys: pytest.CaptureFixture[str]) -> None:
+    path = store_location
     _import(capsys, path, str(_file(tmp_path / "a.json", [_server("s-1"), _server("s-2")])))
     # The merged file relates to s-1, which only the store holds: a merge keeps it, so it is a valid end.
     merged = _file(tmp_path / "b.json", [_server("s-2", rack="r9"), _server("s-3")],
@@ -92,8 +92,8 @@ def test_merge_adds_and_updates_and_deletes_nothing(tmp_path: Path, capsys: pyte
         assert [rel["_key"] for rel in store.relationships()] == ["s-3|connects|s-1"]
 
 
-def test_a_replace_that_deletes_many_records_needs_yes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = tmp_path / "graph.sqlite"
+def test_a_replace_that_deletes_many_records_needs_yes(tmp_path: Path, store_location: str, capsys: pytest.CaptureFixture[str]) -> None:
+    path = store_location
     many = [_server(f"s-{index}") for index in range(REPLACE_DELETION_LIMIT + 5)]
     _import(capsys, path, str(_file(tmp_path / "a.json", many)))
     few = str(_file(tmp_path / "b.json", many[:2]))
@@ -106,8 +106,8 @@ def test_a_replace_that_deletes_many_records_needs_yes(tmp_path: Path, capsys: p
         assert len(list(store.entities())) == 2
 
 
-def test_an_integration_s_record_wins_over_an_imported_one_with_its_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = tmp_path / "graph.sqlite"
+def test_an_integration_s_record_wins_over_an_imported_one_with_its_key(tmp_path: Path, store_location: str, capsys: pytest.CaptureFixture[str]) -> None:
+    path = store_location
     placeholder = _server("arn:aws:s3:::acme-new", owner="data-team")
     _import(capsys, path, str(_file(tmp_path / "a.json", [placeholder, _server("s-1")],
                                     [{"_fromEntityKey": "s-1", "_toEntityKey": "arn:aws:s3:::acme-new", "_class": "USES"}])))
@@ -123,8 +123,8 @@ def test_an_integration_s_record_wins_over_an_imported_one_with_its_key(tmp_path
         assert [rel["_key"] for rel in store.relationships()] == ["s-1|uses|arn:aws:s3:::acme-new"]
 
 
-def test_an_import_of_a_key_an_integration_holds_is_refused_even_past_validation(tmp_path: Path) -> None:
-    with open_graph_store(tmp_path / "graph.sqlite") as store:
+def test_an_import_of_a_key_an_integration_holds_is_refused_even_past_validation(tmp_path: Path, store_location: str) -> None:
+    with open_graph_store(store_location) as store:
         _aws(store, [_host("arn:aws:s3:::acme-new")])
         before = _export(store)
         imported = Entity("arn:aws:s3:::acme-new", "on_prem_server", ("Host",), "x", {})
@@ -133,9 +133,9 @@ def test_an_import_of_a_key_an_integration_holds_is_refused_even_past_validation
         assert _export(store) == before
 
 
-def test_two_accounts_bringing_one_key_store_it_once(tmp_path: Path) -> None:
+def test_two_accounts_bringing_one_key_store_it_once(tmp_path: Path, store_location: str) -> None:
     service = Entity("aws_service:lambda.amazonaws.com", "aws_service", ("Service",), "lambda.amazonaws.com", {})
-    with open_graph_store(tmp_path / "graph.sqlite") as store:
+    with open_graph_store(store_location) as store:
         _aws(store, [service, _host("i-1")], [Relationship("i-1", "aws_instance", "USES", service.key, "aws_service")])
         second = _aws(store, [service, _host("i-2")], [Relationship("i-2", "aws_instance", "USES", service.key, "aws_service")],
                       account="2")
@@ -145,8 +145,8 @@ def test_two_accounts_bringing_one_key_store_it_once(tmp_path: Path) -> None:
         assert {rel["_key"] for rel in store.relationships()} == {f"i-1|uses|{service.key}", f"i-2|uses|{service.key}"}
 
 
-def test_relationships_of_any_source_go_with_their_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = tmp_path / "graph.sqlite"
+def test_relationships_of_any_source_go_with_their_end(tmp_path: Path, store_location: str, capsys: pytest.CaptureFixture[str]) -> None:
+    path = store_location
     with open_graph_store(path) as store:
         _aws(store, [_host("i-1"), _host("i-2")])
     _import(capsys, path, str(_file(tmp_path / "a.json", [_server("s-1")],
