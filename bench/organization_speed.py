@@ -148,14 +148,19 @@ def _figures(run: dict[str, Any], cores: int) -> dict[str, Any]:
     }
 
 
-def main() -> int:
-    """Run the benchmark; print the table, write JSON when asked."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def organization_arguments(description: str) -> argparse.Namespace:
+    """The command line of the benches over the Organization (this one and ``bench.workers_speed``)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--members", type=int, default=20)
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--recordings", type=Path, default=Path("bench/results/recordings"))
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> int:
+    """Run the benchmark; print the table, write JSON when asked."""
+    args = organization_arguments(__doc__.splitlines()[0])
     cores = os.cpu_count() or 1
     recorded, recording = recorded_organization(args.members, args.recordings / f"organization-{args.members}.pickle")
     figures: dict[str, Any] = {**recorded, "latencyMs": args.latency_ms, "cores": cores}

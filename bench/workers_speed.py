@@ -18,7 +18,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import pickle
@@ -34,7 +33,8 @@ from aws_integration.jobs.workers import celery_app, enqueue
 from aws_integration.sample.moto_server import MotoServer
 from bench import write_figures
 from bench.ingest_speed import CREDENTIALS
-from bench.organization_speed import MEMBER_PROFILE, ORG_REGIONS, _config, _unexpiring, seed_organization
+from bench.organization_speed import (
+    MEMBER_PROFILE, ORG_REGIONS, _config, _unexpiring, organization_arguments, seed_organization)
 from tests.aws_proxy import Answer, AwsProxy, RecordingKey
 from tests.servers import PostgresServer, ServerMissing, postgres_server, redis_server
 
@@ -143,12 +143,7 @@ def run(members: int, latency_ms: float, recordings: Path) -> dict[str, Any]:
 
 def main() -> int:
     """Print the table (and write JSON when asked)."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--members", type=int, default=20)
-    parser.add_argument("--latency-ms", type=float, default=50.0)
-    parser.add_argument("--json", type=Path)
-    parser.add_argument("--recordings", type=Path, default=Path("bench/results/recordings"))
-    args = parser.parse_args()
+    args = organization_arguments(__doc__.splitlines()[0])
     try:
         figures = run(args.members, args.latency_ms, args.recordings)
     except ServerMissing as missing:

@@ -13,7 +13,7 @@ import hashlib
 import re
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from aws_integration.errors import IntegrationError
 from aws_integration.store.locks import FileLock, locks_dir
@@ -39,16 +39,21 @@ def lock_path(store_path: Path, instance: str) -> Path:
     return locks_dir(store_path) / f"{readable}-{digest}.lock"
 
 
-class InstanceLock(FileLock):
-    """A non-blocking, inter-process lock on one instance of one store."""
+class _Held:
+    """``with lock:`` takes an instance's lock or raises :class:`InstanceBusy`, and releases it after."""
 
-    def __init__(self, store_path: Path, instance: str) -> None:
-        super().__init__(lock_path(store_path, instance))
-        self.instance = instance
+    instance: str
+    if TYPE_CHECKING:  # each lock below has its own
+        def acquire(self) -> bool: ...
+        def release(self) -> None: ...
 
-    def __enter__(self) -> "InstanceLock":
+    def held_elsewhere(self) -> str:
+        """Where the lock is, for the message saying the instance is busy."""
+        return "another process holds its lock"
+
+    def __enter__(self) -> Self:
         if not self.acquire():
-            raise InstanceBusy(f"instance {self.instance!r} is already running (lock {self.path})")
+            raise InstanceBusy(f"instance {self.instance!r} is already running ({self.held_elsewhere()})")
         return self
 
     def __exit__(
@@ -57,10 +62,21 @@ class InstanceLock(FileLock):
         self.release()
 
 
+class InstanceLock(_Held, FileLock):
+    """A non-blocking, inter-process lock on one instance of one store."""
+
+    def __init__(self, store_path: Path, instance: str) -> None:
+        FileLock.__init__(self, lock_path(store_path, instance))
+        self.instance = instance
+
+    def held_elsewhere(self) -> str:
+        return f"lock {self.path}"
+
+
 INSTANCE_LOCKS = 0x6177_7370  # the advisory locks' namespace (first key) for instances; the second is the name's hash
 
 
-class PostgresInstanceLock:
+class PostgresInstanceLock(_Held):
     """A non-blocking lock on one instance of a PostgreSQL store: an advisory lock on a connection of its own."""
 
     def __init__(self, url: str, instance: str) -> None:
@@ -96,13 +112,3 @@ class PostgresInstanceLock:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
-
-    def __enter__(self) -> Self:
-        if not self.acquire():
-            raise InstanceBusy(f"instance {self.instance!r} is already running (another process holds its lock)")
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        self.release()
