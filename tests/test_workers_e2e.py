@@ -96,14 +96,44 @@ def _runs(store: str) -> list[tuple[Any, ...]]:
         return db.execute("SELECT id, target_id, status, error FROM runs ORDER BY id").fetchall()
 
 
-def _lease_holders(store: str) -> set[int]:
-    """The PIDs of the processes whose store connection holds a lease (a run under way)."""
+def _runs_under_way(store: str) -> dict[int, int]:
+    """Each run under way, by ID, with the PID of the process whose store connection holds its lease."""
+    under_way: dict[int, int] = {}
     with psycopg.connect(store) as db:
-        rows = db.execute(
-            "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-            "WHERE l.locktype = 'advisory' AND l.objsubid = 1 AND a.application_name LIKE 'aws-integration %'"
-        ).fetchall()
-    return {int(name.split()[-1]) for (name,) in rows}
+        if db.execute("SELECT to_regclass('runs')").fetchone()[0] is None:
+            return under_way  # no worker has opened the store yet
+        for run_id, token in db.execute("SELECT id, lease FROM runs WHERE status = 'running'").fetchall():
+            key = int(token[:16], 16) - 2**63  # as PostgresStore keys a lease; pg_locks shows its two halves
+            holder = db.execute(
+                "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                "WHERE l.locktype = 'advisory' AND l.objsubid = 1 AND l.classid = %s AND l.objid = %s",
+                ((key >> 32) & 0xFFFFFFFF, key & 0xFFFFFFFF)).fetchone()
+            if holder and holder[0].startswith("aws-integration "):
+                under_way[run_id] = int(holder[0].split()[-1])
+    return under_way
+
+
+def _status(store: str, run_id: int) -> str:
+    with psycopg.connect(store) as db:
+        return str(db.execute("SELECT status FROM runs WHERE id = %s", (run_id,)).fetchone()[0])
+
+
+def _kill_mid_run(store: str, workers: list[subprocess.Popen[bytes]]) -> int:
+    """SIGKILL a worker in the middle of a run; the run's ID. The worker is stopped (SIGSTOP) first, so the
+    run seen under way cannot finish between the look and the kill."""
+    pids = {worker.pid: worker for worker in workers}
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        for run_id, pid in _runs_under_way(store).items():
+            if pid in pids:
+                os.kill(pid, signal.SIGSTOP)
+                if _status(store, run_id) == "running":
+                    os.kill(pid, signal.SIGKILL)
+                    pids[pid].wait()
+                    return run_id
+                os.kill(pid, signal.SIGCONT)
+        time.sleep(0.1)
+    raise AssertionError("no worker was seen in the middle of a run")
 
 
 def _wait(condition: Any, seconds: float, what: str) -> Any:
@@ -129,11 +159,7 @@ def test_two_workers_one_killed_mid_run_store_what_one_process_stores(
     scheduler = _start("schedule", "--broker", redis.url, *common, "--no-permission-check", "-v",
                        log=tmp_path / "schedule.log")
     try:
-        # Kill a worker while it holds a run's lease: in the middle of collecting an account.
-        victim = _wait(lambda: next((worker for worker in workers if worker.pid in _lease_holders(store)), None),
-                       120, "a worker to be running an account")
-        os.kill(victim.pid, signal.SIGKILL)
-        victim.wait()
+        killed = _kill_mid_run(store, workers)
         finished = lambda: {row[1] for row in _runs(store) if row[2] == "success"} >= accounts  # noqa: E731
         _wait(finished, 240, "every account to be stored by the worker left")
     finally:
@@ -149,7 +175,7 @@ def test_two_workers_one_killed_mid_run_store_what_one_process_stores(
     assert _cli("runs", "--store", store).returncode == 0
     runs = _runs(store)
     interrupted = [row for row in runs if row[3] == INTERRUPTED_ERROR]
-    assert len(interrupted) == 1 and interrupted[0][1] in accounts, str(runs)  # the killed run
+    assert [row[0] for row in interrupted] == [killed] and interrupted[0][1] in accounts, str(runs)
     successes = [row[1] for row in runs if row[2] == "success"]
     assert sorted(successes) == sorted(accounts), runs  # each account stored once: no duplicate run
     assert "Traceback" not in (tmp_path / "schedule.log").read_text()
