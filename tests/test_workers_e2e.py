@@ -17,6 +17,7 @@ import psycopg
 import pytest
 
 from aws_integration.store.graph_store import INTERRUPTED_ERROR
+from aws_integration.store.postgres import lease_key
 from tests.moto_quirks import steady_export
 from tests.servers import PostgresServer, RedisServer
 
@@ -103,7 +104,7 @@ def _runs_under_way(store: str) -> dict[int, int]:
         if db.execute("SELECT to_regclass('runs')").fetchone()[0] is None:
             return under_way  # no worker has opened the store yet
         for run_id, token in db.execute("SELECT id, lease FROM runs WHERE status = 'running'").fetchall():
-            key = int(token[:16], 16) - 2**63  # as PostgresStore keys a lease; pg_locks shows its two halves
+            key = lease_key(token)  # pg_locks shows its two halves
             holder = db.execute(
                 "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
                 "WHERE l.locktype = 'advisory' AND l.objsubid = 1 AND l.classid = %s AND l.objid = %s",

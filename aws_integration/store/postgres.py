@@ -138,13 +138,17 @@ def one_line(error: BaseException, url: str) -> str:
     return text.replace(str(password), "***") if password else text
 
 
+def lease_key(token: str | None) -> int:
+    """The advisory lock key of a run's lease: its token's first 64 bits, as PostgreSQL's signed bigint."""
+    return int((token or "0")[:16].ljust(16, "0"), 16) - 2**63
+
+
 class AdvisoryLock:
     """A session advisory lock on the store's connection, keyed by a run's lease token."""
 
     def __init__(self, db: PostgresDatabase, token: str | None) -> None:
         self._db = db
-        # The token's first 64 bits, as PostgreSQL's signed bigint key.
-        self.key = int((token or "0")[:16].ljust(16, "0"), 16) - 2**63
+        self.key = lease_key(token)
         self.held = False
 
     def acquire(self) -> bool:
@@ -201,9 +205,11 @@ class PostgresStore(GraphStore):
         """Create the schema in an empty database, or bring it to :data:`SCHEMA_VERSION`, under one lock.
 
         A database with other tables than the store's is refused, untouched; a store
-        newer than this code understands is refused, never downgraded.
+        newer than this code understands is refused, never downgraded. The lock is the
+        migration's own, not the commits': opening the store never waits for another
+        process's commit.
         """
-        with transaction(self._db, immediate=True):
+        with transaction(self._db):
             self._db.execute("SELECT pg_advisory_xact_lock(?, ?)", MIGRATION_LOCK)
             tables = self._tables()
             if tables and not STORE_TABLES <= tables:

@@ -34,20 +34,35 @@ INTEGRATION = "aws"
 async def run_instance(job: Job, instance: AwsInstance | None) -> InstanceRun:
     """Run an AWS instance once (or, without one, the account the standard credentials reach)."""
     name = instance.name if instance else None
-    source = job.settings.session_factory((instance.profile if instance else None) or job.settings.profile)
+    source = _source(job, instance)
     if instance is None or instance.role_arn is None:
         return InstanceRun(name, [await run_account(job, instance, source, None)])
-    role_arn, external_id = instance.role_arn, instance.external_id
-    assert external_id is not None  # the configuration requires it with roleArn
-    home_account = role_arn.split(":")[4]
+    home_account = _home_account(instance)
     started, clock = _now(), time.monotonic()
     try:
-        session = await _assume(job, source, role_arn, external_id.get_secret_value())
+        session = await _assume_home(job, instance, source)
     except IntegrationError as error:
         return InstanceRun(name, [_failed(job, instance, home_account, None, started, clock, str(error))])
     if not instance.organization:
         return InstanceRun(name, [await run_account(job, instance, session, None)])
     return await _run_organization(job, instance, source, session, home_account)
+
+
+def _source(job: Job, instance: AwsInstance | None) -> AioSession:
+    """The session the instance's credentials give, before any role is assumed."""
+    return job.settings.session_factory((instance.profile if instance else None) or job.settings.profile)
+
+
+def _home_account(instance: AwsInstance) -> str:
+    """The account of the instance's role: the Organization's management (or delegated-admin) account."""
+    assert instance.role_arn is not None  # the caller checked
+    return instance.role_arn.split(":")[4]
+
+
+async def _assume_home(job: Job, instance: AwsInstance, source: AioSession) -> AioSession:
+    """The instance's role assumed with its external ID (raises IntegrationError when it cannot be)."""
+    assert instance.role_arn is not None and instance.external_id is not None  # the configuration requires both
+    return await _assume(job, source, instance.role_arn, instance.external_id.get_secret_value())
 
 
 def _failed(job: Job, instance: AwsInstance | None, account_id: str | None, account_name: str | None,
@@ -187,12 +202,10 @@ async def member_targets(job: Job, instance: AwsInstance) -> list[str] | Instanc
     account; the recorded failure when the management role cannot be assumed or the accounts cannot be listed."""
     if not instance.organization:
         return None
-    assert instance.role_arn is not None and instance.external_id is not None  # the configuration requires both
-    source = job.settings.session_factory(instance.profile or job.settings.profile)
-    home_account = instance.role_arn.split(":")[4]
+    home_account = _home_account(instance)
     started, clock = _now(), time.monotonic()
     try:
-        home_session = await _assume(job, source, instance.role_arn, instance.external_id.get_secret_value())
+        home_session = await _assume_home(job, instance, _source(job, instance))
     except IntegrationError as error:
         return InstanceRun(instance.name, [_failed(job, instance, home_account, None, started, clock, str(error))])
     members = await _members(job, instance, home_session, home_account)
@@ -204,12 +217,10 @@ async def member_targets(job: Job, instance: AwsInstance) -> list[str] | Instanc
 async def run_member(job: Job, instance: AwsInstance, account_id: str) -> InstanceRun:
     """One member account of an Organization instance, as a worker's task: its name and status are read anew
     from the organization (the task carries only the account's ID); an account no longer ingested is skipped."""
-    assert instance.role_arn is not None and instance.external_id is not None
-    source = job.settings.session_factory(instance.profile or job.settings.profile)
-    home_account = instance.role_arn.split(":")[4]
+    source, home_account = _source(job, instance), _home_account(instance)
     started, clock = _now(), time.monotonic()
     try:
-        home_session = await _assume(job, source, instance.role_arn, instance.external_id.get_secret_value())
+        home_session = await _assume_home(job, instance, source)
         async with ClientPool(home_session, _client_settings(job, home_session)) as clients:
             member = await member_account(clients, home_region(home_session), account_id)
     except (IntegrationError, BotoCoreError) as error:
